@@ -1,0 +1,195 @@
+# pumpbench - a plain Makefile with pkg-config.
+#
+#   make            build bin/pumpbench, bin/pumpsim, bin/pumphil
+#   make run        install missing packages, build, open the dashboard on
+#                   the emulated double pump
+#   make check      install missing packages, build, run every test
+#   make bench      benchmarks (results go to docs/BENCHMARKS.md by hand)
+#   make fuzz       build the libFuzzer targets, run each FUZZ_SECONDS
+#   make install    PREFIX=/usr/local DESTDIR=
+#
+# Options: WERROR=1 (warnings are errors), SANITIZE=1 (ASan + UBSan, built
+# into build/san with binaries in build/san/bin), V=1 (show commands).
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+DATADIR  ?= $(PREFIX)/share/pumpbench
+CC       ?= cc
+PKG_CONFIG ?= pkg-config
+FUZZ_CC  ?= clang
+FUZZ_SECONDS ?= 20
+
+ifeq ($(SANITIZE),1)
+B   := build/san
+BIN := build/san/bin
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer \
+       -fno-sanitize-recover=undefined
+else
+B   := build/rel
+BIN := bin
+SAN :=
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+PKGS      := ncursesw libserialport libftdi1 inih lua5.4 libcrypto
+TEST_PKGS := check umockdev-1.0
+
+# pkg-config is asked lazily so that `make clean` works without packages.
+PKG_CFLAGS  = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   = $(shell $(PKG_CONFIG) --libs $(TEST_PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+CFLAGS ?= -O2 -g
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE $(WARN) $(CFLAGS) \
+	$(SAN) -I. -DPB_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS) $(SAN)
+LIBS_M := -lm -lpthread
+
+# ---- sources: one module per file, grouped in rooms ----------------------
+PROTO_SRC := $(wildcard proto/*.c)
+PUMP_SRC  := $(wildcard pump/*.c)
+SIM_SRC   := $(filter-out tools/pumpsim/main.c,$(wildcard tools/pumpsim/*.c))
+CAL_SRC   := $(wildcard cal/*.c)
+TUI_SRC   := $(filter-out tui/main.c,$(wildcard tui/*.c))
+HIL_SRC   := $(filter-out hil/main.c,$(wildcard hil/*.c))
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+
+LIB_PROTO := $(B)/libpbproto.a
+LIB_PUMP  := $(B)/libpbpump.a
+LIB_SIM   := $(B)/libpbsim.a
+LIB_CAL   := $(B)/libpbcal.a
+LIB_TUI   := $(B)/libpbtui.a
+LIB_HIL   := $(B)/libpbhil.a
+ALL_LIBS  := $(LIB_HIL) $(LIB_TUI) $(LIB_CAL) $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO)
+
+PROGS := $(BIN)/pumpbench $(BIN)/pumpsim $(BIN)/pumphil
+
+# ---- tests, benches, fuzzers ---------------------------------------------
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+MOCK_SRC  := $(wildcard tests/mock/test_*.c)
+TEST_HELPER_SRC := $(wildcard tests/lib/*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(UNIT_SRC))
+MOCK_BINS := $(patsubst tests/mock/%.c,$(B)/tests/mock/%,$(MOCK_SRC))
+TEST_TOOLS_SRC := $(wildcard tests/tools/*.c)
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(TEST_TOOLS_SRC))
+BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
+FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+
+.PHONY: all run check tests bench fuzz clean install uninstall deps \
+	proto sim tui hil cal
+
+all: $(PROGS)
+
+deps:
+	$(Q)tools/install-deps
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(BIN)/pumpbench --sim s10pro
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all tests
+	$(Q)BIN=$(BIN) B=$(B) SANITIZE=$(SANITIZE) tools/run-tests
+
+tests: $(PROGS) $(UNIT_BINS) $(MOCK_BINS) $(TEST_TOOLS)
+
+# room targets, for working on one part
+proto: $(LIB_PROTO)
+sim: $(LIB_SIM) $(BIN)/pumpsim
+tui: $(LIB_TUI) $(BIN)/pumpbench
+hil: $(LIB_HIL) $(BIN)/pumphil
+cal: $(LIB_CAL)
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)BIN=$(BIN) B=$(B) tools/run-bench
+
+fuzz: $(FUZZ_BINS)
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tools/run-fuzz $(FUZZ_BINS)
+
+# ---- rules ----------------------------------------------------------------
+$(B)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
+define mklib
+$(1): $(call obj,$(2))
+	@mkdir -p $$(@D)
+	@$$(if $$(Q),echo "  AR      $$@")
+	$$(Q)rm -f $$@ && ar rcs $$@ $$^
+endef
+$(eval $(call mklib,$(LIB_PROTO),$(PROTO_SRC)))
+$(eval $(call mklib,$(LIB_PUMP),$(PUMP_SRC)))
+$(eval $(call mklib,$(LIB_SIM),$(SIM_SRC)))
+$(eval $(call mklib,$(LIB_CAL),$(CAL_SRC)))
+$(eval $(call mklib,$(LIB_TUI),$(TUI_SRC)))
+$(eval $(call mklib,$(LIB_HIL),$(HIL_SRC)))
+
+LINK = @mkdir -p $(@D); $(if $(Q),echo "  LD      $@";) \
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) \
+	-Wl,--start-group $(filter %.a,$^) -Wl,--end-group
+
+# Doors point one way: pumpbench links no hil, pumpsim links no tui/hil.
+$(BIN)/pumpsim: $(B)/tools/pumpsim/main.o $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO)
+	$(LINK) $(PKG_LIBS) $(LIBS_M)
+$(BIN)/pumpbench: $(B)/tui/main.o $(LIB_TUI) $(LIB_CAL) $(LIB_PUMP) $(LIB_PROTO)
+	$(LINK) $(PKG_LIBS) $(LIBS_M)
+$(BIN)/pumphil: $(B)/hil/main.o $(LIB_HIL) $(LIB_CAL) $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO)
+	$(LINK) $(PKG_LIBS) $(LIBS_M)
+
+TEST_HELPER_OBJ := $(patsubst %.c,$(B)/%.o,$(TEST_HELPER_SRC))
+
+$(B)/tests/unit/%: $(B)/tests/unit/%.o $(TEST_HELPER_OBJ) $(ALL_LIBS)
+	$(LINK) $(TEST_LIBS) $(PKG_LIBS) $(LIBS_M)
+$(B)/tests/mock/%: $(B)/tests/mock/%.o $(TEST_HELPER_OBJ) $(ALL_LIBS)
+	$(LINK) $(TEST_LIBS) $(PKG_LIBS) $(LIBS_M)
+$(B)/tests/tools/%: $(B)/tests/tools/%.o $(TEST_HELPER_OBJ) $(ALL_LIBS)
+	$(LINK) $(TEST_LIBS) $(PKG_LIBS) $(LIBS_M)
+$(B)/bench/%: $(B)/bench/%.o $(ALL_LIBS)
+	$(LINK) $(PKG_LIBS) $(LIBS_M)
+
+# Fuzzers: clang + libFuzzer, built from the pure sources directly.
+FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 -I. \
+	-fsanitize=fuzzer,address,undefined -DPB_DATADIR='"$(DATADIR)"'
+# Each target links every room's library sources (not the mains).
+LIB_SRC := $(PROTO_SRC) $(PUMP_SRC) $(SIM_SRC) $(CAL_SRC) $(TUI_SRC) $(HIL_SRC)
+build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard */*.h tools/pumpsim/*.h)
+	@mkdir -p $(@D)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< \
+		$(LIB_SRC) $(PKG_LIBS) -lm -lpthread
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	cp -R fixtures/. $(DESTDIR)$(DATADIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/pumpbench $(DESTDIR)$(PREFIX)/bin/pumpsim \
+		$(DESTDIR)$(PREFIX)/bin/pumphil
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

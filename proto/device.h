@@ -1,0 +1,68 @@
+/*
+ * proto/device.h - the device side of the pump protocol (what firmware, and
+ * the emulator, run).
+ *
+ * Promise: pure state machine over memory, time passed in (microseconds).
+ * pb_device_rx() takes bytes from the host, decodes frames, answers
+ * retried commands from a per-txn response cache so a retried command is
+ * never executed twice, and hands every new command to the handler.
+ * Outgoing messages get consecutive seq numbers and are written as wire
+ * bytes into an output buffer the caller drains.  The host-heartbeat
+ * watchdog reports when no host frame has arrived for 1 s.
+ */
+#ifndef PB_PROTO_DEVICE_H
+#define PB_PROTO_DEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "proto/frame.h"
+#include "proto/msg.h"
+
+#define PB_DEV_TXN_CACHE    16        /* responses remembered */
+#define PB_DEV_OUT_CAP      8192      /* queued wire bytes */
+#define PB_HOST_LOST_US     1000000u  /* no host frame for 1 s */
+
+/* Handler for a new (not retried) command: fill resp (status, body) and
+ * return. Called with the decoded command. */
+typedef void (*pb_dev_cmd_fn)(void *ctx, const struct pb_msg *cmd,
+    struct pb_response *resp, uint64_t now_us);
+
+struct pb_dev_cache_entry {
+	bool    used;
+	uint8_t txn, req_type;
+	uint8_t wire[PB_WIRE_MAX];
+	size_t  wire_len;
+};
+
+typedef struct pb_device {
+	pb_decoder dec;
+	uint16_t seq_tx;
+	int      last_seq_rx;         /* -1 before the first host frame */
+	uint64_t frames_lost_rx;      /* host->device seq gaps */
+	uint64_t last_host_us;        /* time of last valid host frame */
+	bool     host_seen;
+	struct pb_dev_cache_entry cache[PB_DEV_TXN_CACHE];
+	unsigned cache_next;
+	uint64_t dup_commands;        /* retried commands answered from cache */
+	uint64_t bad_payload;         /* commands that failed decode */
+	uint8_t  out[PB_DEV_OUT_CAP];
+	size_t   out_len;
+	uint64_t out_dropped;         /* frames dropped: output full */
+	pb_dev_cmd_fn handler;
+	void    *ctx;
+	uint64_t now_us;              /* time of the current rx call */
+} pb_device;
+
+void pb_device_init(pb_device *d, pb_dev_cmd_fn handler, void *ctx);
+/* Feed bytes received from the host at time now_us. */
+void pb_device_rx(pb_device *d, const uint8_t *bytes, size_t n,
+    uint64_t now_us);
+/* Queue an unsolicited message (telemetry, event, heartbeat, log).
+ * Returns 0, or -1 when it did not fit (counted in out_dropped). */
+int  pb_device_send(pb_device *d, const struct pb_msg *m);
+/* True when a host was seen and has been silent for PB_HOST_LOST_US. */
+bool pb_device_host_lost(const pb_device *d, uint64_t now_us);
+/* Drain queued wire bytes: copy up to cap into buf, return bytes copied. */
+size_t pb_device_take(pb_device *d, uint8_t *buf, size_t cap);
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * pump/profile.h - a pump profile: what a pump model is and should do.
+ *
+ * Promise: profiles live in INI files (fixtures/pumps/*.ini, read with
+ * libinih), never in code.  pb_profile_load() fills the structure or
+ * returns an error naming the file and line.  The expectation functions
+ * are pure: the target peak vacuum and cycle rate for a mode and level,
+ * and the acceptance tolerances, are what the emulator regulates to, what
+ * the dashboard compares each cycle with, and what HIL scenarios expect.
+ *
+ * Units follow the files: mmHg (vacuum magnitude, positive), cycles/min,
+ * milliseconds, seconds, volts, millilitres.
+ */
+#ifndef PB_PUMP_PROFILE_H
+#define PB_PUMP_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PB_PROFILE_ID_LEN   16
+#define PB_PROFILE_MAX_CAL  12
+
+/* Per-mode curve: peak and rate move linearly from level 1 to the top. */
+struct pb_mode_curve {
+	bool   present;
+	double peak_base_mmhg;   /* peak at level 1 */
+	double peak_step_mmhg;   /* added per level */
+	double rate_first_cpm;   /* rate at level 1 */
+	double rate_last_cpm;    /* rate at the top level */
+	double hold_fraction;    /* share of a cycle spent holding at peak */
+	double rest_fraction;    /* share of a cycle resting at baseline */
+};
+
+struct pb_profile {
+	char   id[PB_PROFILE_ID_LEN];     /* "s10pro" */
+	char   name[64];
+	char   firmware[16];              /* firmware version the sim reports */
+	char   path[256];                 /* file it came from */
+	int    channels;                  /* 1 or 2 */
+	int    levels;                    /* highest level (9, 12) */
+	bool   double_pumping;            /* single/double switchable */
+	int    sample_rate_hz;            /* telemetry samples per second */
+
+	struct pb_mode_curve stim, expr;  /* stimulation, expression */
+	int    mixed_stim_cycles;         /* mixed mode: N stimulation cycles */
+	int    mixed_expr_cycles;         /* ... then M expression cycles */
+
+	/* limits and safety thresholds */
+	double max_target_mmhg;           /* software max target */
+	double trip_abs_mmhg;             /* overpressure at any time */
+	double trip_over_target_mmhg;     /* overpressure above target ... */
+	double trip_over_ms;              /* ... for this long */
+	double stuck_mmhg;                /* vacuum stuck after release ... */
+	double stuck_after_ms;            /* ... this long after release */
+	int    leak_missed_cycles;        /* target missed N cycles running */
+	double leak_decay_mmhg_s;         /* hold decay above this = leak */
+	double session_auto_off_s;        /* 1800 */
+	double stim_to_expr_s;            /* 120 */
+	double heartbeat_timeout_ms;      /* 1000 */
+
+	/* acceptance (regulatory precedent) */
+	double tol_peak_mmhg;             /* +/- 20 */
+	double tol_rate_cpm;              /* +/- 5 */
+
+	/* pneumatics */
+	double dead_volume_ml;            /* per channel */
+	double free_flow_lpm;             /* motor flow at 0 vacuum */
+	double stall_vacuum_mmhg;         /* flow falls to 0 here */
+	double valve_release_ms;          /* release time constant */
+	double base_leak_ml_min;          /* leak at 100 mmHg, healthy */
+
+	/* battery */
+	bool   mains;                     /* mains powered (battery backup) */
+	double batt_nominal_v, batt_internal_ohm, batt_warn_v, batt_cutoff_v;
+
+	/* sensor */
+	double sensor_supply_v;           /* 5.0 */
+	double sensor_fs_mmhg;            /* full-scale vacuum (0.5..4.5 V) */
+	int    adc_bits;                  /* 12 */
+	double sensor_offset_sd_mmhg;     /* unit-to-unit spread */
+	double sensor_gain_sd;            /* fraction, 0.02 */
+	double sensor_nonlin_fs;          /* quadratic, fraction of FS, 0.003 */
+	double sensor_noise_mmhg;         /* RMS */
+	double sensor_lag_ms;             /* first-order lag */
+
+	/* calibration */
+	int    cal_points;
+	double cal_point_mmhg[PB_PROFILE_MAX_CAL];
+	int    cal_order;                 /* 1 linear, 2 quadratic */
+	double cal_accept_abs_mmhg;       /* 3 */
+	double cal_accept_rel;            /* 0.01 */
+	double cal_dwell_s;               /* settle before averaging */
+	double cal_stable_mmhg;           /* stable when within this */
+};
+
+enum pb_profile_err {
+	PB_PROFILE_OK = 0,
+	PB_PROFILE_E_OPEN = -1,     /* cannot open the file */
+	PB_PROFILE_E_SYNTAX = -2,   /* INI syntax error (line given) */
+	PB_PROFILE_E_KEY = -3,      /* unknown section/key (line given) */
+	PB_PROFILE_E_VALUE = -4,    /* bad or out-of-range value (line given) */
+	PB_PROFILE_E_MISSING = -5   /* a required key is missing */
+};
+
+/* Load a profile from a file. On error returns < 0 and writes
+ * "FILE:LINE: message" into err (errlen). */
+int pb_profile_load(struct pb_profile *p, const char *path, char *err,
+    size_t errlen);
+/* Find "fixtures/pumps/<id>.ini" (or an explicit path) and load it.
+ * Looks in $PUMPBENCH_FIXTURES, ./fixtures and the installed data dir. */
+int pb_profile_find(struct pb_profile *p, const char *id_or_path, char *err,
+    size_t errlen);
+
+/* Expectations (pure). mode is enum pb_mode; level 1..levels. In mixed
+ * mode the peak and rate are those of the cycle kind given by
+ * pb_profile_mixed_is_stim(). Out-of-range inputs clamp. */
+double pb_profile_peak_mmhg(const struct pb_profile *p, int mode, int level);
+double pb_profile_rate_cpm(const struct pb_profile *p, int mode, int level);
+bool   pb_profile_mixed_is_stim(const struct pb_profile *p, unsigned cycle);
+/* True if the mode (enum pb_mode) is offered. */
+bool   pb_profile_has_mode(const struct pb_profile *p, int mode);
+
+#endif
