@@ -89,6 +89,9 @@ BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 
+# keep objects of test programs (make would treat them as intermediate)
+.SECONDARY:
+
 .PHONY: all run check tests bench fuzz clean install uninstall deps \
 	proto sim tui hil cal
 
