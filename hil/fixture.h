@@ -1,0 +1,182 @@
+/*
+ * hil/fixture.h - the HIL fixture: one interface, two backends.
+ *
+ * Promise: a scenario drives a pump through this interface only, and the
+ * same calls work on a real bench (`ftdi`: an FT232H over libftdi1 with an
+ * MCP4922 DAC, an MCP3202 ADC and GPIO relays, and the DUT on a serial
+ * port) and on the simulated rig (`sim`: the very same MPSSE byte stream
+ * fed to an interpreter wired to an in-process emulator running in
+ * lock-step virtual time).
+ *
+ *  - pb_fixture_open() opens the backend the rig names; on failure nothing
+ *    is left open and the message names the rig file / USB serial / port.
+ *  - Every call returns PB_FIX_OK or a negative PB_FIX_E_* code;
+ *    pb_fixture_errmsg() gives the detail of the last failure (e.g.
+ *    libftdi's own error string).  A backend that lacks an operation
+ *    answers PB_FIX_E_NOT_SUPPORTED (fault injection on `ftdi`).
+ *  - pb_fixture_safe() puts the rig in its safe state: every inject relay
+ *    off, the DAC at the rig's safe_volts, all GPIO to inputs, bitmode
+ *    reset (ftdi).  It is idempotent, best-effort (it tries every step
+ *    even when one fails) and callable after any error; the runner calls
+ *    it on every exit path, and pb_fixture_close() calls it again before
+ *    releasing anything.  No atexit() is involved.
+ *  - Time: pb_fixture_now() is the fixture's clock in microseconds (sim:
+ *    virtual, starts at opts.start_us; ftdi: CLOCK_MONOTONIC).
+ *    pb_fixture_advance(f, t) moves to time t: sim runs the emulator to t
+ *    and shuttles the DUT link's bytes; ftdi sleeps until t.  Both return
+ *    PB_FIX_E_INTERRUPTED promptly once SIGINT/SIGTERM has arrived (after
+ *    pb_fixture_catch_signals()).
+ *  - The DUT's protocol byte stream is a struct pb_link (proto/link.h)
+ *    handed to the caller once by pb_fixture_take_dut_link(), ready for
+ *    pb_client_new() (which takes ownership).  ftdi: pb_link_open() of the
+ *    rig's dut_port; sim: one end of pb_link_mem_pair(), the other end is
+ *    pumped into pb_emu_rx()/out of pb_emu_tx() on every advance.
+ */
+#ifndef PB_HIL_FIXTURE_H
+#define PB_HIL_FIXTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "hil/rig.h"
+#include "proto/link.h"
+
+enum pb_fix_err {
+	PB_FIX_OK = 0,
+	PB_FIX_E_ARG = -1,           /* bad argument (channel, volts range) */
+	PB_FIX_E_NOT_SUPPORTED = -2, /* this backend cannot do that */
+	PB_FIX_E_NOENT = -3,         /* no such fixture (serial not attached) */
+	PB_FIX_E_OPEN = -4,          /* could not open/configure the fixture */
+	PB_FIX_E_IO = -5,            /* USB / link I/O error */
+	PB_FIX_E_TIMEOUT = -6,       /* a read missed its deadline */
+	PB_FIX_E_SYNC = -7,          /* MPSSE bad-opcode sync failed */
+	PB_FIX_E_GONE = -8,          /* fixture unplugged mid-run */
+	PB_FIX_E_INTERRUPTED = -9,   /* SIGINT/SIGTERM arrived */
+	PB_FIX_E_MEM = -10,
+	PB_FIX_E_STATE = -11,        /* e.g. DUT link already taken, closed */
+	PB_FIX_E_PROFILE = -12       /* sim: pump profile/emulator failed */
+};
+
+/* Bits of pb_fixture_read_outputs(), at their logical (active) level. */
+#define PB_FIX_OUT_MOTOR     (1u << 0)
+#define PB_FIX_OUT_ALARM     (1u << 1)
+#define PB_FIX_OUT_VALVE(ch) (1u << (2 + (ch)))   /* ch 0..PB_MAX_CH-1 */
+
+struct pb_profile;
+struct pb_emu;
+
+struct pb_fixture_opts {
+	/* sim only (ignored by ftdi): */
+	const struct pb_profile *profile; /* NULL: load rig->profile */
+	unsigned defects;                 /* enum pb_defect mask */
+	uint64_t seed;
+	const char *eeprom_path;          /* NULL: EEPROM in memory */
+	const char *dut_serial;           /* serial of a fresh EEPROM */
+	bool sensor_errors;               /* unit sensor errors on */
+	uint64_t start_us;                /* virtual time at open */
+};
+
+struct pb_fixture;
+
+/* One struct per backend. Any operation may be NULL: the wrappers below
+ * then answer PB_FIX_E_NOT_SUPPORTED (or do nothing for safe/close). */
+struct pb_fixture_ops {
+	const char *name;   /* "sim", "ftdi" */
+	int  (*set_inject)(struct pb_fixture *f, int ch, bool enable,
+	    double volts);
+	int  (*read_reference)(struct pb_fixture *f, int ch, double *volts);
+	int  (*read_outputs)(struct pb_fixture *f, uint32_t *bits);
+	int  (*set_power)(struct pb_fixture *f, bool on);
+	int  (*take_dut_link)(struct pb_fixture *f, struct pb_link **out);
+	uint64_t (*now)(struct pb_fixture *f);
+	int  (*advance)(struct pb_fixture *f, uint64_t until_us);
+	int  (*inject_fault)(struct pb_fixture *f, int fault, int ch,
+	    int32_t value);
+	struct pb_emu *(*emulator)(struct pb_fixture *f);
+	int  (*safe)(struct pb_fixture *f);
+	void (*close)(struct pb_fixture *f);   /* frees f */
+};
+
+/* Common head of every backend's fixture (backends embed it first). */
+struct pb_fixture {
+	const struct pb_fixture_ops *ops;
+	struct pb_rig rig;
+	bool   inject_on[PB_MAX_CH];     /* last commanded state */
+	double inject_v[PB_MAX_CH];
+	bool   power_on;
+	char   msg[320];                 /* detail of the last failure */
+};
+
+/* Open the backend rig->backend names. err gets a message on failure. */
+int pb_fixture_open(const struct pb_rig *rig,
+    const struct pb_fixture_opts *opts, struct pb_fixture **out,
+    char *err, size_t errlen);
+
+const char *pb_fixture_backend(const struct pb_fixture *f);
+const struct pb_rig *pb_fixture_rig(const struct pb_fixture *f);
+
+/* Injection: relay on/off and the DAC voltage (0..vref) for channel ch
+ * (0-based).  The _mmhg form converts through the rig's sensor transfer
+ * function of that channel. */
+int pb_fixture_set_inject(struct pb_fixture *f, int ch, bool enable,
+    double volts);
+int pb_fixture_set_inject_mmhg(struct pb_fixture *f, int ch, bool enable,
+    double mmhg);
+
+/* Reference transducer of channel ch through the ADC: volts at the ADC
+ * and vacuum via the rig's reference transfer function (either may be
+ * NULL). */
+int pb_fixture_read_reference(struct pb_fixture *f, int ch, double *volts,
+    double *mmhg);
+
+/* Motor/valve/alarm lines, PB_FIX_OUT_* bits. */
+int pb_fixture_read_outputs(struct pb_fixture *f, uint32_t *bits);
+
+/* DUT power relay. */
+int pb_fixture_set_power(struct pb_fixture *f, bool on);
+
+/* Hand the DUT protocol link to the caller (once; caller owns it). */
+int pb_fixture_take_dut_link(struct pb_fixture *f, struct pb_link **out);
+
+uint64_t pb_fixture_now(struct pb_fixture *f);
+int pb_fixture_advance(struct pb_fixture *f, uint64_t until_us);
+
+/* sim only: emulator fault (enum pb_fault) and the emulator itself for
+ * richer fault injection / observation.  ftdi: NOT_SUPPORTED / NULL. */
+int pb_fixture_inject_fault(struct pb_fixture *f, int fault, int ch,
+    int32_t value);
+struct pb_emu *pb_fixture_emulator(struct pb_fixture *f);
+
+/* Safe state (see top). Returns the first error met, having tried all. */
+int pb_fixture_safe(struct pb_fixture *f);
+/* safe() then release everything. NULL is fine. */
+void pb_fixture_close(struct pb_fixture *f);
+
+const char *pb_fixture_errmsg(const struct pb_fixture *f);
+const char *pb_fixture_strerror(int err);
+
+/* Signals: install SIGINT/SIGTERM handlers that only set a flag (the
+ * previous handlers are kept for pb_fixture_restore_signals()).  Blocking
+ * fixture calls return PB_FIX_E_INTERRUPTED once it is set; the runner
+ * then calls pb_fixture_safe()/close and exits.  pb_fixture_interrupted()
+ * returns the signal seen (0 = none). */
+int  pb_fixture_catch_signals(void);
+void pb_fixture_restore_signals(void);
+int  pb_fixture_interrupted(void);
+void pb_fixture_clear_interrupt(void);
+
+/* Attached FT232H fixtures (0403:6014), for `pumphil list-rigs`. */
+struct pb_fixture_info {
+	char serial[64];
+	char description[128];
+	char manufacturer[64];
+	int  bus, address;
+};
+/* Fills up to max entries; returns how many are attached (may exceed
+ * max), or < 0 (PB_FIX_E_*) with a message in err. */
+int pb_fixture_list(struct pb_fixture_info *out, int max, char *err,
+    size_t errlen);
+
+/* Backend entry points live in hil/fixture-sim.h and hil/fixture-ftdi.h. */
+
+#endif
