@@ -1,5 +1,5 @@
 /*
- * proto/factory.c - station key file and HMAC answer (see factory.h).
+ * proto/station.c - station key file and HMAC answer (see station.h).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -13,7 +13,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "proto/factory.h"
+#include "proto/station.h"
 
 static int
 hexval(int c)
@@ -27,35 +27,35 @@ hexval(int c)
 }
 
 int
-pb_factory_load_key(const char *path, uint8_t *key, size_t *key_len,
+pb_station_load_key(const char *path, uint8_t *key, size_t *key_len,
     char *err, size_t errlen)
 {
-	uint8_t buf[2 * PB_FACTORY_KEY_MAX + 4];
+	uint8_t buf[2 * PB_STATION_KEY_MAX + 4];
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_NOCTTY);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot open station key: %s", path,
 		    strerror(errno));
-		return PB_FACTORY_E_OPEN;
+		return PB_STATION_E_OPEN;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s: station key is not a regular file",
 		    path);
 		close(fd);
-		return PB_FACTORY_E_OPEN;
+		return PB_STATION_E_OPEN;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(err, errlen, "%s: station key has mode %04o: it must "
 		    "not be accessible to group or others (chmod 600 %s)",
 		    path, (unsigned)(st.st_mode & 07777), path);
 		close(fd);
-		return PB_FACTORY_E_PERM;
+		return PB_STATION_E_PERM;
 	}
 	ssize_t n = read(fd, buf, sizeof buf);
 	close(fd);
 	if (n < 0) {
 		snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
-		return PB_FACTORY_E_OPEN;
+		return PB_STATION_E_OPEN;
 	}
 	size_t len = (size_t)n;
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
@@ -63,49 +63,49 @@ pb_factory_load_key(const char *path, uint8_t *key, size_t *key_len,
 		len--;
 	if (len == 0) {
 		snprintf(err, errlen, "%s: station key is empty", path);
-		return PB_FACTORY_E_FORMAT;
+		return PB_STATION_E_FORMAT;
 	}
 	int hex = len % 2 == 0 && len >= 32;
 	for (size_t i = 0; hex && i < len; i++)
 		if (hexval(buf[i]) < 0)
 			hex = 0;
 	if (hex) {
-		if (len / 2 > PB_FACTORY_KEY_MAX)
+		if (len / 2 > PB_STATION_KEY_MAX)
 			goto toolong;
 		for (size_t i = 0; i < len / 2; i++)
 			key[i] = (uint8_t)(hexval(buf[2 * i]) << 4 |
 			    hexval(buf[2 * i + 1]));
 		*key_len = len / 2;
-		return PB_FACTORY_OK;
+		return PB_STATION_OK;
 	}
-	if (len > PB_FACTORY_KEY_MAX)
+	if (len > PB_STATION_KEY_MAX)
 		goto toolong;
 	memcpy(key, buf, len);
 	*key_len = len;
-	return PB_FACTORY_OK;
+	return PB_STATION_OK;
 toolong:
 	snprintf(err, errlen, "%s: station key longer than %d bytes", path,
-	    PB_FACTORY_KEY_MAX);
-	return PB_FACTORY_E_FORMAT;
+	    PB_STATION_KEY_MAX);
+	return PB_STATION_E_FORMAT;
 }
 
 int
-pb_factory_answer(const uint8_t *key, size_t key_len,
+pb_station_answer(const uint8_t *key, size_t key_len,
     const uint8_t nonce[PB_NONCE_LEN], uint8_t mac[PB_MAC_LEN])
 {
 	unsigned int len = 0;
 	if (HMAC(EVP_sha256(), key, (int)key_len, nonce, PB_NONCE_LEN, mac,
 	    &len) == NULL || len != PB_MAC_LEN)
-		return PB_FACTORY_E_CRYPTO;
-	return PB_FACTORY_OK;
+		return PB_STATION_E_CRYPTO;
+	return PB_STATION_OK;
 }
 
 bool
-pb_factory_check(const uint8_t *key, size_t key_len,
+pb_station_check(const uint8_t *key, size_t key_len,
     const uint8_t nonce[PB_NONCE_LEN], const uint8_t mac[PB_MAC_LEN])
 {
 	uint8_t want[PB_MAC_LEN];
-	if (pb_factory_answer(key, key_len, nonce, want) != PB_FACTORY_OK)
+	if (pb_station_answer(key, key_len, nonce, want) != PB_STATION_OK)
 		return false;
 	return CRYPTO_memcmp(want, mac, PB_MAC_LEN) == 0;
 }

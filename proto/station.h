@@ -1,17 +1,17 @@
 /*
- * proto/factory.h - factory access: the station key and the unlock answer.
+ * proto/station.h - factory access: the station key and the unlock answer.
  *
- * Promise: pb_factory_load_key() reads a station key file and refuses one
+ * Promise: pb_station_load_key() reads a station key file and refuses one
  * that group or others may read (with a message naming the file and its
- * mode), or that is empty or too long.  pb_factory_answer() computes the
+ * mode), or that is empty or too long.  pb_station_answer() computes the
  * unlock answer HMAC-SHA256(key, nonce) with OpenSSL's libcrypto.  Key
  * file format: the raw key bytes, or one line of hex (an even number of hex digits, 32 to 128),
  * which is what `openssl rand -hex 32 > station.key` produces.  Both ends
  * use this module: the station to answer, the device (emulator) to check
  * the answer with a constant-time compare.
  */
-#ifndef PB_PROTO_FACTORY_H
-#define PB_PROTO_FACTORY_H
+#ifndef PB_PROTO_STATION_H
+#define PB_PROTO_STATION_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,22 +19,22 @@
 
 #include "proto/msg.h"
 
-#define PB_FACTORY_KEY_MAX 64
+#define PB_STATION_KEY_MAX 64
 
-enum pb_factory_err {
-	PB_FACTORY_OK = 0,
-	PB_FACTORY_E_OPEN = -1,     /* cannot open / stat */
-	PB_FACTORY_E_PERM = -2,     /* readable by group or others */
-	PB_FACTORY_E_FORMAT = -3,   /* empty, too long */
-	PB_FACTORY_E_CRYPTO = -4
+enum pb_station_err {
+	PB_STATION_OK = 0,
+	PB_STATION_E_OPEN = -1,     /* cannot open / stat */
+	PB_STATION_E_PERM = -2,     /* readable by group or others */
+	PB_STATION_E_FORMAT = -3,   /* empty, too long */
+	PB_STATION_E_CRYPTO = -4
 };
 
-int pb_factory_load_key(const char *path, uint8_t *key, size_t *key_len,
+int pb_station_load_key(const char *path, uint8_t *key, size_t *key_len,
     char *err, size_t errlen);
-int pb_factory_answer(const uint8_t *key, size_t key_len,
+int pb_station_answer(const uint8_t *key, size_t key_len,
     const uint8_t nonce[PB_NONCE_LEN], uint8_t mac[PB_MAC_LEN]);
 /* Device side: true when mac is the right answer (constant-time compare). */
-bool pb_factory_check(const uint8_t *key, size_t key_len,
+bool pb_station_check(const uint8_t *key, size_t key_len,
     const uint8_t nonce[PB_NONCE_LEN], const uint8_t mac[PB_MAC_LEN]);
 
 #endif
