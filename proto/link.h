@@ -85,4 +85,13 @@ struct pb_port_info {
  * < 0 on error. */
 int pb_link_list_ports(struct pb_port_info *out, int max);
 
+/* One line describing a port the way a user expects, e.g.
+ * "/dev/ttyUSB0  USB 0403:6015 FTDI FT231X (serial DK0ABC12)  -> /dev/serial/by-id/usb-FTDI_FT231X_DK0ABC12-if00-port0".
+ * Always NUL-terminates buf (truncating when len is too small). */
+void pb_port_describe(const struct pb_port_info *p, char *buf, size_t len);
+
+/* Message of the link's last failure (open, reopen, read, write), "" when
+ * none; never NULL. */
+const char *pb_link_error(const struct pb_link *l);
+
 #endif
