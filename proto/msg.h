@@ -28,6 +28,7 @@
 #define PB_LOG_MAX         (PB_MAX_PAYLOAD - 1)
 #define PB_NONCE_LEN        16
 #define PB_MAC_LEN          32   /* HMAC-SHA256 */
+#define PB_CH_NONE        0xFF   /* channel field: not channel-specific */
 
 /* Header flag bits. Bits 3-7 are reserved: sent as 0, ignored on receipt. */
 #define PB_F_ACK_REQ   0x01  /* sender wants a RESPONSE (commands) */
@@ -292,6 +293,11 @@ int pb_msg_encode(const struct pb_msg *m, uint8_t *buf, size_t cap,
  * derived from req_type and status. */
 int pb_msg_decode(uint8_t type, uint8_t flags, const uint8_t *buf,
     size_t len, struct pb_msg *m);
+
+/* Body kind a RESPONSE to req_type with this status carries:
+ * HELLO/READ_INFO + OK -> INFO, READ_CAL + OK -> CAL,
+ * FACTORY_CHALLENGE + OK -> NONCE, anything else -> NONE. */
+uint8_t pb_response_body_kind(uint8_t req_type, uint8_t status);
 
 /* True for the command types (those a host sends with PB_F_ACK_REQ). */
 bool pb_type_is_command(uint8_t type);
