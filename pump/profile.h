@@ -1,7 +1,7 @@
 /*
  * pump/profile.h - a pump profile: what a pump model is and should do.
  *
- * Promise: profiles live in INI files (fixtures/pumps/*.ini, read with
+ * Promise: profiles live in INI files (fixtures/pumps/<id>.ini, read with
  * libinih), never in code.  pb_profile_load() fills the structure or
  * returns an error naming the file and line.  The expectation functions
  * are pure: the target peak vacuum and cycle rate for a mode and level,
@@ -91,6 +91,45 @@ struct pb_profile {
 	double cal_accept_rel;            /* 0.01 */
 	double cal_dwell_s;               /* settle before averaging */
 	double cal_stable_mmhg;           /* stable when within this */
+
+	/* ---- emulator model and firmware keys (docs/pumpsim.md) ---- */
+	/* pneumatics */
+	double min_volume_ml;             /* air left when the container is full */
+	double occluded_volume_ml;        /* pump-side volume when occluded */
+	/* motor (rated at batt_nominal_v, duty 1) */
+	double motor_noload_ma;           /* current at 0 vacuum */
+	double motor_load_ma;             /* current at the stall vacuum */
+	double motor_locked_ma;           /* current with a locked rotor */
+	double motor_tau_ms;              /* spin-up/down time constant */
+	/* battery */
+	double batt_full_v, batt_empty_v; /* cell open-circuit voltage range */
+	double batt_capacity_mah;
+	double batt_initial_soc;          /* 0..1 at power-on */
+	double batt_idle_ma;              /* electronics */
+	double batt_low_ms;               /* debounce of warn and cut-off */
+	double batt_hyst_v;               /* clear above threshold + this */
+	/* sensor */
+	double sensor_min_mmhg;           /* vacuum at 0.05*Vs (< 0: compound) */
+	double sensor_open_v;             /* output of an open sensor */
+	double sensor_short_v;            /* output of a shorted sensor */
+	double sensor_low_v;              /* firmware: below this = open (0.25) */
+	double sensor_high_v;             /* firmware: above this = short (4.75) */
+	double sensor_fault_ms;           /* open/short debounce */
+	double sensor_stuck_ms;           /* no change while the motor runs */
+	/* firmware controller and detectors */
+	double ctrl_tick_ms;              /* control period */
+	int    ctrl_filter_n;             /* moving average of readings */
+	double ctrl_kp;                   /* duty per mmHg below target */
+	double ctrl_min_duty;             /* duty floor while pulling */
+	double trip_abs_ms;               /* debounce of the absolute trip */
+	double leak_miss_mmhg;            /* missed: peak < target - this */
+	double leak_min_hold_ms;          /* decay judged on holds this long */
+	double occlusion_rate_mmhg_s;     /* pull-down faster than this */
+	double occlusion_rise_mmhg;       /* rise with the motor off */
+	double stall_detect_ma;           /* current per unit duty above this */
+	double open_detect_ma;            /* current per unit duty below this */
+	double stall_dp_mmhg;             /* "no dP/dt": moved less than this */
+	double motor_fault_ms;            /* stall / open debounce */
 };
 
 enum pb_profile_err {
