@@ -1,0 +1,740 @@
+/*
+ * hil/report.c - the HIL test record, JSON and JUnit writers.
+ * See report.h for the promise.
+ */
+#include "hil/report.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+const char *pb_outcome_name(enum pb_outcome o)
+{
+	switch (o) {
+	case PB_OUT_PASS: return "PASS";
+	case PB_OUT_FAIL: return "FAIL";
+	case PB_OUT_ERROR: return "ERROR";
+	case PB_OUT_ABORTED: return "ABORTED";
+	case PB_OUT_SKIPPED: return "SKIPPED";
+	}
+	return "?";
+}
+
+const char *pb_report_strerror(int err)
+{
+	switch (err) {
+	case PB_REPORT_OK: return "ok";
+	case PB_REPORT_E_IO: return "cannot write report";
+	case PB_REPORT_E_HASH: return "cannot hash file";
+	}
+	return "unknown report error";
+}
+
+/* ---- record building ---------------------------------------------------- */
+
+/* Grow an array of elem-sized items so one more fits; zero the new one. */
+static void *grow(void **arr, size_t *n, size_t *cap, size_t elem)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		void *p = realloc(*arr, nc * elem);
+		if (!p)
+			return NULL;
+		*arr = p;
+		*cap = nc;
+	}
+	void *slot = (char *)*arr + *n * elem;
+	memset(slot, 0, elem);
+	(*n)++;
+	return slot;
+}
+
+void pb_report_init(struct pb_report *r, const char *suite)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->suite, sizeof r->suite, "%s", suite ? suite : "pumphil");
+}
+
+void pb_attempt_free(struct pb_attempt *a)
+{
+	for (size_t i = 0; i < a->n_traces; i++)
+		free(a->traces[i].v);
+	free(a->traces);
+	free(a->meas);
+	free(a->log);
+	a->traces = NULL;
+	a->meas = NULL;
+	a->log = NULL;
+	a->n_traces = a->cap_traces = a->n_meas = a->cap_meas = 0;
+	a->log_len = a->log_cap = 0;
+}
+
+void pb_report_free(struct pb_report *r)
+{
+	for (size_t i = 0; i < r->n_cases; i++) {
+		struct pb_case *c = &r->cases[i];
+		for (size_t j = 0; j < c->n_attempts; j++)
+			pb_attempt_free(&c->attempts[j]);
+		free(c->attempts);
+	}
+	free(r->cases);
+	r->cases = NULL;
+	r->n_cases = r->cap_cases = 0;
+}
+
+struct pb_case *pb_report_add_case(struct pb_report *r)
+{
+	return grow((void **)&r->cases, &r->n_cases, &r->cap_cases,
+	    sizeof *r->cases);
+}
+
+struct pb_attempt *pb_case_add_attempt(struct pb_case *c)
+{
+	struct pb_attempt *a = grow((void **)&c->attempts, &c->n_attempts,
+	    &c->cap_attempts, sizeof *c->attempts);
+	if (a)
+		a->number = (int)c->n_attempts;
+	return a;
+}
+
+struct pb_measurement *pb_attempt_add_measurement(struct pb_attempt *a)
+{
+	return grow((void **)&a->meas, &a->n_meas, &a->cap_meas,
+	    sizeof *a->meas);
+}
+
+struct pb_trace *pb_attempt_add_trace(struct pb_attempt *a)
+{
+	return grow((void **)&a->traces, &a->n_traces, &a->cap_traces,
+	    sizeof *a->traces);
+}
+
+int pb_trace_push(struct pb_trace *t, double v, size_t cap_limit)
+{
+	if (t->n >= cap_limit)
+		return -1;
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 256;
+		if (nc > cap_limit)
+			nc = cap_limit;
+		double *p = realloc(t->v, nc * sizeof *p);
+		if (!p)
+			return -1;
+		t->v = p;
+		t->cap = nc;
+	}
+	t->v[t->n++] = v;
+	return 0;
+}
+
+void pb_attempt_log(struct pb_attempt *a, const char *fmt, ...)
+{
+	char tmp[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_end(ap);
+	if (k < 0)
+		return;
+	size_t len = strlen(tmp);
+	if (a->log_len + len + 2 > a->log_cap) {
+		size_t nc = a->log_cap ? a->log_cap : 1024;
+		while (a->log_len + len + 2 > nc)
+			nc *= 2;
+		char *p = realloc(a->log, nc);
+		if (!p)
+			return;
+		a->log = p;
+		a->log_cap = nc;
+	}
+	memcpy(a->log + a->log_len, tmp, len);
+	a->log_len += len;
+	a->log[a->log_len++] = '\n';
+	a->log[a->log_len] = '\0';
+}
+
+void pb_measurement_judge(struct pb_measurement *m)
+{
+	double v = m->value;
+	bool hard_ok = true, marg_ok = true;
+	if (isnan(v)) {
+		hard_ok = !(m->low.set || m->high.set || m->mlow.set ||
+		    m->mhigh.set);
+		marg_ok = hard_ok;
+	} else {
+		if (m->low.set && v < m->low.v)
+			hard_ok = false;
+		if (m->high.set && v > m->high.v)
+			hard_ok = false;
+		if (m->mlow.set && v < m->mlow.v)
+			marg_ok = false;
+		if (m->mhigh.set && v > m->mhigh.v)
+			marg_ok = false;
+	}
+	m->outcome = hard_ok ? PB_OUT_PASS : PB_OUT_FAIL;
+	m->marginal = hard_ok && !marg_ok;
+}
+
+void pb_case_finish(struct pb_case *c)
+{
+	if (c->n_attempts == 0) {
+		c->outcome = PB_OUT_ERROR;
+		snprintf(c->message, sizeof c->message, "not run");
+		return;
+	}
+	const struct pb_attempt *a = &c->attempts[c->n_attempts - 1];
+	c->outcome = a->outcome;
+	snprintf(c->message, sizeof c->message, "%s", a->message);
+	if (!c->defect_run)
+		return;
+	if (a->outcome == PB_OUT_FAIL) {
+		c->outcome = PB_OUT_PASS;
+		snprintf(c->message, sizeof c->message,
+		    "defect %s detected: the scenario failed as it must (%.400s)",
+		    c->defect, a->message);
+	} else if (a->outcome == PB_OUT_PASS) {
+		c->outcome = PB_OUT_FAIL;
+		snprintf(c->message, sizeof c->message,
+		    "defect %s NOT detected: the scenario passed with the "
+		    "safety behaviour disabled", c->defect);
+	}
+}
+
+void pb_case_suite_name(const struct pb_report *r, const struct pb_case *c,
+    char *buf, size_t n)
+{
+	snprintf(buf, n, "%s.%s%s", r->suite,
+	    r->rig_kind[0] ? r->rig_kind : "rig",
+	    c->defect_run ? ".defects" : "");
+}
+
+void pb_report_counts(const struct pb_report *r, const char *suite_filter,
+    struct pb_counts *n)
+{
+	memset(n, 0, sizeof *n);
+	for (size_t i = 0; i < r->n_cases; i++) {
+		const struct pb_case *c = &r->cases[i];
+		if (suite_filter) {
+			char s[160];
+			pb_case_suite_name(r, c, s, sizeof s);
+			if (strcmp(s, suite_filter) != 0)
+				continue;
+		}
+		n->tests++;
+		switch (c->outcome) {
+		case PB_OUT_PASS: n->passed++; break;
+		case PB_OUT_FAIL: n->failed++; break;
+		case PB_OUT_ERROR: n->errors++; break;
+		case PB_OUT_ABORTED: n->aborted++; break;
+		case PB_OUT_SKIPPED: n->skipped++; break;
+		}
+	}
+}
+
+void pb_report_summary_line(const struct pb_report *r, char *buf, size_t n)
+{
+	struct pb_counts k;
+	pb_report_counts(r, NULL, &k);
+	snprintf(buf, n, "%u passed, %u failed, %u skipped", k.passed,
+	    k.failed + k.errors + k.aborted, k.skipped);
+}
+
+void pb_iso8601(int64_t unix_ms, char *buf, size_t n)
+{
+	time_t s = (time_t)(unix_ms / 1000);
+	int ms = (int)(unix_ms % 1000);
+	if (ms < 0) {
+		ms += 1000;
+		s -= 1;
+	}
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	char d[32];
+	strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, n, "%s.%03dZ", d, ms);
+}
+
+/* JUnit wants a timestamp without zone or fraction (xs:dateTime subset
+ * that Jenkins parses). */
+static void junit_timestamp(int64_t unix_ms, char *buf, size_t n)
+{
+	time_t s = (time_t)(unix_ms / 1000);
+	struct tm tm;
+	gmtime_r(&s, &tm);
+	strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)(s ? s : "");
+	    *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		case '\b': fputs("\\b", f); break;
+		case '\f': fputs("\\f", f); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void json_num(FILE *f, double v)
+{
+	if (isnan(v) || isinf(v))
+		fputs("null", f);
+	else
+		fprintf(f, "%.10g", v);
+}
+
+static void json_limit(FILE *f, const char *key, struct pb_limit l)
+{
+	fprintf(f, ", \"%s\": ", key);
+	if (l.set)
+		json_num(f, l.v);
+	else
+		fputs("null", f);
+}
+
+static void json_time(FILE *f, int64_t ms)
+{
+	char b[40];
+	pb_iso8601(ms, b, sizeof b);
+	json_str(f, b);
+}
+
+static void json_attempt(FILE *f, const struct pb_attempt *a)
+{
+	fprintf(f, "        {\"attempt\": %d, \"outcome\": ", a->number);
+	json_str(f, pb_outcome_name(a->outcome));
+	fputs(", \"message\": ", f);
+	json_str(f, a->message);
+	fputs(", \"where\": ", f);
+	json_str(f, a->where);
+	fputs(",\n         \"start\": ", f);
+	json_time(f, a->start_ms);
+	fputs(", \"end\": ", f);
+	json_time(f, a->end_ms);
+	fprintf(f, ", \"wall_seconds\": %.3f, \"rig_seconds\": ",
+	    (double)(a->end_ms - a->start_ms) / 1000.0);
+	json_num(f, a->rig_seconds);
+	fputs(",\n         \"measurements\": [", f);
+	for (size_t i = 0; i < a->n_meas; i++) {
+		const struct pb_measurement *m = &a->meas[i];
+		fputs(i ? ",\n           " : "\n           ", f);
+		fputs("{\"name\": ", f);
+		json_str(f, m->name);
+		fputs(", \"value\": ", f);
+		json_num(f, m->value);
+		fputs(", \"unit\": ", f);
+		json_str(f, m->unit);
+		json_limit(f, "low", m->low);
+		json_limit(f, "high", m->high);
+		json_limit(f, "marginal_low", m->mlow);
+		json_limit(f, "marginal_high", m->mhigh);
+		fputs(", \"outcome\": ", f);
+		json_str(f, pb_outcome_name(m->outcome));
+		fprintf(f, ", \"marginal\": %s, \"where\": ",
+		    m->marginal ? "true" : "false");
+		json_str(f, m->where);
+		fputc('}', f);
+	}
+	fputs(a->n_meas ? "\n         ]" : "]", f);
+	fputs(",\n         \"traces\": [", f);
+	for (size_t i = 0; i < a->n_traces; i++) {
+		const struct pb_trace *t = &a->traces[i];
+		fputs(i ? ",\n           " : "\n           ", f);
+		fputs("{\"name\": ", f);
+		json_str(f, t->name);
+		fputs(", \"unit\": ", f);
+		json_str(f, t->unit);
+		fputs(", \"t0_s\": ", f);
+		json_num(f, t->t0_s);
+		fputs(", \"period_s\": ", f);
+		json_num(f, t->period_s);
+		fprintf(f, ", \"n\": %zu, \"samples\": [", t->n);
+		for (size_t k = 0; k < t->n; k++) {
+			if (k)
+				fputc(',', f);
+			if (isnan(t->v[k]) || isinf(t->v[k]))
+				fputs("null", f);
+			else
+				fprintf(f, "%.6g", t->v[k]);
+		}
+		fputs("]}", f);
+	}
+	fputs(a->n_traces ? "\n         ]" : "]", f);
+	fputs(",\n         \"log\": ", f);
+	json_str(f, a->log ? a->log : "");
+	fputs("}", f);
+}
+
+int pb_report_write_json(const struct pb_report *r, FILE *f)
+{
+	struct pb_counts k;
+	pb_report_counts(r, NULL, &k);
+	fputs("{\n  \"format\": \"pumphil-record/1\",\n  \"suite\": ", f);
+	json_str(f, r->suite);
+	fputs(",\n  \"rig\": ", f);
+	json_str(f, r->rig);
+	fputs(", \"rig_kind\": ", f);
+	json_str(f, r->rig_kind);
+	fputs(", \"station\": ", f);
+	json_str(f, r->hostname);
+	fputs(",\n  \"start\": ", f);
+	json_time(f, r->start_ms);
+	fputs(", \"end\": ", f);
+	json_time(f, r->end_ms);
+	fprintf(f, ",\n  \"counts\": {\"tests\": %u, \"passed\": %u, "
+	    "\"failed\": %u, \"errors\": %u, \"aborted\": %u, "
+	    "\"skipped\": %u},\n  \"cases\": [", k.tests, k.passed, k.failed,
+	    k.errors, k.aborted, k.skipped);
+	for (size_t i = 0; i < r->n_cases; i++) {
+		const struct pb_case *c = &r->cases[i];
+		char suite[160];
+		pb_case_suite_name(r, c, suite, sizeof suite);
+		fputs(i ? ",\n    {" : "\n    {", f);
+		fputs("\"name\": ", f);
+		json_str(f, c->name);
+		fputs(", \"testsuite\": ", f);
+		json_str(f, suite);
+		fputs(", \"outcome\": ", f);
+		json_str(f, pb_outcome_name(c->outcome));
+		fputs(",\n      \"message\": ", f);
+		json_str(f, c->message);
+		fputs(",\n      \"scenario\": {\"file\": ", f);
+		json_str(f, c->file);
+		fputs(", \"sha256\": ", f);
+		json_str(f, c->sha256);
+		fputs(", \"profile\": ", f);
+		json_str(f, c->profile);
+		fputs(", \"defect\": ", f);
+		json_str(f, c->defect);
+		fprintf(f, ", \"defect_run\": %s},\n      \"dut\": {\"serial\": ",
+		    c->defect_run ? "true" : "false");
+		json_str(f, c->dut_serial);
+		fputs(", \"firmware\": ", f);
+		json_str(f, c->dut_firmware);
+		fprintf(f, "},\n      \"attempts\": [\n");
+		for (size_t j = 0; j < c->n_attempts; j++) {
+			json_attempt(f, &c->attempts[j]);
+			fputs(j + 1 < c->n_attempts ? ",\n" : "\n", f);
+		}
+		fputs("      ]}", f);
+	}
+	fputs(r->n_cases ? "\n  ]\n}\n" : "]\n}\n", f);
+	return ferror(f) ? PB_REPORT_E_IO : PB_REPORT_OK;
+}
+
+/* ---- JUnit XML ---------------------------------------------------------- */
+
+/* XML 1.0 forbids most control characters even as references: they are
+ * replaced by '?'.  Invalid UTF-8 is passed through byte for byte only
+ * when it forms valid sequences; stray bytes become '?'. */
+static void xml_str(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	while (*p) {
+		unsigned char ch = *p;
+		if (ch < 0x80) {
+			switch (ch) {
+			case '<': fputs("&lt;", f); break;
+			case '>': fputs("&gt;", f); break;
+			case '&': fputs("&amp;", f); break;
+			case '"': fputs("&quot;", f); break;
+			case '\'': fputs("&apos;", f); break;
+			case '\n': fputs("&#10;", f); break;
+			case '\t': fputs("&#9;", f); break;
+			case '\r': fputs("&#13;", f); break;
+			default:
+				fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, f);
+			}
+			p++;
+			continue;
+		}
+		int len = (ch & 0xE0) == 0xC0 ? 2 : (ch & 0xF0) == 0xE0 ? 3 :
+		    (ch & 0xF8) == 0xF0 ? 4 : 0;
+		bool ok = len > 0;
+		for (int i = 1; ok && i < len; i++)
+			ok = (p[i] & 0xC0) == 0x80;
+		if (!ok) {
+			fputc('?', f);
+			p++;
+			continue;
+		}
+		fwrite(p, 1, (size_t)len, f);
+		p += len;
+	}
+}
+
+/* Element text keeps newlines as they are (readable in CI viewers). */
+static void xml_text(FILE *f, const char *s)
+{
+	for (const char *p = s ? s : ""; *p; ) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char buf[1024];
+		while (n > 0) {
+			size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
+			/* do not split a UTF-8 sequence */
+			while (k > 1 && k < n &&
+			    ((unsigned char)p[k] & 0xC0) == 0x80)
+				k--;
+			memcpy(buf, p, k);
+			buf[k] = '\0';
+			xml_str(f, buf);
+			p += k;
+			n -= k;
+		}
+		if (!nl)
+			break;
+		fputc('\n', f);
+		p = nl + 1;
+	}
+}
+
+static double case_seconds(const struct pb_case *c)
+{
+	double s = 0;
+	for (size_t j = 0; j < c->n_attempts; j++)
+		s += (double)(c->attempts[j].end_ms -
+		    c->attempts[j].start_ms) / 1000.0;
+	return s;
+}
+
+static void junit_system_out(FILE *f, const struct pb_case *c)
+{
+	fputs("      <system-out>", f);
+	char line[1024];
+	snprintf(line, sizeof line, "scenario %s sha256 %s profile %s\n",
+	    c->file, c->sha256[0] ? c->sha256 : "-",
+	    c->profile[0] ? c->profile : "-");
+	xml_text(f, line);
+	if (c->defect[0]) {
+		snprintf(line, sizeof line, "defect switch %s (%s)\n",
+		    c->defect, c->defect_run ? "ON: must fail" : "off");
+		xml_text(f, line);
+	}
+	if (c->dut_serial[0]) {
+		snprintf(line, sizeof line, "DUT serial %s firmware %s\n",
+		    c->dut_serial, c->dut_firmware);
+		xml_text(f, line);
+	}
+	for (size_t j = 0; j < c->n_attempts; j++) {
+		const struct pb_attempt *a = &c->attempts[j];
+		snprintf(line, sizeof line,
+		    "--- attempt %d of %zu: %s%s%s%s%s (%.1f s rig time)\n",
+		    a->number, c->n_attempts, pb_outcome_name(a->outcome),
+		    a->message[0] ? ": " : "", a->message,
+		    a->where[0] ? " at " : "", a->where, a->rig_seconds);
+		xml_text(f, line);
+		for (size_t i = 0; i < a->n_meas; i++) {
+			const struct pb_measurement *m = &a->meas[i];
+			char lim[128] = "";
+			if (m->low.set || m->high.set)
+				snprintf(lim, sizeof lim, " [%g .. %g]",
+				    m->low.set ? m->low.v : -INFINITY,
+				    m->high.set ? m->high.v : INFINITY);
+			snprintf(line, sizeof line, "  %s = %g %s%s %s%s\n",
+			    m->name, m->value, m->unit, lim,
+			    pb_outcome_name(m->outcome),
+			    m->marginal ? " MARGINAL" : "");
+			xml_text(f, line);
+		}
+		if (a->log)
+			xml_text(f, a->log);
+	}
+	fputs("</system-out>\n", f);
+}
+
+int pb_report_write_junit(const struct pb_report *r, FILE *f)
+{
+	struct pb_counts all;
+	pb_report_counts(r, NULL, &all);
+	double total = (double)(r->end_ms - r->start_ms) / 1000.0;
+	if (total < 0)
+		total = 0;
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
+	fputs("<testsuites name=\"", f);
+	xml_str(f, r->suite);
+	fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\" "
+	    "skipped=\"%u\" time=\"%.3f\">\n", all.tests, all.failed,
+	    all.errors + all.aborted, all.skipped, total);
+
+	/* testsuites in order of first appearance */
+	char done[8][160];
+	size_t ndone = 0;
+	for (size_t i = 0; i < r->n_cases; i++) {
+		char sname[160];
+		pb_case_suite_name(r, &r->cases[i], sname, sizeof sname);
+		bool seen = false;
+		for (size_t k = 0; k < ndone; k++)
+			seen |= strcmp(done[k], sname) == 0;
+		if (seen)
+			continue;
+		if (ndone < 8)
+			snprintf(done[ndone++], sizeof done[0], "%s", sname);
+		struct pb_counts k;
+		pb_report_counts(r, sname, &k);
+		double secs = 0;
+		int64_t first = 0;
+		for (size_t j = i; j < r->n_cases; j++) {
+			char s2[160];
+			pb_case_suite_name(r, &r->cases[j], s2, sizeof s2);
+			if (strcmp(s2, sname) != 0)
+				continue;
+			secs += case_seconds(&r->cases[j]);
+			if (!first && r->cases[j].n_attempts)
+				first = r->cases[j].attempts[0].start_ms;
+		}
+		char ts[40];
+		junit_timestamp(first ? first : r->start_ms, ts, sizeof ts);
+		fputs("  <testsuite name=\"", f);
+		xml_str(f, sname);
+		fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\" "
+		    "skipped=\"%u\" time=\"%.3f\" timestamp=\"%s\" "
+		    "hostname=\"", k.tests, k.failed, k.errors + k.aborted,
+		    k.skipped, secs, ts);
+		xml_str(f, r->hostname[0] ? r->hostname : "localhost");
+		fputs("\">\n", f);
+		fputs("    <properties>\n      <property name=\"rig\" value=\"",
+		    f);
+		xml_str(f, r->rig);
+		fputs("\"/>\n    </properties>\n", f);
+		for (size_t j = i; j < r->n_cases; j++) {
+			const struct pb_case *c = &r->cases[j];
+			char s2[160];
+			pb_case_suite_name(r, c, s2, sizeof s2);
+			if (strcmp(s2, sname) != 0)
+				continue;
+			fputs("    <testcase classname=\"", f);
+			xml_str(f, sname);
+			fputs("\" name=\"", f);
+			xml_str(f, c->name);
+			fprintf(f, "\" time=\"%.3f\">\n", case_seconds(c));
+			const char *tag = NULL;
+			switch (c->outcome) {
+			case PB_OUT_FAIL: tag = "failure"; break;
+			case PB_OUT_ERROR: tag = "error"; break;
+			case PB_OUT_ABORTED: tag = "error"; break;
+			case PB_OUT_SKIPPED: tag = "skipped"; break;
+			case PB_OUT_PASS: break;
+			}
+			if (tag) {
+				char msg[1024];
+				const struct pb_attempt *a = c->n_attempts ?
+				    &c->attempts[c->n_attempts - 1] : NULL;
+				snprintf(msg, sizeof msg, "%s%s%s",
+				    c->message[0] ? c->message :
+				    pb_outcome_name(c->outcome),
+				    a && a->where[0] ? " at " : "",
+				    a ? a->where : "");
+				fprintf(f, "      <%s message=\"", tag);
+				xml_str(f, msg);
+				fprintf(f, "\" type=\"%s\">",
+				    pb_outcome_name(c->outcome));
+				xml_text(f, msg);
+				fprintf(f, "</%s>\n", tag);
+			}
+			junit_system_out(f, c);
+			fputs("    </testcase>\n", f);
+		}
+		fputs("  </testsuite>\n", f);
+	}
+	fputs("</testsuites>\n", f);
+	return ferror(f) ? PB_REPORT_E_IO : PB_REPORT_OK;
+}
+
+/* ---- files -------------------------------------------------------------- */
+
+static int save_one(const struct pb_report *r, const char *path, bool json,
+    char *err, size_t errlen)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	FILE *f = fopen(tmp, "w");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return PB_REPORT_E_IO;
+	}
+	int rc = json ? pb_report_write_json(r, f) : pb_report_write_junit(r, f);
+	if (fclose(f) != 0 || rc != 0) {
+		snprintf(err, errlen, "%s: write failed: %s", path,
+		    strerror(errno));
+		unlink(tmp);
+		return PB_REPORT_E_IO;
+	}
+	if (rename(tmp, path) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return PB_REPORT_E_IO;
+	}
+	return PB_REPORT_OK;
+}
+
+int pb_report_save(const struct pb_report *r, const char *json_path,
+    const char *junit_path, char *err, size_t errlen)
+{
+	int rc = PB_REPORT_OK;
+	if (json_path && save_one(r, json_path, true, err, errlen) != 0)
+		rc = PB_REPORT_E_IO;
+	if (junit_path) {
+		char e2[512];
+		if (save_one(r, junit_path, false, e2, sizeof e2) != 0) {
+			if (rc == PB_REPORT_OK)
+				snprintf(err, errlen, "%s", e2);
+			rc = PB_REPORT_E_IO;
+		}
+	}
+	return rc;
+}
+
+int pb_sha256_file(const char *path, char hex[65], char *err, size_t errlen)
+{
+	hex[0] = '\0';
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return PB_REPORT_E_HASH;
+	}
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int rc = PB_REPORT_OK;
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		snprintf(err, errlen, "%s: sha256 unavailable", path);
+		rc = PB_REPORT_E_HASH;
+	} else {
+		unsigned char buf[8192];
+		size_t n;
+		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+			EVP_DigestUpdate(ctx, buf, n);
+		if (ferror(f)) {
+			snprintf(err, errlen, "%s: read error", path);
+			rc = PB_REPORT_E_HASH;
+		} else {
+			unsigned char md[EVP_MAX_MD_SIZE];
+			unsigned mdlen = 0;
+			EVP_DigestFinal_ex(ctx, md, &mdlen);
+			for (unsigned i = 0; i < mdlen && i < 32; i++)
+				snprintf(hex + 2 * i, 3, "%02x", md[i]);
+		}
+	}
+	EVP_MD_CTX_free(ctx);
+	fclose(f);
+	return rc;
+}

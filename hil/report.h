@@ -1,0 +1,174 @@
+/*
+ * hil/report.h - the HIL test record and its two writers.
+ *
+ * Promise: a plain in-memory record of one `pumphil run` (rig, cases,
+ * attempts, measurements with units and limits, logs, attached traces)
+ * and two writers that turn it into files CI systems read:
+ *
+ *   - a JSON test record (OpenHTF-like): rig, DUT serial and firmware
+ *     from HELLO, scenario file and its SHA-256, start/end in ISO 8601
+ *     UTC, every attempt with its measurements, limits, outcome, log and
+ *     traces (arrays of samples);
+ *   - JUnit XML as Jenkins and GitLab read it: testsuites > testsuite
+ *     (name, tests, failures, errors, skipped, time, timestamp) > testcase
+ *     (classname, name, time) with failure / error / skipped children that
+ *     carry the message both as attribute and as element text, and
+ *     system-out.  Names are unique; earlier attempts of a retried case
+ *     are listed in its system-out.  Everything is XML-escaped.
+ *
+ * The writers are pure over the record except for the FILE they write to;
+ * wall-clock times are stored in the record by the caller (the runner),
+ * so golden tests can fix them.  pb_report_save() writes through a
+ * temporary file and rename(), so a reader never sees half a report.
+ *
+ * Outcomes follow LAVA/OpenHTF: PASS, FAIL (the pump broke a limit),
+ * ERROR (the rig or infrastructure broke, including scenario script
+ * errors), ABORTED (a signal stopped the run), SKIPPED.
+ */
+#ifndef PB_HIL_REPORT_H
+#define PB_HIL_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum pb_outcome {
+	PB_OUT_PASS = 0,
+	PB_OUT_FAIL = 1,
+	PB_OUT_ERROR = 2,
+	PB_OUT_ABORTED = 3,
+	PB_OUT_SKIPPED = 4
+};
+const char *pb_outcome_name(enum pb_outcome o);   /* "PASS", ... */
+
+/* An optional limit. */
+struct pb_limit {
+	bool   set;
+	double v;
+};
+
+/* One expect(): a value with unit, hard and marginal limits, verdict. */
+struct pb_measurement {
+	char   name[96];
+	double value;
+	char   unit[16];
+	struct pb_limit low, high;        /* hard limits: outside -> FAIL */
+	struct pb_limit mlow, mhigh;      /* marginal limits */
+	enum pb_outcome outcome;          /* PB_OUT_PASS or PB_OUT_FAIL */
+	bool   marginal;                  /* PASS, but outside marginal limits */
+	char   where[160];                /* "file.lua:12" of the expect() */
+};
+
+/* Judge m->value against its limits: sets outcome and marginal. A NaN
+ * value fails whenever any limit is set. */
+void pb_measurement_judge(struct pb_measurement *m);
+
+/* An attached trace: samples at a fixed period starting at t0 (rig time
+ * in seconds since the scenario started). */
+struct pb_trace {
+	char    name[64];
+	char    unit[16];
+	double  t0_s;
+	double  period_s;
+	size_t  n, cap;
+	double *v;
+};
+/* Append one sample; returns 0 or -1 (out of memory, or cap_limit hit). */
+int pb_trace_push(struct pb_trace *t, double v, size_t cap_limit);
+
+struct pb_attempt {
+	int     number;                   /* 1-based */
+	enum pb_outcome outcome;          /* raw outcome of the scenario */
+	char    message[512];             /* why, for anything but PASS */
+	char    where[256];               /* file:line when known */
+	int64_t start_ms, end_ms;         /* wall clock, unix milliseconds */
+	double  rig_seconds;              /* rig (virtual or wall) time used */
+	struct pb_measurement *meas;
+	size_t  n_meas, cap_meas;
+	struct pb_trace *traces;
+	size_t  n_traces, cap_traces;
+	char   *log;                      /* NUL-terminated, may be NULL */
+	size_t  log_len, log_cap;
+};
+
+struct pb_case {
+	char    name[160];                /* unique test name */
+	char    file[512];                /* scenario path as given */
+	char    sha256[65];               /* hex, "" when unreadable */
+	char    profile[32];              /* pump profile id, "" if none */
+	char    defect[48];               /* declared defect switch, "" if none */
+	bool    defect_run;               /* run against the defect switch */
+	char    dut_serial[32];
+	char    dut_firmware[32];
+	enum pb_outcome outcome;          /* final verdict (defect-inverted) */
+	char    message[512];
+	struct pb_attempt *attempts;
+	size_t  n_attempts, cap_attempts;
+};
+
+struct pb_report {
+	char    suite[64];                /* testsuites name, "pumphil" */
+	char    rig[256];                 /* as given: "sim", "ftdi:SER", file */
+	char    rig_kind[16];             /* "sim" or "ftdi" */
+	char    hostname[64];
+	int64_t start_ms, end_ms;
+	struct pb_case *cases;
+	size_t  n_cases, cap_cases;
+};
+
+void pb_report_init(struct pb_report *r, const char *suite);
+void pb_report_free(struct pb_report *r);
+/* New zeroed case / attempt / measurement / trace; NULL when out of
+ * memory.  Pointers stay valid until the next add on the same parent. */
+struct pb_case *pb_report_add_case(struct pb_report *r);
+struct pb_attempt *pb_case_add_attempt(struct pb_case *c);
+struct pb_measurement *pb_attempt_add_measurement(struct pb_attempt *a);
+struct pb_trace *pb_attempt_add_trace(struct pb_attempt *a);
+/* Append to the attempt's log (a newline is added). */
+void pb_attempt_log(struct pb_attempt *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void pb_attempt_free(struct pb_attempt *a);
+
+/* Set c->outcome/message from its last attempt.  For a defect run the
+ * verdict is inverted: a FAIL of the scenario proves the suite notices
+ * the defect (PASS); a PASS means it did not (FAIL).  ERROR, ABORTED and
+ * SKIPPED stay as they are. */
+void pb_case_finish(struct pb_case *c);
+
+struct pb_counts {
+	unsigned tests, passed, failed, errors, aborted, skipped;
+};
+void pb_report_counts(const struct pb_report *r, const char *suite_filter,
+    struct pb_counts *n);
+/* "N passed, N failed, N skipped" where failed counts FAIL, ERROR and
+ * ABORTED cases. */
+void pb_report_summary_line(const struct pb_report *r, char *buf, size_t n);
+
+/* ISO 8601 UTC with milliseconds: 2026-11-28T17:55:44.123Z */
+void pb_iso8601(int64_t unix_ms, char *buf, size_t n);
+
+/* The JUnit testsuite a case belongs to: "<suite>.<rig_kind>" or
+ * "<suite>.<rig_kind>.defects" for defect runs. */
+void pb_case_suite_name(const struct pb_report *r, const struct pb_case *c,
+    char *buf, size_t n);
+
+int pb_report_write_json(const struct pb_report *r, FILE *f);
+int pb_report_write_junit(const struct pb_report *r, FILE *f);
+
+enum pb_report_err {
+	PB_REPORT_OK = 0,
+	PB_REPORT_E_IO = -1,     /* cannot write the file (errno in message) */
+	PB_REPORT_E_HASH = -2    /* cannot read or hash the scenario file */
+};
+/* Write JSON and/or JUnit (either path may be NULL) atomically.  On
+ * error a message naming the file is put in err. */
+int pb_report_save(const struct pb_report *r, const char *json_path,
+    const char *junit_path, char *err, size_t errlen);
+
+/* SHA-256 of a file's bytes as 64 hex digits (libcrypto EVP). */
+int pb_sha256_file(const char *path, char hex[65], char *err, size_t errlen);
+
+const char *pb_report_strerror(int err);
+
+#endif
