@@ -1,0 +1,220 @@
+/*
+ * proto/device.c - the device side of the pump protocol (see device.h).
+ *
+ * Rules implemented here (docs/protocol.md, "Device side"):
+ *  - every valid host frame feeds the host watchdog and the host->device
+ *    seq-gap counter; frames with the response flag are ignored;
+ *  - a command (pb_type_is_command) is decoded and handed to the handler
+ *    once; its RESPONSE (flag PB_F_RESPONSE, same txn) is encoded, queued
+ *    and remembered in a PB_DEV_TXN_CACHE-entry cache;
+ *  - a command carrying PB_F_RETRY whose txn and type match a cached
+ *    response is answered from the cache and NOT executed again
+ *    (dup_commands counts these); the cached answer is re-framed with a
+ *    fresh seq so the host's loss accounting stays exact;
+ *  - a command whose payload fails to decode is answered BAD_LENGTH or
+ *    BAD_VALUE without reaching the handler; an unknown type sent with
+ *    PB_F_ACK_REQ is answered UNKNOWN_CMD so the host does not retry it;
+ *  - every outgoing frame takes the next seq, also when it does not fit
+ *    the output buffer (then it is counted in out_dropped and the host sees
+ *    the gap as a lost frame).
+ */
+#include <string.h>
+
+#include "proto/device.h"
+
+void pb_device_init(pb_device *d, pb_dev_cmd_fn handler, void *ctx)
+{
+	memset(d, 0, sizeof *d);
+	pb_decoder_init(&d->dec);
+	d->last_seq_rx = -1;
+	d->handler = handler;
+	d->ctx = ctx;
+}
+
+static int queue_wire(pb_device *d, const uint8_t *wire, size_t n)
+{
+	if (n > sizeof d->out - d->out_len) {
+		d->out_dropped++;
+		return -1;
+	}
+	memcpy(d->out + d->out_len, wire, n);
+	d->out_len += n;
+	return 0;
+}
+
+int pb_device_send(pb_device *d, const struct pb_msg *m)
+{
+	uint8_t wire[PB_WIRE_MAX];
+	struct pb_msg c = *m;
+	c.seq = d->seq_tx++;
+	int n = pb_frame_encode_msg(&c, wire, sizeof wire);
+	if (n < 0) {
+		d->out_dropped++;
+		return -1;
+	}
+	return queue_wire(d, wire, (size_t)n);
+}
+
+static struct pb_dev_cache_entry *cache_find(pb_device *d, uint8_t txn,
+    uint8_t type)
+{
+	for (unsigned i = 0; i < PB_DEV_TXN_CACHE; i++) {
+		struct pb_dev_cache_entry *e = &d->cache[i];
+		if (e->used && e->txn == txn && e->req_type == type)
+			return e;
+	}
+	return NULL;
+}
+
+static struct pb_dev_cache_entry *cache_slot(pb_device *d, uint8_t txn)
+{
+	/* A txn is remembered once: a new command reusing a txn id replaces
+	 * the old answer; otherwise the oldest entry goes. */
+	for (unsigned i = 0; i < PB_DEV_TXN_CACHE; i++)
+		if (d->cache[i].used && d->cache[i].txn == txn)
+			return &d->cache[i];
+	struct pb_dev_cache_entry *e = &d->cache[d->cache_next];
+	d->cache_next = (d->cache_next + 1) % PB_DEV_TXN_CACHE;
+	return e;
+}
+
+/* Re-send a cached response under a fresh seq number. */
+static void resend_cached(pb_device *d, const struct pb_dev_cache_entry *e)
+{
+	struct pb_frame_hdr h;
+	uint8_t payload[PB_MAX_PAYLOAD];
+	uint8_t wire[PB_WIRE_MAX];
+	/* wire holds the frame with its trailing 0x00 */
+	if (e->wire_len < 2 ||
+	    pb_frame_decode(e->wire, e->wire_len - 1, &h, payload) != 0) {
+		d->out_dropped++;
+		d->seq_tx++;
+		return;
+	}
+	h.seq = d->seq_tx++;
+	int n = pb_frame_encode(&h, payload, wire, sizeof wire);
+	if (n < 0) {
+		d->out_dropped++;
+		return;
+	}
+	queue_wire(d, wire, (size_t)n);
+}
+
+static void respond(pb_device *d, uint8_t txn, uint8_t req_type,
+    const struct pb_response *resp)
+{
+	struct pb_msg rm;
+	memset(&rm, 0, sizeof rm);
+	rm.type = PB_T_RESPONSE;
+	rm.flags = PB_F_RESPONSE;
+	rm.txn = txn;
+	rm.seq = d->seq_tx++;
+	rm.u.resp = *resp;
+	rm.u.resp.req_type = req_type;
+
+	struct pb_dev_cache_entry *e = cache_slot(d, txn);
+	int n = pb_frame_encode_msg(&rm, e->wire, sizeof e->wire);
+	if (n < 0) {
+		/* The handler produced a body the codec refuses: answer with
+		 * a bare status so the host is not left waiting. */
+		rm.u.resp.status = PB_ST_BAD_VALUE;
+		rm.u.resp.body_kind = PB_BODY_NONE;
+		n = pb_frame_encode_msg(&rm, e->wire, sizeof e->wire);
+	}
+	if (n < 0) {
+		e->used = false;
+		d->out_dropped++;
+		return;
+	}
+	e->used = true;
+	e->txn = txn;
+	e->req_type = req_type;
+	e->wire_len = (size_t)n;
+	queue_wire(d, e->wire, e->wire_len);
+}
+
+static void on_frame(void *ctx, const struct pb_frame_hdr *h,
+    const uint8_t *payload)
+{
+	pb_device *d = ctx;
+
+	d->last_host_us = d->now_us;
+	d->host_seen = true;
+	if (d->last_seq_rx >= 0) {
+		uint16_t gap = (uint16_t)(h->seq - (uint16_t)d->last_seq_rx - 1u);
+		if (gap != 0 && gap < 0x8000u)
+			d->frames_lost_rx += gap;
+	}
+	d->last_seq_rx = h->seq;
+
+	if (h->flags & PB_F_RESPONSE)
+		return;                 /* the host does not answer us */
+	if (!pb_type_is_command(h->type)) {
+		if ((h->flags & PB_F_ACK_REQ) && h->type != PB_T_HEARTBEAT) {
+			struct pb_response r;
+			memset(&r, 0, sizeof r);
+			r.status = PB_ST_UNKNOWN_CMD;
+			respond(d, h->txn, h->type, &r);
+		}
+		return;                 /* heartbeat: watchdog fed above */
+	}
+
+	if (h->flags & PB_F_RETRY) {
+		const struct pb_dev_cache_entry *e =
+		    cache_find(d, h->txn, h->type);
+		if (e) {
+			d->dup_commands++;
+			resend_cached(d, e);
+			return;
+		}
+		/* the first attempt never arrived: execute it now */
+	}
+
+	struct pb_msg cmd;
+	struct pb_response resp;
+	memset(&cmd, 0, sizeof cmd);
+	memset(&resp, 0, sizeof resp);
+	int rc = pb_msg_decode(h->type, h->flags, payload, h->len, &cmd);
+	if (rc != PB_MSG_OK) {
+		d->bad_payload++;
+		resp.status = rc == PB_MSG_E_LENGTH ? PB_ST_BAD_LENGTH
+		    : rc == PB_MSG_E_TYPE ? PB_ST_UNKNOWN_CMD : PB_ST_BAD_VALUE;
+		respond(d, h->txn, h->type, &resp);
+		return;
+	}
+	cmd.type = h->type;
+	cmd.flags = h->flags;
+	cmd.seq = h->seq;
+	cmd.txn = h->txn;
+	resp.status = PB_ST_OK;
+	resp.body_kind = PB_BODY_NONE;
+	if (d->handler)
+		d->handler(d->ctx, &cmd, &resp, d->now_us);
+	else
+		resp.status = PB_ST_UNKNOWN_CMD;
+	respond(d, h->txn, h->type, &resp);
+}
+
+void pb_device_rx(pb_device *d, const uint8_t *bytes, size_t n,
+    uint64_t now_us)
+{
+	d->now_us = now_us;
+	pb_decoder_feed(&d->dec, bytes, n, on_frame, d);
+}
+
+bool pb_device_host_lost(const pb_device *d, uint64_t now_us)
+{
+	return d->host_seen && now_us >= d->last_host_us &&
+	    now_us - d->last_host_us >= PB_HOST_LOST_US;
+}
+
+size_t pb_device_take(pb_device *d, uint8_t *buf, size_t cap)
+{
+	size_t n = d->out_len < cap ? d->out_len : cap;
+	if (n == 0)
+		return 0;
+	memcpy(buf, d->out, n);
+	memmove(d->out, d->out + n, d->out_len - n);
+	d->out_len -= n;
+	return n;
+}
