@@ -36,7 +36,7 @@ else
 Q := @
 endif
 
-PKGS      := ncursesw libserialport libftdi1 inih lua5.4 libcrypto
+PKGS      := ncursesw libserialport libftdi1 inih lua5.4 libcrypto json-c
 TEST_PKGS := check umockdev-1.0
 
 # pkg-config is asked lazily so that `make clean` works without packages.
