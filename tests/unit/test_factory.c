@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "tests/lib/check_main.h"
+#include "proto/station.h"
 #include "tools/pumpsim/factory.h"
 
 #define S 1000000ull
@@ -68,11 +69,11 @@ START_TEST(hmac_known_answer)
 		0x74, 0x39, 0xf3, 0xbe, 0xad, 0xd2, 0x45, 0x4d };
 	uint8_t k3[20], z[PB_NONCE_LEN] = {0}, m1[PB_MAC_LEN], m2[PB_MAC_LEN];
 	memset(k3, 0x0b, sizeof k3);
-	ck_assert_int_eq(pb_factory_answer(k3, sizeof k3, z, m1), 0);
+	ck_assert_int_eq(pb_station_answer(k3, sizeof k3, z, m1), 0);
 	ck_assert(memcmp(m1, want, PB_MAC_LEN) == 0);
 	/* one key bit changes the answer */
 	k3[19] ^= 1;
-	ck_assert_int_eq(pb_factory_answer(k3, sizeof k3, z, m2), 0);
+	ck_assert_int_eq(pb_station_answer(k3, sizeof k3, z, m2), 0);
 	ck_assert(memcmp(m1, m2, PB_MAC_LEN) != 0);
 }
 END_TEST
@@ -85,7 +86,7 @@ START_TEST(right_answer_unlocks)
 	uint8_t nonce[PB_NONCE_LEN], mac[PB_MAC_LEN];
 	ck_assert_uint_eq(pb_factory_require(&f, 0), PB_ST_LOCKED);
 	ck_assert_uint_eq(challenge(&f, 1 * S, 0x42, nonce), PB_ST_OK);
-	ck_assert_int_eq(pb_factory_answer(key, sizeof key, nonce, mac), 0);
+	ck_assert_int_eq(pb_station_answer(key, sizeof key, nonce, mac), 0);
 	ck_assert_uint_eq(pb_factory_unlock(&f, mac, 2 * S), PB_ST_OK);
 	ck_assert(pb_factory_unlocked(&f, 2 * S));
 	ck_assert_int_eq(nt.last_code, PB_FACTORY_EV_UNLOCKED);
@@ -131,7 +132,7 @@ START_TEST(wrong_answers_lock_out_and_double)
 	}
 	/* after the lockout a right answer unlocks and resets the doubling */
 	ck_assert_uint_eq(challenge(&f, t, 9, nonce), PB_ST_OK);
-	pb_factory_answer(key, sizeof key, nonce, mac);
+	pb_station_answer(key, sizeof key, nonce, mac);
 	ck_assert_uint_eq(pb_factory_unlock(&f, mac, t), PB_ST_OK);
 	ck_assert_uint_eq(f.lockouts, 0);
 	ck_assert_uint_eq(f.failures, 9);
@@ -148,7 +149,7 @@ START_TEST(answer_without_challenge_or_late_fails)
 	memset(mac, 0, sizeof mac);
 	ck_assert_uint_eq(pb_factory_unlock(&f, mac, S), PB_ST_AUTH_FAILED);
 	ck_assert_uint_eq(challenge(&f, S, 3, nonce), PB_ST_OK);
-	pb_factory_answer(key, sizeof key, nonce, mac);
+	pb_station_answer(key, sizeof key, nonce, mac);
 	ck_assert_uint_eq(pb_factory_unlock(&f, mac,
 	    S + PB_FACTORY_NONCE_US + 1), PB_ST_AUTH_FAILED);
 	ck_assert(!pb_factory_unlocked(&f, 2 * PB_FACTORY_NONCE_US));
@@ -162,7 +163,7 @@ START_TEST(session_ends_on_idle_and_power)
 	setup_f(&f, &nt);
 	uint8_t nonce[PB_NONCE_LEN], mac[PB_MAC_LEN];
 	challenge(&f, 0, 1, nonce);
-	pb_factory_answer(key, sizeof key, nonce, mac);
+	pb_station_answer(key, sizeof key, nonce, mac);
 	ck_assert_uint_eq(pb_factory_unlock(&f, mac, 0), PB_ST_OK);
 	/* activity keeps it open */
 	ck_assert_uint_eq(pb_factory_require(&f, PB_FACTORY_SESSION_US - 1),
@@ -174,7 +175,7 @@ START_TEST(session_ends_on_idle_and_power)
 	ck_assert_ptr_nonnull(strstr(nt.last, "idle"));
 
 	challenge(&f, 3 * PB_FACTORY_SESSION_US, 2, nonce);
-	pb_factory_answer(key, sizeof key, nonce, mac);
+	pb_station_answer(key, sizeof key, nonce, mac);
 	ck_assert_uint_eq(pb_factory_unlock(&f, mac, 3 * PB_FACTORY_SESSION_US),
 	    PB_ST_OK);
 	pb_factory_power_off(&f);
@@ -247,7 +248,7 @@ START_TEST(key_file_permissions_and_format)
 	    sizeof err), -1);
 	ck_assert_ptr_nonnull(strstr(err, path));
 	ck_assert_ptr_nonnull(strstr(err, "0644"));
-	ck_assert_ptr_nonnull(strstr(err, "chmod 600"));
+	ck_assert_ptr_nonnull(strstr(err, "group or others"));
 	write_key(path, hex, 0640);
 	ck_assert_int_eq(pb_factory_load_key(path, k, sizeof k, err,
 	    sizeof err), -1);
@@ -255,15 +256,19 @@ START_TEST(key_file_permissions_and_format)
 	ck_assert_int_eq(pb_factory_load_key(path, k, sizeof k, err,
 	    sizeof err), -1);
 
-	write_key(path, "0011zz", 0600);
+	/* raw bytes are a key too (proto/station's format) */
+	write_key(path, "0123456789abcdefXYZ!raw-key-byte\n", 0600);
+	ck_assert_int_eq(pb_factory_load_key(path, k, sizeof k, err,
+	    sizeof err), 32);
+	ck_assert(memcmp(k, "0123456789abcdefXYZ!raw-key-byte", 32) == 0);
+	write_key(path, "00112233", 0600);   /* too short for the pump */
 	ck_assert_int_eq(pb_factory_load_key(path, k, sizeof k, err,
 	    sizeof err), -1);
-	ck_assert_ptr_nonnull(strstr(err, "hex"));
-	write_key(path, "00112233", 0600);   /* too short */
-	ck_assert_int_eq(pb_factory_load_key(path, k, sizeof k, err,
-	    sizeof err), -1);
+	ck_assert_ptr_nonnull(strstr(err, "16 to 64"));
 	write_key(path, "", 0600);
 	ck_assert_int_eq(pb_factory_load_key(path, k, sizeof k, err,
+	    sizeof err), -1);
+	ck_assert_int_eq(pb_factory_load_key(NULL, k, sizeof k, err,
 	    sizeof err), -1);
 
 	snprintf(path, sizeof path, "%s/missing.key", tmpdir);

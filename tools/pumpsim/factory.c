@@ -4,19 +4,14 @@
  */
 #include "tools/pumpsim/factory.h"
 
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
+
+#include "proto/station.h"
 
 static void note(struct pb_factory *f, int code, int level, int32_t value,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -86,18 +81,6 @@ uint8_t pb_factory_challenge(struct pb_factory *f,
 	return PB_ST_OK;
 }
 
-int pb_factory_answer(const uint8_t *key, size_t key_len,
-    const uint8_t nonce[PB_NONCE_LEN], uint8_t mac[PB_MAC_LEN])
-{
-	unsigned int len = 0;
-	if (!key || key_len == 0 || key_len > PB_FACTORY_KEY_MAX)
-		return -1;
-	if (!HMAC(EVP_sha256(), key, (int)key_len, nonce, PB_NONCE_LEN, mac,
-	    &len) || len != PB_MAC_LEN)
-		return -1;
-	return 0;
-}
-
 static void fail(struct pb_factory *f, uint64_t now_us, const char *why)
 {
 	f->failures++;
@@ -151,14 +134,8 @@ uint8_t pb_factory_unlock(struct pb_factory *f,
 		fail(f, now_us, "challenge expired");
 		return PB_ST_AUTH_FAILED;
 	}
-	uint8_t want[PB_MAC_LEN];
-	if (pb_factory_answer(f->key, f->key_len, f->nonce, want) != 0) {
-		fail(f, now_us, "HMAC unavailable");
-		return PB_ST_AUTH_FAILED;
-	}
-	int diff = CRYPTO_memcmp(want, mac, PB_MAC_LEN);
-	OPENSSL_cleanse(want, sizeof want);
-	if (diff != 0) {
+	/* HMAC-SHA256 and CRYPTO_memcmp, shared with the station side */
+	if (!pb_station_check(f->key, f->key_len, f->nonce, mac)) {
 		fail(f, now_us, "wrong answer");
 		return PB_ST_AUTH_FAILED;
 	}
@@ -211,120 +188,31 @@ void pb_factory_power_off(struct pb_factory *f)
 	f->nonce_valid = false;
 }
 
-/* ---- key text and key file ---------------------------------------------- */
-
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	if (!err || errlen == 0)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int pb_factory_parse_key(const char *text, size_t n, uint8_t *key,
-    size_t cap, char *err, size_t errlen)
-{
-	size_t a = 0, b = n;
-	while (a < b && isspace((unsigned char)text[a]))
-		a++;
-	while (b > a && isspace((unsigned char)text[b - 1]))
-		b--;
-	size_t digits = b - a;
-	for (size_t i = a; i < b; i++) {
-		if (hexval((unsigned char)text[i]) < 0) {
-			seterr(err, errlen, "key must be hex digits only "
-			    "(byte %zu is not)", i + 1);
-			return -1;
-		}
-	}
-	if (digits % 2 != 0 || digits < 2 * PB_FACTORY_KEY_MIN ||
-	    digits > 2 * PB_FACTORY_KEY_MAX || digits / 2 > cap) {
-		seterr(err, errlen, "key has %zu hex digits, need an even "
-		    "number from %d to %d", digits, 2 * PB_FACTORY_KEY_MIN,
-		    2 * PB_FACTORY_KEY_MAX);
-		return -1;
-	}
-	for (size_t i = 0; i < digits / 2; i++)
-		key[i] = (uint8_t)(hexval((unsigned char)text[a + 2 * i]) << 4 |
-		    hexval((unsigned char)text[a + 2 * i + 1]));
-	return (int)(digits / 2);
-}
+/* ---- edges ---------------------------------------------------------------- */
 
 int pb_factory_load_key(const char *path, uint8_t *key, size_t cap,
     char *err, size_t errlen)
 {
+	uint8_t k[PB_STATION_KEY_MAX];
+	size_t n = 0;
 	if (!path || !*path) {
-		seterr(err, errlen, "no factory key file given");
+		if (err && errlen)
+			snprintf(err, errlen, "no factory key file given");
 		return -1;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		seterr(err, errlen, "%s: cannot open factory key: %s", path,
-		    strerror(errno));
+	if (pb_station_load_key(path, k, &n, err, errlen) != PB_STATION_OK)
+		return -1;
+	if (n < PB_FACTORY_KEY_MIN || n > cap) {
+		if (err && errlen)
+			snprintf(err, errlen, "%s: station key is %zu bytes; the "
+			    "pump needs %d to %d (e.g. openssl rand -hex 32)",
+			    path, n, PB_FACTORY_KEY_MIN, PB_FACTORY_KEY_MAX);
+		OPENSSL_cleanse(k, sizeof k);
 		return -1;
 	}
-	struct stat st;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		seterr(err, errlen, "%s: factory key is not a regular file",
-		    path);
-		close(fd);
-		return -1;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		seterr(err, errlen, "%s: factory key is accessible by group or "
-		    "others (mode %04o); refusing it: chmod 600 %s", path,
-		    (unsigned)(st.st_mode & 07777), path);
-		close(fd);
-		return -1;
-	}
-	char text[2 * PB_FACTORY_KEY_MAX + 64];
-	size_t got = 0;
-	for (;;) {
-		ssize_t r = read(fd, text + got, sizeof text - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			seterr(err, errlen, "%s: cannot read factory key: %s",
-			    path, strerror(errno));
-			close(fd);
-			OPENSSL_cleanse(text, sizeof text);
-			return -1;
-		}
-		if (r == 0)
-			break;
-		got += (size_t)r;
-		if (got == sizeof text) {
-			seterr(err, errlen, "%s: factory key file is too long "
-			    "(over %zu bytes)", path, sizeof text - 1);
-			close(fd);
-			OPENSSL_cleanse(text, sizeof text);
-			return -1;
-		}
-	}
-	close(fd);
-	char why[128];
-	int n = pb_factory_parse_key(text, got, key, cap, why, sizeof why);
-	OPENSSL_cleanse(text, sizeof text);
-	if (n < 0) {
-		seterr(err, errlen, "%s: %s", path, why);
-		return -1;
-	}
-	return n;
+	memcpy(key, k, n);
+	OPENSSL_cleanse(k, sizeof k);
+	return (int)n;
 }
 
 int pb_factory_random(uint8_t *buf, size_t n)

@@ -4,8 +4,8 @@
  *
  * Promise: the state machine is pure (time passed in, microseconds; the
  * random bytes of a nonce are passed in) and uses OpenSSL's libcrypto for
- * HMAC-SHA256 and CRYPTO_memcmp for the constant-time comparison; no
- * hand-written crypto.
+ * HMAC-SHA256 and CRYPTO_memcmp for the constant-time comparison (through
+ * proto/station.h); no hand-written crypto.
  *
  *   FACTORY_CHALLENGE -> a fresh 16-byte nonce, valid for one answer and
  *                        PB_FACTORY_NONCE_US.
@@ -21,10 +21,13 @@
  * callback (the emulator turns it into a LOG line and an EVENT
  * PB_EV_FACTORY with code 0 locked, 1 unlocked, 2 failed, 3 locked out).
  *
- * Station key file (the edge, pb_factory_load_key): one line of 32..128
- * hex digits (16..64 key bytes), e.g. `openssl rand -hex 32`.  The file
- * must be a regular file with no group or other permissions (chmod 600);
- * anything else is refused with a message naming the file.
+ * HMAC, compare and the key file are proto/station's, which the station
+ * side uses too, so both ends agree byte for byte.  Station key file (the
+ * edge, pb_factory_load_key): the format of proto/station.h (one line of
+ * hex, e.g. `openssl rand -hex 32`, or raw bytes); it must be a regular
+ * file with no group or other permissions (chmod 600), and the key must
+ * be 16..64 bytes; anything else is refused with a message naming the
+ * file.
  */
 #ifndef PB_PUMPSIM_FACTORY_H
 #define PB_PUMPSIM_FACTORY_H
@@ -99,18 +102,10 @@ void pb_factory_tick(struct pb_factory *f, uint64_t now_us);
  * and lockout are kept, so cutting power does not skip a lockout. */
 void pb_factory_power_off(struct pb_factory *f);
 
-/* The station's answer: HMAC-SHA256(key, nonce). Returns 0 or -1. */
-int pb_factory_answer(const uint8_t *key, size_t key_len,
-    const uint8_t nonce[PB_NONCE_LEN], uint8_t mac[PB_MAC_LEN]);
-
-/* Parse key text (hex digits, surrounding whitespace allowed) into
- * bytes. Returns the key length or -1 with a reason in err. */
-int pb_factory_parse_key(const char *text, size_t n, uint8_t *key,
-    size_t cap, char *err, size_t errlen);
-
 /* ---- edges -------------------------------------------------------------- */
-/* Read the station key file, refusing group/other permissions. Returns
- * the key length or -1 with "FILE: reason" in err. */
+/* Read the station key file (pb_station_load_key), refusing group/other
+ * permissions and keys shorter than PB_FACTORY_KEY_MIN.  Returns the key
+ * length or -1 with "FILE: reason" in err. */
 int pb_factory_load_key(const char *path, uint8_t *key, size_t cap,
     char *err, size_t errlen);
 /* Fill buf with n bytes from OpenSSL's CSPRNG. Returns 0 or -1. */
