@@ -1,0 +1,1034 @@
+/*
+ * tui/session.c - connection edge: pumpsim child, port, client, feeds.
+ */
+#include "tui/session.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tui/replay.h"
+
+#define SIM_RESTART_AFTER_US 1500000u  /* show the loss before restarting */
+#define SIM_START_WAIT_MS    5000
+#define HELLO_RETRY_US       1000000u
+#define MAX_TXN_KINDS        256
+
+struct pb_session {
+	struct pb_session_opts o;
+	struct pb_app *app;
+
+	/* link */
+	struct pb_client *cl;
+	char port_desc[320];
+	char link_path[PATH_MAX];
+	bool link_up;
+	uint64_t link_down_us;
+	int  hello_txn;
+	uint64_t hello_sent_us;
+	bool have_info;
+	uint8_t txn_kind[MAX_TXN_KINDS];   /* enum pb_cmd_kind per txn */
+
+	/* emulator child */
+	pid_t sim_pid;
+	int   sim_out, sim_err;          /* pipes from the child, -1 closed */
+	char  sim_tmpdir[PATH_MAX];
+	char  sim_prog[PATH_MAX];
+	bool  sim_dead;
+	uint64_t sim_died_us;
+
+	/* data */
+	struct pb_profile profile;
+	bool  have_profile;
+	struct pb_history *hist;
+	struct pb_cycles cyc;
+	bool  cyc_ready;
+	struct pb_recorder *rec;
+	char  rec_err[256];
+
+	/* index mapping: device u32 index -> 64-bit session index */
+	bool     have_index;
+	uint32_t dev_expected;
+	uint64_t sidx_next;      /* next session index */
+	uint64_t sidx_base;      /* session index of history index 0 */
+	uint64_t last_batch_us;
+	bool     gap_link_down;  /* the next gap is link-down time */
+
+	struct pb_session_counts counts;
+	uint64_t fps_t0, fps_frames0;
+	uint64_t markers[PB_SES_MAX_MARKERS];
+	size_t   nmarkers;
+	unsigned marker_no;
+
+	char last_log[160];
+	bool dirty;
+	bool replay;
+	uint64_t now_us;         /* time of the current service call */
+};
+
+static void say_log(struct pb_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void say_log(struct pb_session *s, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->last_log, sizeof s->last_log, fmt, ap);
+	va_end(ap);
+}
+
+const char *pb_session_strerror(int err)
+{
+	switch (err) {
+	case PB_SES_OK: return "ok";
+	case PB_SES_E_ARG: return "bad argument";
+	case PB_SES_E_SPAWN: return "cannot start the emulator";
+	case PB_SES_E_PORT: return "cannot open the port";
+	case PB_SES_E_RECORD: return "cannot open the recording";
+	case PB_SES_E_REPLAY: return "cannot read the recording";
+	case PB_SES_E_NOMEM: return "out of memory";
+	default: return "unknown session error";
+	}
+}
+
+/* ---- pumpsim child ------------------------------------------------------ */
+
+int pb_session_find_pumpsim(char *buf, size_t n)
+{
+	char self[PATH_MAX];
+	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (k > 0) {
+		self[k] = '\0';
+		char *slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			char cand[PATH_MAX + 16];
+			snprintf(cand, sizeof cand, "%s/pumpsim", self);
+			if (access(cand, X_OK) == 0) {
+				snprintf(buf, n, "%s", cand);
+				return 0;
+			}
+		}
+	}
+	const char *path = getenv("PATH");
+	if (!path)
+		return -1;
+	const char *p = path;
+	while (*p) {
+		const char *e = strchr(p, ':');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char cand[PATH_MAX + 16];
+		snprintf(cand, sizeof cand, "%.*s/pumpsim", (int)len,
+		    len ? p : ".");
+		if (access(cand, X_OK) == 0) {
+			snprintf(buf, n, "%s", cand);
+			return 0;
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return -1;
+}
+
+static void set_cloexec_nonblock(int fd)
+{
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
+
+static void sim_close_pipes(struct pb_session *s)
+{
+	if (s->sim_out >= 0)
+		close(s->sim_out);
+	if (s->sim_err >= 0)
+		close(s->sim_err);
+	s->sim_out = s->sim_err = -1;
+}
+
+/* Read pumpsim's stderr into last_log (its last line). */
+static void sim_drain(struct pb_session *s)
+{
+	char buf[512];
+	if (s->sim_err >= 0) {
+		ssize_t k;
+		while ((k = read(s->sim_err, buf, sizeof buf - 1)) > 0) {
+			buf[k] = '\0';
+			char *end = buf + k;
+			while (end > buf && (end[-1] == '\n' || end[-1] == '\r'))
+				*--end = '\0';
+			char *line = strrchr(buf, '\n');
+			line = line ? line + 1 : buf;
+			if (*line)
+				say_log(s, "pumpsim: %.140s", line);
+		}
+		if (k == 0) {
+			close(s->sim_err);
+			s->sim_err = -1;
+		}
+	}
+	if (s->sim_out >= 0) {
+		ssize_t k;
+		while ((k = read(s->sim_out, buf, sizeof buf)) > 0)
+			;
+		if (k == 0) {
+			close(s->sim_out);
+			s->sim_out = -1;
+		}
+	}
+}
+
+/* Start pumpsim and wait for the pty path on its first stdout line. */
+static int sim_start(struct pb_session *s, char *err, size_t errlen)
+{
+	int po[2], pe[2];
+	if (pipe(po) < 0)
+		goto fail_errno;
+	if (pipe(pe) < 0) {
+		close(po[0]);
+		close(po[1]);
+		goto fail_errno;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
+		goto fail_errno;
+	}
+	if (pid == 0) {
+		/* child: own process group (no terminal signals), dies with us */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		int nul = open("/dev/null", O_RDONLY);
+		if (nul >= 0) {
+			dup2(nul, 0);
+			close(nul);
+		}
+		dup2(po[1], 1);
+		dup2(pe[1], 2);
+		close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
+		execl(s->sim_prog, s->sim_prog, "--profile", s->o.sim_profile,
+		    "--link", s->link_path, (char *)NULL);
+		dprintf(2, "cannot run %s: %s\n", s->sim_prog, strerror(errno));
+		_exit(127);
+	}
+	close(po[1]);
+	close(pe[1]);
+	s->sim_pid = pid;
+	s->sim_out = po[0];
+	s->sim_err = pe[0];
+	s->sim_dead = false;
+
+	/* first line of stdout: the pty path */
+	char line[PATH_MAX];
+	size_t n = 0;
+	struct pollfd pf = { .fd = s->sim_out, .events = POLLIN };
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct timespec t1;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		long ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= SIM_START_WAIT_MS) {
+			snprintf(err, errlen, "%s: no pty path within %d s",
+			    s->sim_prog, SIM_START_WAIT_MS / 1000);
+			goto fail_child;
+		}
+		int r = poll(&pf, 1, (int)(SIM_START_WAIT_MS - ms));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			continue;
+		ssize_t k = read(s->sim_out, line + n, 1);
+		if (k <= 0) {
+			char msg[256] = "";
+			ssize_t m = read(s->sim_err, msg, sizeof msg - 1);
+			if (m > 0) {
+				msg[m] = '\0';
+				msg[strcspn(msg, "\n")] = '\0';
+			}
+			snprintf(err, errlen, "%s --profile %s: exited before "
+			    "giving its pty%s%s", s->sim_prog, s->o.sim_profile,
+			    msg[0] ? ": " : "", msg);
+			goto fail_child;
+		}
+		if (line[n] == '\n' || n + 2 >= sizeof line) {
+			line[n] = '\0';
+			break;
+		}
+		n++;
+	}
+	if (n > 0 && line[n - 1] == '\r')
+		line[n - 1] = '\0';
+	set_cloexec_nonblock(s->sim_out);
+	set_cloexec_nonblock(s->sim_err);
+	/* the --link path is stable across restarts; fall back to the pty */
+	struct stat st;
+	if (stat(s->link_path, &st) != 0)
+		snprintf(s->link_path, sizeof s->link_path, "%s", line);
+	snprintf(s->port_desc, sizeof s->port_desc, "%.200s (pumpsim %.32s)", line,
+	    s->o.sim_profile);
+	return 0;
+
+fail_errno:
+	snprintf(err, errlen, "%s: %s", s->sim_prog, strerror(errno));
+	return PB_SES_E_SPAWN;
+fail_child:
+	kill(s->sim_pid, SIGKILL);
+	waitpid(s->sim_pid, NULL, 0);
+	s->sim_pid = 0;
+	sim_close_pipes(s);
+	return PB_SES_E_SPAWN;
+}
+
+static void sim_stop(struct pb_session *s)
+{
+	if (s->sim_pid > 0) {
+		kill(s->sim_pid, SIGTERM);
+		for (int i = 0; i < 100; i++) {
+			if (waitpid(s->sim_pid, NULL, WNOHANG) == s->sim_pid) {
+				s->sim_pid = 0;
+				break;
+			}
+			usleep(10000);
+		}
+		if (s->sim_pid > 0) {
+			kill(s->sim_pid, SIGKILL);
+			waitpid(s->sim_pid, NULL, 0);
+		}
+		s->sim_pid = 0;
+	}
+	sim_close_pipes(s);
+}
+
+/* ---- data feeds --------------------------------------------------------- */
+
+static void ensure_data(struct pb_session *s, int channels, unsigned rate)
+{
+	if (channels < 1)
+		channels = 1;
+	if (channels > PB_HIST_MAX_CH)
+		channels = PB_HIST_MAX_CH;
+	if (!s->hist)
+		s->hist = pb_history_new(channels);
+	if (!s->cyc_ready) {
+		pb_cycles_init(&s->cyc, s->have_profile ? &s->profile : NULL,
+		    rate ? rate : 1000, channels);
+		s->cyc_ready = true;
+	}
+}
+
+static void load_profile(struct pb_session *s, const char *id)
+{
+	char err[256];
+	if (!id || !id[0] || s->have_profile)
+		return;
+	if (pb_profile_find(&s->profile, id, err, sizeof err) == 0) {
+		s->have_profile = true;
+		if (s->cyc_ready)
+			s->cyc.profile = &s->profile;
+	} else {
+		say_log(s, "profile %s: %.120s", id, err);
+	}
+}
+
+static void fill_meta(struct pb_session *s, struct pb_rec_meta *m)
+{
+	memset(m, 0, sizeof *m);
+	const struct pb_device_info *i = s->cl ? pb_client_info(s->cl) : NULL;
+	if (i) {
+		snprintf(m->serial, sizeof m->serial, "%.*s", PB_STR_LEN,
+		    i->serial);
+		snprintf(m->firmware, sizeof m->firmware, "%.*s", PB_STR_LEN,
+		    i->fw_version);
+		snprintf(m->profile, sizeof m->profile, "%.*s", PB_STR_LEN,
+		    i->profile);
+		m->cal_id = i->cal_id;
+		m->sample_rate_hz = i->sample_rate_hz;
+		m->channels = i->channels;
+	} else {
+		snprintf(m->profile, sizeof m->profile, "%s",
+		    s->have_profile ? s->profile.id : "");
+		m->sample_rate_hz = s->have_profile ?
+		    (unsigned)s->profile.sample_rate_hz : 1000;
+		m->channels = s->have_profile ? s->profile.channels : 2;
+	}
+	if (m->channels < 1 || m->channels > PB_REC_MAX_CH)
+		m->channels = PB_REC_MAX_CH;
+	if (!m->sample_rate_hz)
+		m->sample_rate_hz = 1000;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m->start_unix_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	m->unit = s->o.units;
+}
+
+int pb_session_record(struct pb_session *s, const char *path, bool on,
+    uint64_t now_us)
+{
+	if (!on) {
+		if (s->rec) {
+			say_log(s, "recording closed: %s", pb_rec_path(s->rec));
+			pb_rec_close(s->rec, now_us);
+			s->rec = NULL;
+		}
+		pb_app_set_recording(s->app, false);
+		return 0;
+	}
+	if (s->rec)
+		return 0;
+	char name[64];
+	if (!path) {
+		time_t t = time(NULL);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		strftime(name, sizeof name, "pumpbench-%Y%m%d-%H%M%S.csv", &tm);
+		path = name;
+	}
+	struct pb_rec_meta m;
+	fill_meta(s, &m);
+	int r = pb_rec_open(&s->rec, path, &m, now_us, s->rec_err,
+	    sizeof s->rec_err);
+	if (r < 0) {
+		s->rec = NULL;
+		say_log(s, "%.150s", s->rec_err);
+		pb_app_say(s->app, now_us, "%.90s", s->rec_err);
+		return PB_SES_E_RECORD;
+	}
+	pb_app_set_recording(s->app, true);
+	say_log(s, "recording to %s", path);
+	return 0;
+}
+
+static void on_telemetry(void *ctx, const struct pb_telemetry *t,
+    uint32_t lost_samples)
+{
+	struct pb_session *s = ctx;
+	uint64_t now = s->now_us;
+	unsigned rate = s->have_info && pb_client_info(s->cl) ?
+	    pb_client_info(s->cl)->sample_rate_hz : 0;
+	if (!rate)
+		rate = s->have_profile ? (unsigned)s->profile.sample_rate_hz : 1000;
+	ensure_data(s, t->channels, rate);
+
+	/* map the device index onto the 64-bit session index */
+	uint64_t gap = 0;
+	bool link_gap = false;
+	if (!s->have_index) {
+		s->have_index = true;
+		s->sidx_next = t->first_sample;
+		s->sidx_base = t->first_sample;
+	} else {
+		uint32_t d = t->first_sample - s->dev_expected;
+		if (d == 0) {
+			gap = 0;
+		} else if (d < 0x80000000u && d <= (uint64_t)rate * 600 &&
+		    !s->gap_link_down) {
+			gap = d;
+		} else {
+			/* emulator restarted or a long outage: wall time */
+			double secs = (double)(now - s->last_batch_us) / 1e6;
+			gap = (uint64_t)(secs * rate);
+			if (gap == 0)
+				gap = 1;
+			if (d < 0x80000000u && d < gap)
+				gap = d;
+			link_gap = true;
+		}
+	}
+	(void)lost_samples;   /* the client's count is in its stats */
+	s->gap_link_down = false;
+	uint64_t sidx = s->sidx_next + gap;
+	if (gap) {
+		pb_history_gap(s->hist, gap);
+		pb_cycles_lost(&s->cyc, gap);
+		s->counts.lost += gap;
+		if (s->rec && link_gap)
+			pb_rec_gap(s->rec, t->device_ms, s->sidx_next, gap,
+			    "link_down", now);
+	}
+	const int16_t *v[PB_HIST_MAX_CH] = { NULL, NULL };
+	for (int c = 0; c < t->channels && c < PB_HIST_MAX_CH; c++)
+		v[c] = t->samples[c];
+	pb_history_push(s->hist, v, t->n);
+	pb_cycles_feed_batch(&s->cyc, sidx, t);
+	if (s->rec) {
+		int r = pb_rec_telemetry(s->rec, sidx, t,
+		    link_gap ? 0 : (uint32_t)gap, now);
+		if (r < 0)
+			pb_app_say(s->app, now, "recording: %.80s",
+			    pb_rec_error(s->rec));
+	}
+	s->sidx_next = sidx + t->n;
+	s->dev_expected = t->first_sample + t->n;
+	s->last_batch_us = now;
+	s->counts.samples += t->n;
+	s->counts.batches++;
+	pb_app_on_telemetry(s->app, t, now);
+	pb_app_set_samples(s->app, pb_history_oldest(s->hist),
+	    pb_history_head(s->hist), rate);
+	s->dirty = true;
+}
+
+static void on_event(void *ctx, const struct pb_event *e)
+{
+	struct pb_session *s = ctx;
+	if (s->rec)
+		pb_rec_event(s->rec, e->device_ms,
+		    s->have_index ? s->sidx_next : 0, e, s->now_us);
+	if (e->kind == PB_EV_AUTO_OFF)
+		pb_app_say(s->app, s->now_us, "session ended by the auto-off timer");
+	s->dirty = true;
+}
+
+static void on_log(void *ctx, const struct pb_log *l)
+{
+	struct pb_session *s = ctx;
+	say_log(s, "device: %.140s", l->text);
+	s->dirty = true;
+}
+
+static void on_done(void *ctx, uint8_t txn, int status,
+    const struct pb_response *resp)
+{
+	struct pb_session *s = ctx;
+	if ((int)txn == s->hello_txn) {
+		s->hello_txn = -1;
+		const struct pb_device_info *i = pb_client_info(s->cl);
+		if (status == PB_CL_OK && i) {
+			s->have_info = true;
+			load_profile(s, s->o.profile ? s->o.profile : i->profile);
+			pb_app_set_info(s->app, i,
+			    s->have_profile ? &s->profile : NULL);
+			ensure_data(s, i->channels, i->sample_rate_hz);
+			if (s->o.record && !s->rec && s->counts.batches == 0)
+				pb_session_record(s, s->o.record, true, s->now_us);
+		}
+		s->dirty = true;
+		return;
+	}
+	enum pb_cmd_kind k = (enum pb_cmd_kind)s->txn_kind[txn];
+	s->txn_kind[txn] = PB_CMD_NONE;
+	bool ok = status == PB_CL_OK;
+	char why[96];
+	if (status == PB_CL_E_STATUS && resp)
+		snprintf(why, sizeof why, "device says %s",
+		    pb_status_name(resp->status));
+	else
+		snprintf(why, sizeof why, "%s", pb_client_strerror(status));
+	pb_app_on_cmd_done(s->app, k, ok, why, s->now_us);
+	s->dirty = true;
+}
+
+static void on_link(void *ctx, bool up, const char *why)
+{
+	struct pb_session *s = ctx;
+	if (!up && s->link_up) {
+		s->link_down_us = s->now_us;
+		s->counts.link_losses++;
+		s->gap_link_down = true;
+		pb_cycles_reset(&s->cyc);
+		if (why && *why)
+			say_log(s, "link lost: %.140s", why);
+	}
+	if (up && !s->link_up) {
+		/* a fresh HELLO on every link-up */
+		s->hello_txn = pb_client_hello(s->cl, s->now_us);
+		s->hello_sent_us = s->now_us;
+	}
+	s->link_up = up;
+	pb_app_on_link(s->app, up, s->now_us);
+	s->dirty = true;
+}
+
+/* ---- replay -------------------------------------------------------------- */
+
+static int open_replay(struct pb_session *s, char *err, size_t errlen)
+{
+	struct pb_replay *rp;
+	int r = pb_replay_open(&rp, s->o.replay, err, errlen);
+	if (r < 0)
+		return PB_SES_E_REPLAY;
+	const struct pb_rec_meta *m = pb_replay_meta(rp);
+	s->replay = true;
+	s->app->replay = true;
+	load_profile(s, s->o.profile ? s->o.profile : m->profile);
+	struct pb_device_info info;
+	memset(&info, 0, sizeof info);
+	snprintf(info.serial, sizeof info.serial, "%.*s", PB_STR_LEN - 1,
+	    m->serial);
+	snprintf(info.fw_version, sizeof info.fw_version, "%.*s",
+	    PB_STR_LEN - 1, m->firmware);
+	snprintf(info.profile, sizeof info.profile, "%.*s", PB_STR_LEN - 1,
+	    m->profile);
+	info.channels = (uint8_t)m->channels;
+	info.sample_rate_hz = (uint16_t)m->sample_rate_hz;
+	info.cal_id = m->cal_id;
+	info.levels = s->have_profile ? (uint8_t)s->profile.levels : 0;
+	pb_app_set_info(s->app, &info, s->have_profile ? &s->profile : NULL);
+	ensure_data(s, m->channels, m->sample_rate_hz);
+	snprintf(s->port_desc, sizeof s->port_desc, "replay %s",
+	    s->o.replay);
+
+	struct pb_replay_row row;
+	struct pb_cyc_state st = { 0 };
+	struct pb_telemetry tel;
+	memset(&tel, 0, sizeof tel);
+	tel.channels = (uint8_t)m->channels;
+	uint64_t bad = 0;
+	for (;;) {
+		r = pb_replay_next(rp, &row);
+		if (r == PB_RP_EOF)
+			break;
+		if (r == PB_RP_TRUNCATED) {
+			say_log(s, "%.150s", pb_replay_error(rp));
+			break;
+		}
+		if (r < 0) {
+			if (r == PB_RP_E_LINE) {
+				if (bad++ == 0)
+					say_log(s, "%.150s", pb_replay_error(rp));
+				continue;
+			}
+			snprintf(err, errlen, "%s", pb_replay_error(rp));
+			pb_replay_close(rp);
+			return PB_SES_E_REPLAY;
+		}
+		if (!s->have_index) {
+			s->have_index = true;
+			s->sidx_base = s->sidx_next = row.index;
+		}
+		switch (row.kind) {
+		case PB_REC_SAMPLE: {
+			if (row.index > s->sidx_next) {
+				uint64_t g = row.index - s->sidx_next;
+				pb_history_gap(s->hist, g);
+				pb_cycles_lost(&s->cyc, g);
+				s->counts.lost += g;
+			} else if (row.index < s->sidx_next) {
+				continue;   /* out of order: skip */
+			}
+			int16_t v[PB_HIST_MAX_CH] = { 0, 0 };
+			const int16_t *pv[PB_HIST_MAX_CH] = { NULL, NULL };
+			for (int c = 0; c < m->channels && c < PB_HIST_MAX_CH; c++) {
+				v[c] = row.v[c];
+				pv[c] = row.present[c] ? &v[c] : NULL;
+			}
+			pb_history_push(s->hist, pv, 1);
+			pb_cycles_feed(&s->cyc, row.index, v, &st);
+			s->sidx_next = row.index + 1;
+			s->counts.samples++;
+			tel.device_ms = row.device_ms;
+			break;
+		}
+		case PB_REC_STATE:
+			st.mode = row.state.mode;
+			st.level = row.state.level;
+			st.phase = row.state.phase;
+			st.run_state = row.state.run_state;
+			st.channel_mask = row.state.channel_mask;
+			st.target = row.state.target;
+			tel.mode = st.mode;
+			tel.level = st.level;
+			tel.phase = st.phase;
+			tel.run_state = st.run_state;
+			tel.channel_mask = st.channel_mask;
+			tel.target = st.target;
+			break;
+		case PB_REC_MARKER:
+			if (s->nmarkers < PB_SES_MAX_MARKERS)
+				s->markers[s->nmarkers++] = row.index - s->sidx_base;
+			s->counts.markers++;
+			break;
+		default:
+			break;
+		}
+	}
+	if (bad)
+		say_log(s, "%s: %llu malformed lines skipped (first: %.80s)",
+		    s->o.replay, (unsigned long long)bad, pb_replay_error(rp));
+	pb_replay_close(rp);
+	pb_app_on_telemetry(s->app, &tel, s->now_us);
+	pb_app_set_samples(s->app, pb_history_oldest(s->hist),
+	    pb_history_head(s->hist), m->sample_rate_hz);
+	s->dirty = true;
+	return 0;
+}
+
+/* ---- open / close -------------------------------------------------------- */
+
+static int open_client(struct pb_session *s, const char *path, char *err,
+    size_t errlen)
+{
+	struct pb_link_opts lo = { .baud = s->o.baud, .flow = PB_FLOW_NONE };
+	int lerr = 0;
+	char msg[256] = "";
+	struct pb_link *l = pb_link_open(path, &lo, &lerr, msg, sizeof msg);
+	if (!l) {
+		snprintf(err, errlen, "%s: %s", path,
+		    msg[0] ? msg : pb_link_strerror(lerr));
+		return PB_SES_E_PORT;
+	}
+	struct pb_client_cb cb = {
+		.ctx = s, .telemetry = on_telemetry, .event = on_event,
+		.log = on_log, .done = on_done, .link = on_link,
+	};
+	s->cl = pb_client_new(l, &cb);
+	if (!s->cl) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		return PB_SES_E_NOMEM;
+	}
+	s->hello_txn = pb_client_hello(s->cl, s->now_us);
+	s->hello_sent_us = s->now_us;
+	return 0;
+}
+
+int pb_session_open(struct pb_session **out, const struct pb_session_opts *o,
+    struct pb_app *app, uint64_t now_us, char *err, size_t errlen)
+{
+	*out = NULL;
+	if (!o || !app || (!o->sim_profile && !o->port && !o->replay)) {
+		snprintf(err, errlen, "no port: use --sim, --port PATH or "
+		    "--replay FILE");
+		return PB_SES_E_ARG;
+	}
+	struct pb_session *s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return PB_SES_E_NOMEM;
+	}
+	s->o = *o;
+	s->app = app;
+	s->sim_out = s->sim_err = -1;
+	s->hello_txn = -1;
+	s->now_us = now_us;
+	s->fps_t0 = now_us;
+	int r;
+
+	if (o->replay) {
+		r = open_replay(s, err, errlen);
+		if (r < 0)
+			goto fail;
+		*out = s;
+		return 0;
+	}
+	if (o->profile)
+		load_profile(s, o->profile);
+	if (o->sim_profile) {
+		if (o->pumpsim)
+			snprintf(s->sim_prog, sizeof s->sim_prog, "%s", o->pumpsim);
+		else if (pb_session_find_pumpsim(s->sim_prog,
+		    sizeof s->sim_prog) < 0) {
+			snprintf(err, errlen, "pumpsim: not found next to "
+			    "pumpbench nor on PATH");
+			r = PB_SES_E_SPAWN;
+			goto fail;
+		}
+		char tmpl[] = "/tmp/pumpbench-XXXXXX";
+		if (!mkdtemp(tmpl)) {
+			snprintf(err, errlen, "/tmp: %s", strerror(errno));
+			r = PB_SES_E_SPAWN;
+			goto fail;
+		}
+		snprintf(s->sim_tmpdir, sizeof s->sim_tmpdir, "%s", tmpl);
+		snprintf(s->link_path, sizeof s->link_path, "%s/pump", tmpl);
+		r = sim_start(s, err, errlen);
+		if (r < 0)
+			goto fail;
+		load_profile(s, o->sim_profile);
+		r = open_client(s, s->link_path, err, errlen);
+		if (r < 0)
+			goto fail;
+	} else {
+		snprintf(s->port_desc, sizeof s->port_desc, "%s", o->port);
+		snprintf(s->link_path, sizeof s->link_path, "%s", o->port);
+		r = open_client(s, o->port, err, errlen);
+		if (r < 0)
+			goto fail;
+		if (pb_client_link(s->cl))
+			snprintf(s->port_desc, sizeof s->port_desc, "%s (%s)",
+			    o->port, pb_link_backend(pb_client_link(s->cl)));
+	}
+	*out = s;
+	return 0;
+fail:
+	pb_session_close(s, now_us);
+	return r;
+}
+
+void pb_session_close(struct pb_session *s, uint64_t now_us)
+{
+	if (!s)
+		return;
+	if (s->rec)
+		pb_rec_close(s->rec, now_us);
+	if (s->cl)
+		pb_client_free(s->cl);
+	sim_stop(s);
+	if (s->sim_tmpdir[0]) {
+		char p[PATH_MAX + 8];
+		snprintf(p, sizeof p, "%s/pump", s->sim_tmpdir);
+		unlink(p);
+		rmdir(s->sim_tmpdir);
+	}
+	pb_history_free(s->hist);
+	free(s);
+}
+
+/* ---- the loop's side ----------------------------------------------------- */
+
+int pb_session_pollfds(struct pb_session *s, struct pollfd *fds, int max)
+{
+	int n = 0;
+	if (s->cl && n < max) {
+		int fd = pb_client_fd(s->cl);
+		if (fd >= 0) {
+			fds[n].fd = fd;
+			fds[n].events = POLLIN |
+			    (pb_client_wants_write(s->cl) ? POLLOUT : 0);
+			fds[n].revents = 0;
+			n++;
+		}
+	}
+	if (s->sim_err >= 0 && n < max) {
+		fds[n] = (struct pollfd){ .fd = s->sim_err, .events = POLLIN };
+		n++;
+	}
+	if (s->sim_out >= 0 && n < max) {
+		fds[n] = (struct pollfd){ .fd = s->sim_out, .events = POLLIN };
+		n++;
+	}
+	return n;
+}
+
+static void sim_watch(struct pb_session *s, uint64_t now_us)
+{
+	if (!s->o.sim_profile)
+		return;
+	sim_drain(s);
+	if (s->sim_pid > 0 && !s->sim_dead) {
+		int status;
+		pid_t w = waitpid(s->sim_pid, &status, WNOHANG);
+		if (w == s->sim_pid) {
+			s->sim_dead = true;
+			s->sim_died_us = now_us;
+			s->sim_pid = 0;
+			if (WIFSIGNALED(status))
+				say_log(s, "pumpsim killed by signal %d",
+				    WTERMSIG(status));
+			else
+				say_log(s, "pumpsim exited with status %d",
+				    WEXITSTATUS(status));
+			s->dirty = true;
+		}
+	}
+	/* restart only after the loss has been on screen for a while */
+	if (s->sim_dead && !s->link_up &&
+	    now_us - s->sim_died_us >= SIM_RESTART_AFTER_US &&
+	    (!s->link_down_us || now_us - s->link_down_us >= SIM_RESTART_AFTER_US)) {
+		sim_close_pipes(s);
+		char err[256];
+		unlink(s->link_path);
+		if (sim_start(s, err, sizeof err) == 0) {
+			s->counts.sim_restarts++;
+			say_log(s, "pumpsim restarted on %s", s->link_path);
+		} else {
+			say_log(s, "%.150s", err);
+			s->sim_died_us = now_us;   /* retry later */
+		}
+		s->dirty = true;
+	}
+}
+
+int pb_session_service(struct pb_session *s, uint64_t now_us)
+{
+	s->now_us = now_us;
+	if (s->replay)
+		return 0;
+	sim_watch(s, now_us);
+	if (s->cl) {
+		pb_client_service(s->cl, now_us);
+		/* HELLO lost or failed while the link is up: ask again */
+		if (s->link_up && !s->have_info && s->hello_txn < 0 &&
+		    now_us - s->hello_sent_us > HELLO_RETRY_US) {
+			s->hello_txn = pb_client_hello(s->cl, now_us);
+			s->hello_sent_us = now_us;
+		}
+		const struct pb_client_stats *st = pb_client_stats(s->cl);
+		if (now_us - s->fps_t0 >= 1000000u) {
+			s->counts.frames_per_s = (double)(st->rx.frames_ok -
+			    s->fps_frames0) * 1e6 / (double)(now_us - s->fps_t0);
+			s->fps_t0 = now_us;
+			s->fps_frames0 = st->rx.frames_ok;
+			s->dirty = true;
+		}
+	}
+	if (s->rec)
+		pb_rec_service(s->rec, now_us);
+	return 0;
+}
+
+uint64_t pb_session_next_deadline(const struct pb_session *s,
+    uint64_t now_us)
+{
+	uint64_t d = now_us + 250000u;
+	if (s->cl) {
+		uint64_t c = pb_client_next_deadline(s->cl);
+		if (c < d)
+			d = c;
+	}
+	if (s->rec) {
+		uint64_t r = pb_rec_next_deadline(s->rec);
+		if (r < d)
+			d = r;
+	}
+	if (s->sim_dead && s->sim_died_us + SIM_RESTART_AFTER_US < d)
+		d = s->sim_died_us + SIM_RESTART_AFTER_US;
+	return d < now_us ? now_us : d;
+}
+
+bool pb_session_take_dirty(struct pb_session *s)
+{
+	bool d = s->dirty;
+	s->dirty = false;
+	return d;
+}
+
+static int send_cmd(struct pb_session *s, enum pb_cmd_kind k, int value,
+    uint64_t now_us)
+{
+	int txn;
+	switch (k) {
+	case PB_CMD_START: txn = pb_client_start(s->cl, now_us); break;
+	case PB_CMD_STOP: txn = pb_client_stop(s->cl, now_us); break;
+	case PB_CMD_SET_MODE:
+		txn = pb_client_set_mode(s->cl, (uint8_t)value, now_us);
+		break;
+	case PB_CMD_SET_LEVEL:
+		txn = pb_client_set_level(s->cl, (uint8_t)value, now_us);
+		break;
+	case PB_CMD_SET_CHANNELS:
+		txn = pb_client_set_channels(s->cl, (uint8_t)value, now_us);
+		break;
+	case PB_CMD_CLEAR_FAULT: {
+		struct pb_msg m;
+		memset(&m, 0, sizeof m);
+		m.type = PB_T_CLEAR_FAULT;
+		txn = pb_client_send(s->cl, &m, now_us);
+		break;
+	}
+	default:
+		return 0;
+	}
+	if (txn > 0 && txn < MAX_TXN_KINDS)
+		s->txn_kind[txn] = (uint8_t)k;
+	else if (txn < 0)
+		pb_app_on_cmd_done(s->app, k, false, pb_client_strerror(txn),
+		    now_us);
+	return txn;
+}
+
+void pb_session_apply(struct pb_session *s, const struct pb_app_effect *e,
+    uint64_t now_us)
+{
+	s->now_us = now_us;
+	if (e->cmd != PB_CMD_NONE && s->cl && !s->replay) {
+		int txn = send_cmd(s, e->cmd, e->value, now_us);
+		if (e->quit && txn > 0) {
+			/* make sure the pump stops before we go */
+			struct pb_response resp;
+			pb_client_wait(s->cl, txn, &resp, 1000);
+		}
+	}
+	if (e->marker) {
+		uint64_t idx = s->hist ? pb_history_head(s->hist) : 0;
+		s->marker_no++;
+		if (s->nmarkers < PB_SES_MAX_MARKERS)
+			s->markers[s->nmarkers++] = idx;
+		s->counts.markers++;
+		if (s->rec)
+			pb_rec_marker(s->rec, s->app->device_ms,
+			    s->have_index ? s->sidx_next : 0, s->marker_no,
+			    NULL, now_us);
+		pb_app_say(s->app, now_us, "marker %u", s->marker_no);
+	}
+	if (e->record_toggle)
+		pb_session_record(s, s->rec ? NULL : s->o.record, !s->rec,
+		    now_us);
+	s->dirty = true;
+}
+
+/* ---- accessors ------------------------------------------------------------ */
+
+const struct pb_history *pb_session_history(const struct pb_session *s)
+{
+	return s->hist;
+}
+
+const struct pb_cycles *pb_session_cycles(const struct pb_session *s)
+{
+	return s->cyc_ready ? &s->cyc : NULL;
+}
+
+const struct pb_profile *pb_session_profile(const struct pb_session *s)
+{
+	return s->have_profile ? &s->profile : NULL;
+}
+
+const struct pb_client_stats *pb_session_client_stats(
+    const struct pb_session *s)
+{
+	return s->cl ? pb_client_stats(s->cl) : NULL;
+}
+
+const struct pb_session_counts *pb_session_counts(const struct pb_session *s)
+{
+	return &s->counts;
+}
+
+const struct pb_recorder *pb_session_recorder(const struct pb_session *s)
+{
+	return s->rec;
+}
+
+const char *pb_session_port(const struct pb_session *s)
+{
+	return s->port_desc;
+}
+
+uint64_t pb_session_start_index(const struct pb_session *s)
+{
+	(void)s;
+	return 0;
+}
+
+size_t pb_session_markers(const struct pb_session *s, const uint64_t **idx)
+{
+	*idx = s->markers;
+	return s->nmarkers;
+}
+
+const char *pb_session_last_log(const struct pb_session *s)
+{
+	return s->last_log;
+}
+
+pid_t pb_session_sim_pid(const struct pb_session *s)
+{
+	return s->sim_pid;
+}
+
+bool pb_session_is_replay(const struct pb_session *s)
+{
+	return s->replay;
+}

@@ -1,0 +1,126 @@
+/*
+ * tui/session.h - the dashboard's connection edge and data plumbing.
+ *
+ * Promise: one session is one pump link: a real port (pb_link_open by
+ * path: USB adapter, /dev/serial/by-id link, or any tty), or an emulator
+ * started as a child process (`pumpsim --profile P --link PATH`, found
+ * next to our own executable, then on PATH; its pty path is read from the
+ * first line of its stdout), or a recording (--replay).  It drives a
+ * pb_client from the caller's poll() loop (never blocks in service), sends
+ * HELLO on every link-up, and feeds everything that arrives into the
+ * zoomable history, the per-cycle statistics, the recorder (when on) and
+ * the UI state (tui/app.h).  Lost samples and link-down time become gaps
+ * in the history and G rows in the recording.
+ *
+ * Reconnection: the client reopens the port by path once a second after
+ * it is gone.  Under --sim, an emulator that died is restarted on the same
+ * --link path only after the loss has been shown (1.5 s after link-down),
+ * so the user sees the LINK LOST banner and then the reconnection.
+ *
+ * Time: every call takes now_us from the caller's monotonic clock (the
+ * edge reads CLOCK_MONOTONIC); wall-clock time is only read for the
+ * recording's start stamp.
+ */
+#ifndef PB_TUI_SESSION_H
+#define PB_TUI_SESSION_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "proto/client.h"
+#include "pump/profile.h"
+#include "tui/app.h"
+#include "tui/cycles.h"
+#include "tui/history.h"
+#include "tui/recorder.h"
+
+enum pb_session_err {
+	PB_SES_OK = 0,
+	PB_SES_E_ARG = -1,
+	PB_SES_E_SPAWN = -2,     /* pumpsim not found / failed to start */
+	PB_SES_E_PORT = -3,      /* the port could not be opened */
+	PB_SES_E_RECORD = -4,    /* the recording could not be opened */
+	PB_SES_E_REPLAY = -5,    /* the replay file could not be read */
+	PB_SES_E_NOMEM = -6
+};
+
+struct pb_session_opts {
+	const char *sim_profile;   /* --sim PROFILE (non-NULL selects it) */
+	const char *pumpsim;       /* explicit pumpsim path (NULL: search) */
+	const char *port;          /* --port PATH */
+	int         baud;          /* --baud (0: default) */
+	const char *replay;        /* --replay FILE */
+	const char *profile;       /* --profile P: expectations for --port */
+	const char *record;        /* --record FILE: record from the start */
+	enum pb_unit units;        /* recording unit */
+};
+
+/* Counters for the link panel and the headless summary. */
+struct pb_session_counts {
+	uint64_t samples;          /* samples per channel received */
+	uint64_t lost;             /* samples per channel lost (gaps) */
+	uint64_t batches;
+	uint64_t markers;
+	uint32_t sim_restarts;
+	uint32_t link_losses;
+	double   frames_per_s;     /* over the last second */
+};
+
+#define PB_SES_MAX_MARKERS 256
+
+struct pb_session;
+
+/* Open per opts; app receives state updates.  On failure returns < 0
+ * with a one-line message in err naming the port, file or program. */
+int  pb_session_open(struct pb_session **out,
+    const struct pb_session_opts *o, struct pb_app *app, uint64_t now_us,
+    char *err, size_t errlen);
+/* Stop the emulator child (if any), close the recording and the link. */
+void pb_session_close(struct pb_session *s, uint64_t now_us);
+
+/* The fds to poll (at most max entries); returns how many. */
+int  pb_session_pollfds(struct pb_session *s, struct pollfd *fds, int max);
+/* Service after poll (or a timeout): read, write, timers, restarts. */
+int  pb_session_service(struct pb_session *s, uint64_t now_us);
+/* Earliest time service must run again. */
+uint64_t pb_session_next_deadline(const struct pb_session *s,
+    uint64_t now_us);
+/* True (once) when new data arrived since the last call. */
+bool pb_session_take_dirty(struct pb_session *s);
+
+/* Carry out a key's effect: device command, marker, recording toggle.
+ * Quitting with a stop command waits for the stop (up to ~1 s). */
+void pb_session_apply(struct pb_session *s, const struct pb_app_effect *e,
+    uint64_t now_us);
+/* Start or stop recording (path NULL: a timestamped name). */
+int  pb_session_record(struct pb_session *s, const char *path, bool on,
+    uint64_t now_us);
+
+/* Data for the screen. */
+const struct pb_history *pb_session_history(const struct pb_session *s);
+const struct pb_cycles *pb_session_cycles(const struct pb_session *s);
+const struct pb_profile *pb_session_profile(const struct pb_session *s);
+const struct pb_client_stats *pb_session_client_stats(
+    const struct pb_session *s);
+const struct pb_session_counts *pb_session_counts(const struct pb_session *s);
+const struct pb_recorder *pb_session_recorder(const struct pb_session *s);
+/* Port shown in the link panel ("pty /dev/pts/3 (pumpsim s10pro)"). */
+const char *pb_session_port(const struct pb_session *s);
+/* History index where session time 0:00 is, and marker indices. */
+uint64_t pb_session_start_index(const struct pb_session *s);
+size_t   pb_session_markers(const struct pb_session *s,
+    const uint64_t **idx);
+/* The last device log line or session message ("" when none). */
+const char *pb_session_last_log(const struct pb_session *s);
+/* pid of the emulator child (0 when none). */
+pid_t    pb_session_sim_pid(const struct pb_session *s);
+bool     pb_session_is_replay(const struct pb_session *s);
+const char *pb_session_strerror(int err);
+
+/* Find the pumpsim executable: next to /proc/self/exe, then on PATH.
+ * Writes the path (or "pumpsim" for PATH lookup) into buf; 0 or -1. */
+int pb_session_find_pumpsim(char *buf, size_t n);
+
+#endif
