@@ -55,6 +55,9 @@ struct pb_client_stats {
 	uint32_t last_rtt_us;       /* round trip of the last command */
 	uint32_t reconnects;
 	bool     link_up;           /* a valid frame within the last 1 s */
+	uint64_t late_responses;    /* responses matching no command in
+	                               flight (after its timeout, or a second
+	                               answer to a retried command) */
 };
 
 struct pb_client;
@@ -104,6 +107,16 @@ int pb_client_set_level(struct pb_client *c, uint8_t level, uint64_t now_us);
 int pb_client_set_channels(struct pb_client *c, uint8_t mask, uint64_t now_us);
 int pb_client_cal_hold(struct pb_client *c, uint8_t mask, int16_t target,
     uint64_t now_us);
+int pb_client_set_rate(struct pb_client *c, uint16_t rate_hz, uint64_t now_us);
+int pb_client_clear_fault(struct pb_client *c, uint64_t now_us);
+int pb_client_read_info(struct pb_client *c, uint64_t now_us);
+int pb_client_read_cal(struct pb_client *c, uint8_t channel, uint64_t now_us);
+int pb_client_inject(struct pb_client *c, uint8_t fault, uint8_t channel,
+    int32_t value, uint64_t now_us);
+
+/* Message of the client's last failure (a refused or failed command, a
+ * lost link, a failed reconnect), "" when none; never NULL. */
+const char *pb_client_last_error(const struct pb_client *c);
 
 /* Device info from the last successful HELLO (NULL before). */
 const struct pb_device_info *pb_client_info(const struct pb_client *c);
