@@ -36,7 +36,8 @@
  *     with data and some lost samples gets a gap mark in the bottom plot
  *     row where it is empty (U+2573 / 'x').
  *   target: a dashed horizontal line at the target (every other cell,
- *     U+2508 / '-', attr PB_GA_TARGET) where no trace is drawn.
+ *     a pair of braille dots at the target's dot row / '-', attr
+ *     PB_GA_TARGET) where no trace is drawn.
  *   sweep: the erase gap (blank, attr PB_GA_SWEEP) is drawn right of the
  *     newest column; right of it the previous sweep stays visible.
  *
@@ -122,12 +123,18 @@ struct pb_graph {
 	struct pb_cell *cells;     /* rows * cols, row-major */
 	struct pb_cell *prev;      /* last frame, for the dirty columns */
 	bool *dirty;               /* cols: changed since the previous frame */
-	bool  all_dirty;           /* first frame, resize or scale change */
+	bool  all_dirty;           /* first frame or resize */
+	size_t changed;            /* cells changed by the last frame */
+	bool  last_full;           /* the last frame was a full redraw */
 	struct pb_graph_layout lay;
 
-	/* autoscale state, dmmHg */
+	/* scale state: dmmHg, and the same in the display unit with the
+	 * tick step */
 	bool    scale_valid;
 	int32_t lo, hi;
+	double  lo_u, hi_u, step_u;
+	enum pb_unit scale_unit;
+	bool    scale_auto;
 	int     shrink_count;
 	/* sweep state */
 	int     sweep_head;        /* cell column of the newest data (-1) */

@@ -1,0 +1,762 @@
+/*
+ * tui/graph.c - envelopes to a cell grid (see graph.h for the promise).
+ */
+#include "tui/graph.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define YLAB_W      6
+#define CP_BRAILLE  0x2800u
+#define CP_VLINE    0x2502u   /* │ */
+#define CP_VTICK    0x2524u   /* ┤ */
+#define CP_SHADE    0x2591u   /* ░ */
+#define CP_GAPMARK  0x2573u   /* ╳ */
+
+/* braille dot bit for (dot column 0/1, dot row 0..3) */
+static const uint8_t braille_bit[2][4] = {
+	{ 0x01, 0x02, 0x04, 0x40 },
+	{ 0x08, 0x10, 0x20, 0x80 }
+};
+
+void pb_graph_init(struct pb_graph *g)
+{
+	memset(g, 0, sizeof *g);
+	g->sweep_head = -1;
+	g->all_dirty = true;
+}
+
+void pb_graph_free(struct pb_graph *g)
+{
+	if (!g)
+		return;
+	free(g->cells);
+	free(g->prev);
+	free(g->dirty);
+	free(g->colbuf);
+	free(g->colbuf2);
+	pb_graph_init(g);
+}
+
+struct pb_graph_layout pb_graph_layout(int rows, int cols,
+    enum pb_graph_glyphs glyphs)
+{
+	struct pb_graph_layout l;
+	memset(&l, 0, sizeof l);
+	l.ylab_w = YLAB_W;
+	l.plot_x0 = YLAB_W + 1;
+	l.sub_rows = glyphs == PB_GRAPH_BRAILLE ? 4 : 2;
+	if (rows < PB_GRAPH_MIN_ROWS || cols < PB_GRAPH_MIN_COLS) {
+		l.too_small = true;
+		return l;
+	}
+	l.plot_cols = cols - l.plot_x0;
+	l.plot_rows = rows - 1;
+	l.data_cols = l.plot_cols * (glyphs == PB_GRAPH_BRAILLE ? 2 : 1);
+	return l;
+}
+
+int pb_graph_resize(struct pb_graph *g, int rows, int cols,
+    enum pb_graph_glyphs glyphs)
+{
+	if (!g || rows < 1 || cols < 1 || rows > 2000 || cols > 2000)
+		return PB_GRAPH_E_ARG;
+	size_t n = (size_t)rows * (size_t)cols;
+	struct pb_cell *c = calloc(n, sizeof *c);
+	struct pb_cell *p = calloc(n, sizeof *p);
+	bool *d = calloc((size_t)cols, sizeof *d);
+	if (!c || !p || !d) {
+		free(c);
+		free(p);
+		free(d);
+		return PB_GRAPH_E_NOMEM;
+	}
+	free(g->cells);
+	free(g->prev);
+	free(g->dirty);
+	g->cells = c;
+	g->prev = p;
+	g->dirty = d;
+	g->rows = rows;
+	g->cols = cols;
+	g->lay = pb_graph_layout(rows, cols, glyphs);
+	g->all_dirty = true;
+	g->sweep_head = -1;
+	return PB_GRAPH_OK;
+}
+
+void pb_graph_reset_scale(struct pb_graph *g)
+{
+	g->scale_valid = false;
+	g->shrink_count = 0;
+}
+
+void pb_graph_scale(const struct pb_graph *g, int32_t *lo, int32_t *hi)
+{
+	if (lo)
+		*lo = g->lo;
+	if (hi)
+		*hi = g->hi;
+}
+
+const bool *pb_graph_dirty(const struct pb_graph *g)
+{
+	return g->dirty;
+}
+
+bool pb_graph_all_dirty(const struct pb_graph *g)
+{
+	return g->last_full;
+}
+
+const struct pb_cell *pb_graph_cell(const struct pb_graph *g, int row,
+    int col)
+{
+	if (!g->cells || row < 0 || col < 0 || row >= g->rows ||
+	    col >= g->cols)
+		return NULL;
+	return &g->cells[(size_t)row * (size_t)g->cols + (size_t)col];
+}
+
+static struct pb_cell *cell(struct pb_graph *g, int row, int col)
+{
+	return &g->cells[(size_t)row * (size_t)g->cols + (size_t)col];
+}
+
+static void put(struct pb_graph *g, int row, int col, uint32_t cp,
+    uint8_t attr)
+{
+	if (row < 0 || col < 0 || row >= g->rows || col >= g->cols)
+		return;
+	struct pb_cell *c = cell(g, row, col);
+	c->cp = cp;
+	c->attr = attr;
+}
+
+static void put_str(struct pb_graph *g, int row, int col, const char *s,
+    uint8_t attr)
+{
+	for (; *s; s++, col++)
+		put(g, row, col, (unsigned char)*s, attr);
+}
+
+/* ---- scale ------------------------------------------------------------- */
+
+/* Smallest 1, 2, 5 x 10^k >= x (x > 0). */
+static double nice_step(double x)
+{
+	if (!(x > 0))
+		return 1;
+	double e = floor(log10(x));
+	double p = pow(10, e);
+	double m = x / p;
+	double n;
+	if (m <= 1.0 + 1e-9)
+		n = 1;
+	else if (m <= 2.0 + 1e-9)
+		n = 2;
+	else if (m <= 5.0 + 1e-9)
+		n = 5;
+	else
+		n = 10;
+	return n * p;
+}
+
+static int ticks_wanted(int plot_rows)
+{
+	int n = plot_rows / 3;
+	return n < 2 ? 2 : n;
+}
+
+/* Round [lo_u, hi_u] out to a nice step. */
+static void nice_range(double lo_u, double hi_u, int plot_rows,
+    double *nlo, double *nhi, double *step)
+{
+	if (hi_u <= lo_u)
+		hi_u = lo_u + 1;
+	double s = nice_step((hi_u - lo_u) / ticks_wanted(plot_rows));
+	*nlo = floor(lo_u / s + 1e-9) * s;
+	*nhi = ceil(hi_u / s - 1e-9) * s;
+	if (*nhi <= *nlo)
+		*nhi = *nlo + s;
+	*step = s;
+}
+
+static int32_t u_to_dmmhg(double v, enum pb_unit u, bool up)
+{
+	double d = pb_to_mmhg(v, u) * 10.0;
+	d = up ? ceil(d - 1e-6) : floor(d + 1e-6);
+	if (d > INT16_MAX)
+		d = INT16_MAX;
+	if (d < -INT16_MAX)
+		d = -INT16_MAX;
+	return (int32_t)d;
+}
+
+static void set_scale(struct pb_graph *g, const struct pb_graph_view *v,
+    double lo_u, double hi_u, double step)
+{
+	g->lo_u = lo_u;
+	g->hi_u = hi_u;
+	g->step_u = step;
+	g->lo = u_to_dmmhg(lo_u, v->unit, false);
+	g->hi = u_to_dmmhg(hi_u, v->unit, true);
+	if (g->hi <= g->lo)
+		g->hi = g->lo + 1;
+	g->scale_unit = v->unit;
+	g->scale_auto = v->autoscale;
+	g->scale_valid = true;
+}
+
+static void update_scale(struct pb_graph *g, const struct pb_graph_view *v,
+    bool have, int32_t dmin, int32_t dmax)
+{
+	int rows = g->lay.plot_rows;
+	double lo_u, hi_u, step;
+	if (!v->autoscale) {
+		int32_t top = v->fixed_max_dmmhg > 0 ? v->fixed_max_dmmhg : 3000;
+		nice_range(0, pb_dmmhg_to(top, v->unit), rows, &lo_u, &hi_u,
+		    &step);
+		/* a fixed scale keeps its top exactly at the limit */
+		hi_u = pb_dmmhg_to(top, v->unit);
+		set_scale(g, v, 0, hi_u, step);
+		g->hi = top;
+		g->shrink_count = 0;
+		return;
+	}
+	int32_t span = v->min_span_dmmhg > 0 ? v->min_span_dmmhg : 100;
+	int32_t want_lo = 0, want_hi = span;
+	if (have) {
+		if (dmin < 0)
+			want_lo = dmin;
+		want_hi = dmax;
+	}
+	if (v->show_target && v->target_dmmhg > want_hi)
+		want_hi = v->target_dmmhg;
+	if (want_hi - want_lo < span)
+		want_hi = want_lo + span;
+	double dlo = pb_dmmhg_to(want_lo, v->unit);
+	double dhi = pb_dmmhg_to(want_hi, v->unit);
+	if (!g->scale_valid || g->scale_unit != v->unit || !g->scale_auto) {
+		nice_range(dlo, dhi, rows, &lo_u, &hi_u, &step);
+		set_scale(g, v, lo_u, hi_u, step);
+		g->shrink_count = 0;
+		return;
+	}
+	if (want_hi > g->hi || want_lo < g->lo) {
+		/* expand at once (never shrinking the other end here) */
+		double a = dlo < g->lo_u ? dlo : g->lo_u;
+		double b = dhi > g->hi_u ? dhi : g->hi_u;
+		nice_range(a, b, rows, &lo_u, &hi_u, &step);
+		set_scale(g, v, lo_u, hi_u, step);
+		g->shrink_count = 0;
+		return;
+	}
+	nice_range(dlo, dhi, rows, &lo_u, &hi_u, &step);
+	if (hi_u < g->hi_u - 1e-9 || lo_u > g->lo_u + 1e-9) {
+		int n = v->shrink_frames > 0 ? v->shrink_frames : 30;
+		if (++g->shrink_count >= n) {
+			set_scale(g, v, lo_u, hi_u, step);
+			g->shrink_count = 0;
+		}
+	} else {
+		g->shrink_count = 0;
+	}
+}
+
+/* dmmHg -> sub-row (0 = top), clamped. */
+static int sub_of(const struct pb_graph *g, int32_t x, int nsub)
+{
+	double f = (double)(g->hi - x) / (double)(g->hi - g->lo);
+	double y = f * (nsub - 1);
+	long r = lround(y);
+	if (r < 0)
+		r = 0;
+	if (r > nsub - 1)
+		r = nsub - 1;
+	return (int)r;
+}
+
+/* ---- labels ------------------------------------------------------------ */
+
+static void y_axis(struct pb_graph *g, const struct pb_graph_view *v)
+{
+	const struct pb_graph_layout *l = &g->lay;
+	bool uni = v->glyphs == PB_GRAPH_BRAILLE;
+	int ax = l->ylab_w;
+	for (int r = 0; r < l->plot_rows; r++)
+		put(g, r, ax, uni ? CP_VLINE : '|', PB_GA_AXIS);
+	int nsub = l->plot_rows * l->sub_rows;
+	double step = g->step_u > 0 ? g->step_u : 1;
+	int dec = 0;
+	if (step < 1) {
+		dec = (int)ceil(-log10(step) - 1e-9);
+		if (dec > 3)
+			dec = 3;
+	}
+	double first = ceil(g->lo_u / step - 1e-6) * step;
+	int last_row = -2;
+	for (int i = 0; i < 200; i++) {
+		double t = first + i * step;
+		if (t > g->hi_u + step * 1e-6)
+			break;
+		int32_t d = (int32_t)lround(pb_to_mmhg(t, v->unit) * 10.0);
+		if (d > g->hi)
+			d = g->hi;
+		int row = sub_of(g, d, nsub) / l->sub_rows;
+		if (row == last_row)
+			continue;
+		last_row = row;
+		char buf[32];
+		double shown = fabs(t) < step * 1e-6 ? 0.0 : t;
+		snprintf(buf, sizeof buf, "%*.*f", l->ylab_w, dec, shown);
+		size_t len = strlen(buf);
+		const char *s = buf + (len > (size_t)l->ylab_w ?
+		    len - (size_t)l->ylab_w : 0);
+		put_str(g, row, 0, s, PB_GA_LABEL);
+		put(g, row, ax, uni ? CP_VTICK : '+', PB_GA_AXIS);
+	}
+	/* unit name under the labels, on the time-label row */
+	char un[16];
+	snprintf(un, sizeof un, "%*s", l->ylab_w, pb_unit_name(v->unit));
+	put_str(g, l->plot_rows, 0, un, PB_GA_LABEL);
+}
+
+static void fmt_time(char *buf, size_t n, uint64_t ms, bool tenths)
+{
+	uint64_t s = ms / 1000;
+	uint64_t h = s / 3600, m = (s / 60) % 60, sec = s % 60;
+	if (h > 0)
+		snprintf(buf, n, "%llu:%02llu:%02llu", (unsigned long long)h,
+		    (unsigned long long)m, (unsigned long long)sec);
+	else if (tenths)
+		snprintf(buf, n, "%llu:%02llu.%llu", (unsigned long long)m,
+		    (unsigned long long)sec,
+		    (unsigned long long)(ms % 1000) / 100);
+	else
+		snprintf(buf, n, "%llu:%02llu", (unsigned long long)m,
+		    (unsigned long long)sec);
+}
+
+/* Time labels; in sweep mode columns right of the erase gap show the
+ * previous sweep's times. */
+static void time_axis(struct pb_graph *g, const struct pb_graph_view *v,
+    uint64_t t0, int head_cell, int gap_end_cell)
+{
+	const struct pb_graph_layout *l = &g->lay;
+	static const double steps_s[] = { 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30,
+		60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200,
+		86400 };
+	int pc = l->plot_cols;
+	double span_s = (double)v->span / v->rate_hz;
+	int labw = 7;
+	double want = span_s * (labw + 2) / pc;
+	double step_s = steps_s[sizeof steps_s / sizeof steps_s[0] - 1];
+	for (size_t i = 0; i < sizeof steps_s / sizeof steps_s[0]; i++)
+		if (steps_s[i] >= want) {
+			step_s = steps_s[i];
+			break;
+		}
+	bool tenths = step_s < 1;
+	/* step in samples, at least 1; work in milliseconds of session */
+	uint64_t step_ms = (uint64_t)llround(step_s * 1000);
+	uint64_t ss = v->session_start;
+	uint64_t rate = v->rate_hz;
+	/* session ms of t0 (negative before the session: start at 0) */
+	uint64_t ms0 = t0 > ss ? (t0 - ss) * 1000 / rate : 0;
+	uint64_t first = (ms0 + step_ms - 1) / step_ms * step_ms;
+	int row = l->plot_rows;
+	int next_free = l->plot_x0;
+	for (uint64_t ms = first;; ms += step_ms) {
+		/* index of this time */
+		uint64_t T = ss + (ms * rate + 999) / 1000;
+		if (T < t0)
+			continue;
+		if (T >= t0 + v->span)
+			break;
+		int x = (int)((T - t0) * (uint64_t)pc / v->span);
+		if (x >= pc)
+			break;
+		int col = l->plot_x0 + x;
+		if (col < next_free)
+			continue;
+		uint64_t shown = ms;
+		if (head_cell >= 0 && x > head_cell) {
+			if (x <= gap_end_cell)
+				continue;
+			uint64_t span_ms = v->span * 1000 / rate;
+			if (shown < span_ms)
+				continue;
+			shown -= span_ms;
+		}
+		char buf[24];
+		fmt_time(buf, sizeof buf, shown, tenths);
+		int len = (int)strlen(buf);
+		if (col + len > g->cols)
+			break;
+		put_str(g, row, col, buf, PB_GA_LABEL);
+		next_free = col + len + 1;
+	}
+}
+
+/* ---- traces ------------------------------------------------------------ */
+
+/* Sub-row range of each data column per channel after joining; -1 = none. */
+struct span { int top, bot; };
+
+static void build_spans(const struct pb_graph *g,
+    const struct pb_graph_view *v, const struct pb_hist_col *cols, int dc,
+    int ch, int gap_lo, int gap_hi, struct span *sp)
+{
+	int nsub = g->lay.plot_rows * g->lay.sub_rows;
+	struct span prev = { -1, -1 };
+	(void)v;
+	for (int i = 0; i < dc; i++) {
+		sp[i].top = sp[i].bot = -1;
+		if (i >= gap_lo && i <= gap_hi) {
+			prev.top = -1;
+			continue;
+		}
+		const struct pb_env *e = &cols[i].ch[ch];
+		if (!e->has_data) {
+			prev.top = -1;
+			continue;
+		}
+		struct span s;
+		s.top = sub_of(g, e->max, nsub);
+		s.bot = sub_of(g, e->min, nsub);
+		struct span raw = s;
+		if (prev.top >= 0) {
+			if (s.top > prev.bot + 1)
+				s.top = prev.bot + 1;
+			if (s.bot < prev.top - 1)
+				s.bot = prev.top - 1;
+		}
+		sp[i] = s;
+		prev = raw;
+	}
+}
+
+int pb_graph_render(struct pb_graph *g, const struct pb_graph_view *v,
+    const struct pb_hist_col *cols, size_t ncols, uint64_t t0,
+    int sweep_head_col)
+{
+	if (!g || !v || !g->cells || v->span == 0 || v->rate_hz == 0)
+		return PB_GRAPH_E_ARG;
+	const struct pb_graph_layout *l = &g->lay;
+	for (size_t i = 0; i < (size_t)g->rows * (size_t)g->cols; i++) {
+		g->cells[i].cp = ' ';
+		g->cells[i].attr = PB_GA_BLANK;
+	}
+	bool braille = v->glyphs == PB_GRAPH_BRAILLE;
+	int per = braille ? 2 : 1;
+	if (!l->too_small && (l->sub_rows != (braille ? 4 : 2) ||
+	    (size_t)l->data_cols != ncols || !cols))
+		return PB_GRAPH_E_ARG;
+
+	if (l->too_small) {
+		const char *msg = "graph: window too small";
+		int len = (int)strlen(msg);
+		int c0 = g->cols > len ? (g->cols - len) / 2 : 0;
+		put_str(g, g->rows / 2, c0, msg, PB_GA_LABEL);
+		goto diff;
+	}
+
+	int dc = l->data_cols, pc = l->plot_cols, pr = l->plot_rows;
+	int nsub = pr * l->sub_rows;
+
+	/* sweep erase gap, in cells and in data columns */
+	int head_cell = -1, gap_lo_cell = pc, gap_hi_cell = pc - 1;
+	if (v->mode == PB_GRAPH_SWEEP && sweep_head_col >= 0 &&
+	    sweep_head_col < dc) {
+		head_cell = sweep_head_col / per;
+		int gw = pc >= 40 ? 2 : 1;
+		gap_lo_cell = head_cell + 1;
+		gap_hi_cell = head_cell + gw;
+		if (gap_hi_cell > pc - 1)
+			gap_hi_cell = pc - 1;
+	}
+	int gap_lo = gap_lo_cell * per, gap_hi = gap_hi_cell * per + per - 1;
+	g->sweep_head = head_cell;
+
+	/* scale from the visible data */
+	bool have = false;
+	int32_t dmin = 0, dmax = 0;
+	for (int i = 0; i < dc; i++) {
+		if (i >= gap_lo && i <= gap_hi)
+			continue;
+		for (int c = 0; c < PB_HIST_MAX_CH; c++) {
+			if (!(v->channel_mask & (1u << c)))
+				continue;
+			const struct pb_env *e = &cols[i].ch[c];
+			if (!e->has_data)
+				continue;
+			if (!have || e->min < dmin)
+				dmin = e->min;
+			if (!have || e->max > dmax)
+				dmax = e->max;
+			have = true;
+		}
+	}
+	update_scale(g, v, have, dmin, dmax);
+
+	/* dots per cell per channel */
+	size_t ncell = (size_t)pr * (size_t)pc;
+	uint8_t *dots[PB_HIST_MAX_CH];
+	struct span *sp = malloc((size_t)dc * sizeof *sp);
+	dots[0] = calloc(ncell, 1);
+	dots[1] = calloc(ncell, 1);
+	if (!sp || !dots[0] || !dots[1]) {
+		free(sp);
+		free(dots[0]);
+		free(dots[1]);
+		return PB_GRAPH_E_NOMEM;
+	}
+	for (int c = 0; c < PB_HIST_MAX_CH; c++) {
+		if (!(v->channel_mask & (1u << c)))
+			continue;
+		build_spans(g, v, cols, dc, c, gap_lo, gap_hi, sp);
+		bool dotted = c == 1 && v->monochrome && braille;
+		for (int i = 0; i < dc; i++) {
+			if (sp[i].top < 0)
+				continue;
+			int x = i / per, dx = i % per;
+			for (int s = sp[i].top; s <= sp[i].bot; s++) {
+				if (dotted && ((s + i) & 1))
+					continue;
+				int r = s / l->sub_rows, dy = s % l->sub_rows;
+				uint8_t bit = braille ? braille_bit[dx][dy] :
+				    (uint8_t)(1u << dy);
+				dots[c][(size_t)r * (size_t)pc + (size_t)x] |= bit;
+			}
+		}
+	}
+
+	/* per cell column: lost-only data columns, and lost-with-data */
+	for (int x = 0; x < pc; x++) {
+		if (x >= gap_lo_cell && x <= gap_hi_cell)
+			continue;
+		bool lost = false, partial = false;
+		for (int k = 0; k < per; k++) {
+			const struct pb_hist_col *hc = &cols[x * per + k];
+			if (!hc->gap)
+				continue;
+			bool any = false;
+			for (int c = 0; c < PB_HIST_MAX_CH; c++)
+				if ((v->channel_mask & (1u << c)) &&
+				    hc->ch[c].has_data)
+					any = true;
+			if (any)
+				partial = true;
+			else
+				lost = true;
+		}
+		int col = l->plot_x0 + x;
+		if (lost) {
+			for (int r = 0; r < pr; r++)
+				put(g, r, col, braille ? CP_SHADE : '/',
+				    PB_GA_GAP);
+		} else if (partial) {
+			put(g, pr - 1, col, braille ? CP_GAPMARK : 'x',
+			    PB_GA_GAP);
+		}
+	}
+
+	/* target line: every other cell where no trace */
+	if (v->show_target) {
+		int s = sub_of(g, v->target_dmmhg, nsub);
+		int r = s / l->sub_rows, dy = s % l->sub_rows;
+		if (v->target_dmmhg <= g->hi && v->target_dmmhg >= g->lo) {
+			for (int x = 0; x < pc; x += 2) {
+				if (x >= gap_lo_cell && x <= gap_hi_cell)
+					continue;
+				struct pb_cell *ce = cell(g, r, l->plot_x0 + x);
+				if (ce->attr == PB_GA_GAP)
+					continue;
+				uint32_t cp = braille ? CP_BRAILLE +
+				    (uint32_t)(braille_bit[0][dy] |
+				    braille_bit[1][dy]) : '-';
+				ce->cp = cp;
+				ce->attr = PB_GA_TARGET;
+			}
+		}
+	}
+
+	/* traces over everything in the plot */
+	for (int r = 0; r < pr; r++) {
+		for (int x = 0; x < pc; x++) {
+			size_t k = (size_t)r * (size_t)pc + (size_t)x;
+			uint8_t a = dots[0][k], b = dots[1][k];
+			if (!a && !b)
+				continue;
+			uint32_t cp;
+			uint8_t attr = a && b ? PB_GA_BOTH :
+			    a ? PB_GA_CH0 : PB_GA_CH1;
+			if (braille) {
+				cp = CP_BRAILLE + (uint32_t)(a | b);
+			} else if (a && b) {
+				cp = '*';
+			} else {
+				uint8_t m = a ? a : b;
+				static const char g0[4] = { ' ', '\'', '.', '|' };
+				static const char g1[4] = { ' ', '`', ',', ':' };
+				cp = (uint32_t)(unsigned char)(a ? g0[m] : g1[m]);
+			}
+			put(g, r, l->plot_x0 + x, cp, attr);
+		}
+	}
+	free(sp);
+	free(dots[0]);
+	free(dots[1]);
+
+	/* sweep erase gap */
+	for (int x = gap_lo_cell; x <= gap_hi_cell && x < pc; x++)
+		for (int r = 0; r < pr; r++)
+			put(g, r, l->plot_x0 + x, ' ', PB_GA_SWEEP);
+
+	y_axis(g, v);
+	time_axis(g, v, t0, head_cell, gap_hi_cell);
+
+diff:;
+	size_t changed = 0;
+	for (int x = 0; x < g->cols; x++)
+		g->dirty[x] = g->all_dirty;
+	for (int r = 0; r < g->rows; r++) {
+		for (int x = 0; x < g->cols; x++) {
+			size_t k = (size_t)r * (size_t)g->cols + (size_t)x;
+			if (g->all_dirty || g->cells[k].cp != g->prev[k].cp ||
+			    g->cells[k].attr != g->prev[k].attr) {
+				g->dirty[x] = true;
+				changed++;
+			}
+		}
+	}
+	memcpy(g->prev, g->cells,
+	    (size_t)g->rows * (size_t)g->cols * sizeof *g->cells);
+	g->changed = changed;
+	g->last_full = g->all_dirty;
+	g->all_dirty = false;
+	return PB_GRAPH_OK;
+}
+
+static int ensure_buf(struct pb_graph *g, size_t n)
+{
+	if (g->colbuf_n >= n)
+		return 0;
+	struct pb_hist_col *a = realloc(g->colbuf, n * sizeof *a);
+	if (!a)
+		return -1;
+	g->colbuf = a;
+	struct pb_hist_col *b = realloc(g->colbuf2, n * sizeof *b);
+	if (!b)
+		return -1;
+	g->colbuf2 = b;
+	g->colbuf_n = n;
+	return 0;
+}
+
+int pb_graph_frame(struct pb_graph *g, const struct pb_graph_view *v,
+    const struct pb_history *h)
+{
+	if (!g || !v || !h || !g->cells || v->span == 0 || v->rate_hz == 0)
+		return PB_GRAPH_E_ARG;
+	const struct pb_graph_layout *l = &g->lay;
+	if (l->too_small) {
+		return pb_graph_render(g, v, NULL, 0, 0, -1);
+	}
+	size_t dc = (size_t)l->data_cols;
+	if (ensure_buf(g, dc) < 0)
+		return PB_GRAPH_E_NOMEM;
+	int rc;
+	if (v->mode == PB_GRAPH_SWEEP) {
+		uint64_t end = v->end;
+		uint64_t base = end > 0 ? (end - 1) / v->span * v->span : 0;
+		int head = end > 0 ? (int)((end - 1 - base) * dc / v->span) : -1;
+		pb_history_query(h, base, base + v->span, g->colbuf, dc, NULL);
+		if (base >= v->span)
+			pb_history_query(h, base - v->span, base, g->colbuf2,
+			    dc, NULL);
+		else
+			memset(g->colbuf2, 0, dc * sizeof *g->colbuf2);
+		for (size_t i = (size_t)(head + 1); i < dc; i++)
+			g->colbuf[i] = g->colbuf2[i];
+		rc = pb_graph_render(g, v, g->colbuf, dc, base, head);
+	} else {
+		uint64_t t0 = v->end > v->span ? v->end - v->span : 0;
+		pb_history_query(h, t0, t0 + v->span, g->colbuf, dc, NULL);
+		rc = pb_graph_render(g, v, g->colbuf, dc, t0, -1);
+	}
+	return rc;
+}
+
+size_t pb_graph_changed_cells(const struct pb_graph *g)
+{
+	return g->changed;
+}
+
+int pb_utf8_encode(uint32_t cp, char out[4])
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | (cp >> 6));
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | (cp >> 12));
+		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	if (cp > 0x10FFFF)
+		cp = 0xFFFD;
+	if (cp >= 0x10000) {
+		out[0] = (char)(0xF0 | (cp >> 18));
+		out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+		out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+		out[3] = (char)(0x80 | (cp & 0x3F));
+		return 4;
+	}
+	return pb_utf8_encode(0xFFFD, out);
+}
+
+size_t pb_graph_to_text(const struct pb_graph *g, char *buf, size_t cap)
+{
+	size_t n = 0;
+	char u[4];
+	for (int r = 0; r < g->rows; r++) {
+		/* trim trailing blanks */
+		int last = g->cols - 1;
+		while (last >= 0 &&
+		    g->cells[(size_t)r * (size_t)g->cols + (size_t)last].cp == ' ')
+			last--;
+		for (int x = 0; x <= last; x++) {
+			int k = pb_utf8_encode(g->cells[(size_t)r *
+			    (size_t)g->cols + (size_t)x].cp, u);
+			for (int i = 0; i < k; i++, n++)
+				if (buf && n + 1 < cap)
+					buf[n] = u[i];
+		}
+		if (buf && n + 1 < cap)
+			buf[n] = '\n';
+		n++;
+	}
+	if (buf && cap > 0)
+		buf[n < cap ? n : cap - 1] = '\0';
+	return n;
+}
+
+const char *pb_graph_strerror(int err)
+{
+	switch (err) {
+	case PB_GRAPH_OK: return "ok";
+	case PB_GRAPH_E_ARG: return "bad argument";
+	case PB_GRAPH_E_NOMEM: return "out of memory";
+	default: return "unknown graph error";
+	}
+}
