@@ -8,7 +8,8 @@
  *    once; its RESPONSE (flag PB_F_RESPONSE, same txn) is encoded, queued
  *    and remembered in a PB_DEV_TXN_CACHE-entry cache;
  *  - a command carrying PB_F_RETRY whose txn and type match a cached
- *    response is answered from the cache and NOT executed again
+ *    response cached less than PB_DEV_CACHE_US ago is answered from the
+ *    cache and NOT executed again
  *    (dup_commands counts these); the cached answer is re-framed with a
  *    fresh seq so the host's loss accounting stays exact;
  *  - a command whose payload fails to decode is answered BAD_LENGTH or
@@ -60,7 +61,9 @@ static struct pb_dev_cache_entry *cache_find(pb_device *d, uint8_t txn,
 {
 	for (unsigned i = 0; i < PB_DEV_TXN_CACHE; i++) {
 		struct pb_dev_cache_entry *e = &d->cache[i];
-		if (e->used && e->txn == txn && e->req_type == type)
+		if (e->used && e->txn == txn && e->req_type == type &&
+		    d->now_us >= e->at_us &&
+		    d->now_us - e->at_us < PB_DEV_CACHE_US)
 			return e;
 	}
 	return NULL;
@@ -130,6 +133,7 @@ static void respond(pb_device *d, uint8_t txn, uint8_t req_type,
 	e->txn = txn;
 	e->req_type = req_type;
 	e->wire_len = (size_t)n;
+	e->at_us = d->now_us;
 	queue_wire(d, e->wire, e->wire_len);
 }
 

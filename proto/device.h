@@ -21,6 +21,10 @@
 #define PB_DEV_TXN_CACHE    16        /* responses remembered */
 #define PB_DEV_OUT_CAP      8192      /* queued wire bytes */
 #define PB_HOST_LOST_US     1000000u  /* no host frame for 1 s */
+/* A cached response answers retries for this long after the command ran
+ * (a host retries within 600 ms), so a txn id reused much later by the
+ * host is never mistaken for a retry of an old command. */
+#define PB_DEV_CACHE_US     1000000u
 
 /* Handler for a new (not retried) command: fill resp (status, body) and
  * return. Called with the decoded command. */
@@ -32,6 +36,7 @@ struct pb_dev_cache_entry {
 	uint8_t txn, req_type;
 	uint8_t wire[PB_WIRE_MAX];
 	size_t  wire_len;
+	uint64_t at_us;               /* when the command ran */
 };
 
 typedef struct pb_device {
