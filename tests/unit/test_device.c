@@ -1,0 +1,414 @@
+/*
+ * tests/unit/test_device.c - the device side of the protocol: commands run
+ * once, retries answered from the txn cache, seq numbering, output queue,
+ * host watchdog.  Pure: frames go in and out as bytes, time is virtual.
+ */
+#include <check.h>
+#include <string.h>
+
+#include "proto/device.h"
+#include "proto/frame.h"
+#include "proto/msg.h"
+#include "tests/lib/check_main.h"
+
+struct fx {
+	pb_device dev;
+	int runs[256];             /* handler executions per type */
+	int total_runs;
+	uint8_t last_level;
+	/* decoded device output */
+	struct pb_msg out[64];
+	int nout;
+	uint16_t host_seq;          /* next host->device seq */
+};
+
+static void handler(void *ctx, const struct pb_msg *cmd,
+    struct pb_response *resp, uint64_t now_us)
+{
+	struct fx *f = ctx;
+	(void)now_us;
+	f->runs[cmd->type]++;
+	f->total_runs++;
+	switch (cmd->type) {
+	case PB_T_SET_LEVEL:
+		if (cmd->u.level < 1 || cmd->u.level > 9) {
+			resp->status = PB_ST_BAD_VALUE;
+			return;
+		}
+		f->last_level = cmd->u.level;
+		break;
+	case PB_T_HELLO:
+	case PB_T_READ_INFO:
+		resp->body_kind = PB_BODY_INFO;
+		resp->body.info.proto_version = PB_PROTO_VERSION;
+		strcpy(resp->body.info.fw_version, "1.2.3");
+		strcpy(resp->body.info.serial, "SN0001");
+		strcpy(resp->body.info.profile, "s10pro");
+		resp->body.info.channels = 2;
+		resp->body.info.levels = 9;
+		resp->body.info.modes = 0x0e;
+		resp->body.info.sample_rate_hz = 100;
+		resp->body.info.max_target = 2500;
+		resp->body.info.trip = 3000;
+		break;
+	default:
+		break;
+	}
+}
+
+static void collect(void *ctx, const struct pb_frame_hdr *h,
+    const uint8_t *payload)
+{
+	struct fx *f = ctx;
+	ck_assert_int_lt(f->nout, 64);
+	struct pb_msg *m = &f->out[f->nout++];
+	memset(m, 0, sizeof *m);
+	ck_assert_int_eq(pb_msg_decode(h->type, h->flags, payload, h->len, m),
+	    PB_MSG_OK);
+	m->type = h->type;
+	m->flags = h->flags;
+	m->seq = h->seq;
+	m->txn = h->txn;
+}
+
+/* Drain the device's output and decode it into f->out. */
+static void drain(struct fx *f)
+{
+	uint8_t buf[PB_DEV_OUT_CAP];
+	pb_decoder dec;
+	pb_decoder_init(&dec);
+	f->nout = 0;
+	size_t n = pb_device_take(&f->dev, buf, sizeof buf);
+	pb_decoder_feed(&dec, buf, n, collect, f);
+	ck_assert_uint_eq(pb_rx_dropped(&dec.st), 0);
+}
+
+static void host_send(struct fx *f, uint8_t type, uint8_t flags, uint8_t txn,
+    const struct pb_msg *body, uint64_t now)
+{
+	struct pb_msg m;
+	uint8_t wire[PB_WIRE_MAX];
+	if (body)
+		m = *body;
+	else
+		memset(&m, 0, sizeof m);
+	m.type = type;
+	m.flags = flags;
+	m.txn = txn;
+	m.seq = f->host_seq++;
+	int n = pb_frame_encode_msg(&m, wire, sizeof wire);
+	ck_assert_int_gt(n, 0);
+	pb_device_rx(&f->dev, wire, (size_t)n, now);
+}
+
+static void set_level(struct fx *f, uint8_t flags, uint8_t txn, uint8_t lvl,
+    uint64_t now)
+{
+	struct pb_msg m;
+	memset(&m, 0, sizeof m);
+	m.u.level = lvl;
+	host_send(f, PB_T_SET_LEVEL, flags, txn, &m, now);
+}
+
+static void setup(struct fx *f)
+{
+	memset(f, 0, sizeof *f);
+	pb_device_init(&f->dev, handler, f);
+}
+
+START_TEST(command_runs_once_and_is_answered)
+{
+	static struct fx f;
+	setup(&f);
+	set_level(&f, PB_F_ACK_REQ, 7, 4, 1000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], 1);
+	ck_assert_int_eq(f.last_level, 4);
+	drain(&f);
+	ck_assert_int_eq(f.nout, 1);
+	ck_assert_int_eq(f.out[0].type, PB_T_RESPONSE);
+	ck_assert(f.out[0].flags & PB_F_RESPONSE);
+	ck_assert_int_eq(f.out[0].txn, 7);
+	ck_assert_int_eq(f.out[0].seq, 0);
+	ck_assert_int_eq(f.out[0].u.resp.status, PB_ST_OK);
+	ck_assert_int_eq(f.out[0].u.resp.req_type, PB_T_SET_LEVEL);
+}
+END_TEST
+
+START_TEST(retry_answered_from_cache_not_rerun)
+{
+	static struct fx f;
+	setup(&f);
+	struct pb_msg hello;
+	memset(&hello, 0, sizeof hello);
+	hello.u.hello.proto_min = hello.u.hello.proto_max = PB_PROTO_VERSION;
+	strcpy(hello.u.hello.host, "test");
+	host_send(&f, PB_T_HELLO, PB_F_ACK_REQ, 9, &hello, 0);
+	drain(&f);
+	ck_assert_int_eq(f.nout, 1);
+	struct pb_msg first = f.out[0];
+	ck_assert_int_eq(first.u.resp.body_kind, PB_BODY_INFO);
+
+	for (int i = 0; i < 3; i++)
+		host_send(&f, PB_T_HELLO, PB_F_ACK_REQ | PB_F_RETRY, 9, &hello,
+		    200000u * (unsigned)(i + 1));
+	ck_assert_int_eq(f.runs[PB_T_HELLO], 1);
+	ck_assert_uint_eq(f.dev.dup_commands, 3);
+	drain(&f);
+	ck_assert_int_eq(f.nout, 3);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(f.out[i].txn, 9);
+		/* fresh seq numbers, same answer */
+		ck_assert_int_eq(f.out[i].seq, i + 1);
+		ck_assert_int_eq(f.out[i].u.resp.status, PB_ST_OK);
+		ck_assert_str_eq(f.out[i].u.resp.body.info.serial, "SN0001");
+		ck_assert_int_eq(f.out[i].u.resp.body.info.max_target, 2500);
+	}
+}
+END_TEST
+
+START_TEST(retry_of_unseen_command_runs_it)
+{
+	static struct fx f;
+	setup(&f);
+	/* the first attempt was lost on the wire */
+	set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, 3, 6, 200000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], 1);
+	ck_assert_uint_eq(f.dev.dup_commands, 0);
+	/* and its next retry comes from the cache */
+	set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, 3, 6, 400000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], 1);
+	ck_assert_uint_eq(f.dev.dup_commands, 1);
+}
+END_TEST
+
+START_TEST(same_txn_without_retry_flag_is_new_command)
+{
+	static struct fx f;
+	setup(&f);
+	set_level(&f, PB_F_ACK_REQ, 5, 2, 0);
+	set_level(&f, PB_F_ACK_REQ, 5, 3, 1000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], 2);
+	ck_assert_int_eq(f.last_level, 3);
+	/* a retry of the new one is answered from the cache */
+	set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, 5, 3, 2000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], 2);
+}
+END_TEST
+
+START_TEST(retry_with_other_type_is_new_command)
+{
+	static struct fx f;
+	setup(&f);
+	set_level(&f, PB_F_ACK_REQ, 5, 2, 0);
+	host_send(&f, PB_T_START, PB_F_ACK_REQ | PB_F_RETRY, 5, NULL, 1000);
+	ck_assert_int_eq(f.runs[PB_T_START], 1);
+	ck_assert_int_eq(f.total_runs, 2);
+}
+END_TEST
+
+START_TEST(stale_cache_entry_not_taken_for_retry)
+{
+	static struct fx f;
+	setup(&f);
+	set_level(&f, PB_F_ACK_REQ, 5, 2, 0);
+	/* the host reused txn 5 long after; its first attempt was lost */
+	set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, 5, 2, PB_DEV_CACHE_US + 1);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], 2);
+	ck_assert_uint_eq(f.dev.dup_commands, 0);
+}
+END_TEST
+
+START_TEST(cache_holds_sixteen)
+{
+	static struct fx f;
+	setup(&f);
+	for (int t = 1; t <= PB_DEV_TXN_CACHE; t++)
+		set_level(&f, PB_F_ACK_REQ, (uint8_t)t, 1, 0);
+	for (int t = 1; t <= PB_DEV_TXN_CACHE; t++)
+		set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, (uint8_t)t, 1, 1000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], PB_DEV_TXN_CACHE);
+	ck_assert_uint_eq(f.dev.dup_commands, PB_DEV_TXN_CACHE);
+}
+END_TEST
+
+START_TEST(bad_payload_refused_without_running)
+{
+	static struct fx f;
+	setup(&f);
+	/* SET_LEVEL with a 2-byte payload: hand-made frame */
+	struct pb_frame_hdr h = { PB_PROTO_VERSION, PB_F_ACK_REQ, 0,
+		PB_T_SET_LEVEL, 11, 2 };
+	uint8_t payload[2] = { 4, 4 };
+	uint8_t wire[PB_WIRE_MAX];
+	int n = pb_frame_encode(&h, payload, wire, sizeof wire);
+	ck_assert_int_gt(n, 0);
+	pb_device_rx(&f.dev, wire, (size_t)n, 0);
+	ck_assert_int_eq(f.total_runs, 0);
+	ck_assert_uint_eq(f.dev.bad_payload, 1);
+	drain(&f);
+	ck_assert_int_eq(f.nout, 1);
+	ck_assert_int_eq(f.out[0].txn, 11);
+	ck_assert_int_eq(f.out[0].u.resp.status, PB_ST_BAD_LENGTH);
+}
+END_TEST
+
+START_TEST(handler_status_is_sent)
+{
+	static struct fx f;
+	setup(&f);
+	set_level(&f, PB_F_ACK_REQ, 12, 42, 0);
+	drain(&f);
+	ck_assert_int_eq(f.nout, 1);
+	ck_assert_int_eq(f.out[0].u.resp.status, PB_ST_BAD_VALUE);
+}
+END_TEST
+
+START_TEST(unknown_type_with_ack_gets_unknown_cmd)
+{
+	static struct fx f;
+	setup(&f);
+	struct pb_frame_hdr h = { PB_PROTO_VERSION, PB_F_ACK_REQ, 0, 0x6F, 13,
+		0 };
+	uint8_t wire[PB_WIRE_MAX];
+	int n = pb_frame_encode(&h, NULL, wire, sizeof wire);
+	ck_assert_int_gt(n, 0);
+	pb_device_rx(&f.dev, wire, (size_t)n, 0);
+	ck_assert_int_eq(f.total_runs, 0);
+	drain(&f);
+	ck_assert_int_eq(f.nout, 1);
+	ck_assert_int_eq(f.out[0].txn, 13);
+	ck_assert_int_eq(f.out[0].u.resp.status, PB_ST_UNKNOWN_CMD);
+}
+END_TEST
+
+START_TEST(heartbeat_feeds_watchdog_only)
+{
+	static struct fx f;
+	setup(&f);
+	ck_assert(!pb_device_host_lost(&f.dev, 5000000));   /* no host yet */
+	struct pb_msg hb;
+	memset(&hb, 0, sizeof hb);
+	hb.u.hb.time_ms = 10;
+	host_send(&f, PB_T_HEARTBEAT, 0, 0, &hb, 2000000);
+	ck_assert_int_eq(f.total_runs, 0);
+	ck_assert_uint_eq(f.dev.out_len, 0);
+	ck_assert(!pb_device_host_lost(&f.dev, 2000000 + PB_HOST_LOST_US - 1));
+	ck_assert(pb_device_host_lost(&f.dev, 2000000 + PB_HOST_LOST_US));
+	host_send(&f, PB_T_HEARTBEAT, 0, 0, &hb, 3100000);
+	ck_assert(!pb_device_host_lost(&f.dev, 3100000 + 999999));
+}
+END_TEST
+
+START_TEST(garbage_from_host_ignored_and_counted)
+{
+	static struct fx f;
+	setup(&f);
+	const uint8_t junk[] = { 0x11, 0x22, 0x33, 0x00, 0x05, 0x01, 0x00 };
+	pb_device_rx(&f.dev, junk, sizeof junk, 0);
+	ck_assert(!f.dev.host_seen);
+	ck_assert_uint_eq(pb_rx_dropped(&f.dev.dec.st), 2);
+	set_level(&f, PB_F_ACK_REQ, 1, 5, 10);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], 1);
+}
+END_TEST
+
+START_TEST(host_seq_gaps_counted)
+{
+	static struct fx f;
+	setup(&f);
+	struct pb_msg hb;
+	memset(&hb, 0, sizeof hb);
+	f.host_seq = 65533;
+	host_send(&f, PB_T_HEARTBEAT, 0, 0, &hb, 0);  /* 65533 */
+	f.host_seq++;                                   /* 65534 lost */
+	host_send(&f, PB_T_HEARTBEAT, 0, 0, &hb, 0);  /* 65535 */
+	f.host_seq += 2;                                /* 0, 1 lost */
+	host_send(&f, PB_T_HEARTBEAT, 0, 0, &hb, 0);  /* 2 */
+	ck_assert_uint_eq(f.dev.frames_lost_rx, 3);
+	/* a backward jump (host restarted) is not counted */
+	f.host_seq = 0;
+	host_send(&f, PB_T_HEARTBEAT, 0, 0, &hb, 0);
+	ck_assert_uint_eq(f.dev.frames_lost_rx, 3);
+}
+END_TEST
+
+START_TEST(send_numbers_frames_and_queue_drains_in_chunks)
+{
+	static struct fx f;
+	setup(&f);
+	struct pb_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PB_T_EVENT;
+	m.u.ev.kind = PB_EV_STATE;
+	m.u.ev.code = PB_RS_RUNNING;
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(pb_device_send(&f.dev, &m), 0);
+	/* drain a few bytes at a time into one stream */
+	uint8_t all[1024];
+	size_t n = 0, k;
+	uint8_t small[7];
+	while ((k = pb_device_take(&f.dev, small, sizeof small)) > 0) {
+		memcpy(all + n, small, k);
+		n += k;
+	}
+	pb_decoder dec;
+	pb_decoder_init(&dec);
+	f.nout = 0;
+	pb_decoder_feed(&dec, all, n, collect, &f);
+	ck_assert_int_eq(f.nout, 5);
+	for (int i = 0; i < 5; i++) {
+		ck_assert_int_eq(f.out[i].seq, i);
+		ck_assert_int_eq(f.out[i].type, PB_T_EVENT);
+	}
+}
+END_TEST
+
+START_TEST(full_output_drops_and_consumes_seq)
+{
+	static struct fx f;
+	setup(&f);
+	struct pb_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PB_T_LOG;
+	m.u.log.level = 2;
+	m.u.log.len = 200;
+	memset(m.u.log.text, 'x', 200);
+	int ok = 0, dropped = 0;
+	for (int i = 0; i < 100; i++) {
+		if (pb_device_send(&f.dev, &m) == 0)
+			ok++;
+		else
+			dropped++;
+	}
+	ck_assert_int_gt(dropped, 0);
+	ck_assert_uint_eq(f.dev.out_dropped, (uint64_t)dropped);
+	ck_assert_int_eq(f.dev.seq_tx, 100);
+	ck_assert_uint_le(f.dev.out_len, PB_DEV_OUT_CAP);
+	(void)ok;
+}
+END_TEST
+
+static Suite *device_suite(void)
+{
+	Suite *s = suite_create("device");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, command_runs_once_and_is_answered);
+	tcase_add_test(tc, retry_answered_from_cache_not_rerun);
+	tcase_add_test(tc, retry_of_unseen_command_runs_it);
+	tcase_add_test(tc, same_txn_without_retry_flag_is_new_command);
+	tcase_add_test(tc, retry_with_other_type_is_new_command);
+	tcase_add_test(tc, stale_cache_entry_not_taken_for_retry);
+	tcase_add_test(tc, cache_holds_sixteen);
+	tcase_add_test(tc, bad_payload_refused_without_running);
+	tcase_add_test(tc, handler_status_is_sent);
+	tcase_add_test(tc, unknown_type_with_ack_gets_unknown_cmd);
+	tcase_add_test(tc, heartbeat_feeds_watchdog_only);
+	tcase_add_test(tc, garbage_from_host_ignored_and_counted);
+	tcase_add_test(tc, host_seq_gaps_counted);
+	tcase_add_test(tc, send_numbers_frames_and_queue_drains_in_chunks);
+	tcase_add_test(tc, full_output_drops_and_consumes_seq);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+PB_CHECK_MAIN(device_suite)
