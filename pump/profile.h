@@ -145,6 +145,11 @@ enum pb_profile_err {
  * "FILE:LINE: message" into err (errlen). */
 int pb_profile_load(struct pb_profile *p, const char *path, char *err,
     size_t errlen);
+/* Load from memory (the same parser; name is used in messages).  Bytes
+ * need not be NUL-terminated and may be anything. */
+int pb_profile_load_mem(struct pb_profile *p, const char *name,
+    const char *buf, size_t len, char *err, size_t errlen);
+const char *pb_profile_strerror(int err);
 /* Find "fixtures/pumps/<id>.ini" (or an explicit path) and load it.
  * Looks in $PUMPBENCH_FIXTURES, ./fixtures and the installed data dir. */
 int pb_profile_find(struct pb_profile *p, const char *id_or_path, char *err,
