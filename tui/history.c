@@ -446,13 +446,8 @@ int pb_history_query(const struct pb_history *h, uint64_t t0, uint64_t t1,
 			continue;
 		if (b > h->head)
 			b = h->head;
-		uint64_t cw = b - a;
-		/* coarsest level whose bucket fits in the column */
+		/* finest level that still holds a (older data: coarser) */
 		unsigned k = 0;
-		while (k + 1 < h->nlevels &&
-		    ((uint64_t)1 << h->lv[k + 1].shift) <= cw)
-			k++;
-		/* older data: the first level that still holds a */
 		while (k + 1 < h->nlevels && a < oldest[k])
 			k++;
 		if (a < oldest[k]) {
@@ -460,10 +455,25 @@ int pb_history_query(const struct pb_history *h, uint64_t t0, uint64_t t1,
 				continue;
 			a = oldest[k];
 		}
-		unsigned sh = h->lv[k].shift;
-		uint64_t j0 = a >> sh, j1 = (b - 1) >> sh;
-		for (uint64_t j = j0; j <= j1; j++)
-			merge_bucket(h, k, j, col);
+		/* cover [a, b) with aligned buckets, largest first; edges
+		 * that no held level can cut exactly take the whole bucket */
+		uint64_t pos = a;
+		while (pos < b) {
+			unsigned best = k;
+			bool fits = false;
+			for (unsigned q = k; q < h->nlevels; q++) {
+				uint64_t bw = (uint64_t)1 << h->lv[q].shift;
+				if ((pos & (bw - 1)) || pos + bw > b ||
+				    pos < oldest[q])
+					break;
+				best = q;
+				fits = true;
+			}
+			unsigned sh = h->lv[best].shift;
+			merge_bucket(h, best, pos >> sh, col);
+			pos = fits ? pos + ((uint64_t)1 << sh) :
+			    ((pos >> sh) + 1) << sh;
+		}
 		if (finest < 0 || (int)k < finest)
 			finest = (int)k;
 	}

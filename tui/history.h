@@ -35,14 +35,16 @@
  *
  * Query: pb_history_query() fills ncols columns for the window [t0, t1)
  * of history indices.  Column c covers [t0 + c*(t1-t0)/ncols,
- * t0 + (c+1)*(t1-t0)/ncols) (integer arithmetic).  For each column it
- * picks the coarsest level whose bucket is no wider than the column and
- * which still holds the column's start (older data falls back to coarser
- * levels), and merges the buckets that overlap the column: at most about
- * 5 buckets per column and channel, so the cost is O(ncols) whatever the
- * window.  A bucket straddling a column boundary counts in both columns
- * (the envelope is never narrower than the truth).  Columns before the
- * oldest retained data or at/after the head have no data and no gap.
+ * t0 + (c+1)*(t1-t0)/ncols) (integer arithmetic; at least one sample).
+ * Each column is covered exactly by aligned buckets, largest first (like
+ * a segment tree): at most 3 buckets per level on each side, so the cost
+ * is O(ncols x levels) whatever the window, and a column's envelope is
+ * exactly the min/max of its own samples.  Where the finer levels no
+ * longer hold the data (older than their retention), the column's edges
+ * take the whole bucket of the finest level left (the envelope may then
+ * include up to one bucket of the neighbouring columns: wider, never
+ * narrower).  Columns before the oldest retained data or at/after the
+ * head have no data and no gap.
  */
 #ifndef PB_TUI_HISTORY_H
 #define PB_TUI_HISTORY_H
