@@ -1,0 +1,360 @@
+/*
+ * tui/main.c - bin/pumpbench: options, the poll loop, headless mode.
+ *
+ *   pumpbench --sim [PROFILE]            the emulator (default s10pro)
+ *   pumpbench --port PATH [--baud N]     a real pump through an adapter
+ *   pumpbench --replay FILE              a recording
+ *   pumpbench --list-ports
+ *   ... --headless --duration S --record FILE   no screen (scripts, CI)
+ *
+ * Exit status: 0 ok, 1 runtime failure (port, emulator, file), 2 usage.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto/link.h"
+#include "pump/units.h"
+#include "tui/app.h"
+#include "tui/screen.h"
+#include "tui/session.h"
+
+#ifndef PB_VERSION
+#define PB_VERSION "0.1.0"
+#endif
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	    "usage: pumpbench --sim [PROFILE] | --port PATH [--baud N] | --replay FILE\n"
+	    "                 [--record FILE] [--units mmhg|kpa|cmh2o] [--ascii] [--mono]\n"
+	    "                 [--profile P] [--headless --duration S]\n"
+	    "       pumpbench --list-ports | --help | --version\n"
+	    "\n"
+	    "  --sim [PROFILE]   start the pump emulator (pumpsim) on a pty and connect\n"
+	    "                    (default profile s10pro)\n"
+	    "  --port PATH       a serial port: /dev/ttyUSB0, /dev/serial/by-id/..., a pty\n"
+	    "  --baud N          baud rate for --port (default 921600)\n"
+	    "  --profile P       pump profile to compare cycles with (default: the one\n"
+	    "                    the device reports)\n"
+	    "  --list-ports      list serial ports and exit\n"
+	    "  --record FILE     record the session as CSV from the start\n"
+	    "  --replay FILE     show a recording\n"
+	    "  --headless        no screen: run --duration S seconds, print a summary\n"
+	    "  --duration S      seconds to run headless\n"
+	    "  --units U         mmhg (default), kpa or cmh2o\n"
+	    "  --ascii           ASCII graph even in a UTF-8 locale\n"
+	    "  --mono            no colours (also with NO_COLOR set)\n"
+	    "  --pumpsim PATH    the emulator program for --sim (default: next to\n"
+	    "                    pumpbench, then PATH)\n"
+	    "  --help, --version\n"
+	    "\n"
+	    "Keys: press ? in the dashboard.\n");
+}
+
+struct opts {
+	struct pb_session_opts s;
+	bool list_ports, headless, ascii, mono;
+	double duration;
+};
+
+static int bad(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "pumpbench: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (try --help)\n");
+	return 2;
+}
+
+/* Returns -1 to go on, or an exit status. */
+static int parse(int argc, char **argv, struct opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->s.units = PB_UNIT_MMHG;
+	int modes = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *val = NULL;
+		char name[32];
+		/* --opt=value */
+		const char *eq = strchr(a, '=');
+		if (a[0] == '-' && a[1] == '-' && eq && (size_t)(eq - a) < sizeof name) {
+			memcpy(name, a, (size_t)(eq - a));
+			name[eq - a] = '\0';
+			val = eq + 1;
+			a = name;
+		}
+#define NEED_ARG() do { \
+		if (!val) { \
+			if (i + 1 >= argc) \
+				return bad("%s needs an argument", a); \
+			val = argv[++i]; \
+		} \
+	} while (0)
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+			printf("pumpbench %s\n", PB_VERSION);
+			return 0;
+		} else if (!strcmp(a, "--sim")) {
+			if (!val && i + 1 < argc && argv[i + 1][0] != '-')
+				val = argv[++i];
+			o->s.sim_profile = val && *val ? val : "s10pro";
+			modes++;
+		} else if (!strcmp(a, "--port")) {
+			NEED_ARG();
+			o->s.port = val;
+			modes++;
+		} else if (!strcmp(a, "--baud")) {
+			NEED_ARG();
+			char *end;
+			long b = strtol(val, &end, 10);
+			if (*end || b <= 0 || b > 20000000)
+				return bad("bad baud rate '%s'", val);
+			o->s.baud = (int)b;
+		} else if (!strcmp(a, "--list-ports")) {
+			if (val)
+				return bad("%s takes no argument", a);
+			o->list_ports = true;
+		} else if (!strcmp(a, "--record")) {
+			NEED_ARG();
+			o->s.record = val;
+		} else if (!strcmp(a, "--replay")) {
+			NEED_ARG();
+			o->s.replay = val;
+			modes++;
+		} else if (!strcmp(a, "--headless")) {
+			o->headless = true;
+		} else if (!strcmp(a, "--duration")) {
+			NEED_ARG();
+			char *end;
+			double d = strtod(val, &end);
+			if (*end || !(d > 0) || d > 1e7)
+				return bad("bad duration '%s' (seconds > 0)", val);
+			o->duration = d;
+		} else if (!strcmp(a, "--units")) {
+			NEED_ARG();
+			if (pb_unit_parse(val, &o->s.units) < 0)
+				return bad("unknown unit '%s' (mmhg, kpa, cmh2o)", val);
+		} else if (!strcmp(a, "--ascii")) {
+			o->ascii = true;
+		} else if (!strcmp(a, "--mono")) {
+			o->mono = true;
+		} else if (!strcmp(a, "--profile")) {
+			NEED_ARG();
+			o->s.profile = val;
+		} else if (!strcmp(a, "--pumpsim")) {
+			NEED_ARG();
+			o->s.pumpsim = val;
+		} else if (a[0] == '-') {
+			return bad("unknown option '%s'", a);
+		} else {
+			return bad("unexpected argument '%s'", a);
+		}
+#undef NEED_ARG
+	}
+	if (o->list_ports)
+		return -1;
+	if (modes == 0)
+		return bad("%s", "no pump: use --sim [PROFILE], --port PATH or "
+		    "--replay FILE");
+	if (modes > 1)
+		return bad("%s", "use only one of --sim, --port and --replay");
+	if (o->s.baud && !o->s.port)
+		return bad("%s", "--baud goes with --port");
+	if (o->duration > 0 && !o->headless)
+		return bad("%s", "--duration goes with --headless");
+	if (o->headless && o->duration <= 0 && !o->s.replay)
+		return bad("%s", "--headless needs --duration S");
+	if (o->s.replay && o->s.record)
+		return bad("%s", "--record cannot be used with --replay");
+	return -1;
+}
+
+static int list_ports(void)
+{
+	struct pb_port_info ports[64];
+	int n = pb_link_list_ports(ports, 64);
+	if (n < 0) {
+		fprintf(stderr, "pumpbench: cannot list ports: %s\n",
+		    pb_link_strerror(n));
+		return 1;
+	}
+	if (n == 0)
+		printf("no serial ports found\n");
+	for (int i = 0; i < n && i < 64; i++) {
+		char line[768];
+		pb_port_describe(&ports[i], line, sizeof line);
+		printf("%s\n", line);
+	}
+	return 0;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int poll_timeout_ms(uint64_t deadline, uint64_t now)
+{
+	if (deadline <= now)
+		return 0;
+	uint64_t ms = (deadline - now + 999) / 1000;
+	return ms > 1000 ? 1000 : (int)ms;
+}
+
+static int run_headless(struct pb_session *ses, const struct opts *o,
+    uint64_t t0)
+{
+	uint64_t end = t0 + (uint64_t)(o->duration * 1e6);
+	while (!g_stop && !pb_session_is_replay(ses)) {
+		uint64_t now = mono_us();
+		if (now >= end)
+			break;
+		struct pollfd fds[8];
+		int n = pb_session_pollfds(ses, fds, 8);
+		uint64_t dl = pb_session_next_deadline(ses, now);
+		if (dl > end)
+			dl = end;
+		if (poll(fds, (nfds_t)n, poll_timeout_ms(dl, now)) < 0 &&
+		    errno != EINTR)
+			break;
+		pb_session_service(ses, mono_us());
+		pb_session_take_dirty(ses);
+	}
+	return 0;
+}
+
+static int run_screen(struct pb_session *ses, struct pb_app *app,
+    struct pb_screen *scr)
+{
+	uint64_t next_frame = 0;
+	bool want_draw = true;
+	bool quit = false;
+	while (!quit && !g_stop) {
+		uint64_t now = mono_us();
+		struct pollfd fds[8];
+		int n = pb_session_pollfds(ses, fds, 7);
+		fds[n] = (struct pollfd){ .fd = pb_screen_fd(scr), .events = POLLIN };
+		n++;
+		uint64_t dl = pb_session_next_deadline(ses, now);
+		if (want_draw) {
+			uint64_t f = next_frame > now ? next_frame : now;
+			if (f < dl)
+				dl = f;
+		}
+		if (poll(fds, (nfds_t)n, poll_timeout_ms(dl, now)) < 0 &&
+		    errno != EINTR)
+			break;
+		now = mono_us();
+		pb_session_service(ses, now);
+		int k;
+		while ((k = pb_screen_key(scr)) != PB_KEY_NONE) {
+			struct pb_app_effect e = pb_app_key(app, k, now);
+			if (e.redraw_all)
+				pb_screen_invalidate(scr);
+			pb_session_apply(ses, &e, now);
+			want_draw = true;
+			if (e.quit) {
+				quit = true;
+				break;
+			}
+		}
+		if (fds[n - 1].revents)
+			want_draw = true;   /* resize, or keys */
+		if (pb_session_take_dirty(ses))
+			want_draw = true;
+		if (want_draw && now >= next_frame && !quit) {
+			pb_screen_draw(scr, app, ses, now);
+			next_frame = now + PB_SCREEN_FRAME_US;
+			want_draw = false;
+		}
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	int rc = parse(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	if (o.list_ports)
+		return list_ports();
+
+	install_signals();
+	struct pb_app app;
+	pb_app_init(&app, o.s.units);
+
+	char err[512];
+	uint64_t t0 = mono_us();
+	struct pb_session *ses;
+	int r = pb_session_open(&ses, &o.s, &app, t0, err, sizeof err);
+	if (r < 0) {
+		fprintf(stderr, "pumpbench: %s\n", err);
+		return r == PB_SES_E_ARG ? 2 : 1;
+	}
+
+	if (o.headless) {
+		run_headless(ses, &o, t0);
+		const struct pb_session_counts *c = pb_session_counts(ses);
+		const struct pb_client_stats *st = pb_session_client_stats(ses);
+		unsigned long long samples = c->samples, lost = c->lost;
+		unsigned long long frames = st ? st->rx.frames_ok : 0;
+		unsigned long long crc = st ? st->rx.crc_errors : 0;
+		unsigned long long tel_samples = st ? st->samples_rx : 0;
+		unsigned long long tel_lost = st ? st->samples_lost : 0;
+		bool rec_failed = o.s.record && !pb_session_recorder(ses);
+		pb_session_close(ses, mono_us());
+		printf("pumpbench: samples=%llu lost=%llu frames=%llu "
+		    "crc_errors=%llu telemetry_samples=%llu telemetry_lost=%llu%s%s\n",
+		    samples, lost, frames, crc, tel_samples, tel_lost,
+		    o.s.record ? " record=" : "", o.s.record ? o.s.record : "");
+		if (rec_failed) {
+			fprintf(stderr, "pumpbench: %s: recording was not opened "
+			    "(no HELLO from the pump?)\n", o.s.record);
+			return 1;
+		}
+		return g_stop ? 1 : 0;
+	}
+
+	struct pb_screen_opts so = { .ascii = o.ascii, .mono = o.mono };
+	struct pb_screen *scr = pb_screen_open(&so, err, sizeof err);
+	if (!scr) {
+		pb_session_close(ses, mono_us());
+		fprintf(stderr, "pumpbench: %s\n", err);
+		return 1;
+	}
+	run_screen(ses, &app, scr);
+	pb_screen_close(scr);
+	pb_session_close(ses, mono_us());
+	return 0;
+}

@@ -1,0 +1,911 @@
+/*
+ * tui/screen.c - the ncurses front of the dashboard.
+ */
+#include "tui/screen.h"
+
+#include <langinfo.h>
+#include <locale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include <ncurses.h>
+
+#include "tui/graph.h"
+
+/* colour pairs */
+enum {
+	CP_CH0 = 1, CP_CH1, CP_BOTH, CP_TARGET, CP_GAP, CP_AXIS, CP_OK, CP_BAD,
+	CP_BANNER, CP_PAUSED, CP_TITLE, CP_WARN, CP_MARK
+};
+
+enum layout_kind { LAY_TINY, LAY_COMPACT, LAY_FULL };
+
+struct pb_screen {
+	struct pb_screen_opts o;
+	bool braille, color;
+	int  rows, cols;
+	enum layout_kind lay;
+	WINDOW *w_status, *w_graph, *w_stats, *w_link, *w_alarms, *w_foot;
+	WINDOW *w_input;
+	struct pb_graph g;
+	bool g_ready;
+	bool full;              /* redraw every window on the next frame */
+	uint64_t frames;
+	/* pause freeze: what the graph showed when it was last rendered */
+	bool     frozen;
+	uint64_t f_end;
+	size_t   f_tb;
+	int      f_units;
+	bool     f_auto;
+	bool     was_paused;
+	size_t   last_markers;
+};
+
+/* ---- attributes ----------------------------------------------------------- */
+
+static attr_t pair_attr(const struct pb_screen *s, short pair, attr_t mono)
+{
+	if (s->color)
+		return COLOR_PAIR(pair);
+	return mono;
+}
+
+static attr_t gattr(const struct pb_screen *s, uint8_t a, short *pair)
+{
+	*pair = 0;
+	switch (a) {
+	case PB_GA_CH0:    *pair = s->color ? CP_CH0 : 0; return s->color ? A_BOLD : A_BOLD;
+	case PB_GA_CH1:    *pair = s->color ? CP_CH1 : 0; return s->color ? A_BOLD : A_NORMAL;
+	case PB_GA_BOTH:   *pair = s->color ? CP_BOTH : 0; return A_BOLD;
+	case PB_GA_TARGET: *pair = s->color ? CP_TARGET : 0; return s->color ? A_NORMAL : A_DIM;
+	case PB_GA_GAP:    *pair = s->color ? CP_GAP : 0; return s->color ? A_NORMAL : A_DIM;
+	case PB_GA_AXIS:   *pair = s->color ? CP_AXIS : 0; return A_NORMAL;
+	case PB_GA_LABEL:  return A_NORMAL;
+	default:           return A_NORMAL;
+	}
+}
+
+/* ---- layout --------------------------------------------------------------- */
+
+static void del_windows(struct pb_screen *s)
+{
+	WINDOW **ws[] = { &s->w_status, &s->w_graph, &s->w_stats, &s->w_link,
+	    &s->w_alarms, &s->w_foot };
+	for (size_t i = 0; i < sizeof ws / sizeof ws[0]; i++) {
+		if (*ws[i])
+			delwin(*ws[i]);
+		*ws[i] = NULL;
+	}
+}
+
+static WINDOW *mkwin(int h, int w, int y, int x)
+{
+	WINDOW *win = newwin(h, w, y, x);
+	if (win) {
+		leaveok(win, TRUE);
+		scrollok(win, FALSE);
+	}
+	return win;
+}
+
+static void layout(struct pb_screen *s)
+{
+	getmaxyx(stdscr, s->rows, s->cols);
+	del_windows(s);
+	s->full = true;
+	s->frozen = false;
+	if (s->cols < PB_SCREEN_MIN_COLS || s->rows < PB_SCREEN_MIN_ROWS) {
+		s->lay = LAY_TINY;
+		return;
+	}
+	s->lay = (s->cols >= PB_SCREEN_FULL_COLS &&
+	    s->rows >= PB_SCREEN_FULL_ROWS) ? LAY_FULL : LAY_COMPACT;
+	int panel_h = 0;
+	if (s->lay == LAY_FULL) {
+		panel_h = s->rows >= 40 ? 13 : (s->rows >= 30 ? 11 : 9);
+	}
+	int gh = s->rows - 2 - panel_h;
+	s->w_status = mkwin(1, s->cols, 0, 0);
+	s->w_graph = mkwin(gh, s->cols, 1, 0);
+	s->w_foot = mkwin(1, s->cols, s->rows - 1, 0);
+	if (s->lay == LAY_FULL) {
+		int sw = s->cols * 46 / 100;
+		int lw = s->cols * 28 / 100;
+		int aw = s->cols - sw - lw;
+		int y = 1 + gh;
+		s->w_stats = mkwin(panel_h, sw, y, 0);
+		s->w_link = mkwin(panel_h, lw, y, sw);
+		s->w_alarms = mkwin(panel_h, aw, y, sw + lw);
+	}
+	pb_graph_resize(&s->g, gh - 1, s->cols,
+	    s->braille ? PB_GRAPH_BRAILLE : PB_GRAPH_ASCII);
+	s->g_ready = true;
+}
+
+/* ---- open / close --------------------------------------------------------- */
+
+struct pb_screen *pb_screen_open(const struct pb_screen_opts *o, char *err,
+    size_t errlen)
+{
+	struct pb_screen *s = calloc(1, sizeof *s);
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (o)
+		s->o = *o;
+	setlocale(LC_ALL, "");
+	const char *cs = nl_langinfo(CODESET);
+	s->braille = !s->o.ascii && cs && strcmp(cs, "UTF-8") == 0;
+	if (!isatty(0) || !isatty(1)) {
+		snprintf(err, errlen, "not a terminal (use --headless)");
+		free(s);
+		return NULL;
+	}
+	const char *term = getenv("TERM");
+	if (!term || !*term) {
+		snprintf(err, errlen, "TERM is not set");
+		free(s);
+		return NULL;
+	}
+	if (!initscr()) {
+		snprintf(err, errlen, "cannot initialise terminal %s", term);
+		free(s);
+		return NULL;
+	}
+	cbreak();
+	noecho();
+	nonl();
+	curs_set(0);
+	leaveok(stdscr, TRUE);
+	const char *nc = getenv("NO_COLOR");
+	s->color = has_colors() && !s->o.mono && !(nc && *nc);
+	if (s->color) {
+		start_color();
+		use_default_colors();
+		init_pair(CP_CH0, COLOR_CYAN, -1);
+		init_pair(CP_CH1, COLOR_YELLOW, -1);
+		init_pair(CP_BOTH, COLOR_WHITE, -1);
+		init_pair(CP_TARGET, COLOR_GREEN, -1);
+		init_pair(CP_GAP, COLOR_RED, -1);
+		init_pair(CP_AXIS, COLOR_BLUE, -1);
+		init_pair(CP_OK, COLOR_GREEN, -1);
+		init_pair(CP_BAD, COLOR_RED, -1);
+		init_pair(CP_BANNER, COLOR_WHITE, COLOR_RED);
+		init_pair(CP_PAUSED, COLOR_BLACK, COLOR_YELLOW);
+		init_pair(CP_TITLE, COLOR_BLACK, COLOR_CYAN);
+		init_pair(CP_WARN, COLOR_YELLOW, -1);
+		init_pair(CP_MARK, COLOR_MAGENTA, -1);
+	}
+	s->w_input = newwin(1, 1, 0, 0);
+	keypad(s->w_input, TRUE);
+	nodelay(s->w_input, TRUE);
+	ESCDELAY = 25;
+	pb_graph_init(&s->g);
+	layout(s);
+	return s;
+}
+
+void pb_screen_close(struct pb_screen *s)
+{
+	if (!s)
+		return;
+	del_windows(s);
+	if (s->w_input)
+		delwin(s->w_input);
+	pb_graph_free(&s->g);
+	curs_set(1);
+	endwin();
+	free(s);
+}
+
+int pb_screen_fd(const struct pb_screen *s)
+{
+	(void)s;
+	return 0;
+}
+
+bool pb_screen_braille(const struct pb_screen *s)
+{
+	return s->braille;
+}
+
+uint64_t pb_screen_frames(const struct pb_screen *s)
+{
+	return s->frames;
+}
+
+void pb_screen_invalidate(struct pb_screen *s)
+{
+	s->full = true;
+}
+
+int pb_screen_key(struct pb_screen *s)
+{
+	for (;;) {
+		int k = wgetch(s->w_input);
+		switch (k) {
+		case ERR: return PB_KEY_NONE;
+		case KEY_RESIZE: layout(s); continue;
+		case KEY_LEFT: return PB_KEY_LEFT;
+		case KEY_RIGHT: return PB_KEY_RIGHT;
+		case KEY_UP: return PB_KEY_UP;
+		case KEY_DOWN: return PB_KEY_DOWN;
+		case KEY_PPAGE: return PB_KEY_PGUP;
+		case KEY_NPAGE: return PB_KEY_PGDN;
+		case KEY_HOME: return PB_KEY_HOME;
+		case KEY_END: return PB_KEY_END;
+		case KEY_F(1): return PB_KEY_F1;
+		case 12: /* Ctrl-L */
+			clearok(curscr, TRUE);
+			s->full = true;
+			continue;
+		default:
+			if (k > 0 && k < 256)
+				return k;
+			continue;
+		}
+	}
+}
+
+/* ---- small drawing helpers -------------------------------------------------- */
+
+static void fmt_hms(double secs, char *buf, size_t n)
+{
+	if (secs < 0)
+		secs = 0;
+	unsigned long t = (unsigned long)secs;
+	if (t >= 3600)
+		snprintf(buf, n, "%lu:%02lu:%02lu", t / 3600, t / 60 % 60, t % 60);
+	else
+		snprintf(buf, n, "%02lu:%02lu", t / 60, t % 60);
+}
+
+static void fmt_val(double mmhg, enum pb_unit u, char *buf, size_t n)
+{
+	if (isnan(mmhg)) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	snprintf(buf, n, "%.*f", pb_unit_decimals(u) + (u == PB_UNIT_KPA ? 0 : 1),
+	    pb_mmhg_to(mmhg, u));
+}
+
+/* Print at (y, x) clipped to the window width. */
+static void put(WINDOW *w, int y, int x, attr_t a, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void put(WINDOW *w, int y, int x, attr_t a, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	int maxy, maxx;
+	getmaxyx(w, maxy, maxx);
+	if (y < 0 || y >= maxy || x >= maxx)
+		return;
+	wattrset(w, a);
+	mvwaddnstr(w, y, x, buf, maxx - x);
+	wattrset(w, A_NORMAL);
+}
+
+static void panel_box(struct pb_screen *s, WINDOW *w, const char *title)
+{
+	werase(w);
+	wattrset(w, pair_attr(s, CP_AXIS, A_NORMAL));
+	box(w, 0, 0);
+	wattrset(w, A_NORMAL);
+	put(w, 0, 2, A_BOLD, " %s ", title);
+}
+
+/* ---- status bar ------------------------------------------------------------ */
+
+static void draw_status(struct pb_screen *s, struct pb_app *a,
+    const struct pb_session *ses, uint64_t now)
+{
+	WINDOW *w = s->w_status;
+	werase(w);
+	wbkgdset(w, ' ' | pair_attr(s, CP_TITLE, A_REVERSE));
+	werase(w);
+	char line[400];
+	char t1[32], t2[32];
+	const char *prof = a->have_info && a->info.profile[0] ? a->info.profile :
+	    "-";
+	int levels = a->have_info ? a->info.levels : 0;
+	uint8_t mask = pb_app_shown_mask(a);
+	fmt_hms(pb_app_session_s(a, now), t1, sizeof t1);
+	double ao = pb_app_auto_off_s(a, now);
+	if (ao >= 0)
+		fmt_hms(ao, t2, sizeof t2);
+	else
+		snprintf(t2, sizeof t2, "--:--");
+	char tgt[32];
+	fmt_val(a->target / 10.0, a->units, tgt, sizeof tgt);
+	const char *run = !a->have_tel ? "NO DATA" :
+	    pb_run_state_name(a->run_state);
+	char batt[24];
+	if (a->battery_mv)
+		snprintf(batt, sizeof batt, "%.2f V", a->battery_mv / 1000.0);
+	else
+		snprintf(batt, sizeof batt, "-");
+	snprintf(line, sizeof line,
+	    " pumpbench | %s | %s | level %u/%d | target %s %s | %s | %s | "
+	    "session %s | auto-off %s | batt %s ",
+	    prof, a->have_tel ? pb_mode_name(pb_app_shown_mode(a)) : "-",
+	    (unsigned)pb_app_shown_level(a), levels, tgt, pb_unit_name(a->units),
+	    mask == 3 ? "double" : (mask ? "single" : "-"), run, t1, t2, batt);
+	put(w, 0, 0, pair_attr(s, CP_TITLE, A_REVERSE), "%s", line);
+	/* right side: REC, PAUSED, LINK LOST */
+	int x = s->cols;
+	if (!a->link_up && !pb_session_is_replay(ses)) {
+		x -= 11;
+		put(w, 0, x, pair_attr(s, CP_BANNER, A_REVERSE) | A_BOLD,
+		    " LINK LOST ");
+	}
+	if (a->paused) {
+		x -= 9;
+		put(w, 0, x, pair_attr(s, CP_PAUSED, A_REVERSE) | A_BOLD,
+		    " PAUSED ");
+	}
+	if (a->recording) {
+		x -= 6;
+		put(w, 0, x, pair_attr(s, CP_BANNER, A_REVERSE) | A_BOLD, " REC ");
+	}
+	if (pb_session_is_replay(ses)) {
+		x -= 8;
+		put(w, 0, x, A_REVERSE | A_BOLD, " REPLAY ");
+	}
+	wnoutrefresh(w);
+}
+
+/* ---- graph ----------------------------------------------------------------- */
+
+static void put_cell(struct pb_screen *s, WINDOW *w, int y, int x,
+    const struct pb_cell *c)
+{
+	short pair;
+	attr_t at = gattr(s, c->attr, &pair);
+	if (c->cp < 0x80 || !s->braille) {
+		chtype ch = c->cp < 0x80 ? (chtype)c->cp : '?';
+		mvwaddch(w, y, x, ch | at | (s->color ? COLOR_PAIR(pair) : 0));
+	} else {
+		wchar_t ws[2] = { (wchar_t)c->cp, 0 };
+		cchar_t cc;
+		setcchar(&cc, ws, at, s->color ? pair : 0, NULL);
+		mvwadd_wch(w, y, x, &cc);
+	}
+}
+
+static void draw_graph_title(struct pb_screen *s, struct pb_app *a,
+    const struct pb_session *ses)
+{
+	WINDOW *w = s->w_graph;
+	char tb[24];
+	wmove(w, 0, 0);
+	wclrtoeol(w);
+	put(w, 0, 1, A_BOLD, "Vacuum [%s]", pb_unit_name(a->units));
+	int x = 16;
+	int chn = a->have_info ? a->info.channels : 2;
+	for (int c = 0; c < chn && c < 2; c++) {
+		short pair = c == 0 ? CP_CH0 : CP_CH1;
+		const char *glyph = s->braille ? (c == 0 || s->color ?
+		    "\xe2\xa3\xbf\xe2\xa3\xbf" : "\xe2\xa1\xaa\xe2\xa1\xaa") :
+		    (c == 0 ? "''|" : "``:");
+		put(w, 0, x, pair_attr(s, pair, c == 0 ? A_BOLD : A_NORMAL) |
+		    (s->color ? A_BOLD : 0), "%s", glyph);
+		put(w, 0, x + 4, A_NORMAL, "ch%d", c + 1);
+		x += 9;
+	}
+	put(w, 0, x, pair_attr(s, CP_TARGET, A_DIM), "%s",
+	    s->braille ? "\xe2\x94\x88\xe2\x94\x88" : "--");
+	put(w, 0, x + 3, A_NORMAL, "target");
+	x += 11;
+	size_t nm;
+	const uint64_t *mk;
+	nm = pb_session_markers(ses, &mk);
+	put(w, 0, x, A_NORMAL, "time base %s | %s | %s scale%s",
+	    pb_app_timebase_label(a, tb, sizeof tb),
+	    a->paused ? "frozen" : (a->sweep ? "sweep" : "scroll"),
+	    a->autoscale ? "auto" : "fixed",
+	    nm ? " | markers" : "");
+	if (a->paused) {
+		put(w, 0, s->cols - 10, pair_attr(s, CP_PAUSED, A_REVERSE) | A_BOLD,
+		    " PAUSED ");
+	}
+}
+
+static void draw_graph(struct pb_screen *s, struct pb_app *a,
+    const struct pb_session *ses)
+{
+	WINDOW *w = s->w_graph;
+	const struct pb_history *h = pb_session_history(ses);
+	bool full = s->full;
+	if (full)
+		werase(w);
+	draw_graph_title(s, a, ses);
+	if (!h || !s->g_ready || s->g.lay.too_small) {
+		if (!h)
+			put(w, 2, 2, A_NORMAL, "waiting for telemetry from %s",
+			    pb_session_port(ses));
+		wnoutrefresh(w);
+		return;
+	}
+	/* pause: keep the picture until the view itself changes */
+	if (a->paused) {
+		bool same = s->frozen && s->f_end == a->view_end &&
+		    s->f_tb == a->timebase && s->f_units == (int)a->units &&
+		    s->f_auto == a->autoscale;
+		if (!s->was_paused && a->sweep) {
+			/* just paused in sweep: freeze what is on screen */
+			s->frozen = true;
+			s->f_end = a->view_end;
+			s->f_tb = a->timebase;
+			s->f_units = (int)a->units;
+			s->f_auto = a->autoscale;
+			same = !full;
+		}
+		s->was_paused = true;
+		if (same && !full) {
+			wnoutrefresh(w);
+			return;
+		}
+		s->frozen = true;
+		s->f_end = a->view_end;
+		s->f_tb = a->timebase;
+		s->f_units = (int)a->units;
+		s->f_auto = a->autoscale;
+	} else {
+		if (s->was_paused)
+			full = true;
+		s->was_paused = false;
+		s->frozen = false;
+	}
+
+	struct pb_graph_view v;
+	memset(&v, 0, sizeof v);
+	v.mode = (a->sweep && !a->paused) ? PB_GRAPH_SWEEP : PB_GRAPH_SCROLL;
+	v.glyphs = s->braille ? PB_GRAPH_BRAILLE : PB_GRAPH_ASCII;
+	v.monochrome = !s->color;
+	v.unit = a->units;
+	int chn = pb_history_channels(h);
+	v.channel_mask = (uint8_t)((1u << chn) - 1);
+	v.autoscale = a->autoscale;
+	const struct pb_profile *p = pb_session_profile(ses);
+	int32_t fixed = 0;
+	if (p && p->max_target_mmhg > 0)
+		fixed = (int32_t)lround(p->max_target_mmhg * 10.0);
+	else if (a->have_info && a->info.max_target > 0)
+		fixed = a->info.max_target;
+	else
+		fixed = 3000;
+	v.fixed_max_dmmhg = fixed;
+	v.show_target = a->have_tel && a->target > 0;
+	v.target_dmmhg = a->target;
+	v.end = pb_app_view_end(a);
+	v.rate_hz = a->rate_hz ? a->rate_hz : 1000;
+	double span = pb_app_span_s(a) * v.rate_hz;
+	v.span = span < 1 ? 1 : (uint64_t)span;
+	v.session_start = pb_session_start_index(ses);
+	if (v.end == 0)
+		v.end = pb_history_head(h);
+
+	if (full)
+		s->g.all_dirty = true;
+	if (pb_graph_frame(&s->g, &v, h) != PB_GRAPH_OK) {
+		wnoutrefresh(w);
+		return;
+	}
+	const bool *dirty = pb_graph_dirty(&s->g);
+	bool all = full || pb_graph_all_dirty(&s->g);
+	for (int c = 0; c < s->g.cols; c++) {
+		if (!all && !dirty[c])
+			continue;
+		for (int r = 0; r < s->g.rows; r++)
+			put_cell(s, w, r + 1, c, pb_graph_cell(&s->g, r, c));
+	}
+	/* markers: a tick on the time-label row, redrawn each frame */
+	size_t nm;
+	const uint64_t *mk;
+	nm = pb_session_markers(ses, &mk);
+	if (nm && v.mode == PB_GRAPH_SCROLL) {
+		uint64_t t0 = v.end > v.span ? v.end - v.span : 0;
+		for (size_t i = 0; i < nm; i++) {
+			if (mk[i] < t0 || mk[i] >= v.end)
+				continue;
+			int col = s->g.lay.plot_x0 + (int)((mk[i] - t0) *
+			    (uint64_t)s->g.lay.plot_cols / v.span);
+			put(w, s->g.rows, col, pair_attr(s, CP_MARK, A_BOLD) | A_BOLD,
+			    "M");
+		}
+	}
+	wnoutrefresh(w);
+}
+
+/* ---- panels ------------------------------------------------------------------ */
+
+static void draw_stats(struct pb_screen *s, struct pb_app *a,
+    const struct pb_session *ses)
+{
+	WINDOW *w = s->w_stats;
+	const struct pb_cycles *cy = pb_session_cycles(ses);
+	const struct pb_profile *p = pb_session_profile(ses);
+	char title[96];
+	snprintf(title, sizeof title, "Cycle statistics%s%s",
+	    p ? " vs profile " : " (no profile)", p ? p->id : "");
+	panel_box(s, w, title);
+	int maxy, maxx;
+	getmaxyx(w, maxy, maxx);
+	(void)maxx;
+	enum pb_unit u = a->units;
+	put(w, 1, 1, A_BOLD, "%-3s %5s %13s %7s %11s %6s %8s %s", "ch", "cyc",
+	    "peak (exp)", "trough", "rate (exp)", "t>tgt", "decay/s", "verdict");
+	int y = 2;
+	int chn = a->have_info ? a->info.channels : 2;
+	for (int c = 0; c < chn && c < PB_CYC_MAX_CH && y < maxy - 1; c++, y++) {
+		const struct pb_cycle_stats *st = cy ? pb_cycles_last(cy, c) : NULL;
+		if (!st) {
+			put(w, y, 1, A_NORMAL, "%-3d %5s  no complete cycle yet",
+			    c + 1, "-");
+			continue;
+		}
+		char pk[16], ep[16], tr[16], dec[16], ttt[16];
+		fmt_val(st->peak_mmhg, u, pk, sizeof pk);
+		fmt_val(st->trough_mmhg, u, tr, sizeof tr);
+		if (st->has_expect)
+			snprintf(ep, sizeof ep, "%.0f", pb_mmhg_to(st->exp_peak_mmhg, u));
+		else
+			snprintf(ep, sizeof ep, "-");
+		if (isnan(st->hold_decay_mmhg_s))
+			snprintf(dec, sizeof dec, "-");
+		else
+			snprintf(dec, sizeof dec, "%.1f",
+			    pb_mmhg_to(st->hold_decay_mmhg_s, u));
+		if (st->ttt_s < 0)
+			snprintf(ttt, sizeof ttt, "never");
+		else
+			snprintf(ttt, sizeof ttt, "%.2fs", st->ttt_s);
+		int x = 1;
+		put(w, y, x, A_NORMAL, "%-3d %5u ", c + 1, (unsigned)st->number);
+		x += 10;
+		attr_t ok = pair_attr(s, CP_OK, A_NORMAL);
+		attr_t bad = pair_attr(s, CP_BAD, A_BOLD) | A_BOLD;
+		bool chk = st->has_expect && !st->partial;
+		put(w, y, x, chk && !st->peak_ok ? bad : A_NORMAL, "%6s (%4s)", pk, ep);
+		x += 14;
+		put(w, y, x, A_NORMAL, "%7s ", tr);
+		x += 8;
+		char rexp[16];
+		if (st->has_expect)
+			snprintf(rexp, sizeof rexp, "%.0f", st->exp_rate_cpm);
+		else
+			snprintf(rexp, sizeof rexp, "-");
+		put(w, y, x, chk && !st->rate_ok ? bad : A_NORMAL, "%5.1f (%3s)",
+		    st->rate_cpm, rexp);
+		x += 12;
+		put(w, y, x, A_NORMAL, "%6s ", ttt);
+		x += 7;
+		put(w, y, x, chk && !st->decay_ok ? bad : A_NORMAL, "%8s ", dec);
+		x += 9;
+		if (st->partial) {
+			put(w, y, x, pair_attr(s, CP_WARN, A_DIM), "partial");
+		} else if (!st->has_expect) {
+			put(w, y, x, A_NORMAL, "n/a");
+		} else if (st->peak_ok && st->rate_ok && st->decay_ok) {
+			put(w, y, x, ok | A_BOLD, "OK");
+		} else {
+			char why[48];
+			snprintf(why, sizeof why, "OUT%s%s%s",
+			    st->peak_ok ? "" : " peak", st->rate_ok ? "" : " rate",
+			    st->decay_ok ? "" : " decay");
+			put(w, y, x, bad, "%s", why);
+		}
+	}
+	if (y < maxy - 1 && p) {
+		int mode = pb_app_shown_mode(a), lvl = pb_app_shown_level(a);
+		if (mode && lvl) {
+			char ex[16];
+			fmt_val(pb_profile_peak_mmhg(p, mode, lvl), u, ex, sizeof ex);
+			put(w, ++y, 1, A_DIM, "profile: %s L%d peak %s %s +/-%.0f, "
+			    "%.0f +/-%.0f cpm", pb_mode_name((uint8_t)mode), lvl, ex,
+			    pb_unit_name(u), pb_mmhg_to(p->tol_peak_mmhg, u),
+			    pb_profile_rate_cpm(p, mode, lvl), p->tol_rate_cpm);
+		}
+	}
+	/* live values */
+	const struct pb_history *h = pb_session_history(ses);
+	if (h && y + 1 < maxy - 1) {
+		y += 1;
+		int x = 1;
+		put(w, y, x, A_NORMAL, "now:");
+		x += 5;
+		for (int c = 0; c < pb_history_channels(h); c++) {
+			int16_t v;
+			char vb[16];
+			if (pb_history_last(h, c, &v))
+				fmt_val(v / 10.0, u, vb, sizeof vb);
+			else
+				snprintf(vb, sizeof vb, "-");
+			put(w, y, x, pair_attr(s, c ? CP_CH1 : CP_CH0, A_BOLD),
+			    "ch%d %s %s", c + 1, vb, pb_unit_name(u));
+			x += 20;
+		}
+		put(w, y, x, A_NORMAL, "phase %s",
+		    a->have_tel ? pb_phase_name(a->phase) : "-");
+	}
+	wnoutrefresh(w);
+}
+
+static void draw_link(struct pb_screen *s, struct pb_app *a,
+    const struct pb_session *ses, uint64_t now)
+{
+	WINDOW *w = s->w_link;
+	panel_box(s, w, "Link");
+	const struct pb_client_stats *st = pb_session_client_stats(ses);
+	const struct pb_session_counts *ct = pb_session_counts(ses);
+	int y = 1;
+	put(w, y++, 1, A_NORMAL, "port  %s", pb_session_port(ses));
+	if (a->have_info)
+		put(w, y++, 1, A_NORMAL, "fw    %.16s  sn %.16s", a->info.fw_version,
+		    a->info.serial);
+	else
+		put(w, y++, 1, A_NORMAL, "fw    -");
+	put(w, y++, 1, A_NORMAL, "prof  %.16s  %d ch @ %u Hz",
+	    a->have_info ? a->info.profile : "-",
+	    a->have_info ? a->info.channels : 0, a->rate_hz);
+	if (pb_session_is_replay(ses)) {
+		put(w, y++, 1, A_NORMAL, "samples %llu  lost %llu",
+		    (unsigned long long)ct->samples, (unsigned long long)ct->lost);
+		wnoutrefresh(w);
+		return;
+	}
+	put(w, y++, 1, A_NORMAL, "frames/s %.0f  CRC err %llu",
+	    ct->frames_per_s, st ? (unsigned long long)st->rx.crc_errors : 0ULL);
+	put(w, y++, 1, A_NORMAL, "lost  %llu samples  %llu frames",
+	    (unsigned long long)ct->lost,
+	    st ? (unsigned long long)st->frames_lost : 0ULL);
+	put(w, y++, 1, A_NORMAL, "RTT   %.1f ms  reconnects %u",
+	    st ? st->last_rtt_us / 1000.0 : 0.0,
+	    (st ? st->reconnects : 0) + ct->sim_restarts * 0);
+	if (a->link_up) {
+		put(w, y++, 1, pair_attr(s, CP_OK, A_BOLD) | A_BOLD, "link  UP");
+	} else {
+		double down = (double)(now - a->link_change_us) / 1e6;
+		put(w, y++, 1, pair_attr(s, CP_BAD, A_BOLD) | A_BOLD,
+		    "link  LOST %.1f s", a->link_change_us ? down : 0.0);
+	}
+	int maxy = getmaxy(w);
+	const char *lg = pb_session_last_log(ses);
+	if (lg[0] && y < maxy - 1)
+		put(w, y++, 1, A_DIM, "%s", lg);
+	wnoutrefresh(w);
+}
+
+static void draw_alarms(struct pb_screen *s, struct pb_app *a, uint64_t now)
+{
+	WINDOW *w = s->w_alarms;
+	panel_box(s, w, "Alarms (a: ack)");
+	int maxy = getmaxy(w);
+	int y = 1;
+	if (!a->alarms) {
+		put(w, y++, 1, pair_attr(s, CP_OK, A_NORMAL), "no active alarm");
+	} else {
+		for (unsigned b = 0; b < PB_AL_COUNT && y < maxy - 1; b++) {
+			if (!(a->alarms & (1u << b)))
+				continue;
+			bool acked = a->alarms_acked & (1u << b);
+			put(w, y++, 1, acked ? pair_attr(s, CP_WARN, A_NORMAL) :
+			    (pair_attr(s, CP_BAD, A_BOLD) | A_BOLD | A_REVERSE),
+			    "%s %s", acked ? "ack" : "NEW", pb_alarm_name(b));
+		}
+	}
+	if (y < maxy - 1)
+		put(w, y++, 1, A_BOLD, "history");
+	time_t wall = time(NULL);
+	for (size_t i = 0; y < maxy - 1; i++) {
+		const struct pb_alarm_rec *r = pb_app_alarm(a, i);
+		if (!r)
+			break;
+		time_t t = wall - (time_t)((now - r->host_us) / 1000000u);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		put(w, y++, 1, r->raised ? pair_attr(s, CP_BAD, A_NORMAL) : A_NORMAL,
+		    "%02d:%02d:%02d %s %s", tm.tm_hour, tm.tm_min, tm.tm_sec,
+		    r->raised ? "raised " : "cleared", pb_alarm_name(r->bit));
+	}
+	wnoutrefresh(w);
+}
+
+static void draw_footer(struct pb_screen *s, struct pb_app *a, uint64_t now)
+{
+	WINDOW *w = s->w_foot;
+	werase(w);
+	const char *m = pb_app_message(a, now);
+	if (a->confirm_quit)
+		put(w, 0, 1, pair_attr(s, CP_BANNER, A_REVERSE) | A_BOLD,
+		    " The pump is running: stop it and quit? (y/n) ");
+	else if (m)
+		put(w, 0, 1, A_BOLD, "%s", m);
+	else
+		put(w, 0, 1, A_DIM, "s start/stop  m mode  +/- level  d single/"
+		    "double  Space pause  z/x zoom  w sweep  r rec  k mark  "
+		    "? help  q quit");
+	wnoutrefresh(w);
+}
+
+/* ---- overlays ---------------------------------------------------------------- */
+
+static WINDOW *mk_overlay(int h, int w, int rows, int cols)
+{
+	if (h > rows)
+		h = rows;
+	if (w > cols)
+		w = cols;
+	WINDOW *win = newwin(h, w, (rows - h) / 2, (cols - w) / 2);
+	if (win)
+		leaveok(win, TRUE);
+	return win;
+}
+
+static void draw_banner(struct pb_screen *s, struct pb_app *a,
+    const struct pb_session *ses, uint64_t now)
+{
+	int gy, gx, gh, gw;
+	getbegyx(s->w_graph, gy, gx);
+	getmaxyx(s->w_graph, gh, gw);
+	int bw = gw - 8 < 64 ? gw - 8 : 64;
+	if (bw < 20)
+		bw = gw;
+	WINDOW *b = newwin(5, bw, gy + (gh - 5) / 2, gx + (gw - bw) / 2);
+	if (!b)
+		return;
+	leaveok(b, TRUE);
+	wbkgd(b, ' ' | pair_attr(s, CP_BANNER, A_REVERSE) | A_BOLD);
+	werase(b);
+	box(b, 0, 0);
+	const char *t = "!!!  LINK LOST  !!!";
+	put(b, 1, (bw - (int)strlen(t)) / 2, pair_attr(s, CP_BANNER, A_REVERSE) |
+	    A_BOLD, "%s", t);
+	double down = a->link_change_us ? (double)(now - a->link_change_us) /
+	    1e6 : 0;
+	put(b, 2, 2, pair_attr(s, CP_BANNER, A_REVERSE), "no valid frame for "
+	    "%.1f s - reconnecting", down);
+	put(b, 3, 2, pair_attr(s, CP_BANNER, A_REVERSE), "%s",
+	    pb_session_port(ses));
+	wnoutrefresh(b);
+	delwin(b);
+}
+
+static void draw_help(struct pb_screen *s)
+{
+	int n = 0;
+	/* one line per action: all its keys, then what it does */
+	WINDOW *w = mk_overlay(PB_ACT_COUNT + 3, 72, s->rows, s->cols);
+	if (!w)
+		return;
+	werase(w);
+	box(w, 0, 0);
+	put(w, 0, 2, A_BOLD, " Keys (any key closes) ");
+	int maxy = getmaxy(w);
+	for (int act = PB_ACT_START_STOP; act < PB_ACT_COUNT; act++) {
+		char keys[48] = "";
+		const char *help = NULL;
+		for (size_t i = 0; i < pb_app_nkeys; i++) {
+			if (pb_app_keys[i].action != (enum pb_action)act)
+				continue;
+			if (!help)
+				help = pb_app_keys[i].help;
+			size_t l = strlen(keys);
+			snprintf(keys + l, sizeof keys - l, "%s%s", l ? " " : "",
+			    pb_app_keys[i].label);
+		}
+		if (!help || 1 + n >= maxy - 1)
+			continue;
+		put(w, 1 + n, 2, A_BOLD, "%-16s", keys);
+		put(w, 1 + n, 19, A_NORMAL, "%s", help);
+		n++;
+	}
+	wnoutrefresh(w);
+	delwin(w);
+}
+
+/* HOOK(issue 6): the calibration screen.  The procedure itself (cal/,
+ * shared with `pumphil calibrate`) is another engineer's work; this screen
+ * is where it will be driven from.  Until then it says so plainly. */
+static void draw_calibration(struct pb_screen *s, struct pb_app *a)
+{
+	WINDOW *w = mk_overlay(s->rows - 2, s->cols, s->rows, s->cols);
+	if (!w)
+		return;
+	werase(w);
+	box(w, 0, 0);
+	put(w, 0, 2, A_BOLD, " Calibration ");
+	put(w, 2, 2, A_NORMAL, "The calibration procedure is not part of this "
+	    "build (issue 6).");
+	put(w, 3, 2, A_NORMAL, "It will run here: reference points from the "
+	    "profile, dwell, fit, accept, write.");
+	put(w, 5, 2, A_NORMAL, "Device calibration id: %lu",
+	    a->have_info ? (unsigned long)a->info.cal_id : 0UL);
+	put(w, 7, 2, A_DIM, "Esc or C returns to the dashboard.");
+	wnoutrefresh(w);
+	delwin(w);
+}
+
+static void draw_quit(struct pb_screen *s)
+{
+	WINDOW *w = mk_overlay(5, 50, s->rows, s->cols);
+	if (!w)
+		return;
+	wbkgd(w, ' ' | pair_attr(s, CP_BANNER, A_REVERSE));
+	werase(w);
+	box(w, 0, 0);
+	put(w, 1, 2, A_BOLD | pair_attr(s, CP_BANNER, A_REVERSE),
+	    "The pump is running.");
+	put(w, 2, 2, A_BOLD | pair_attr(s, CP_BANNER, A_REVERSE),
+	    "Stop it and quit?  y = yes   n = no");
+	wnoutrefresh(w);
+	delwin(w);
+}
+
+static void draw_too_small(struct pb_screen *s)
+{
+	werase(stdscr);
+	const char *l1 = "terminal too small";
+	char l2[64];
+	snprintf(l2, sizeof l2, "%dx%d, need %dx%d", s->cols, s->rows,
+	    PB_SCREEN_MIN_COLS, PB_SCREEN_MIN_ROWS);
+	int y = s->rows / 2 - 1;
+	mvwaddnstr(stdscr, y < 0 ? 0 : y, 0, l1, s->cols);
+	if (y + 1 < s->rows)
+		mvwaddnstr(stdscr, y + 1, 0, l2, s->cols);
+	wnoutrefresh(stdscr);
+}
+
+/* ---- a frame ---------------------------------------------------------------- */
+
+void pb_screen_draw(struct pb_screen *s, struct pb_app *a,
+    const struct pb_session *ses, uint64_t now)
+{
+	s->frames++;
+	if (s->lay == LAY_TINY) {
+		draw_too_small(s);
+		doupdate();
+		s->full = false;
+		return;
+	}
+	bool overlays = a->help_open || a->confirm_quit ||
+	    a->screen == PB_SCR_CALIBRATION ||
+	    (!a->link_up && !pb_session_is_replay(ses));
+	if (s->full) {
+		werase(stdscr);
+		wnoutrefresh(stdscr);
+	}
+	draw_status(s, a, ses, now);
+	if (s->full || overlays) {
+		/* overlays may have covered any window: repaint all */
+		touchwin(s->w_graph);
+	}
+	draw_graph(s, a, ses);
+	if (s->lay == LAY_FULL) {
+		draw_stats(s, a, ses);
+		draw_link(s, a, ses, now);
+		draw_alarms(s, a, now);
+	}
+	draw_footer(s, a, now);
+	if (!a->link_up && !pb_session_is_replay(ses))
+		draw_banner(s, a, ses, now);
+	if (a->screen == PB_SCR_CALIBRATION)
+		draw_calibration(s, a);
+	if (a->help_open)
+		draw_help(s);
+	if (a->confirm_quit)
+		draw_quit(s);
+	doupdate();
+	s->full = overlays;   /* after an overlay closes, repaint once more */
+}

@@ -1,0 +1,68 @@
+/*
+ * tui/screen.h - the dashboard's ncurses front.
+ *
+ * Promise: the only module that talks to the terminal.  It owns one
+ * WINDOW per panel (status bar, graph, cycle statistics, link, alarms,
+ * footer) plus overlays (LINK LOST banner, help, quit dialog, the
+ * calibration screen hook), and draws a frame with wnoutrefresh() per
+ * window and exactly one doupdate().  The graph is rasterised by
+ * tui/graph.h; only the columns it reports as changed are written, so in
+ * sweep mode a frame touches a few columns and terminal output stays
+ * small (ncurses then sends only the cells that differ).
+ *
+ * Glyphs: braille where the locale's codeset is UTF-8 (setlocale +
+ * nl_langinfo(CODESET)) unless ascii is asked; ASCII otherwise.  Borders
+ * use ACS line drawing (ASCII fallback by ncurses), so it works in a
+ * Linux console.  Colours unless the terminal has none, NO_COLOR is set
+ * or mono is asked; in monochrome, channels differ by glyph and state by
+ * text (OK/OUT, LINK LOST, PAUSED).
+ *
+ * Sizes: full layout from 80x24; a compact layout (status, graph,
+ * footer) from 40x12; below that a "terminal too small" message.  Resize
+ * (KEY_RESIZE) is handled at any time, including inside overlays.
+ */
+#ifndef PB_TUI_SCREEN_H
+#define PB_TUI_SCREEN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "tui/app.h"
+#include "tui/session.h"
+
+#define PB_SCREEN_FULL_COLS    80
+#define PB_SCREEN_FULL_ROWS    24
+#define PB_SCREEN_MIN_COLS     40
+#define PB_SCREEN_MIN_ROWS     12
+#define PB_SCREEN_FRAME_US     33334u   /* at most 30 frames a second */
+
+struct pb_screen_opts {
+	bool ascii;      /* force ASCII glyphs */
+	bool mono;       /* force monochrome */
+};
+
+struct pb_screen;
+
+/* Initialise the terminal (initscr etc.).  NULL with a message on
+ * failure (no terminal). */
+struct pb_screen *pb_screen_open(const struct pb_screen_opts *o, char *err,
+    size_t errlen);
+/* Restore the terminal. */
+void pb_screen_close(struct pb_screen *s);
+
+/* fd to poll for key presses (stdin). */
+int  pb_screen_fd(const struct pb_screen *s);
+/* Next key as a pb_key code, PB_KEY_NONE when none is waiting.  Resize
+ * is handled inside (the next frame is redrawn whole). */
+int  pb_screen_key(struct pb_screen *s);
+/* Ask for a full redraw on the next frame. */
+void pb_screen_invalidate(struct pb_screen *s);
+/* Draw a frame. */
+void pb_screen_draw(struct pb_screen *s, struct pb_app *app,
+    const struct pb_session *ses, uint64_t now_us);
+/* True when UTF-8 braille is in use. */
+bool pb_screen_braille(const struct pb_screen *s);
+
+/* Bytes written to the terminal so far (benchmarks), when known. */
+uint64_t pb_screen_frames(const struct pb_screen *s);
+
+#endif
