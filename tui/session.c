@@ -415,6 +415,10 @@ static void on_telemetry(void *ctx, const struct pb_telemetry *t,
 {
 	struct pb_session *s = ctx;
 	uint64_t now = s->now_us;
+	/* nothing is shown or recorded before the first HELLO answer: the
+	 * recording's header needs the device's identity */
+	if (!s->have_info)
+		return;
 	unsigned rate = s->have_info && pb_client_info(s->cl) ?
 	    pb_client_info(s->cl)->sample_rate_hz : 0;
 	if (!rate)
@@ -502,8 +506,10 @@ static void on_done(void *ctx, uint8_t txn, int status,
     const struct pb_response *resp)
 {
 	struct pb_session *s = ctx;
-	if ((int)txn == s->hello_txn) {
-		s->hello_txn = -1;
+	if ((int)txn == s->hello_txn ||
+	    (resp && resp->req_type == PB_T_HELLO)) {
+		if ((int)txn == s->hello_txn)
+			s->hello_txn = -1;
 		const struct pb_device_info *i = pb_client_info(s->cl);
 		if (status == PB_CL_OK && i) {
 			s->have_info = true;
@@ -541,11 +547,7 @@ static void on_link(void *ctx, bool up, const char *why)
 		if (why && *why)
 			say_log(s, "link lost: %.140s", why);
 	}
-	if (up && !s->link_up) {
-		/* a fresh HELLO on every link-up */
-		s->hello_txn = pb_client_hello(s->cl, s->now_us);
-		s->hello_sent_us = s->now_us;
-	}
+	/* the client itself sends HELLO after a reconnect */
 	s->link_up = up;
 	pb_app_on_link(s->app, up, s->now_us);
 	s->dirty = true;
@@ -859,7 +861,7 @@ int pb_session_service(struct pb_session *s, uint64_t now_us)
 	if (s->cl) {
 		pb_client_service(s->cl, now_us);
 		/* HELLO lost or failed while the link is up: ask again */
-		if (s->link_up && !s->have_info && s->hello_txn < 0 &&
+		if (s->link_up && !pb_client_info(s->cl) && s->hello_txn < 0 &&
 		    now_us - s->hello_sent_us > HELLO_RETRY_US) {
 			s->hello_txn = pb_client_hello(s->cl, now_us);
 			s->hello_sent_us = now_us;
