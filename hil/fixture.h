@@ -20,6 +20,11 @@
  *    even when one fails) and callable after any error; the runner calls
  *    it on every exit path, and pb_fixture_close() calls it again before
  *    releasing anything.  No atexit() is involved.
+ *  - After open: DUT power off, every inject relay off, DAC outputs at
+ *    safe_volts.  After pb_fixture_safe() the same holds (GPIO are
+ *    inputs and the board's pull-downs keep relays off); any later call
+ *    re-initialises the bus first, so a runner may safe() between
+ *    scenarios and go on (power must then be switched on again).
  *  - Time: pb_fixture_now() is the fixture's clock in microseconds (sim:
  *    virtual, starts at opts.start_us; ftdi: CLOCK_MONOTONIC).
  *    pb_fixture_advance(f, t) moves to time t: sim runs the emulator to t
@@ -61,6 +66,13 @@ enum pb_fix_err {
 #define PB_FIX_OUT_MOTOR     (1u << 0)
 #define PB_FIX_OUT_ALARM     (1u << 1)
 #define PB_FIX_OUT_VALVE(ch) (1u << (2 + (ch)))   /* ch 0..PB_MAX_CH-1 */
+
+/* Rig-level faults for pb_fixture_inject_fault() on `sim` (beyond the
+ * emulator's enum pb_fault ids): value 1 unplugs the simulated FT232H
+ * (every USB transfer then fails with PB_FIX_E_GONE and the board's
+ * pull-downs drop every relay, as on a real bench), 0 plugs it back (the
+ * next call re-initialises it). */
+#define PB_FIX_FAULT_UNPLUG 0x100
 
 struct pb_profile;
 struct pb_emu;
