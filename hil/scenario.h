@@ -1,0 +1,88 @@
+/*
+ * hil/scenario.h - HIL scenarios written in Lua 5.4.
+ *
+ * Promise: pb_scn_run() runs one scenario file in a fresh, sandboxed Lua
+ * state (base, table, string, math, utf8 only: no io, os, package, debug,
+ * load/loadfile/dofile/require) against a DUT on a fixture, and fills one
+ * attempt of the test record: outcome, message, file:line, measurements
+ * with limits, log lines and attached traces.  It never crashes on a bad
+ * script: syntax and runtime errors become ERROR with the file and line
+ * (lua_pcall with a message handler that adds a traceback to the log).
+ * Time moves only through the DUT/fixture clock (rig time): virtual on the
+ * `sim` rig, wall time on `ftdi`.  The scenario timeout and the per-step
+ * timeout are in rig time; a wall-clock guard (wall_us) stops scripts that
+ * loop without ever waiting.  The Lua API is documented in docs/hil.md
+ * ("Scenarios (Lua API)").
+ *
+ * Outcome rules: any expect() outside its hard limits or a fail() call
+ * -> FAIL (the script keeps running after a failed expect); a Lua error,
+ * a rig/DUT-link failure, a step or scenario timeout -> ERROR; a signal
+ * -> ABORTED; requires() not met or a sim-only call on another rig ->
+ * SKIPPED; otherwise PASS.
+ *
+ * The header block of a scenario holds metadata lines the runner reads
+ * before it prepares the rig (pb_scn_parse_meta, pure):
+ *     --@name overpressure_trip
+ *     --@profile s21            pump profile the scenario needs
+ *     --@defect no-overpressure-trip   safety defect switch it must catch
+ *     --@requires sim           rig kind needed (sim|ftdi)
+ *     --@timeout 120            scenario timeout, rig seconds
+ *     --@description text
+ */
+#ifndef PB_HIL_SCENARIO_H
+#define PB_HIL_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "hil/dut.h"
+#include "hil/report.h"
+#include "pump/profile.h"
+
+struct pb_scn_meta {
+	char   name[128];         /* default: file name without .lua */
+	char   profile[32];       /* "" = any */
+	char   defect[48];        /* "" = none; a pb_defect_name() */
+	char   requires[16];      /* "" = any rig, "sim", "ftdi" */
+	double timeout_s;         /* 0 = runner default */
+	char   description[256];
+};
+
+enum pb_scn_err {
+	PB_SCN_OK = 0,
+	PB_SCN_E_OPEN = -1,       /* cannot read the file */
+	PB_SCN_E_META = -2        /* bad metadata line (line given) */
+};
+
+/* Parse the metadata of a scenario's text (lines starting with "--@"
+ * before the first line of code).  name is the file name used in
+ * messages and as the default scenario name.  Unknown keys and bad
+ * values are errors: "FILE:LINE: message" in err. */
+int pb_scn_parse_meta(const char *text, size_t len, const char *name,
+    struct pb_scn_meta *m, char *err, size_t errlen);
+int pb_scn_read_meta(const char *path, struct pb_scn_meta *m, char *err,
+    size_t errlen);
+
+struct pb_scn_ctx {
+	struct pb_dut *dut;              /* NULL: no rig (pure Lua tests) */
+	const struct pb_profile *profile;/* expectations; may be NULL */
+	const char *rig_kind;            /* "sim", "ftdi" */
+	double timeout_s;                /* scenario timeout, rig seconds */
+	double step_timeout_s;           /* per blocking call */
+	uint64_t (*wall_us)(void);       /* monotonic wall clock, may be NULL */
+	double wall_limit_s;             /* guard against busy scripts */
+	size_t trace_max_samples;        /* per trace; 0 = 200000 */
+};
+
+/* Run the scenario; fills a (outcome, message, where, measurements,
+ * traces, log, rig_seconds).  Returns a->outcome. */
+enum pb_outcome pb_scn_run(const char *path, const struct pb_scn_ctx *ctx,
+    struct pb_attempt *a);
+
+/* The same from a string (tests); chunkname appears in messages. */
+enum pb_outcome pb_scn_run_string(const char *code, const char *chunkname,
+    const struct pb_scn_ctx *ctx, struct pb_attempt *a);
+
+const char *pb_scn_strerror(int err);
+
+#endif
