@@ -381,7 +381,8 @@ int pb_link_list_ports(struct pb_port_info *out, int max)
 		n++;
 	}
 	sp_free_port_list(list);
-	qsort(out, (size_t)(n < max ? n : max), sizeof *out, cmp_port);
+	if (n > 0 && max > 0)
+		qsort(out, (size_t)(n < max ? n : max), sizeof *out, cmp_port);
 	return n;
 }
 
