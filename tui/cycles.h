@@ -14,7 +14,9 @@
  * (initially 20 mmHg), re-armed once it falls below trough + 15 %
  * (initially 10 mmHg).  A cycle ends where the next one starts; it is
  * abandoned when the run stops, or when more than 2 s of samples are lost
- * inside it.
+ * inside it, or when the sample index goes back (device restarted).
+ * The thresholds of the fallback are updated only when it re-arms, so a
+ * rise is never counted twice.
  *
  * Statistics of a cycle (all vacuum in mmHg, positive = vacuum):
  *   peak, trough   max and min of the samples in [start, next start)
@@ -86,6 +88,7 @@ struct pb_cyc_chan {
 	bool     in_hold;
 	/* waveform fallback */
 	bool     armed;
+	int32_t  wf_up, wf_dn;     /* thresholds, updated when re-armed */
 	int16_t  last_peak, last_trough;
 	bool     have_last;
 	/* results */
