@@ -26,7 +26,7 @@ static const uint8_t gen_types[] = {
 
 struct gen_rng { uint64_t s; };
 
-static uint32_t gen_u32(struct gen_rng *r)
+static inline uint32_t gen_u32(struct gen_rng *r)
 {
 	/* xorshift64* */
 	r->s ^= r->s >> 12;
@@ -35,12 +35,12 @@ static uint32_t gen_u32(struct gen_rng *r)
 	return (uint32_t)((r->s * 2685821657736338717ull) >> 32);
 }
 
-static unsigned gen_below(struct gen_rng *r, unsigned n)
+static inline unsigned gen_below(struct gen_rng *r, unsigned n)
 {
 	return n ? gen_u32(r) % n : 0;
 }
 
-static void gen_str(struct gen_rng *r, char *s, bool nonempty)
+static inline void gen_str(struct gen_rng *r, char *s, bool nonempty)
 {
 	unsigned n = gen_below(r, PB_STR_LEN);
 	if (nonempty && n == 0)
@@ -50,12 +50,12 @@ static void gen_str(struct gen_rng *r, char *s, bool nonempty)
 		s[i] = (char)(0x20 + gen_below(r, 0x5F));
 }
 
-static float gen_float(struct gen_rng *r)
+static inline float gen_float(struct gen_rng *r)
 {
 	return (float)((int32_t)gen_u32(r)) / (float)(1u << gen_below(r, 31));
 }
 
-static void gen_cal(struct gen_rng *r, struct pb_cal *c)
+static inline void gen_cal(struct gen_rng *r, struct pb_cal *c)
 {
 	c->channel = (uint8_t)gen_below(r, PB_MAX_CH);
 	c->order = (uint8_t)(1 + gen_below(r, 2));
@@ -67,7 +67,7 @@ static void gen_cal(struct gen_rng *r, struct pb_cal *c)
 	gen_str(r, c->station, false);
 }
 
-static void gen_info(struct gen_rng *r, struct pb_device_info *i)
+static inline void gen_info(struct gen_rng *r, struct pb_device_info *i)
 {
 	i->proto_version = (uint8_t)(1 + gen_below(r, 255));
 	gen_str(r, i->fw_version, false);
@@ -85,7 +85,7 @@ static void gen_info(struct gen_rng *r, struct pb_device_info *i)
 }
 
 /* A random valid message of the given type (header fields random too). */
-static void gen_msg(struct gen_rng *r, uint8_t type, struct pb_msg *m)
+static inline void gen_msg(struct gen_rng *r, uint8_t type, struct pb_msg *m)
 {
 	memset(m, 0, sizeof *m);
 	m->type = type;
@@ -219,14 +219,14 @@ static void gen_msg(struct gen_rng *r, uint8_t type, struct pb_msg *m)
 	}
 }
 
-static bool gen_cal_eq(const struct pb_cal *a, const struct pb_cal *b)
+static inline bool gen_cal_eq(const struct pb_cal *a, const struct pb_cal *b)
 {
 	return a->channel == b->channel && a->order == b->order &&
 	    memcmp(a->c, b->c, sizeof a->c) == 0 && a->cal_id == b->cal_id &&
 	    a->date == b->date && strcmp(a->station, b->station) == 0;
 }
 
-static bool gen_info_eq(const struct pb_device_info *a,
+static inline bool gen_info_eq(const struct pb_device_info *a,
     const struct pb_device_info *b)
 {
 	return a->proto_version == b->proto_version &&
@@ -241,7 +241,7 @@ static bool gen_info_eq(const struct pb_device_info *a,
 }
 
 /* Body fields equal (header fields are the frame's business). */
-static bool gen_msg_eq(const struct pb_msg *a, const struct pb_msg *b)
+static inline bool gen_msg_eq(const struct pb_msg *a, const struct pb_msg *b)
 {
 	if (a->type != b->type)
 		return false;
