@@ -327,6 +327,7 @@ static void json_attempt(FILE *f, const struct pb_attempt *a)
 	json_str(f, a->message);
 	fputs(", \"where\": ", f);
 	json_str(f, a->where);
+	fprintf(f, ", \"rig_error\": %s", a->rig_error ? "true" : "false");
 	fputs(",\n         \"start\": ", f);
 	json_time(f, a->start_ms);
 	fputs(", \"end\": ", f);

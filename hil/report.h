@@ -84,6 +84,8 @@ struct pb_attempt {
 	char    where[256];               /* file:line when known */
 	int64_t start_ms, end_ms;         /* wall clock, unix milliseconds */
 	double  rig_seconds;              /* rig (virtual or wall) time used */
+	bool    rig_error;                /* ERROR caused by the rig or DUT
+	                                     link (retryable), not the script */
 	struct pb_measurement *meas;
 	size_t  n_meas, cap_meas;
 	struct pb_trace *traces;

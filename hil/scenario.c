@@ -258,6 +258,7 @@ struct scn {
 	char ctrl_msg[512];
 	char ctrl_where[256];
 
+	bool rig_error;        /* the ERROR came from the rig or DUT link */
 	bool failed;
 	char fail_msg[512];
 	char fail_where[256];
@@ -364,6 +365,8 @@ static struct scn *need_rig(lua_State *L, const char *fn)
 static void dut_error(lua_State *L, struct scn *s, int rc, const char *what)
 {
 	drain_dut_log(s);
+	if (s->ctrl == CTRL_NONE)
+		s->rig_error = true;
 	if (rc == PB_DUT_E_INTERRUPTED)
 		scn_raise(L, s, CTRL_ABORT, "%s: %s", what, pb_dut_errmsg(s->dut));
 	scn_raise(L, s, CTRL_ERROR, "%s: %s", what, pb_dut_errmsg(s->dut));
@@ -417,6 +420,8 @@ static double sample_signal(lua_State *L, struct scn *s, int sig, int ch)
 	}
 	return NAN;
 fixfail:
+	if (s->ctrl == CTRL_NONE)
+		s->rig_error = true;
 	if (rc == PB_FIX_E_INTERRUPTED)
 		scn_raise(L, s, CTRL_ABORT, "interrupted");
 	scn_raise(L, s, CTRL_ERROR, "fixture read failed: %s: %s",
@@ -2150,6 +2155,7 @@ static enum pb_outcome finish(struct scn *s, int rc, const char *errtext)
 		    s->ctrl == CTRL_SKIP ? PB_OUT_SKIPPED :
 		    s->ctrl == CTRL_ABORT ? PB_OUT_ABORTED : PB_OUT_ERROR;
 		snprintf(a->where, sizeof a->where, "%s", s->ctrl_where);
+		a->rig_error = a->outcome == PB_OUT_ERROR && s->rig_error;
 		if (a->outcome == PB_OUT_ERROR && s->ctrl_where[0])
 			snprintf(a->message, sizeof a->message, "%.200s: %.300s",
 			    s->ctrl_where, s->ctrl_msg);

@@ -1,0 +1,276 @@
+/*
+ * hil/main.c - bin/pumphil: the HIL rig's command line.
+ *
+ *   pumphil run [options] SCENARIO...   run scenarios, write reports
+ *   pumphil list-rigs                   attached FT232H fixtures, rig files
+ *   pumphil --help
+ *
+ * Bad options: one line on stderr, exit 2.  Exit codes of `run` are in
+ * hil/runner.h and docs/ci.md.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hil/fixture.h"
+#include "hil/report.h"
+#include "hil/rig.h"
+#include "hil/runner.h"
+
+static void usage(FILE *f)
+{
+	fputs(
+"usage: pumphil run [options] SCENARIO.lua...\n"
+"       pumphil list-rigs\n"
+"       pumphil --help\n"
+"\n"
+"run options:\n"
+"  --rig SPEC          sim (default), ftdi:SERIAL, a rig name or a rig .ini\n"
+"  --junit FILE        write JUnit XML (Jenkins, GitLab)\n"
+"  --json FILE         write the JSON test record\n"
+"  --retries N         retry a scenario that ended in a rig ERROR up to N\n"
+"                      more times (default 2, 0..10)\n"
+"  --timeout S         scenario timeout in rig seconds (default 600;\n"
+"                      a scenario's --@timeout wins)\n"
+"  --step-timeout S    limit of one blocking step (default 30)\n"
+"  --lock-timeout S    wait this long for a busy fixture (default 600)\n"
+"  --lock-dir DIR      lock files (default $PUMPHIL_LOCK_DIR or /tmp)\n"
+"  --with-defects      also run every scenario that declares a defect\n"
+"                      switch against it; such a run must FAIL (sim only)\n"
+"  --defects-only      only the defect runs\n"
+"  --seed N            emulator seed (default 1)\n"
+"  -q, --quiet         print only the closing line\n"
+"\n"
+"exit status: 0 all passed (or skipped), 1 a scenario FAILED, 2 usage,\n"
+"3 rig/infrastructure ERROR, 4 aborted by a signal\n", f);
+}
+
+static int bad(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "pumphil: ");
+	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, " (try pumphil --help)\n");
+	return PB_EXIT_USAGE;
+}
+
+static int parse_num(const char *opt, const char *s, double lo, double hi,
+    double *out)
+{
+	char *e = NULL;
+	errno = 0;
+	double v = strtod(s, &e);
+	if (errno || e == s || *e || !isfinite(v) || v < lo || v > hi) {
+		char range[64];
+		snprintf(range, sizeof range, "%g..%g", lo, hi);
+		fprintf(stderr, "pumphil: %s: '%s' is not a number in %s "
+		    "(try pumphil --help)\n", opt, s, range);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+enum {
+	O_RIG = 256, O_JUNIT, O_JSON, O_RETRIES, O_TIMEOUT, O_STEP, O_LOCKT,
+	O_LOCKD, O_DEFECTS, O_DEFECTS_ONLY, O_SEED
+};
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "rig", required_argument, NULL, O_RIG },
+		{ "junit", required_argument, NULL, O_JUNIT },
+		{ "json", required_argument, NULL, O_JSON },
+		{ "retries", required_argument, NULL, O_RETRIES },
+		{ "timeout", required_argument, NULL, O_TIMEOUT },
+		{ "step-timeout", required_argument, NULL, O_STEP },
+		{ "lock-timeout", required_argument, NULL, O_LOCKT },
+		{ "lock-dir", required_argument, NULL, O_LOCKD },
+		{ "with-defects", no_argument, NULL, O_DEFECTS },
+		{ "defects-only", no_argument, NULL, O_DEFECTS_ONLY },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct pb_runner_opts o;
+	pb_runner_defaults(&o);
+	opterr = 0;
+	optind = 1;
+	int c;
+	double v;
+	while ((c = getopt_long(argc, argv, ":qh", longs, NULL)) != -1) {
+		switch (c) {
+		case O_RIG: o.rig_spec = optarg; break;
+		case O_JUNIT: o.junit_path = optarg; break;
+		case O_JSON: o.json_path = optarg; break;
+		case O_RETRIES:
+			if (parse_num("--retries", optarg, 0, 10, &v) ||
+			    v != floor(v))
+				return v != floor(v) ? bad("--retries: '%s' is "
+				    "not a whole number%s", optarg, "") :
+				    PB_EXIT_USAGE;
+			o.retries = (int)v;
+			break;
+		case O_TIMEOUT:
+			if (parse_num("--timeout", optarg, 0.001, 86400, &v))
+				return PB_EXIT_USAGE;
+			o.timeout_s = v;
+			break;
+		case O_STEP:
+			if (parse_num("--step-timeout", optarg, 0.001, 86400,
+			    &v))
+				return PB_EXIT_USAGE;
+			o.step_timeout_s = v;
+			break;
+		case O_LOCKT:
+			if (parse_num("--lock-timeout", optarg, 0, 604800, &v))
+				return PB_EXIT_USAGE;
+			o.lock_timeout_s = v;
+			break;
+		case O_LOCKD: o.lock_dir = optarg; break;
+		case O_DEFECTS: o.defects = PB_DEFECTS_ALSO; break;
+		case O_DEFECTS_ONLY: o.defects = PB_DEFECTS_ONLY; break;
+		case O_SEED:
+			if (parse_num("--seed", optarg, 0, 4294967295.0, &v) ||
+			    v != floor(v))
+				return v != floor(v) ? bad("--seed: '%s' is not "
+				    "a whole number%s", optarg, "") :
+				    PB_EXIT_USAGE;
+			o.seed = (uint64_t)v;
+			break;
+		case 'q': o.quiet = true; break;
+		case 'h': usage(stdout); return 0;
+		case ':':
+			return bad("%s needs a value%s", argv[optind - 1], "");
+		default:
+			return bad("run: unknown option '%s'%s",
+			    argv[optind - 1], "");
+		}
+	}
+	if (optind >= argc)
+		return bad("run: no scenario given%s%s", "", "");
+
+	if (pb_fixture_catch_signals() != 0)
+		fprintf(stderr, "pumphil: cannot catch signals; an interrupted "
+		    "run may leave the fixture unsafe\n");
+	struct pb_report rep;
+	pb_report_init(&rep, "pumphil");
+	int rc = pb_runner_run(&o, argv + optind, argc - optind, &rep);
+	pb_report_free(&rep);
+	pb_fixture_restore_signals();
+	return rc;
+}
+
+/* Rig files in the fixture directories, with attachment state. */
+static void list_rig_dir(const char *dir, const struct pb_fixture_info *att,
+    int natt, int *shown)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/rigs", dir);
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	struct dirent *e;
+	char names[256][256];
+	int n = 0;
+	while ((e = readdir(d)) != NULL && n < 256) {
+		size_t len = strlen(e->d_name);
+		if (len > 4 && strcmp(e->d_name + len - 4, ".ini") == 0)
+			snprintf(names[n++], sizeof names[0], "%s", e->d_name);
+	}
+	closedir(d);
+	qsort(names, (size_t)n, sizeof names[0],
+	    (int (*)(const void *, const void *))strcmp);
+	for (int i = 0; i < n; i++) {
+		char file[1400], err[512];
+		snprintf(file, sizeof file, "%.900s/%.255s", path, names[i]);
+		struct pb_rig rig;
+		if (pb_rig_load(&rig, file, err, sizeof err) != PB_RIG_OK) {
+			printf("  %-16s %-5s %-16s %s (invalid: %s)\n", "?", "?",
+			    "-", file, err);
+			(*shown)++;
+			continue;
+		}
+		const char *state = "";
+		if (rig.backend == PB_RIG_FTDI) {
+			state = "not attached";
+			for (int k = 0; k < natt; k++)
+				if (strcmp(att[k].serial, rig.serial) == 0)
+					state = "ATTACHED";
+		}
+		printf("  %-16s %-5s %-16s %s %s%s%s\n", rig.name,
+		    pb_rig_backend_name(rig.backend),
+		    rig.backend == PB_RIG_FTDI ? rig.serial : "-", file,
+		    state, rig.description[0] ? " - " : "", rig.description);
+		(*shown)++;
+	}
+}
+
+static int cmd_list_rigs(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return bad("list-rigs takes no arguments (got '%s')%s",
+		    argv[1], "");
+	struct pb_fixture_info att[32];
+	char err[512] = "";
+	int natt = pb_fixture_list(att, 32, err, sizeof err);
+	int rc = 0;
+	printf("attached FT232H fixtures (0403:6014):\n");
+	if (natt < 0) {
+		printf("  (cannot list USB devices: %s)\n", err);
+		natt = 0;
+		rc = PB_EXIT_ERROR;
+	} else if (natt == 0) {
+		printf("  none\n");
+	}
+	if (natt > 32)
+		natt = 32;
+	for (int i = 0; i < natt; i++)
+		printf("  serial %-16s %s %s (bus %d address %d)\n",
+		    att[i].serial, att[i].manufacturer, att[i].description,
+		    att[i].bus, att[i].address);
+	printf("rig files (NAME BACKEND SERIAL FILE):\n");
+	int shown = 0;
+	const char *env = getenv("PUMPBENCH_FIXTURES");
+	const char *dirs[] = { env && *env ? env : NULL, "./fixtures",
+		PB_DATADIR };
+	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+		if (!dirs[i])
+			continue;
+		bool dup = false;
+		for (size_t k = 0; k < i; k++)
+			if (dirs[k] && strcmp(dirs[k], dirs[i]) == 0)
+				dup = true;
+		if (!dup)
+			list_rig_dir(dirs[i], att, natt, &shown);
+	}
+	if (!shown)
+		printf("  none found (looked in $PUMPBENCH_FIXTURES/rigs, "
+		    "./fixtures/rigs, %s/rigs)\n", PB_DATADIR);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return PB_EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc - 1, argv + 1);
+	if (strcmp(cmd, "list-rigs") == 0)
+		return cmd_list_rigs(argc - 1, argv + 1);
+	return bad("unknown command '%s'%s", cmd, "");
+}

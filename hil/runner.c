@@ -1,0 +1,456 @@
+/*
+ * hil/runner.c - `pumphil run`. See runner.h for the promise.
+ */
+#include "hil/runner.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hil/dut.h"
+#include "hil/lock.h"
+#include "hil/rig.h"
+#include "hil/scenario.h"
+#include "pump/profile.h"
+#include "tools/pumpsim/emulator.h"
+
+#define SIM_DUT_SERIAL "HILSIM0001"
+#define POWER_OFF_S    0.2
+
+static uint64_t mono_us(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+static int64_t real_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int default_open(void *ctx, const struct pb_rig *rig,
+    const struct pb_fixture_opts *opts, struct pb_fixture **out,
+    char *err, size_t errlen)
+{
+	(void)ctx;
+	return pb_fixture_open(rig, opts, out, err, errlen);
+}
+
+void pb_runner_defaults(struct pb_runner_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->rig_spec = "sim";
+	o->retries = 2;
+	o->timeout_s = 600;
+	o->step_timeout_s = 30;
+	o->lock_timeout_s = 600;
+	o->seed = 1;
+	o->boot_timeout_s = 10;
+}
+
+int pb_runner_exit_status(const struct pb_report *rep)
+{
+	struct pb_counts k;
+	pb_report_counts(rep, NULL, &k);
+	if (k.aborted)
+		return PB_EXIT_ABORTED;
+	if (k.failed)
+		return PB_EXIT_FAIL;
+	if (k.errors)
+		return PB_EXIT_ERROR;
+	return PB_EXIT_OK;
+}
+
+/* ---- run context ------------------------------------------------------- */
+
+struct run {
+	const struct pb_runner_opts *o;
+	struct pb_report *rep;
+	FILE *out;
+	uint64_t (*wall_us)(void);
+	int64_t (*unix_ms)(void);
+	pb_runner_open_fn open_fixture;
+	bool have_rig;
+	struct pb_rig rig;
+	char rig_err[512];
+	bool aborted;
+};
+
+static void say(struct run *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void say(struct run *r, const char *fmt, ...)
+{
+	if (r->o->quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(r->out, fmt, ap);
+	va_end(ap);
+	fflush(r->out);
+}
+
+static void attempt_error(struct pb_attempt *a, bool rig_error,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void attempt_error(struct pb_attempt *a, bool rig_error,
+    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(a->message, sizeof a->message, fmt, ap);
+	va_end(ap);
+	a->outcome = PB_OUT_ERROR;
+	a->rig_error = rig_error;
+	pb_attempt_log(a, "ERROR: %s", a->message);
+}
+
+static bool cancel_cb(void)
+{
+	return pb_fixture_interrupted() != 0;
+}
+
+/* ---- one attempt ------------------------------------------------------- */
+
+static void run_attempt(struct run *r, const char *file,
+    const struct pb_scn_meta *meta, bool defect_run, struct pb_case *c,
+    struct pb_attempt *a)
+{
+	const struct pb_runner_opts *o = r->o;
+	const struct pb_rig *rig = &r->rig;
+	bool sim = rig->backend == PB_RIG_SIM;
+	char err[512] = "";
+	struct pb_profile prof;
+	bool have_prof = false;
+
+	/* sim: the emulator runs the scenario's profile */
+	if (sim) {
+		const char *id = meta->profile[0] ? meta->profile :
+		    rig->profile;
+		if (pb_profile_find(&prof, id, err, sizeof err) != 0) {
+			attempt_error(a, false, "pump profile: %s", err);
+			return;
+		}
+		have_prof = true;
+	}
+	unsigned defect_bits = 0;
+	if (defect_run && pb_defect_parse(meta->defect, &defect_bits) != 0) {
+		attempt_error(a, false, "unknown defect switch '%s'",
+		    meta->defect);
+		return;
+	}
+
+	struct pb_fixture_opts fo = {
+		.profile = have_prof ? &prof : NULL,
+		.defects = defect_bits,
+		.seed = o->seed,
+		.dut_serial = SIM_DUT_SERIAL,
+		.start_us = 0,
+	};
+	struct pb_fixture *f = NULL;
+	int rc = r->open_fixture(o->open_ctx, rig, &fo, &f, err, sizeof err);
+	if (rc != PB_FIX_OK || !f) {
+		attempt_error(a, true, "fixture: %s", err[0] ? err :
+		    pb_fixture_strerror(rc));
+		return;
+	}
+	pb_attempt_log(a, "fixture %s (%s) open; scenario %s%s%s",
+	    rig->name, pb_fixture_backend(f), file,
+	    defect_run ? " with defect switch " : "",
+	    defect_run ? meta->defect : "");
+
+	struct pb_dut *d = NULL;
+	if (pb_dut_new(f, &d, err, sizeof err) != PB_DUT_OK) {
+		attempt_error(a, true, "%s", err);
+		goto out;
+	}
+	pb_dut_set_step_timeout(d, o->step_timeout_s);
+	rc = pb_dut_power_cycle(d, POWER_OFF_S, o->boot_timeout_s);
+	{
+		char *log = pb_dut_take_log(d);
+		if (log) {
+			pb_attempt_log(a, "%s", log);
+			free(log);
+		}
+	}
+	if (rc != PB_DUT_OK) {
+		if (rc == PB_DUT_E_INTERRUPTED) {
+			a->outcome = PB_OUT_ABORTED;
+			snprintf(a->message, sizeof a->message,
+			    "interrupted while preparing the DUT");
+		} else {
+			attempt_error(a, true, "DUT reset: %s",
+			    pb_dut_errmsg(d));
+		}
+		goto out;
+	}
+	const struct pb_device_info *info = pb_dut_info(d);
+	if (info) {
+		snprintf(c->dut_serial, sizeof c->dut_serial, "%.*s",
+		    PB_STR_LEN, info->serial);
+		snprintf(c->dut_firmware, sizeof c->dut_firmware, "%.*s",
+		    PB_STR_LEN, info->fw_version);
+		pb_attempt_log(a, "DUT %s firmware %s profile %.*s",
+		    c->dut_serial, c->dut_firmware, PB_STR_LEN, info->profile);
+	}
+	if (!sim && info) {
+		/* a real pump: the scenario must fit it */
+		char dprof[PB_STR_LEN + 1];
+		snprintf(dprof, sizeof dprof, "%.*s", PB_STR_LEN,
+		    info->profile);
+		if (meta->profile[0] && strcmp(meta->profile, dprof) != 0) {
+			a->outcome = PB_OUT_SKIPPED;
+			snprintf(a->message, sizeof a->message, "scenario needs "
+			    "profile %s, the DUT runs %s", meta->profile, dprof);
+			goto out;
+		}
+		if (pb_profile_find(&prof, dprof, err, sizeof err) == 0)
+			have_prof = true;
+		else
+			pb_attempt_log(a, "no profile file for %s: %s", dprof,
+			    err);
+	}
+	snprintf(c->profile, sizeof c->profile, "%s",
+	    have_prof ? prof.id : "");
+
+	struct pb_scn_ctx ctx = {
+		.dut = d,
+		.profile = have_prof ? &prof : NULL,
+		.rig_kind = sim ? "sim" : "ftdi",
+		.timeout_s = meta->timeout_s > 0 ? meta->timeout_s :
+		    o->timeout_s,
+		.step_timeout_s = o->step_timeout_s,
+		.wall_us = r->wall_us,
+		/* virtual time: a busy script is caught by wall time */
+		.wall_limit_s = sim ? 300 : (meta->timeout_s > 0 ?
+		    meta->timeout_s : o->timeout_s) + 60,
+	};
+	pb_scn_run(file, &ctx, a);
+
+out:
+	if (f) {
+		int src = pb_fixture_safe(f);
+		if (src != PB_FIX_OK) {
+			pb_attempt_log(a, "fixture safe state failed: %s: %s",
+			    pb_fixture_strerror(src), pb_fixture_errmsg(f));
+			if (a->outcome == PB_OUT_PASS ||
+			    a->outcome == PB_OUT_FAIL)
+				attempt_error(a, true, "fixture did not reach "
+				    "its safe state: %s",
+				    pb_fixture_errmsg(f));
+		} else {
+			pb_attempt_log(a, "fixture safe");
+		}
+	}
+	pb_dut_free(d);
+	pb_fixture_close(f);
+	if (pb_fixture_interrupted() && a->outcome != PB_OUT_ABORTED) {
+		a->outcome = PB_OUT_ABORTED;
+		snprintf(a->message, sizeof a->message, "interrupted by "
+		    "signal %d", pb_fixture_interrupted());
+	}
+}
+
+/* ---- one case ---------------------------------------------------------- */
+
+static void unique_name(struct pb_report *rep, struct pb_case *c)
+{
+	char base[sizeof c->name];
+	snprintf(base, sizeof base, "%s", c->name);
+	for (int k = 2;; k++) {
+		bool clash = false;
+		for (size_t i = 0; i < rep->n_cases; i++) {
+			const struct pb_case *o = &rep->cases[i];
+			if (o != c && o->defect_run == c->defect_run &&
+			    strcmp(o->name, c->name) == 0)
+				clash = true;
+		}
+		if (!clash)
+			return;
+		snprintf(c->name, sizeof c->name, "%.140s #%d", base, k);
+	}
+}
+
+static void save(struct run *r)
+{
+	char err[512];
+	r->rep->end_ms = r->unix_ms();
+	if (pb_report_save(r->rep, r->o->json_path, r->o->junit_path, err,
+	    sizeof err) != 0)
+		fprintf(stderr, "pumphil: report: %s\n", err);
+}
+
+static void run_case(struct run *r, const char *file, bool defect_run,
+    const struct pb_scn_meta *pre_meta)
+{
+	struct pb_case *c = pb_report_add_case(r->rep);
+	if (!c)
+		return;
+	struct pb_scn_meta meta;
+	char err[512] = "";
+	int mrc = pb_scn_read_meta(file, &meta, err, sizeof err);
+	if (pre_meta)
+		meta = *pre_meta;
+	snprintf(c->name, sizeof c->name, "%.120s%s", meta.name,
+	    defect_run ? "[defect]" : "");
+	snprintf(c->file, sizeof c->file, "%s", file);
+	snprintf(c->defect, sizeof c->defect, "%s", meta.defect);
+	snprintf(c->profile, sizeof c->profile, "%s", meta.profile);
+	c->defect_run = defect_run;
+	char herr[256];
+	pb_sha256_file(file, c->sha256, herr, sizeof herr);
+	unique_name(r->rep, c);
+
+	int max_attempts = 1 + (r->o->retries > 0 ? r->o->retries : 0);
+	for (int n = 0; n < max_attempts; n++) {
+		struct pb_attempt *a = pb_case_add_attempt(c);
+		if (!a)
+			break;
+		a->start_ms = r->unix_ms();
+		uint64_t w0 = r->wall_us();
+		if (r->aborted) {
+			a->outcome = PB_OUT_ABORTED;
+			snprintf(a->message, sizeof a->message,
+			    "not run: the run was interrupted");
+		} else if (mrc != PB_SCN_OK) {
+			attempt_error(a, false, "%s", err);
+			snprintf(a->where, sizeof a->where, "%s", file);
+		} else if (!r->have_rig) {
+			attempt_error(a, true, "rig: %s", r->rig_err);
+		} else if (meta.requires[0] &&
+		    strcmp(meta.requires, r->rep->rig_kind) != 0) {
+			a->outcome = PB_OUT_SKIPPED;
+			snprintf(a->message, sizeof a->message,
+			    "needs the %s rig (this is %s)", meta.requires,
+			    r->rep->rig_kind);
+		} else if (defect_run && r->rig.backend != PB_RIG_SIM) {
+			a->outcome = PB_OUT_SKIPPED;
+			snprintf(a->message, sizeof a->message, "defect switches "
+			    "exist only on the sim rig");
+		} else {
+			run_attempt(r, file, &meta, defect_run, c, a);
+		}
+		a->end_ms = r->unix_ms();
+		if (a->end_ms < a->start_ms)
+			a->end_ms = a->start_ms;
+		double wall = (double)(r->wall_us() - w0) / 1e6;
+		say(r, "%-8s %s%s (attempt %d, %.1f s rig, %.2f s wall)%s%s\n",
+		    pb_outcome_name(a->outcome), c->name, "", a->number,
+		    a->rig_seconds, wall, a->message[0] ? ": " : "",
+		    a->message);
+		if (a->outcome == PB_OUT_ABORTED)
+			r->aborted = true;
+		if (a->outcome != PB_OUT_ERROR || !a->rig_error ||
+		    r->aborted)
+			break;
+		if (n + 1 < max_attempts)
+			say(r, "         retrying %s after a rig error\n",
+			    c->name);
+	}
+	pb_case_finish(c);
+	if (defect_run && c->n_attempts)
+		say(r, "%-8s %s: %s\n", pb_outcome_name(c->outcome), c->name,
+		    c->message);
+	save(r);
+}
+
+/* ---- the run ----------------------------------------------------------- */
+
+static void resolve_rig(struct run *r)
+{
+	const char *spec = r->o->rig_spec ? r->o->rig_spec : "sim";
+	char err[512] = "";
+	int rc = pb_rig_find(&r->rig, spec, err, sizeof err);
+	if (rc == PB_RIG_OK) {
+		r->have_rig = true;
+	} else if (rc == PB_RIG_E_NOENT && strcmp(spec, "sim") == 0) {
+		/* no sim.ini installed: the built-in simulated rig */
+		pb_rig_defaults(&r->rig);
+		r->rig.backend = PB_RIG_SIM;
+		snprintf(r->rig.name, sizeof r->rig.name, "sim");
+		r->have_rig = true;
+	} else {
+		snprintf(r->rig_err, sizeof r->rig_err, "%s", err[0] ? err :
+		    pb_rig_strerror(rc));
+	}
+	snprintf(r->rep->rig, sizeof r->rep->rig, "%s", spec);
+	if (r->have_rig)
+		snprintf(r->rep->rig_kind, sizeof r->rep->rig_kind, "%s",
+		    pb_rig_backend_name(r->rig.backend));
+	else
+		snprintf(r->rep->rig_kind, sizeof r->rep->rig_kind, "%s",
+		    strncmp(spec, "ftdi:", 5) == 0 ? "ftdi" :
+		    strcmp(spec, "sim") == 0 ? "sim" : "rig");
+}
+
+int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
+    int n, struct pb_report *rep)
+{
+	struct run r = {
+		.o = o, .rep = rep, .out = o->out ? o->out : stdout,
+		.wall_us = o->wall_us ? o->wall_us : mono_us,
+		.unix_ms = o->unix_ms ? o->unix_ms : real_ms,
+		.open_fixture = o->open_fixture ? o->open_fixture :
+		    default_open,
+	};
+	rep->start_ms = r.unix_ms();
+	gethostname(rep->hostname, sizeof rep->hostname);
+	rep->hostname[sizeof rep->hostname - 1] = '\0';
+	resolve_rig(&r);
+	if (!r.have_rig)
+		fprintf(stderr, "pumphil: rig: %s\n", r.rig_err);
+
+	/* a real bench is shared: one run at a time per fixture serial */
+	struct pb_lock lock = { .fd = -1 };
+	if (r.have_rig && r.rig.backend == PB_RIG_FTDI) {
+		char err[512];
+		say(&r, "locking fixture %s\n", r.rig.serial);
+		int lrc = pb_lock_acquire(&lock, o->lock_dir, r.rig.serial,
+		    o->lock_timeout_s, cancel_cb, err, sizeof err);
+		if (lrc != PB_LOCK_OK) {
+			fprintf(stderr, "pumphil: %s\n", err);
+			r.have_rig = false;
+			snprintf(r.rig_err, sizeof r.rig_err, "%s", err);
+			if (lrc == PB_LOCK_E_CANCELLED)
+				r.aborted = true;
+		}
+	}
+	say(&r, "rig %s (%s), %d scenario(s)%s\n", rep->rig, rep->rig_kind,
+	    n, o->defects == PB_DEFECTS_ALSO ? " + defect runs" :
+	    o->defects == PB_DEFECTS_ONLY ? ", defect runs only" : "");
+
+	if (o->defects != PB_DEFECTS_ONLY)
+		for (int i = 0; i < n; i++)
+			run_case(&r, files[i], false, NULL);
+	if (o->defects != PB_DEFECTS_NONE) {
+		for (int i = 0; i < n; i++) {
+			struct pb_scn_meta meta;
+			char err[512];
+			/* scenarios without a defect switch have no defect
+			 * run; unreadable ones were reported above (or are
+			 * reported now when only defect runs are asked) */
+			int mrc = pb_scn_read_meta(files[i], &meta, err,
+			    sizeof err);
+			if (mrc == PB_SCN_OK && !meta.defect[0])
+				continue;
+			if (mrc != PB_SCN_OK && o->defects == PB_DEFECTS_ALSO)
+				continue;
+			run_case(&r, files[i], true, NULL);
+		}
+	}
+	pb_lock_release(&lock);
+	save(&r);
+	char line[128];
+	pb_report_summary_line(rep, line, sizeof line);
+	struct pb_counts k;
+	pb_report_counts(rep, NULL, &k);
+	if (!o->quiet && (k.errors || k.aborted))
+		fprintf(r.out, "(%u error(s) from the rig or scripts, %u "
+		    "aborted)\n", k.errors, k.aborted);
+	fprintf(r.out, "%s\n", line);
+	fflush(r.out);
+	return pb_runner_exit_status(rep);
+}
