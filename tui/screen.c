@@ -115,8 +115,8 @@ static void layout(struct pb_screen *s)
 	s->w_graph = mkwin(gh, s->cols, 1, 0);
 	s->w_foot = mkwin(1, s->cols, s->rows - 1, 0);
 	if (s->lay == LAY_FULL) {
-		int sw = s->cols * 46 / 100;
-		int lw = s->cols * 28 / 100;
+		int sw = s->cols * 52 / 100;
+		int lw = s->cols * 25 / 100;
 		int aw = s->cols - sw - lw;
 		int y = 1 + gh;
 		s->w_stats = mkwin(panel_h, sw, y, 0);
@@ -337,7 +337,7 @@ static void draw_status(struct pb_screen *s, struct pb_app *a,
 		snprintf(batt, sizeof batt, "-");
 	snprintf(line, sizeof line,
 	    " pumpbench | %s | %s | level %u/%d | target %s %s | %s | %s | "
-	    "session %s | auto-off %s | batt %s ",
+	    "run %s | off in %s | batt %s ",
 	    prof, a->have_tel ? pb_mode_name(pb_app_shown_mode(a)) : "-",
 	    (unsigned)pb_app_shown_level(a), levels, tgt, pb_unit_name(a->units),
 	    mask == 3 ? "double" : (mask ? "single" : "-"), run, t1, t2, batt);
@@ -544,14 +544,14 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 	getmaxyx(w, maxy, maxx);
 	(void)maxx;
 	enum pb_unit u = a->units;
-	put(w, 1, 1, A_BOLD, "%-3s %5s %13s %7s %11s %6s %8s %s", "ch", "cyc",
-	    "peak (exp)", "trough", "rate (exp)", "t>tgt", "decay/s", "verdict");
+	put(w, 1, 1, A_BOLD, "%-2s %4s %11s %6s %10s %6s %6s %s", "ch", "cyc",
+	    "peak(exp)", "trough", "rate(exp)", "t>tgt", "decay", "verdict");
 	int y = 2;
 	int chn = a->have_info ? a->info.channels : 2;
 	for (int c = 0; c < chn && c < PB_CYC_MAX_CH && y < maxy - 1; c++, y++) {
 		const struct pb_cycle_stats *st = cy ? pb_cycles_last(cy, c) : NULL;
 		if (!st) {
-			put(w, y, 1, A_NORMAL, "%-3d %5s  no complete cycle yet",
+			put(w, y, 1, A_NORMAL, "%-2d %4s  no complete cycle yet",
 			    c + 1, "-");
 			continue;
 		}
@@ -572,27 +572,27 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 		else
 			snprintf(ttt, sizeof ttt, "%.2fs", st->ttt_s);
 		int x = 1;
-		put(w, y, x, A_NORMAL, "%-3d %5u ", c + 1, (unsigned)st->number);
-		x += 10;
+		put(w, y, x, A_NORMAL, "%-2d %4u ", c + 1, (unsigned)st->number);
+		x += 8;
 		attr_t ok = pair_attr(s, CP_OK, A_NORMAL);
 		attr_t bad = pair_attr(s, CP_BAD, A_BOLD) | A_BOLD;
 		bool chk = st->has_expect && !st->partial;
-		put(w, y, x, chk && !st->peak_ok ? bad : A_NORMAL, "%6s (%4s)", pk, ep);
-		x += 14;
-		put(w, y, x, A_NORMAL, "%7s ", tr);
-		x += 8;
+		put(w, y, x, chk && !st->peak_ok ? bad : A_NORMAL, "%6s(%4s)", pk, ep);
+		x += 12;
+		put(w, y, x, A_NORMAL, "%6s ", tr);
+		x += 7;
 		char rexp[16];
 		if (st->has_expect)
 			snprintf(rexp, sizeof rexp, "%.0f", st->exp_rate_cpm);
 		else
 			snprintf(rexp, sizeof rexp, "-");
-		put(w, y, x, chk && !st->rate_ok ? bad : A_NORMAL, "%5.1f (%3s)",
+		put(w, y, x, chk && !st->rate_ok ? bad : A_NORMAL, "%5.1f(%3s)",
 		    st->rate_cpm, rexp);
-		x += 12;
+		x += 11;
 		put(w, y, x, A_NORMAL, "%6s ", ttt);
 		x += 7;
-		put(w, y, x, chk && !st->decay_ok ? bad : A_NORMAL, "%8s ", dec);
-		x += 9;
+		put(w, y, x, chk && !st->decay_ok ? bad : A_NORMAL, "%6s ", dec);
+		x += 7;
 		if (st->partial) {
 			put(w, y, x, pair_attr(s, CP_WARN, A_DIM), "partial");
 		} else if (!st->has_expect) {

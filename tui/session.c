@@ -270,13 +270,19 @@ static int sim_start(struct pb_session *s, char *err, size_t errlen)
 	}
 	if (n > 0 && line[n - 1] == '\r')
 		line[n - 1] = '\0';
+	/* "pumpsim: serving s10pro on /dev/pts/3": the last absolute path */
+	char *pty = line;
+	for (char *tok = line; *tok; tok++)
+		if (*tok == '/' && (tok == line || tok[-1] == ' '))
+			pty = tok;
+	pty[strcspn(pty, " \t")] = '\0';
 	set_cloexec_nonblock(s->sim_out);
 	set_cloexec_nonblock(s->sim_err);
 	/* the --link path is stable across restarts; fall back to the pty */
 	struct stat st;
 	if (stat(s->link_path, &st) != 0)
-		snprintf(s->link_path, sizeof s->link_path, "%s", line);
-	snprintf(s->port_desc, sizeof s->port_desc, "%.200s (pumpsim %.32s)", line,
+		snprintf(s->link_path, sizeof s->link_path, "%s", pty);
+	snprintf(s->port_desc, sizeof s->port_desc, "%.200s (pumpsim %.32s)", pty,
 	    s->o.sim_profile);
 	return 0;
 
