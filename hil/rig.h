@@ -17,8 +17,9 @@
  *
  * Transfer functions (vacuum mmHg, positive = vacuum, <-> volts) are
  * ratiometric like the pump's own XGZP6847-style sensor:
- *     v = supply_v * (lo_frac + (hi_frac - lo_frac) * P / fs_mmhg)
- * with lo_frac 0.05 and hi_frac 0.95 by default (0.5..4.5 V at 5 V).
+ *     v = supply_v * (lo_frac + (hi_frac - lo_frac) * (P - min) / (fs - min))
+ * with lo_frac 0.05, hi_frac 0.95 and min 0 mmHg by default (0.25..4.75 V
+ * at 5 V); a compound sensor has min below 0 (the pumps' -50 mmHg).
  *
  * File format (see docs/hil.md "Rig files"):
  *   [rig]      name, backend = sim|ftdi, serial (ftdi: USB serial of the
@@ -26,11 +27,13 @@
  *              port), dut_baud, profile (sim: the pump profile the
  *              emulator runs, id or path), channels (1..2)
  *   [spi]      clock_hz, latency_ms, io_timeout_ms
- *   [pins]     power, motor, alarm, valve1, valve2, inject1, inject2
- *   [dac]      chip = mcp4922, cs, vref, safe_volts, buffered, ch1, ch2 (A|B)
- *   [adc]      chip = mcp3202, cs, vref, ch1, ch2 (0|1)
- *   [channelN] sensor_supply_v, sensor_fs_mmhg, sensor_lo, sensor_hi,
- *              ref_supply_v, ref_fs_mmhg, ref_lo, ref_hi
+ *   [pins]     power, motor, alarm
+ *   [dac]      chip = mcp4922, cs, vref, safe_volts, buffered
+ *   [adc]      chip = mcp3202, cs, vref
+ *   [channelN] dac (A|B), adc (0|1), inject, valve, sensor_supply_v,
+ *              sensor_min_mmhg, sensor_fs_mmhg (or "profile" on sim),
+ *              sensor_lo, sensor_hi, ref_supply_v, ref_min_mmhg,
+ *              ref_fs_mmhg, ref_lo, ref_hi
  */
 #ifndef PB_HIL_RIG_H
 #define PB_HIL_RIG_H
@@ -65,10 +68,11 @@ struct pb_rig_pin {
 	bool active_low;
 };
 
-/* v = supply_v * (lo_frac + (hi_frac - lo_frac) * mmhg / fs_mmhg) */
+/* v = supply_v * (lo_frac + (hi_frac - lo_frac) * (P - min) / (fs - min)) */
 struct pb_rig_xfer {
 	double supply_v;   /* 5.0 */
-	double fs_mmhg;    /* vacuum at hi_frac */
+	double fs_mmhg;    /* vacuum at hi_frac (0 = from the profile, sim) */
+	double min_mmhg;   /* vacuum at lo_frac (0; -50 for a compound range) */
 	double lo_frac;    /* 0.05 */
 	double hi_frac;    /* 0.95 */
 };
