@@ -10,6 +10,8 @@
  *    repeats with PB_F_RETRY, same txn, fresh seq); with no answer by
  *    t0+800 ms it fails with PB_CL_E_TIMEOUT.  So every command ends,
  *    acked or failed, within 4 x 200 ms of being sent;
+ *  - at most PB_CMD_RATE_MAX new commands per PB_CMD_RATE_US, so the
+ *    device's response cache always covers commands still retried;
  *  - heartbeats every 250 ms while the link is open;
  *  - the link is "down" after 1 s without a valid frame (also at start);
  *  - when the link reports PB_LINK_E_GONE, commands in flight fail with
@@ -68,6 +70,9 @@ struct pb_client {
 
 	struct cmd_slot cmd[PB_MAX_INFLIGHT];
 	uint8_t  last_txn;
+	uint64_t sent_ring[PB_CMD_RATE_MAX];   /* first-send times */
+	unsigned sent_next;
+	unsigned sent_n;
 
 	bool     started;
 	uint64_t now, start_us, last_rx_us, next_hb_us, next_reopen_us;
@@ -315,6 +320,15 @@ int pb_client_send(struct pb_client *c, const struct pb_msg *m,
 		    pb_type_name(m->type), PB_MAX_INFLIGHT);
 		return PB_CL_E_BUSY;
 	}
+	if (c->sent_n >= PB_CMD_RATE_MAX) {
+		uint64_t oldest = c->sent_ring[c->sent_next];
+		if (now_us >= oldest && now_us - oldest < PB_CMD_RATE_US) {
+			set_err(c, "%s not sent: %d commands in the last %u ms",
+			    pb_type_name(m->type), PB_CMD_RATE_MAX,
+			    (unsigned)(PB_CMD_RATE_US / 1000u));
+			return PB_CL_E_BUSY;
+		}
+	}
 	uint8_t txn = c->last_txn;
 	do {
 		txn = (uint8_t)(txn % 255u + 1u);   /* 1..255, never 0 */
@@ -332,6 +346,10 @@ int pb_client_send(struct pb_client *c, const struct pb_msg *m,
 	/* PB_CL_E_BUSY from a full output buffer: the attempt counts as
 	 * sent and lost; the retry goes out 200 ms later. */
 	c->last_txn = txn;
+	c->sent_ring[c->sent_next] = now_us;
+	c->sent_next = (c->sent_next + 1) % PB_CMD_RATE_MAX;
+	if (c->sent_n < PB_CMD_RATE_MAX)
+		c->sent_n++;
 	s->used = true;
 	s->attempts = 1;
 	c->st.cmds_sent++;
@@ -686,7 +704,7 @@ uint64_t pb_client_next_deadline(const struct pb_client *c)
 
 /* ---- blocking helper ---------------------------------------------------- */
 
-static uint64_t mono_us(void)
+uint64_t pb_client_clock_us(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -710,7 +728,7 @@ int pb_client_wait(struct pb_client *c, int txn, struct pb_response *resp,
 {
 	if (!c || txn < 1 || txn > 255)
 		return PB_CL_E_ARG;
-	uint64_t now = mono_us();
+	uint64_t now = pb_client_clock_us();
 	uint64_t end = now + (uint64_t)timeout_ms * 1000u;
 	while (txn_in_flight(c, (uint8_t)txn)) {
 		(void)pb_client_service(c, now);
@@ -733,7 +751,7 @@ int pb_client_wait(struct pb_client *c, int txn, struct pb_response *resp,
 			p.events |= POLLOUT;
 		if (poll(&p, 1, ms) < 0 && errno != EINTR)
 			return PB_CL_E_LINK;
-		now = mono_us();
+		now = pb_client_clock_us();
 	}
 	const struct done_rec *d = find_done(c, (uint8_t)txn);
 	if (!d)

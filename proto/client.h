@@ -30,12 +30,19 @@
 #define PB_HEARTBEAT_US     250000u  /* 4 Hz */
 #define PB_LINK_LOST_US     1000000u /* no valid frame for 1 s */
 #define PB_MAX_INFLIGHT     8
+/* At most PB_CMD_RATE_MAX new commands in any PB_CMD_RATE_US (16/s);
+ * beyond, pb_client_send() says PB_CL_E_BUSY.  This bounds how many
+ * commands the device runs while one is still being retried, so its
+ * response cache (PB_DEV_TXN_CACHE) never forgets a live command. */
+#define PB_CMD_RATE_MAX     8
+#define PB_CMD_RATE_US      500000u
 
 enum pb_cl_err {
 	PB_CL_OK = 0,
 	PB_CL_E_TIMEOUT = -1,   /* no response after all retries */
 	PB_CL_E_STATUS = -2,    /* device answered with a non-OK status */
-	PB_CL_E_BUSY = -3,      /* too many commands in flight */
+	PB_CL_E_BUSY = -3,      /* too many commands in flight, or sent in
+	                           the last PB_CMD_RATE_US: try again later */
 	PB_CL_E_LINK = -4,      /* link error / gone */
 	PB_CL_E_ARG = -5,
 	PB_CL_E_LIMIT = -6,     /* refused by the host's safety limit */
@@ -126,8 +133,12 @@ const char *pb_client_strerror(int err);
 
 /* Blocking helper for simple tools and tests: service the client with a
  * real clock until txn completes or deadline; returns its status and
- * copies the response. Uses poll(); not for the dashboard main loop. */
+ * copies the response. Uses poll(); not for the dashboard main loop.
+ * Commands waited on must have been sent with pb_client_clock_us() as
+ * their time. */
 int pb_client_wait(struct pb_client *c, int txn, struct pb_response *resp,
     uint32_t timeout_ms);
+/* The clock pb_client_wait() uses: CLOCK_MONOTONIC in microseconds. */
+uint64_t pb_client_clock_us(void);
 
 #endif

@@ -72,13 +72,16 @@ static struct pb_dev_cache_entry *cache_find(pb_device *d, uint8_t txn,
 static struct pb_dev_cache_entry *cache_slot(pb_device *d, uint8_t txn)
 {
 	/* A txn is remembered once: a new command reusing a txn id replaces
-	 * the old answer; otherwise the oldest entry goes. */
-	for (unsigned i = 0; i < PB_DEV_TXN_CACHE; i++)
-		if (d->cache[i].used && d->cache[i].txn == txn)
-			return &d->cache[i];
-	struct pb_dev_cache_entry *e = &d->cache[d->cache_next];
-	d->cache_next = (d->cache_next + 1) % PB_DEV_TXN_CACHE;
-	return e;
+	 * its old answer; otherwise a free entry, else the oldest one. */
+	struct pb_dev_cache_entry *best = NULL;
+	for (unsigned i = 0; i < PB_DEV_TXN_CACHE; i++) {
+		struct pb_dev_cache_entry *e = &d->cache[i];
+		if (e->used && e->txn == txn)
+			return e;
+		if (!best || (best->used && (!e->used || e->at_us < best->at_us)))
+			best = e;
+	}
+	return best;
 }
 
 /* Re-send a cached response under a fresh seq number. */

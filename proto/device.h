@@ -18,7 +18,12 @@
 #include "proto/frame.h"
 #include "proto/msg.h"
 
-#define PB_DEV_TXN_CACHE    16        /* responses remembered */
+/* Responses remembered.  The host starts at most PB_CMD_RATE_MAX (8)
+ * commands per 500 ms (client.h), so at most 24 commands run in the
+ * 1.5 s around one command's attempts: with 32 entries, evicting the
+ * oldest, a cached answer outlives every retry of its command even with
+ * 150 ms of latency each way. */
+#define PB_DEV_TXN_CACHE    32
 #define PB_DEV_OUT_CAP      8192      /* queued wire bytes */
 #define PB_HOST_LOST_US     1000000u  /* no host frame for 1 s */
 /* A cached response answers retries for this long after the command ran

@@ -218,7 +218,7 @@ START_TEST(stale_cache_entry_not_taken_for_retry)
 }
 END_TEST
 
-START_TEST(cache_holds_sixteen)
+START_TEST(cache_holds_all_entries)
 {
 	static struct fx f;
 	setup(&f);
@@ -228,6 +228,21 @@ START_TEST(cache_holds_sixteen)
 		set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, (uint8_t)t, 1, 1000);
 	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], PB_DEV_TXN_CACHE);
 	ck_assert_uint_eq(f.dev.dup_commands, PB_DEV_TXN_CACHE);
+}
+END_TEST
+
+START_TEST(cache_evicts_oldest)
+{
+	static struct fx f;
+	setup(&f);
+	/* txn 1 runs first, then PB_DEV_TXN_CACHE more: txn 1 is evicted */
+	for (int t = 1; t <= PB_DEV_TXN_CACHE + 1; t++)
+		set_level(&f, PB_F_ACK_REQ, (uint8_t)t, 1, (uint64_t)t * 1000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], PB_DEV_TXN_CACHE + 1);
+	set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, 2, 1, 100000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], PB_DEV_TXN_CACHE + 1);
+	set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, 1, 1, 100000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], PB_DEV_TXN_CACHE + 2);
 }
 END_TEST
 
@@ -398,7 +413,8 @@ static Suite *device_suite(void)
 	tcase_add_test(tc, same_txn_without_retry_flag_is_new_command);
 	tcase_add_test(tc, retry_with_other_type_is_new_command);
 	tcase_add_test(tc, stale_cache_entry_not_taken_for_retry);
-	tcase_add_test(tc, cache_holds_sixteen);
+	tcase_add_test(tc, cache_holds_all_entries);
+	tcase_add_test(tc, cache_evicts_oldest);
 	tcase_add_test(tc, bad_payload_refused_without_running);
 	tcase_add_test(tc, handler_status_is_sent);
 	tcase_add_test(tc, unknown_type_with_ack_gets_unknown_cmd);
