@@ -34,6 +34,7 @@
 
 #define PB_FW_EVQ     64     /* queued events; older ones are kept */
 #define PB_FW_FILT_MAX 16    /* longest moving-average filter */
+#define PB_FW_RATE_MAX 16   /* pull-rate window ring */
 
 struct pb_fw_inputs {
 	uint64_t now_us;
@@ -108,6 +109,19 @@ struct pb_fw {
 
 	/* cycle timing */
 	uint64_t cycle_start_us;
+	double   cycle_t0_us;         /* exact cycle start (no tick drift) */
+	double   cycle_rel_s;         /* release time within the cycle */
+	double   cutoff_offset[2];    /* learned pull cut-off below target,
+	                                 per cycle kind (stim, expr), mmHg */
+	double   motor_speed_est;     /* firmware's model of motor speed */
+	unsigned mixed_index;         /* mixed mode: cycles since entering */
+	uint64_t pull_start_us;
+	double   pull_start_mmhg;
+	double   rate_hist[PB_FW_RATE_MAX];
+	unsigned rate_n;
+	bool     hold_ref_taken;      /* occlusion: motor-off reference */
+	double   hold_ref_mmhg;
+	double   last_peak_mmhg;      /* peak of the last judged cycle */
 	uint64_t hold_start_us;
 	double   hold_start_mmhg;
 	unsigned missed_cycles;       /* leak: consecutive missed targets */
@@ -127,8 +141,6 @@ struct pb_fw {
 	double   motor_fault_ref_mmhg;
 	uint64_t motor_open_since;
 	uint64_t batt_low_since, batt_ok_since, cutoff_since;
-	uint64_t motor_off_since;     /* occlusion: motor-off rise reference */
-	double   motor_off_ref_mmhg[PB_MAX_CH];
 	bool     host_seen;
 	uint64_t last_host_us;
 
