@@ -49,7 +49,7 @@ size_of() { wc -c < "$1" | tr -d ' '; }
 find_below() {
 	for _i in 1 2 3 4 5 6 7 8 9 10; do
 		for _f in /proc/[0-9]*/stat; do
-			read -r _pid _comm _st _ppid _rest < "$_f" 2>/dev/null || continue
+			read -r _pid _comm _st _ppid _rest 2>/dev/null < "$_f" || continue
 			[ "$_comm" = "($2)" ] || continue
 			_p=$_ppid
 			for _k in 1 2 3; do

@@ -32,4 +32,8 @@ echo "csv: S rows=$rows G lost=$glost"
 [ "$tel" -ge "$samples" ] || { echo "FAIL: client counted $tel < $samples"; exit 1; }
 [ "$tlost" -eq "$lost" ] || { echo "FAIL: client lost $tlost, recorded $lost"; exit 1; }
 grep -q "^# end: samples=$samples lost=$lost " "$f" || { echo "FAIL: trailer disagrees"; tail -n 2 "$f"; exit 1; }
-echo "ok"
+# and the recording replays with the same counts
+rp=$("$PB" --replay "$f" --headless) || { echo "FAIL: replay exit"; exit 1; }
+echo "$rp"
+echo "$rp" | grep -q "samples=$samples lost=$lost " || { echo "FAIL: replay counts differ"; exit 1; }
+echo "ok (replay)"
