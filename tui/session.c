@@ -570,6 +570,7 @@ static int open_replay(struct pb_session *s, char *err, size_t errlen)
 	const struct pb_rec_meta *m = pb_replay_meta(rp);
 	s->replay = true;
 	s->app->replay = true;
+	s->app->sweep = false;   /* a recording reads best scrolling */
 	load_profile(s, s->o.profile ? s->o.profile : m->profile);
 	struct pb_device_info info;
 	memset(&info, 0, sizeof info);
