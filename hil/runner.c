@@ -172,6 +172,9 @@ static void run_attempt(struct run *r, const char *file,
 	{
 		char *log = pb_dut_take_log(d);
 		if (log) {
+			size_t len = strlen(log);
+			if (len && log[len - 1] == '\n')
+				log[len - 1] = '\0';
 			pb_attempt_log(a, "%s", log);
 			free(log);
 		}

@@ -266,6 +266,11 @@ struct scn {
 	char err_where[256];   /* set by the message handler */
 
 	struct active_trace at[SCN_MAX_TRACES];
+	struct bg_ramp {            /* inject.ramp(..., {background=true}) */
+		bool on;
+		uint64_t t0, dur, step, next;
+		double v0, v1;          /* volts */
+	} ramp[PB_MAX_CH];
 	size_t n_at;
 	size_t trace_max;
 };
@@ -435,6 +440,29 @@ typedef void (*sample_fn)(lua_State *L, struct scn *s, void *ctx,
 /* Move rig time to until_us.  Samples cb every period_us (when cb is
  * set), records due trace samples, and enforces the scenario timeout,
  * signals and the DUT's errors. */
+static void set_inject(lua_State *L, struct scn *s, int ch, bool on,
+    double volts);
+
+/* Apply background ramps that are due at now. */
+static void run_ramps(lua_State *L, struct scn *s, uint64_t now)
+{
+	for (int ch = 0; ch < PB_MAX_CH; ch++) {
+		struct bg_ramp *r = &s->ramp[ch];
+		if (!r->on || now < r->next)
+			continue;
+		uint64_t el = now - r->t0;
+		if (el >= r->dur) {
+			el = r->dur;
+			r->on = false;
+		}
+		double f = r->dur ? (double)el / (double)r->dur : 1.0;
+		set_inject(L, s, ch, true, r->v0 + (r->v1 - r->v0) * f);
+		r->next = now + r->step;
+		if (r->next > r->t0 + r->dur)
+			r->next = r->t0 + r->dur;
+	}
+}
+
 static void advance_to(lua_State *L, struct scn *s, uint64_t until_us,
     uint64_t period_us, sample_fn cb, void *ctx)
 {
@@ -453,6 +481,10 @@ static void advance_to(lua_State *L, struct scn *s, uint64_t until_us,
 		for (size_t i = 0; i < s->n_at; i++)
 			if (s->at[i].next_us < next && s->at[i].next_us > now)
 				next = s->at[i].next_us;
+		for (int ch = 0; ch < PB_MAX_CH; ch++)
+			if (s->ramp[ch].on && s->ramp[ch].next < next &&
+			    s->ramp[ch].next > now)
+				next = s->ramp[ch].next;
 		bool timeout = false;
 		if (next > s->deadline_us) {
 			next = s->deadline_us;
@@ -469,6 +501,7 @@ static void advance_to(lua_State *L, struct scn *s, uint64_t until_us,
 			scn_raise(L, s, CTRL_ERROR, "scenario timeout: %.1f s of "
 			    "rig time used", s->ctx->timeout_s);
 		}
+		run_ramps(L, s, now);
 		for (size_t i = 0; i < s->n_at; i++) {
 			struct active_trace *t = &s->at[i];
 			while (t->next_us <= now) {
@@ -696,47 +729,78 @@ static int l_wait(lua_State *L)
 	return 0;
 }
 
-/* Poll a Lua predicate every period until true or timeout. Returns the
- * elapsed seconds or a negative value on timeout. */
+/* Poll a Lua predicate every period until it has held for hold_us (0:
+ * once) or timeout.  Returns the seconds from the start to the moment it
+ * became (and stayed) true, or a negative value on timeout. */
 struct poll_ctx {
 	int fn;            /* stack index of the function */
+	uint64_t hold_us;
+	bool on;
+	uint64_t since;
 	bool hit;
 	uint64_t hit_us;
 };
 
-static void poll_cb(lua_State *L, struct scn *s, void *vctx, uint64_t now)
+static void poll_cb(lua_State *L, struct poll_ctx *p, uint64_t now)
 {
-	struct poll_ctx *p = vctx;
-	(void)s;
 	if (p->hit)
 		return;
 	lua_pushvalue(L, p->fn);
 	lua_call(L, 0, 1);
-	if (lua_toboolean(L, -1)) {
-		p->hit = true;
-		p->hit_us = now;
-	}
+	bool v = lua_toboolean(L, -1);
 	lua_pop(L, 1);
+	if (!v) {
+		p->on = false;
+		return;
+	}
+	if (!p->on) {
+		p->on = true;
+		p->since = now;
+	}
+	if (now - p->since >= p->hold_us) {
+		p->hit = true;
+		p->hit_us = p->since;
+	}
 }
 
 static double poll_until(lua_State *L, struct scn *s, int fn, double timeout,
-    uint64_t period)
+    uint64_t period, uint64_t hold_us)
 {
-	struct poll_ctx p = { .fn = fn };
+	struct poll_ctx p = { .fn = fn, .hold_us = hold_us };
 	uint64_t start = pb_dut_now(s->dut);
 	uint64_t end = start + secs_us(timeout);
-	/* step in periods, stopping early once the predicate holds */
 	uint64_t now = start;
-	poll_cb(L, s, &p, now);
-	while (!p.hit && now < end) {
+	poll_cb(L, &p, now);
+	/* a streak that starts before the timeout may finish after it */
+	while (!p.hit && (now < end || (p.on && p.since <= end &&
+	    now < p.since + hold_us))) {
 		uint64_t next = now + period;
-		if (next > end)
-			next = end;
+		uint64_t lim = p.on && p.since <= end ? p.since + hold_us : end;
+		if (lim < end)
+			lim = end;
+		if (next > lim)
+			next = lim;
 		advance_to(L, s, next, 0, NULL, NULL);
 		now = pb_dut_now(s->dut);
-		poll_cb(L, s, &p, now);
+		poll_cb(L, &p, now);
 	}
 	return p.hit ? (double)(p.hit_us - start) / 1e6 : -1.0;
+}
+
+static uint64_t opt_hold(lua_State *L, int arg)
+{
+	if (!lua_istable(L, arg))
+		return 0;
+	lua_getfield(L, arg, "hold");
+	uint64_t h = 0;
+	if (!lua_isnil(L, -1)) {
+		double v = luaL_checknumber(L, -1);
+		if (!(v >= 0 && v <= 86400))
+			luaL_error(L, "hold %g s out of range 0..86400", v);
+		h = secs_us(v);
+	}
+	lua_pop(L, 1);
+	return h;
 }
 
 /* wait_until(fn, timeout [, {period=}]) -> ok, seconds */
@@ -748,7 +812,7 @@ static int l_wait_until(lua_State *L)
 	if (!(timeout >= 0))
 		return luaL_error(L, "wait_until: timeout must be >= 0");
 	uint64_t period = opt_period(L, 3, 10000);
-	double t = poll_until(L, s, 1, timeout, period);
+	double t = poll_until(L, s, 1, timeout, period, opt_hold(L, 3));
 	lua_pushboolean(L, t >= 0);
 	lua_pushnumber(L, t >= 0 ? t : timeout);
 	return 2;
@@ -832,6 +896,7 @@ static int l_trace(lua_State *L)
 
 struct series {
 	int sig, ch;
+	struct pb_limit th_lo, th_hi;   /* cycle thresholds, mmHg */
 	double *t, *v;
 	size_t n, cap;
 	bool oom;
@@ -875,6 +940,10 @@ static void collect(lua_State *L, struct scn *s, struct series *se, int sig,
 	if (!(sec > 0))
 		luaL_error(L, "%s: seconds must be > 0", fn);
 	uint64_t period = opt_period(L, 3, DEFAULT_PERIOD_US);
+	if (lua_istable(L, 3)) {
+		get_limit(L, 3, "low", &se->th_lo);
+		get_limit(L, 3, "high", &se->th_hi);
+	}
 	advance_to(L, s, pb_dut_now(s->dut) + secs_us(sec), period,
 	    series_cb, se);
 }
@@ -976,7 +1045,8 @@ static int st_decay(lua_State *L, struct series *se)
 	return 1;
 }
 
-/* Cycle detection with hysteresis between 30 % and 60 % of the swing. */
+/* Cycle detection with hysteresis between 30 % and 60 % of the swing
+ * (or the caller's low/high thresholds, for mixed mode). */
 struct cycles {
 	size_t count;        /* rising crossings */
 	double rate_cpm;
@@ -998,7 +1068,8 @@ static void find_cycles(const struct series *se, struct cycles *c)
 	}
 	if (!(hi - lo >= 5.0))
 		return;   /* no cycling worth the name */
-	double th_hi = lo + 0.6 * (hi - lo), th_lo = lo + 0.3 * (hi - lo);
+	double th_hi = se->th_hi.set ? se->th_hi.v : lo + 0.6 * (hi - lo);
+	double th_lo = se->th_lo.set ? se->th_lo.v : lo + 0.3 * (hi - lo);
 	bool armed = se->v[0] < th_lo;
 	double first = NAN, last = NAN;
 	size_t last_i = 0;
@@ -1082,7 +1153,7 @@ static int l_m_time_until(lua_State *L)
 	luaL_checktype(L, 1, LUA_TFUNCTION);
 	double timeout = luaL_checknumber(L, 2);
 	uint64_t period = opt_period(L, 3, 1000);
-	double t = poll_until(L, s, 1, timeout, period);
+	double t = poll_until(L, s, 1, timeout, period, opt_hold(L, 3));
 	if (t < 0)
 		lua_pushnil(L);
 	else
@@ -1208,6 +1279,7 @@ static int l_inject_set(lua_State *L)
 {
 	struct scn *s = need_rig(L, "inject.set");
 	int ch = check_channel(L, s, 1);
+	s->ramp[ch].on = false;
 	double v = luaL_checknumber(L, 2);
 	const char *unit = luaL_optstring(L, 3, "mmHg");
 	double volts = to_volts(L, s, ch, v, unit);
@@ -1220,6 +1292,7 @@ static int l_inject_off(lua_State *L)
 {
 	struct scn *s = need_rig(L, "inject.off");
 	int ch = check_channel(L, s, 1);
+	s->ramp[ch].on = false;
 	set_inject(L, s, ch, false, pb_fixture_rig(s->fix)->dac.safe_volts);
 	slog(s, "inject ch%d off", ch + 1);
 	return 0;
@@ -1230,6 +1303,7 @@ static int l_inject_open(lua_State *L)
 {
 	struct scn *s = need_rig(L, "inject.open");
 	int ch = check_channel(L, s, 1);
+	s->ramp[ch].on = false;
 	set_inject(L, s, ch, true, 0.0);
 	slog(s, "inject ch%d sensor open (0 V)", ch + 1);
 	return 0;
@@ -1239,6 +1313,7 @@ static int l_inject_short(lua_State *L)
 {
 	struct scn *s = need_rig(L, "inject.short");
 	int ch = check_channel(L, s, 1);
+	s->ramp[ch].on = false;
 	double v = pb_fixture_rig(s->fix)->ch[ch].sensor.supply_v;
 	set_inject(L, s, ch, true, v);
 	slog(s, "inject ch%d sensor short (%.2f V)", ch + 1, v);
@@ -1256,6 +1331,7 @@ static int l_inject_ramp(lua_State *L)
 	if (!(sec > 0))
 		return luaL_error(L, "inject.ramp: seconds must be > 0");
 	double step = 0.01;
+	bool background = false;
 	if (lua_istable(L, 6)) {
 		lua_getfield(L, 6, "step");
 		if (!lua_isnil(L, -1))
@@ -1263,11 +1339,26 @@ static int l_inject_ramp(lua_State *L)
 		lua_pop(L, 1);
 		if (!(step >= 0.0001 && step <= 60))
 			return luaL_error(L, "inject.ramp: step out of range");
+		lua_getfield(L, 6, "background");
+		background = lua_toboolean(L, -1);
+		lua_pop(L, 1);
 	}
-	slog(s, "inject ch%d ramp %g -> %g %s over %g s", ch + 1, from, to,
-	    unit, sec);
+	slog(s, "inject ch%d ramp %g -> %g %s over %g s%s", ch + 1, from, to,
+	    unit, sec, background ? " (background)" : "");
 	uint64_t start = pb_dut_now(s->dut), dur = secs_us(sec);
 	uint64_t stepus = secs_us(step);
+	if (background) {
+		struct bg_ramp *r = &s->ramp[ch];
+		r->v0 = to_volts(L, s, ch, from, unit);
+		r->v1 = to_volts(L, s, ch, to, unit);
+		r->t0 = start;
+		r->dur = dur;
+		r->step = stepus;
+		r->next = start;
+		r->on = true;
+		run_ramps(L, s, start);
+		return 0;
+	}
 	for (uint64_t el = 0;; el += stepus) {
 		if (el > dur)
 			el = dur;
@@ -1470,6 +1561,16 @@ static int l_link_silence(lua_State *L)
 	pb_dut_set_silent(s->dut, false);
 	if (rc != LUA_OK)
 		return lua_error(L);
+	return 0;
+}
+
+/* link.mute(on): host silent (true) or speaking again (false), for
+ * measuring what the DUT does while it hears nothing. */
+static int l_link_mute(lua_State *L)
+{
+	struct scn *s = need_rig(L, "link.mute");
+	luaL_checktype(L, 1, LUA_TBOOLEAN);
+	pb_dut_set_silent(s->dut, lua_toboolean(L, 1));
 	return 0;
 }
 
@@ -2063,7 +2164,8 @@ static void setup_state(lua_State *L, struct scn *s)
 	};
 	reg(L, "gpio", gpio);
 	static const luaL_Reg link[] = {
-		{ "silence", l_link_silence }, { "up", l_link_up },
+		{ "silence", l_link_silence }, { "mute", l_link_mute },
+		{ "up", l_link_up },
 		{ NULL, NULL }
 	};
 	reg(L, "link", link);
