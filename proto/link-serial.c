@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "proto/link-impl.h"
@@ -141,6 +142,21 @@ static int fail_msg(struct pb_link *l, char *msg, size_t msglen,
 	return e == ENOENT ? PB_LINK_E_NOENT : PB_LINK_E_OPEN;
 }
 
+/* libserialport 0.1.1 keeps CRTSCTS in c_iflag instead of c_cflag, so on
+ * Linux (no termiox) sp_set_flowcontrol(SP_FLOWCONTROL_RTSCTS) never
+ * enables hardware flow control.  Put the bit where the kernel reads it. */
+static int fix_crtscts(int fd, bool on)
+{
+	struct termios t;
+	if (tcgetattr(fd, &t) != 0)
+		return -1;
+	tcflag_t want = on ? (t.c_cflag | CRTSCTS) : (t.c_cflag & ~(tcflag_t)CRTSCTS);
+	if (want == t.c_cflag)
+		return 0;
+	t.c_cflag = want;
+	return tcsetattr(fd, TCSANOW, &t);
+}
+
 int pb_link_serial_open(struct pb_link *l, struct sp_port *port,
     char *msg, size_t msglen)
 {
@@ -170,6 +186,8 @@ int pb_link_serial_open(struct pb_link *l, struct sp_port *port,
 		what = "setting flow control";
 	else if (sp_get_port_handle(port, &fd) != SP_OK || fd < 0)
 		what = "getting the port handle";
+	else if (fix_crtscts(fd, l->opts.flow == PB_FLOW_RTSCTS) != 0)
+		what = "setting RTS/CTS";
 	if (what) {
 		rc = fail_msg(l, msg, msglen, what);
 		sp_close(port);

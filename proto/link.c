@@ -116,6 +116,14 @@ int pb_link_open_into(struct pb_link *l, char *msg, size_t msglen)
 
 	l->gone = false;
 	l->rfd = l->wfd = -1;
+	/* libserialport first: its lookup walks symlinks itself, which also
+	 * works where the kernel cannot follow them (umockdev's /dev) */
+	if (pb_link_serial_lookup(l->path, &port, dev, sizeof dev) == 0) {
+		snprintf(l->dev, sizeof l->dev, "%s", dev);
+		int rc = pb_link_serial_open(l, port, l->err, sizeof l->err);
+		set_msg(msg, msglen, l->err);
+		return rc;
+	}
 	if (stat(l->path, &st) != 0) {
 		int e = errno;
 		if (e == ENOENT || e == ENOTDIR) {
@@ -128,12 +136,6 @@ int pb_link_open_into(struct pb_link *l, char *msg, size_t msglen)
 		    strerror(e));
 		set_msg(msg, msglen, l->err);
 		return PB_LINK_E_OPEN;
-	}
-	if (pb_link_serial_lookup(l->path, &port, dev, sizeof dev) == 0) {
-		snprintf(l->dev, sizeof l->dev, "%s", dev);
-		int rc = pb_link_serial_open(l, port, l->err, sizeof l->err);
-		set_msg(msg, msglen, l->err);
-		return rc;
 	}
 	if (!realpath(l->path, dev))
 		snprintf(dev, sizeof dev, "%s", l->path);
