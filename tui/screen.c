@@ -335,32 +335,62 @@ static void draw_status(struct pb_screen *s, struct pb_app *a,
 		snprintf(batt, sizeof batt, "%.2f V", a->battery_mv / 1000.0);
 	else
 		snprintf(batt, sizeof batt, "-");
-	snprintf(line, sizeof line,
-	    " pumpbench | %s | %s | level %u/%d | target %s %s | %s | %s | "
-	    "run %s | off in %s | batt %s ",
-	    prof, a->have_tel ? pb_mode_name(pb_app_shown_mode(a)) : "-",
-	    (unsigned)pb_app_shown_level(a), levels, tgt, pb_unit_name(a->units),
-	    mask == 3 ? "double" : (mask ? "single" : "-"), run, t1, t2, batt);
-	put(w, 0, 0, pair_attr(s, CP_TITLE, A_REVERSE), "%s", line);
-	/* right side: REC, PAUSED, LINK LOST */
-	int x = s->cols;
-	if (!a->link_up && !pb_session_is_replay(ses)) {
-		x -= 11;
-		put(w, 0, x, pair_attr(s, CP_BANNER, A_REVERSE) | A_BOLD,
-		    " LINK LOST ");
-	}
-	if (a->paused) {
-		x -= 9;
-		put(w, 0, x, pair_attr(s, CP_PAUSED, A_REVERSE) | A_BOLD,
-		    " PAUSED ");
+	/* right side tags first: they always show */
+	const char *tags[4];
+	short tpair[4];
+	int nt = 0, tw = 0;
+	if (pb_session_is_replay(ses)) {
+		tags[nt] = " REPLAY "; tpair[nt++] = 0;
 	}
 	if (a->recording) {
-		x -= 6;
-		put(w, 0, x, pair_attr(s, CP_BANNER, A_REVERSE) | A_BOLD, " REC ");
+		tags[nt] = " REC "; tpair[nt++] = CP_BANNER;
 	}
-	if (pb_session_is_replay(ses)) {
-		x -= 8;
-		put(w, 0, x, A_REVERSE | A_BOLD, " REPLAY ");
+	if (a->paused) {
+		tags[nt] = " PAUSED "; tpair[nt++] = CP_PAUSED;
+	}
+	if (!a->link_up && !pb_session_is_replay(ses)) {
+		tags[nt] = " LINK LOST "; tpair[nt++] = CP_BANNER;
+	}
+	for (int i = 0; i < nt; i++)
+		tw += (int)strlen(tags[i]);
+
+	/* segments, dropped by priority (highest number first) to fit */
+	char seg[10][48];
+	int prio[10], n = 0;
+#define SEG(p, ...) do { snprintf(seg[n], sizeof seg[n], __VA_ARGS__); \
+		prio[n++] = (p); } while (0)
+	SEG(3, "pumpbench");
+	SEG(2, "%s", prof);
+	SEG(1, "%s", a->have_tel ? pb_mode_name(pb_app_shown_mode(a)) : "-");
+	SEG(0, "level %u/%d", (unsigned)pb_app_shown_level(a), levels);
+	SEG(1, "target %s %s", tgt, pb_unit_name(a->units));
+	SEG(2, "%s", mask == 3 ? "double" : (mask ? "single" : "-"));
+	SEG(0, "%s", run);
+	SEG(2, "run %s", t1);
+	SEG(3, "off in %s", t2);
+	SEG(4, "batt %s", batt);
+#undef SEG
+	int room = s->cols - tw;
+	for (int lim = 4; lim >= 0; lim--) {
+		size_t o = 0;
+		line[0] = '\0';
+		for (int i = 0; i < n; i++) {
+			if (prio[i] > lim)
+				continue;
+			o += (size_t)snprintf(line + o, sizeof line - o, "%s%s",
+			    o ? " | " : " ", seg[i]);
+			if (o >= sizeof line)
+				o = sizeof line - 1;
+		}
+		if ((int)o + 1 <= room || lim == 0)
+			break;
+	}
+	put(w, 0, 0, pair_attr(s, CP_TITLE, A_REVERSE), "%s", line);
+	int x = s->cols - tw;
+	for (int i = 0; i < nt; i++) {
+		put(w, 0, x, (tpair[i] ? pair_attr(s, tpair[i], A_REVERSE) :
+		    A_REVERSE) | A_BOLD, "%s", tags[i]);
+		x += (int)strlen(tags[i]);
 	}
 	wnoutrefresh(w);
 }
@@ -391,9 +421,18 @@ static void draw_graph_title(struct pb_screen *s, struct pb_app *a,
 	wmove(w, 0, 0);
 	wclrtoeol(w);
 	put(w, 0, 1, A_BOLD, "Vacuum [%s]", pb_unit_name(a->units));
-	int x = 16;
+	size_t nm;
+	const uint64_t *mk;
+	nm = pb_session_markers(ses, &mk);
+	put(w, 0, 16, A_NORMAL, "time base %s | %s | %s scale%s",
+	    pb_app_timebase_label(a, tb, sizeof tb),
+	    a->paused ? "frozen" : (a->sweep ? "sweep" : "scroll"),
+	    a->autoscale ? "auto" : "fixed",
+	    nm ? " | markers" : "");
+	int x = getcurx(w) + 3;
+	/* legend, as far as it fits */
 	int chn = a->have_info ? a->info.channels : 2;
-	for (int c = 0; c < chn && c < 2; c++) {
+	for (int c = 0; c < chn && c < 2 && x + 8 < s->cols; c++) {
 		short pair = c == 0 ? CP_CH0 : CP_CH1;
 		const char *glyph = s->braille ? (c == 0 || s->color ?
 		    "\xe2\xa3\xbf\xe2\xa3\xbf" : "\xe2\xa1\xaa\xe2\xa1\xaa") :
@@ -403,22 +442,15 @@ static void draw_graph_title(struct pb_screen *s, struct pb_app *a,
 		put(w, 0, x + 4, A_NORMAL, "ch%d", c + 1);
 		x += 9;
 	}
-	put(w, 0, x, pair_attr(s, CP_TARGET, A_DIM), "%s",
-	    s->braille ? "\xe2\x94\x88\xe2\x94\x88" : "--");
-	put(w, 0, x + 3, A_NORMAL, "target");
-	x += 11;
-	size_t nm;
-	const uint64_t *mk;
-	nm = pb_session_markers(ses, &mk);
-	put(w, 0, x, A_NORMAL, "time base %s | %s | %s scale%s",
-	    pb_app_timebase_label(a, tb, sizeof tb),
-	    a->paused ? "frozen" : (a->sweep ? "sweep" : "scroll"),
-	    a->autoscale ? "auto" : "fixed",
-	    nm ? " | markers" : "");
-	if (a->paused) {
-		put(w, 0, s->cols - 10, pair_attr(s, CP_PAUSED, A_REVERSE) | A_BOLD,
-		    " PAUSED ");
+	if (x + 10 < s->cols) {
+		put(w, 0, x, pair_attr(s, CP_TARGET, A_DIM), "%s",
+		    s->braille ? "\xe2\x94\x88\xe2\x94\x88" : "--");
+		put(w, 0, x + 3, A_NORMAL, "target");
 	}
+	int cx = getcurx(w);
+	if (a->paused && cx + 10 <= s->cols)
+		put(w, 0, s->cols - 9, pair_attr(s, CP_PAUSED, A_REVERSE) | A_BOLD,
+		    " PAUSED ");
 }
 
 static void draw_graph(struct pb_screen *s, struct pb_app *a,
@@ -542,10 +574,16 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 	panel_box(s, w, title);
 	int maxy, maxx;
 	getmaxyx(w, maxy, maxx);
-	(void)maxx;
+	/* narrow panels keep peak, rate and the verdict */
+	bool wide = maxx >= 64;
 	enum pb_unit u = a->units;
-	put(w, 1, 1, A_BOLD, "%-2s %4s %11s %6s %10s %6s %6s %s", "ch", "cyc",
-	    "peak(exp)", "trough", "rate(exp)", "t>tgt", "decay", "verdict");
+	if (wide)
+		put(w, 1, 1, A_BOLD, "%-2s %4s %11s %6s %10s %6s %6s %s", "ch",
+		    "cyc", "peak(exp)", "trough", "rate(exp)", "t>tgt", "decay",
+		    "verdict");
+	else
+		put(w, 1, 1, A_BOLD, "%-2s %4s %11s %10s %s", "ch", "cyc",
+		    "peak(exp)", "rate(exp)", "verdict");
 	int y = 2;
 	int chn = a->have_info ? a->info.channels : 2;
 	for (int c = 0; c < chn && c < PB_CYC_MAX_CH && y < maxy - 1; c++, y++) {
@@ -579,8 +617,10 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 		bool chk = st->has_expect && !st->partial;
 		put(w, y, x, chk && !st->peak_ok ? bad : A_NORMAL, "%6s(%4s)", pk, ep);
 		x += 12;
-		put(w, y, x, A_NORMAL, "%6s ", tr);
-		x += 7;
+		if (wide) {
+			put(w, y, x, A_NORMAL, "%6s ", tr);
+			x += 7;
+		}
 		char rexp[16];
 		if (st->has_expect)
 			snprintf(rexp, sizeof rexp, "%.0f", st->exp_rate_cpm);
@@ -589,10 +629,13 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 		put(w, y, x, chk && !st->rate_ok ? bad : A_NORMAL, "%5.1f(%3s)",
 		    st->rate_cpm, rexp);
 		x += 11;
-		put(w, y, x, A_NORMAL, "%6s ", ttt);
-		x += 7;
-		put(w, y, x, chk && !st->decay_ok ? bad : A_NORMAL, "%6s ", dec);
-		x += 7;
+		if (wide) {
+			put(w, y, x, A_NORMAL, "%6s ", ttt);
+			x += 7;
+			put(w, y, x, chk && !st->decay_ok ? bad : A_NORMAL, "%6s ",
+			    dec);
+			x += 7;
+		}
 		if (st->partial) {
 			put(w, y, x, pair_attr(s, CP_WARN, A_DIM), "partial");
 		} else if (!st->has_expect) {
