@@ -10,7 +10,7 @@ wait_for 'Cycle statistics' 5
 tm resize-window -t pb -x 60 -y 20
 wait_gone 'Cycle statistics' 5
 wait_for 'Vacuum \[mmHg\]' 5
-wait_for 'pumpbench \|' 5
+wait_for 'level [0-9]+/12' 5
 tm resize-window -t pb -x 30 -y 10
 wait_for 'terminal too small' 5
 wait_for '30x10, need 40x12' 5
