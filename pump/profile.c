@@ -382,9 +382,11 @@ static void set_value(struct ctx *c, size_t k, const char *value)
 			memcpy(tmp, s, n);
 			tmp[n] = '\0';
 			if (!parse_double(tmp, &v)) {
+				size_t tn;
+				const char *ts = trim_view(tmp, &tn);
 				fail(c, PB_PROFILE_E_VALUE, c->line,
-				    "[%s] %s: entry %d '%s' is not a number",
-				    d->sec, d->key, count + 1, tmp);
+				    "[%s] %s: entry %d '%.*s' is not a number",
+				    d->sec, d->key, count + 1, (int)tn, ts);
 				return;
 			}
 			if (count >= PB_PROFILE_MAX_CAL) {

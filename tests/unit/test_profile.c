@@ -1,0 +1,354 @@
+/*
+ * tests/unit/test_profile.c - pump profiles: the shipped s21 and s10pro
+ * files load with the documented numbers, the expectation functions give
+ * the reference table's peaks and rates, and every kind of malformed file
+ * gets an exact "file:line: message" (temporary files under /tmp).
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proto/msg.h"
+#include "pump/profile.h"
+#include "tests/lib/check_main.h"
+
+static char errbuf[512];
+
+static void load_ok(struct pb_profile *p, const char *id)
+{
+	int rc = pb_profile_find(p, id, errbuf, sizeof errbuf);
+	ck_assert_msg(rc == 0, "%s: %s", id, errbuf);
+}
+
+/* The text of a shipped profile. */
+static char *read_shipped(const char *id)
+{
+	struct pb_profile p;
+	load_ok(&p, id);
+	FILE *f = fopen(p.path, "rb");
+	ck_assert_ptr_nonnull(f);
+	static char buf[3][16384];
+	static int slot;
+	char *b = buf[slot++ % 3];
+	size_t n = fread(b, 1, 16383, f);
+	b[n] = '\0';
+	fclose(f);
+	return b;
+}
+
+START_TEST(shipped_s21)
+{
+	struct pb_profile p;
+	load_ok(&p, "s21");
+	ck_assert_str_eq(p.id, "s21");
+	ck_assert_int_eq(p.channels, 1);
+	ck_assert_int_eq(p.levels, 9);
+	ck_assert(!p.double_pumping);
+	ck_assert(!p.mains);
+	ck_assert(pb_profile_has_mode(&p, PB_MODE_STIMULATION));
+	ck_assert(pb_profile_has_mode(&p, PB_MODE_EXPRESSION));
+	ck_assert(pb_profile_has_mode(&p, PB_MODE_MIXED));
+	ck_assert(!pb_profile_has_mode(&p, 0));
+	ck_assert_double_eq(p.max_target_mmhg, 250);
+	ck_assert_double_eq(p.trip_abs_mmhg, 320);
+	ck_assert_double_eq(p.session_auto_off_s, 1800);
+	ck_assert_double_eq(p.stim_to_expr_s, 120);
+	ck_assert_double_eq(p.batt_warn_v, 3.5);
+	ck_assert_double_eq(p.batt_cutoff_v, 3.3);
+	ck_assert_double_eq(p.dead_volume_ml, 25);
+	/* reference table: stim 40 + 10(L-1), expr 90 + 20(L-1) */
+	ck_assert_double_eq(pb_profile_peak_mmhg(&p, PB_MODE_STIMULATION, 1), 40);
+	ck_assert_double_eq(pb_profile_peak_mmhg(&p, PB_MODE_STIMULATION, 9), 120);
+	ck_assert_double_eq(pb_profile_peak_mmhg(&p, PB_MODE_EXPRESSION, 1), 90);
+	ck_assert_double_eq(pb_profile_peak_mmhg(&p, PB_MODE_EXPRESSION, 9), 250);
+	ck_assert_double_eq(pb_profile_rate_cpm(&p, PB_MODE_STIMULATION, 1), 110);
+	ck_assert_double_eq(pb_profile_rate_cpm(&p, PB_MODE_STIMULATION, 9), 90);
+	ck_assert_double_eq(pb_profile_rate_cpm(&p, PB_MODE_EXPRESSION, 1), 60);
+	ck_assert_double_eq(pb_profile_rate_cpm(&p, PB_MODE_EXPRESSION, 9), 30);
+	ck_assert_double_eq_tol(pb_profile_rate_cpm(&p, PB_MODE_EXPRESSION, 5),
+	    45, 1e-9);
+	/* out-of-range levels clamp */
+	ck_assert_double_eq(pb_profile_peak_mmhg(&p, PB_MODE_EXPRESSION, 0), 90);
+	ck_assert_double_eq(pb_profile_peak_mmhg(&p, PB_MODE_EXPRESSION, 99), 250);
+	/* calibration points stay within the max target */
+	ck_assert_int_eq(p.cal_points, 4);
+	ck_assert_double_eq(p.cal_point_mmhg[3], 250);
+}
+END_TEST
+
+START_TEST(shipped_s10pro)
+{
+	struct pb_profile p;
+	load_ok(&p, "s10pro");
+	ck_assert_str_eq(p.id, "s10pro");
+	ck_assert_int_eq(p.channels, 2);
+	ck_assert_int_eq(p.levels, 12);
+	ck_assert(p.double_pumping);
+	ck_assert(p.mains);
+	ck_assert_double_eq(p.max_target_mmhg, 300);
+	ck_assert_double_eq(pb_profile_peak_mmhg(&p, PB_MODE_STIMULATION, 12),
+	    40 + 8 * 11);
+	ck_assert_double_eq(pb_profile_peak_mmhg(&p, PB_MODE_EXPRESSION, 12),
+	    60 + 20 * 11);
+	ck_assert_double_eq(pb_profile_rate_cpm(&p, PB_MODE_EXPRESSION, 1), 64);
+	ck_assert_double_eq(pb_profile_rate_cpm(&p, PB_MODE_EXPRESSION, 12), 30);
+	ck_assert_int_eq(p.cal_points, 5);
+	ck_assert_double_eq(p.cal_point_mmhg[4], 300);
+	/* every level of every mode within the software limit */
+	for (int l = 1; l <= p.levels; l++) {
+		ck_assert(pb_profile_peak_mmhg(&p, 1, l) <= p.max_target_mmhg);
+		ck_assert(pb_profile_peak_mmhg(&p, 2, l) <= p.max_target_mmhg);
+	}
+}
+END_TEST
+
+START_TEST(mixed_pattern)
+{
+	struct pb_profile p;
+	load_ok(&p, "s21");
+	ck_assert_int_eq(p.mixed_stim_cycles, 5);
+	ck_assert_int_eq(p.mixed_expr_cycles, 1);
+	for (unsigned c = 0; c < 18; c++)
+		ck_assert_int_eq(pb_profile_mixed_is_stim(&p, c), c % 6 < 5);
+}
+END_TEST
+
+START_TEST(find_paths)
+{
+	struct pb_profile p;
+	/* explicit path */
+	ck_assert_int_eq(pb_profile_find(&p, "fixtures/pumps/s21.ini", errbuf,
+	    sizeof errbuf), 0);
+	ck_assert_str_eq(p.id, "s21");
+	/* unknown id, and ids that try to leave the directory */
+	ck_assert_int_eq(pb_profile_find(&p, "nosuchpump", errbuf,
+	    sizeof errbuf), PB_PROFILE_E_OPEN);
+	ck_assert_ptr_nonnull(strstr(errbuf, "profile 'nosuchpump' not found"));
+	ck_assert_int_eq(pb_profile_find(&p, "..", errbuf, sizeof errbuf),
+	    PB_PROFILE_E_OPEN);
+	ck_assert_ptr_nonnull(strstr(errbuf, "not a profile id"));
+	ck_assert_int_eq(pb_profile_load(&p, "/nonexistent/x.ini", errbuf,
+	    sizeof errbuf), PB_PROFILE_E_OPEN);
+	ck_assert_str_eq(errbuf,
+	    "/nonexistent/x.ini:0: cannot open: No such file or directory");
+	ck_assert_str_eq(pb_profile_strerror(PB_PROFILE_E_SYNTAX),
+	    "profile syntax error");
+}
+END_TEST
+
+/* ---- malformed files ------------------------------------------------- */
+
+static char tmppath[64];
+
+static void write_tmp(const char *text)
+{
+	strcpy(tmppath, "/tmp/pb-profile-XXXXXX");
+	int fd = mkstemp(tmppath);
+	ck_assert_int_ge(fd, 0);
+	size_t n = strlen(text);
+	ck_assert_int_eq(write(fd, text, n), (ssize_t)n);
+	close(fd);
+}
+
+/* Line number (1-based) of the first line starting with prefix. */
+static int line_of(const char *text, const char *prefix)
+{
+	int line = 1;
+	const char *s = text;
+	size_t n = strlen(prefix);
+	while (*s) {
+		if (strncmp(s, prefix, n) == 0)
+			return line;
+		const char *e = strchr(s, '\n');
+		if (!e)
+			break;
+		s = e + 1;
+		line++;
+	}
+	ck_abort_msg("no line starting with '%s'", prefix);
+	return 0;
+}
+
+/* Replace the whole line starting with prefix by repl (no newline). */
+static char *replace_line(const char *text, const char *prefix,
+    const char *repl)
+{
+	static char out[20000];
+	const char *s = text;
+	size_t n = strlen(prefix);
+	while (strncmp(s, prefix, n) != 0) {
+		s = strchr(s, '\n');
+		ck_assert_ptr_nonnull(s);
+		s++;
+	}
+	const char *e = strchr(s, '\n');
+	ck_assert_ptr_nonnull(e);
+	snprintf(out, sizeof out, "%.*s%s%s", (int)(s - text), text, repl, e);
+	return out;
+}
+
+static void expect(const char *text, int rc_want, int line,
+    const char *msg)
+{
+	struct pb_profile p;
+	char want[600];
+	write_tmp(text);
+	int rc = pb_profile_load(&p, tmppath, errbuf, sizeof errbuf);
+	unlink(tmppath);
+	snprintf(want, sizeof want, "%s:%d: %s", tmppath, line, msg);
+	ck_assert_int_eq(rc, rc_want);
+	ck_assert_str_eq(errbuf, want);
+}
+
+START_TEST(bad_syntax)
+{
+	const char *t = read_shipped("s21");
+	int l = line_of(t, "levels =");
+	expect(replace_line(t, "levels =", "levels 9"), PB_PROFILE_E_SYNTAX, l,
+	    "syntax error (expected [section] or key = value)");
+	l = line_of(t, "[motor]");
+	expect(replace_line(t, "[motor]", "[motor"), PB_PROFILE_E_SYNTAX, l,
+	    "syntax error (expected [section] or key = value)");
+}
+END_TEST
+
+START_TEST(bad_key)
+{
+	const char *t = read_shipped("s21");
+	int l = line_of(t, "levels =");
+	expect(replace_line(t, "levels =", "lvls = 9"), PB_PROFILE_E_KEY, l,
+	    "unknown key 'lvls' in [pump]");
+	l = line_of(t, "[battery]");
+	expect(replace_line(t, "[battery]", "[batt]"), PB_PROFILE_E_KEY, l + 1,
+	    "unknown section [batt]");
+	/* a duplicate names both lines */
+	int first = line_of(t, "levels =");
+	char dup[64];
+	snprintf(dup, sizeof dup, "levels = 9\nlevels = 8");
+	expect(replace_line(t, "levels =", dup), PB_PROFILE_E_KEY, first + 1,
+	    "[pump] levels: duplicate key (first on line 17)");
+	ck_assert_int_eq(first, 17);
+	expect("x = 1\n", PB_PROFILE_E_KEY, 1, "key 'x' outside any section");
+}
+END_TEST
+
+START_TEST(bad_value)
+{
+	const char *t = read_shipped("s21");
+	int l = line_of(t, "levels =");
+	expect(replace_line(t, "levels =", "levels = nine"), PB_PROFILE_E_VALUE,
+	    l, "[pump] levels: 'nine' is not an integer");
+	expect(replace_line(t, "levels =", "levels = 40"), PB_PROFILE_E_VALUE,
+	    l, "[pump] levels: 40 is out of range 1..32");
+	l = line_of(t, "dead_volume_ml =");
+	expect(replace_line(t, "dead_volume_ml =", "dead_volume_ml = 25ml"),
+	    PB_PROFILE_E_VALUE, l,
+	    "[pneumatics] dead_volume_ml: '25ml' is not a number");
+	expect(replace_line(t, "dead_volume_ml =", "dead_volume_ml = nan"),
+	    PB_PROFILE_E_VALUE, l,
+	    "[pneumatics] dead_volume_ml: 'nan' is not a number");
+	l = line_of(t, "double_pumping =");
+	expect(replace_line(t, "double_pumping =", "double_pumping = maybe"),
+	    PB_PROFILE_E_VALUE, l,
+	    "[pump] double_pumping: 'maybe' is not a boolean (true/false)");
+	l = line_of(t, "points_mmhg =");
+	expect(replace_line(t, "points_mmhg =", "points_mmhg = 0, 150, 50"),
+	    PB_PROFILE_E_VALUE, l,
+	    "[calibration] points_mmhg: entries must be ascending");
+	expect(replace_line(t, "points_mmhg =", "points_mmhg = 0, x"),
+	    PB_PROFILE_E_VALUE, l,
+	    "[calibration] points_mmhg: entry 2 'x' is not a number");
+}
+END_TEST
+
+START_TEST(cross_checks)
+{
+	const char *t = read_shipped("s21");
+	/* the top expression level would exceed the software limit */
+	int l = line_of(t, "peak_step_mmhg = 20");
+	expect(replace_line(t, "peak_step_mmhg = 20", "peak_step_mmhg = 25"),
+	    PB_PROFILE_E_VALUE, l,
+	    "[expression] peak at level 9 (290 mmHg) exceeds [limits] "
+	    "max_target_mmhg (250)");
+	l = line_of(t, "points_mmhg =");
+	expect(replace_line(t, "points_mmhg =",
+	    "points_mmhg = 0, 50, 150, 300"), PB_PROFILE_E_VALUE, l,
+	    "[calibration] point 300 mmHg exceeds [limits] max_target_mmhg "
+	    "(250)");
+	l = line_of(t, "double_pumping =");
+	expect(replace_line(t, "double_pumping =", "double_pumping = true"),
+	    PB_PROFILE_E_VALUE, l, "[pump] double_pumping needs channels = 2");
+	l = line_of(t, "cutoff_v =");
+	expect(replace_line(t, "cutoff_v =", "cutoff_v = 3.6"),
+	    PB_PROFILE_E_VALUE, l, "[battery] cutoff_v must be below warn_v");
+}
+END_TEST
+
+START_TEST(missing_keys)
+{
+	const char *t = read_shipped("s21");
+	int sec = line_of(t, "[limits]");
+	expect(replace_line(t, "stuck_mmhg =", "; removed"),
+	    PB_PROFILE_E_MISSING, sec + 1,
+	    "[limits] missing required key 'stuck_mmhg'");
+	/* cell keys are required on battery power only */
+	sec = line_of(t, "[battery]");
+	expect(replace_line(t, "capacity_mah =", ";"), PB_PROFILE_E_MISSING,
+	    sec + 1, "[battery] missing required key 'capacity_mah'");
+	const char *m = read_shipped("s10pro");
+	struct pb_profile p;
+	write_tmp(m);
+	ck_assert_int_eq(pb_profile_load(&p, tmppath, errbuf, sizeof errbuf),
+	    0);
+	unlink(tmppath);
+	/* an empty file misses the first key of the table */
+	expect("", PB_PROFILE_E_MISSING, 0, "[pump] missing required key 'id'");
+}
+END_TEST
+
+START_TEST(long_line_and_binary)
+{
+	const char *t = read_shipped("s21");
+	char longv[400];
+	memset(longv, 'x', sizeof longv);
+	memcpy(longv, "name = ", 7);
+	longv[sizeof longv - 1] = '\0';
+	int l = line_of(t, "name =");
+	expect(replace_line(t, "name =", longv), PB_PROFILE_E_SYNTAX, l,
+	    "line longer than 198 characters");
+	/* bytes with NULs never crash and name a line */
+	static const char bin[] = "[pump]\nid = a\0b\n\xff\xfe\n";
+	struct pb_profile p;
+	int rc = pb_profile_load_mem(&p, "bin", bin, sizeof bin - 1, errbuf,
+	    sizeof errbuf);
+	ck_assert_int_lt(rc, 0);
+	ck_assert_str_eq(errbuf, "bin:3: syntax error (expected [section] or "
+	    "key = value)");
+	/* the same text loads from memory as from the file */
+	rc = pb_profile_load_mem(&p, "mem", t, strlen(t), errbuf, sizeof errbuf);
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(p.id, "s21");
+}
+END_TEST
+
+static Suite *profile_suite(void)
+{
+	Suite *s = suite_create("profile");
+	TCase *tc = tcase_create("profile");
+	tcase_add_test(tc, shipped_s21);
+	tcase_add_test(tc, shipped_s10pro);
+	tcase_add_test(tc, mixed_pattern);
+	tcase_add_test(tc, find_paths);
+	tcase_add_test(tc, bad_syntax);
+	tcase_add_test(tc, bad_key);
+	tcase_add_test(tc, bad_value);
+	tcase_add_test(tc, cross_checks);
+	tcase_add_test(tc, missing_keys);
+	tcase_add_test(tc, long_line_and_binary);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+PB_CHECK_MAIN(profile_suite)
