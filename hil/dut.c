@@ -54,6 +54,7 @@ const char *pb_dut_strerror(int err)
 	case PB_DUT_E_STATUS: return "DUT refused the command";
 	case PB_DUT_E_MEM: return "out of memory";
 	case PB_DUT_E_ARG: return "bad argument";
+	case PB_DUT_E_REFUSED: return "refused by the host";
 	}
 	return "unknown DUT error";
 }
@@ -268,17 +269,12 @@ void pb_dut_set_silent(struct pb_dut *d, bool silent)
 
 /* ---- time -------------------------------------------------------------- */
 
-static int service(struct pb_dut *d)
+/* A gone link is a DUT behaviour (power cut) as often as a rig fault:
+ * the client reopens by itself, commands time out if it stays gone. */
+static void service(struct pb_dut *d)
 {
-	if (d->silent)
-		return PB_DUT_OK;
-	int rc = pb_client_service(d->cl, pb_fixture_now(d->fix));
-	if (rc == PB_CL_E_LINK) {
-		/* The client reopens by itself; a gone link is a DUT
-		 * behaviour (power cut) as often as a rig fault. */
-		return PB_DUT_OK;
-	}
-	return PB_DUT_OK;
+	if (!d->silent)
+		(void)pb_client_service(d->cl, pb_fixture_now(d->fix));
 }
 
 static int fix_fail(struct pb_dut *d, int rc)
@@ -326,6 +322,9 @@ int pb_dut_command(struct pb_dut *d, const struct pb_msg *m,
 		    pb_type_name(m->type));
 	uint64_t now = pb_fixture_now(d->fix);
 	int txn = pb_client_send(d->cl, m, now);
+	if (txn == PB_CL_E_ENCODE || txn == PB_CL_E_LIMIT || txn == PB_CL_E_ARG)
+		return fail(d, PB_DUT_E_REFUSED, "%s: %s", pb_type_name(m->type),
+		    pb_client_strerror(txn));
 	if (txn < 0)
 		return fail(d, PB_DUT_E_LINK, "%s: %s", pb_type_name(m->type),
 		    pb_client_strerror(txn));

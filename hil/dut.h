@@ -38,7 +38,9 @@ enum pb_dut_err {
 	PB_DUT_E_LINK = -4,        /* DUT link gone / client error */
 	PB_DUT_E_STATUS = -5,      /* device answered with a non-OK status */
 	PB_DUT_E_MEM = -6,
-	PB_DUT_E_ARG = -7
+	PB_DUT_E_ARG = -7,
+	PB_DUT_E_REFUSED = -8      /* the host's client refused to send it
+	                              (value out of range, safety limit) */
 };
 
 struct pb_dut_event {

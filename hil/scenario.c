@@ -1602,6 +1602,12 @@ static int pump_cmd(lua_State *L, struct scn *s, struct pb_msg *m,
 		lua_pushstring(L, pb_status_name(r.status));
 		return 2;
 	}
+	if (rc == PB_DUT_E_REFUSED) {
+		slog(s, "pump %s: not sent, %s", what, pb_dut_errmsg(s->dut));
+		lua_pushboolean(L, 0);
+		lua_pushstring(L, "HOST_REFUSED");
+		return 2;
+	}
 	dut_error(L, s, rc, what);
 	return 0;
 }
