@@ -53,7 +53,9 @@ struct pb_rx_stats {
 	                            or frame shorter than header + CRC */
 	uint64_t crc_errors;     /* CRC-32C mismatch */
 	uint64_t version_errors; /* unknown protocol version */
-	uint64_t oversize;       /* more bytes than PB_WIRE_MAX before 0x00 */
+	uint64_t oversize;       /* more than PB_WIRE_MAX - 1 bytes before a
+	                            0x00 (counted once per run), or header
+	                            len > PB_MAX_PAYLOAD */
 	uint64_t empty;          /* stray 0x00 delimiters (not an error) */
 };
 
