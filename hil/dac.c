@@ -35,7 +35,7 @@ int pb_dac_code(double volts, double vref, uint16_t *code)
 	if (!isfinite(volts))
 		return PB_DAC_E_RANGE;
 	double d = volts * 4096.0 / vref;
-	if (d < -0.5 || d > PB_DAC_MAX + 0.5)
+	if (d < -0.5 || d > 4096.0)   /* Vref itself: the top code */
 		return PB_DAC_E_RANGE;
 	long c = lround(d);
 	if (c < 0)

@@ -37,8 +37,8 @@ struct pb_dac_word {
 uint16_t pb_dac_pack(const struct pb_dac_word *w);
 void     pb_dac_unpack(uint16_t word, struct pb_dac_word *w);
 
-/* Nearest code for volts at gain 1x; a value up to half a code above
- * full scale maps to 4095; anything else out of range is an error. */
+/* Nearest code for volts at gain 1x; volts up to Vref itself map to at
+ * most 4095 (the output's top); below 0 or above Vref is an error. */
 int pb_dac_code(double volts, double vref, uint16_t *code);
 double pb_dac_volts(uint16_t code, double vref, bool gain1x);
 
