@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <json-c/json.h>
 #include <openssl/evp.h>
 
 const char *pb_outcome_name(enum pb_outcome o)
@@ -270,177 +271,154 @@ static void junit_timestamp(int64_t unix_ms, char *buf, size_t n)
 	strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
-/* ---- JSON --------------------------------------------------------------- */
+/* ---- JSON (json-c) ------------------------------------------------------ */
 
-static void json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : "");
-	    *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		case '\b': fputs("\\b", f); break;
-		case '\f': fputs("\\f", f); break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
-	fputc('"', f);
-}
+typedef struct json_object jobj;
 
-static void json_num(FILE *f, double v)
+static jobj *jnum(double v)
 {
 	if (isnan(v) || isinf(v))
-		fputs("null", f);
-	else
-		fprintf(f, "%.10g", v);
+		return NULL;            /* JSON null */
+	char b[40];
+	snprintf(b, sizeof b, "%.10g", v);
+	return json_object_new_double_s(v, b);
 }
 
-static void json_limit(FILE *f, const char *key, struct pb_limit l)
+/* Trace samples: 6 significant digits keep files small. */
+static jobj *jsample(double v)
 {
-	fprintf(f, ", \"%s\": ", key);
-	if (l.set)
-		json_num(f, l.v);
-	else
-		fputs("null", f);
+	if (isnan(v) || isinf(v))
+		return NULL;
+	char b[32];
+	snprintf(b, sizeof b, "%.6g", v);
+	return json_object_new_double_s(v, b);
 }
 
-static void json_time(FILE *f, int64_t ms)
+static jobj *jstr(const char *s)
+{
+	return json_object_new_string(s ? s : "");
+}
+
+static jobj *jtime(int64_t ms)
 {
 	char b[40];
 	pb_iso8601(ms, b, sizeof b);
-	json_str(f, b);
+	return jstr(b);
 }
 
-static void json_attempt(FILE *f, const struct pb_attempt *a)
+static void put(jobj *o, const char *k, jobj *v)
 {
-	fprintf(f, "        {\"attempt\": %d, \"outcome\": ", a->number);
-	json_str(f, pb_outcome_name(a->outcome));
-	fputs(", \"message\": ", f);
-	json_str(f, a->message);
-	fputs(", \"where\": ", f);
-	json_str(f, a->where);
-	fprintf(f, ", \"rig_error\": %s", a->rig_error ? "true" : "false");
-	fputs(",\n         \"start\": ", f);
-	json_time(f, a->start_ms);
-	fputs(", \"end\": ", f);
-	json_time(f, a->end_ms);
-	fprintf(f, ", \"wall_seconds\": %.3f, \"rig_seconds\": ",
-	    (double)(a->end_ms - a->start_ms) / 1000.0);
-	json_num(f, a->rig_seconds);
-	fputs(",\n         \"measurements\": [", f);
+	json_object_object_add(o, k, v);
+}
+
+static jobj *jlimit(struct pb_limit l)
+{
+	return l.set ? jnum(l.v) : NULL;
+}
+
+static jobj *json_attempt(const struct pb_attempt *a)
+{
+	jobj *o = json_object_new_object();
+	put(o, "attempt", json_object_new_int(a->number));
+	put(o, "outcome", jstr(pb_outcome_name(a->outcome)));
+	put(o, "message", jstr(a->message));
+	put(o, "where", jstr(a->where));
+	put(o, "rig_error", json_object_new_boolean(a->rig_error));
+	put(o, "start", jtime(a->start_ms));
+	put(o, "end", jtime(a->end_ms));
+	put(o, "wall_seconds", jnum((double)(a->end_ms - a->start_ms) / 1000.0));
+	put(o, "rig_seconds", jnum(a->rig_seconds));
+	jobj *ms = json_object_new_array();
 	for (size_t i = 0; i < a->n_meas; i++) {
 		const struct pb_measurement *m = &a->meas[i];
-		fputs(i ? ",\n           " : "\n           ", f);
-		fputs("{\"name\": ", f);
-		json_str(f, m->name);
-		fputs(", \"value\": ", f);
-		json_num(f, m->value);
-		fputs(", \"unit\": ", f);
-		json_str(f, m->unit);
-		json_limit(f, "low", m->low);
-		json_limit(f, "high", m->high);
-		json_limit(f, "marginal_low", m->mlow);
-		json_limit(f, "marginal_high", m->mhigh);
-		fputs(", \"outcome\": ", f);
-		json_str(f, pb_outcome_name(m->outcome));
-		fprintf(f, ", \"marginal\": %s, \"where\": ",
-		    m->marginal ? "true" : "false");
-		json_str(f, m->where);
-		fputc('}', f);
+		jobj *mo = json_object_new_object();
+		put(mo, "name", jstr(m->name));
+		put(mo, "value", jnum(m->value));
+		put(mo, "unit", jstr(m->unit));
+		put(mo, "low", jlimit(m->low));
+		put(mo, "high", jlimit(m->high));
+		put(mo, "marginal_low", jlimit(m->mlow));
+		put(mo, "marginal_high", jlimit(m->mhigh));
+		put(mo, "outcome", jstr(pb_outcome_name(m->outcome)));
+		put(mo, "marginal", json_object_new_boolean(m->marginal));
+		put(mo, "where", jstr(m->where));
+		json_object_array_add(ms, mo);
 	}
-	fputs(a->n_meas ? "\n         ]" : "]", f);
-	fputs(",\n         \"traces\": [", f);
+	put(o, "measurements", ms);
+	jobj *ts = json_object_new_array();
 	for (size_t i = 0; i < a->n_traces; i++) {
 		const struct pb_trace *t = &a->traces[i];
-		fputs(i ? ",\n           " : "\n           ", f);
-		fputs("{\"name\": ", f);
-		json_str(f, t->name);
-		fputs(", \"unit\": ", f);
-		json_str(f, t->unit);
-		fputs(", \"t0_s\": ", f);
-		json_num(f, t->t0_s);
-		fputs(", \"period_s\": ", f);
-		json_num(f, t->period_s);
-		fprintf(f, ", \"n\": %zu, \"samples\": [", t->n);
-		for (size_t k = 0; k < t->n; k++) {
-			if (k)
-				fputc(',', f);
-			if (isnan(t->v[k]) || isinf(t->v[k]))
-				fputs("null", f);
-			else
-				fprintf(f, "%.6g", t->v[k]);
-		}
-		fputs("]}", f);
+		jobj *to = json_object_new_object();
+		put(to, "name", jstr(t->name));
+		put(to, "unit", jstr(t->unit));
+		put(to, "t0_s", jnum(t->t0_s));
+		put(to, "period_s", jnum(t->period_s));
+		put(to, "n", json_object_new_int64((int64_t)t->n));
+		jobj *sa = json_object_new_array_ext((int)t->n);
+		for (size_t k = 0; k < t->n; k++)
+			json_object_array_add(sa, jsample(t->v[k]));
+		put(to, "samples", sa);
+		json_object_array_add(ts, to);
 	}
-	fputs(a->n_traces ? "\n         ]" : "]", f);
-	fputs(",\n         \"log\": ", f);
-	json_str(f, a->log ? a->log : "");
-	fputs("}", f);
+	put(o, "traces", ts);
+	put(o, "log", jstr(a->log));
+	return o;
 }
 
 int pb_report_write_json(const struct pb_report *r, FILE *f)
 {
 	struct pb_counts k;
 	pb_report_counts(r, NULL, &k);
-	fputs("{\n  \"format\": \"pumphil-record/1\",\n  \"suite\": ", f);
-	json_str(f, r->suite);
-	fputs(",\n  \"rig\": ", f);
-	json_str(f, r->rig);
-	fputs(", \"rig_kind\": ", f);
-	json_str(f, r->rig_kind);
-	fputs(", \"station\": ", f);
-	json_str(f, r->hostname);
-	fputs(",\n  \"start\": ", f);
-	json_time(f, r->start_ms);
-	fputs(", \"end\": ", f);
-	json_time(f, r->end_ms);
-	fprintf(f, ",\n  \"counts\": {\"tests\": %u, \"passed\": %u, "
-	    "\"failed\": %u, \"errors\": %u, \"aborted\": %u, "
-	    "\"skipped\": %u},\n  \"cases\": [", k.tests, k.passed, k.failed,
-	    k.errors, k.aborted, k.skipped);
+	jobj *root = json_object_new_object();
+	put(root, "format", jstr("pumphil-record/1"));
+	put(root, "suite", jstr(r->suite));
+	put(root, "rig", jstr(r->rig));
+	put(root, "rig_kind", jstr(r->rig_kind));
+	put(root, "station", jstr(r->hostname));
+	put(root, "start", jtime(r->start_ms));
+	put(root, "end", jtime(r->end_ms));
+	jobj *cnt = json_object_new_object();
+	put(cnt, "tests", json_object_new_int((int)k.tests));
+	put(cnt, "passed", json_object_new_int((int)k.passed));
+	put(cnt, "failed", json_object_new_int((int)k.failed));
+	put(cnt, "errors", json_object_new_int((int)k.errors));
+	put(cnt, "aborted", json_object_new_int((int)k.aborted));
+	put(cnt, "skipped", json_object_new_int((int)k.skipped));
+	put(root, "counts", cnt);
+	jobj *cases = json_object_new_array();
 	for (size_t i = 0; i < r->n_cases; i++) {
 		const struct pb_case *c = &r->cases[i];
 		char suite[160];
 		pb_case_suite_name(r, c, suite, sizeof suite);
-		fputs(i ? ",\n    {" : "\n    {", f);
-		fputs("\"name\": ", f);
-		json_str(f, c->name);
-		fputs(", \"testsuite\": ", f);
-		json_str(f, suite);
-		fputs(", \"outcome\": ", f);
-		json_str(f, pb_outcome_name(c->outcome));
-		fputs(",\n      \"message\": ", f);
-		json_str(f, c->message);
-		fputs(",\n      \"scenario\": {\"file\": ", f);
-		json_str(f, c->file);
-		fputs(", \"sha256\": ", f);
-		json_str(f, c->sha256);
-		fputs(", \"profile\": ", f);
-		json_str(f, c->profile);
-		fputs(", \"defect\": ", f);
-		json_str(f, c->defect);
-		fprintf(f, ", \"defect_run\": %s},\n      \"dut\": {\"serial\": ",
-		    c->defect_run ? "true" : "false");
-		json_str(f, c->dut_serial);
-		fputs(", \"firmware\": ", f);
-		json_str(f, c->dut_firmware);
-		fprintf(f, "},\n      \"attempts\": [\n");
-		for (size_t j = 0; j < c->n_attempts; j++) {
-			json_attempt(f, &c->attempts[j]);
-			fputs(j + 1 < c->n_attempts ? ",\n" : "\n", f);
-		}
-		fputs("      ]}", f);
+		jobj *co = json_object_new_object();
+		put(co, "name", jstr(c->name));
+		put(co, "testsuite", jstr(suite));
+		put(co, "outcome", jstr(pb_outcome_name(c->outcome)));
+		put(co, "message", jstr(c->message));
+		jobj *sc = json_object_new_object();
+		put(sc, "file", jstr(c->file));
+		put(sc, "sha256", jstr(c->sha256));
+		put(sc, "profile", jstr(c->profile));
+		put(sc, "defect", jstr(c->defect));
+		put(sc, "defect_run", json_object_new_boolean(c->defect_run));
+		put(co, "scenario", sc);
+		jobj *dut = json_object_new_object();
+		put(dut, "serial", jstr(c->dut_serial));
+		put(dut, "firmware", jstr(c->dut_firmware));
+		put(co, "dut", dut);
+		jobj *at = json_object_new_array();
+		for (size_t j = 0; j < c->n_attempts; j++)
+			json_object_array_add(at, json_attempt(&c->attempts[j]));
+		put(co, "attempts", at);
+		json_object_array_add(cases, co);
 	}
-	fputs(r->n_cases ? "\n  ]\n}\n" : "]\n}\n", f);
-	return ferror(f) ? PB_REPORT_E_IO : PB_REPORT_OK;
+	put(root, "cases", cases);
+	const char *txt = json_object_to_json_string_ext(root,
+	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
+	int rc = txt && fputs(txt, f) >= 0 && fputc('\n', f) != EOF ?
+	    PB_REPORT_OK : PB_REPORT_E_IO;
+	json_object_put(root);
+	return ferror(f) ? PB_REPORT_E_IO : rc;
 }
 
 /* ---- JUnit XML ---------------------------------------------------------- */
