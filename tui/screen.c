@@ -115,8 +115,8 @@ static void layout(struct pb_screen *s)
 	s->w_graph = mkwin(gh, s->cols, 1, 0);
 	s->w_foot = mkwin(1, s->cols, s->rows - 1, 0);
 	if (s->lay == LAY_FULL) {
-		int sw = s->cols * 52 / 100;
-		int lw = s->cols * 25 / 100;
+		int sw = s->cols * 55 / 100;
+		int lw = s->cols * 24 / 100;
 		int aw = s->cols - sw - lw;
 		int y = 1 + gh;
 		s->w_stats = mkwin(panel_h, sw, y, 0);
@@ -575,7 +575,7 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 	int maxy, maxx;
 	getmaxyx(w, maxy, maxx);
 	/* narrow panels keep peak, rate and the verdict */
-	bool wide = maxx >= 64;
+	bool wide = maxx >= 60;
 	enum pb_unit u = a->units;
 	if (wide)
 		put(w, 1, 1, A_BOLD, "%-2s %4s %11s %6s %10s %6s %6s %s", "ch",

@@ -1,0 +1,43 @@
+#!/bin/sh
+# Alarms panel, acknowledge, and the record/marker keys: an emulator with
+# a leak raises the leak alarm while pumping; it shows as NEW with a
+# timestamped history entry, `a` acknowledges it; `r` records to a file,
+# `k` drops a marker into it, `r` closes it.
+. tests/e2e/tui_lib.inc
+
+cat > "$TMPD/leaky-pumpsim" <<EOS
+#!/bin/sh
+exec "$BIN/pumpsim" --fault leak=3000 "\$@"
+EOS
+chmod +x "$TMPD/leaky-pumpsim"
+
+start_pane 120 40 C.UTF-8
+keys "cd '$TMPD'" Enter
+run "$PB --sim s10pro --pumpsim '$TMPD/leaky-pumpsim' --record '$TMPD/rec.csv'"
+wait_for 'link +UP' 20
+wait_for ' REC( |$)' 5
+keys s
+wait_for '\| running \|' 10
+keys k
+wait_for 'marker 1' 5
+wait_for 'NEW leak' 30
+wait_for '[0-9][0-9]:[0-9][0-9]:[0-9][0-9] raised +leak' 5
+keys a
+wait_for 'ack leak' 5
+cap | grep -q 'NEW leak' && fail "leak still unacknowledged"
+# recording off: the file is closed with its trailer
+keys r
+wait_gone ' REC( |$)' 5
+[ -f "$TMPD/rec.csv" ] || fail "no recording"
+grep -q '^# end: ' "$TMPD/rec.csv" || fail "recording not closed"
+grep -q '^M,' "$TMPD/rec.csv" || fail "no marker row"
+grep -q '^S,' "$TMPD/rec.csv" || fail "no sample rows"
+# and on again: a fresh recording under the same name
+keys r
+wait_for ' REC( |$)' 5
+keys q
+wait_for 'Stop it and quit' 5
+keys y
+wait_for 'EXIT=0' 10
+grep -q '^# end: ' "$TMPD/rec.csv" || fail "second recording not closed at quit"
+echo "ok"
