@@ -540,6 +540,176 @@ START_TEST(corruption_single_byte)
 }
 END_TEST
 
+/*
+ * Helpers for the loss properties below: a stream of nf frames followed
+ * by two sentinel HEARTBEATs, and a checker that feeds a damaged copy in
+ * random chunks and returns how many frames were lost, after asserting
+ * that the delivered frames are an in-order subsequence of the sent ones
+ * ending with the last sentinel, intact, and that the seq gaps count
+ * exactly the lost frames.
+ */
+struct lossy {
+	uint8_t wire[(MAXF + 2) * PB_WIRE_MAX];
+	size_t body, total, nf;
+	struct pb_msg msgs[MAXF + 2];
+	size_t starts[MAXF + 2];
+	uint16_t seq0;
+};
+
+static void lossy_build(struct lossy *L, struct gen_rng *r, size_t nf,
+    uint16_t seq0)
+{
+	L->nf = nf;
+	L->seq0 = seq0;
+	L->body = build_stream(r, nf, seq0, L->wire, sizeof L->wire,
+	    L->starts, L->msgs);
+	L->total = L->body;
+	for (size_t k = 0; k < 2; k++) {
+		gen_msg(r, PB_T_HEARTBEAT, &L->msgs[nf + k]);
+		L->msgs[nf + k].seq = (uint16_t)(seq0 + nf + k);
+		L->total += (size_t)pb_frame_encode_msg(&L->msgs[nf + k],
+		    L->wire + L->total, sizeof L->wire - L->total);
+	}
+}
+
+static size_t lossy_feed(const struct lossy *L, const uint8_t *buf,
+    size_t n, struct gen_rng *r, struct pb_rx_stats *st, const char *what,
+    size_t pos)
+{
+	static struct sink s;
+	pb_decoder d;
+	s.n = 0;
+	pb_decoder_init(&d);
+	for (size_t o = 0; o < n;) {
+		size_t k = 1 + gen_below(r, 300);
+		if (k > n - o)
+			k = n - o;
+		pb_decoder_feed(&d, buf + o, k, sink_cb, &s);
+		o += k;
+	}
+	size_t j = 0, gaps = 0;
+	uint16_t expect = L->seq0;
+	for (size_t i = 0; i < s.n; i++) {
+		uint16_t got = s.h[i].seq;
+		gaps += (uint16_t)(got - expect);
+		while (j < L->nf + 2 && L->msgs[j].seq != got)
+			j++;
+		ck_assert_msg(j < L->nf + 2, "%s at %zu: unknown seq %u", what,
+		    pos, got);
+		struct pb_msg dm;
+		ck_assert_int_eq(pb_msg_decode(s.h[i].type, 0, s.p[i],
+		    s.h[i].len, &dm), PB_MSG_OK);
+		ck_assert_msg(gen_msg_eq(&dm, &L->msgs[j]),
+		    "%s at %zu: frame %zu delivered damaged", what, pos, j);
+		expect = (uint16_t)(got + 1);
+		j++;
+	}
+	ck_assert_msg(s.n >= 1 && s.h[s.n - 1].seq == L->msgs[L->nf + 1].seq,
+	    "%s at %zu: last sentinel lost", what, pos);
+	size_t lost = L->nf + 2 - s.n;
+	ck_assert_uint_eq(gaps, lost);
+	ck_assert_uint_eq(pb_rx_dropped(&d.st), d.st.cobs_errors +
+	    d.st.length_errors + d.st.crc_errors + d.st.version_errors +
+	    d.st.oversize);
+	ck_assert_uint_eq(d.st.bytes, n);
+	*st = d.st;
+	return lost;
+}
+
+START_TEST(corruption_exhaustive_values)
+{
+	/* Every position of a short stream, every one of the 255 other byte
+	 * values: the same exact accounting as corruption_single_byte. */
+	static struct lossy L;
+	static uint8_t bad[sizeof L.wire];
+	struct gen_rng r = { 8 };
+	lossy_build(&L, &r, 4, 100);
+	for (size_t pos = 0; pos < L.body; pos++)
+		for (unsigned v = 0; v < 256; v++) {
+			uint8_t orig = L.wire[pos];
+			if (v == orig)
+				continue;
+			memcpy(bad, L.wire, L.total);
+			bad[pos] = (uint8_t)v;
+			struct pb_rx_stats st;
+			size_t lost = lossy_feed(&L, bad, L.total, &r, &st,
+			    "value", pos);
+			uint64_t drops = pb_rx_dropped(&st);
+			if (orig == 0)
+				ck_assert(lost == 2 && drops == 1);
+			else if (v == 0)
+				ck_assert(lost == 1 && drops >= 1 &&
+				    drops + st.empty == 2);
+			else
+				ck_assert_msg(lost == 1 && drops == 1,
+				    "pos %zu %02x->%02x lost %zu drops %llu",
+				    pos, orig, v, lost,
+				    (unsigned long long)drops);
+		}
+}
+END_TEST
+
+START_TEST(byte_deleted)
+{
+	/* A UART overrun loses a byte: deleting any one byte loses the frame
+	 * it belonged to (1 drop), or, for a delimiter, two frames merged
+	 * into one piece (1 drop). */
+	static struct lossy L;
+	static uint8_t bad[sizeof L.wire];
+	struct gen_rng r = { 9 };
+	for (int round = 0; round < 4; round++) {
+		lossy_build(&L, &r, 12, (uint16_t)(65529 + round));
+		for (size_t pos = 0; pos < L.body; pos++) {
+			memcpy(bad, L.wire, pos);
+			memcpy(bad + pos, L.wire + pos + 1, L.total - pos - 1);
+			struct pb_rx_stats st;
+			size_t lost = lossy_feed(&L, bad, L.total - 1, &r, &st,
+			    "deleted", pos);
+			uint64_t drops = pb_rx_dropped(&st);
+			ck_assert_uint_eq(drops, 1);
+			ck_assert_uint_eq(st.empty, 0);
+			ck_assert_uint_eq(lost, L.wire[pos] == 0 ? 2 : 1);
+		}
+	}
+}
+END_TEST
+
+START_TEST(byte_inserted)
+{
+	/* Line noise adds a byte.  A non-zero byte costs the frame it lands
+	 * in (1 drop).  A 0x00 at a frame boundary is only a stray delimiter;
+	 * inside a frame it splits it (lost 1, drops + empty pieces == 2). */
+	static struct lossy L;
+	static uint8_t bad[sizeof L.wire + 1];
+	struct gen_rng r = { 10 };
+	lossy_build(&L, &r, 12, 65533);
+	for (size_t pos = 0; pos <= L.body; pos++)
+		for (int z = 0; z < 2; z++) {
+			uint8_t nb = z ? 0 : (uint8_t)(1 + gen_below(&r, 255));
+			memcpy(bad, L.wire, pos);
+			bad[pos] = nb;
+			memcpy(bad + pos + 1, L.wire + pos, L.total - pos);
+			struct pb_rx_stats st;
+			size_t lost = lossy_feed(&L, bad, L.total + 1, &r, &st,
+			    "inserted", pos);
+			uint64_t drops = pb_rx_dropped(&st);
+			bool at_start = pos == 0 || L.wire[pos - 1] == 0;
+			bool at_end = L.wire[pos] == 0;
+			if (nb != 0) {
+				ck_assert_uint_eq(lost, 1);
+				ck_assert_uint_eq(drops, 1);
+			} else if (at_start || at_end) {
+				ck_assert_uint_eq(lost, 0);
+				ck_assert_uint_eq(drops, 0);
+				ck_assert_uint_eq(st.empty, 1);
+			} else {
+				ck_assert_uint_eq(lost, 1);
+				ck_assert(drops >= 1 && drops + st.empty == 2);
+			}
+		}
+}
+END_TEST
+
 static Suite *frame_suite(void)
 {
 	Suite *s = suite_create("frame");
@@ -555,6 +725,9 @@ static Suite *frame_suite(void)
 	tcase_add_test(tc, garbage_accounting);
 	tcase_add_test(tc, stream_agrees_with_single_decode);
 	tcase_add_test(tc, corruption_single_byte);
+	tcase_add_test(tc, corruption_exhaustive_values);
+	tcase_add_test(tc, byte_deleted);
+	tcase_add_test(tc, byte_inserted);
 	suite_add_tcase(s, tc);
 	return s;
 }
