@@ -1,0 +1,419 @@
+/*
+ * tests/unit/test_scenario.c - the Lua scenario layer: metadata, expect()
+ * verdicts and marginal limits, errors with file:line (never a crash),
+ * the sandbox, control outcomes (fail, skip, requires, timeouts), and the
+ * rig API against the fake fixture in virtual time.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hil/dut.h"
+#include "hil/scenario.h"
+#include "tests/lib/check_main.h"
+#include "tests/unit/hil_fake_fixture.h"
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static struct pb_attempt att;
+
+static enum pb_outcome run_pure(const char *code)
+{
+	pb_attempt_free(&att);
+	memset(&att, 0, sizeof att);
+	struct pb_scn_ctx ctx = { .rig_kind = "sim", .timeout_s = 60 };
+	return pb_scn_run_string(code, "t.lua", &ctx, &att);
+}
+
+static bool log_has(const char *s)
+{
+	return att.log && strstr(att.log, s) != NULL;
+}
+
+/* A rig: the fake fixture over the emulator running profile id. */
+struct rig {
+	struct fake_knobs k;
+	struct pb_fixture *f;
+	struct pb_dut *d;
+	struct pb_profile prof;
+};
+
+static void rig_open(struct rig *r, const char *profile)
+{
+	memset(r, 0, sizeof *r);
+	char err[512];
+	ck_assert_msg(pb_profile_find(&r->prof, profile, err, sizeof err) == 0,
+	    "%s", err);
+	struct pb_rig rg;
+	pb_rig_defaults(&rg);
+	snprintf(rg.name, sizeof rg.name, "fake");
+	struct pb_fixture_opts fo = { .profile = &r->prof, .seed = 1,
+		.dut_serial = "T1" };
+	ck_assert_int_eq(fake_open(&r->k, &rg, &fo, &r->f, err, sizeof err),
+	    PB_FIX_OK);
+	ck_assert_int_eq(pb_dut_new(r->f, &r->d, err, sizeof err), PB_DUT_OK);
+	ck_assert_int_eq(pb_dut_power_cycle(r->d, 0.1, 5), PB_DUT_OK);
+}
+
+static void rig_close(struct rig *r)
+{
+	pb_dut_free(r->d);
+	pb_fixture_close(r->f);
+}
+
+static enum pb_outcome run_rig(struct rig *r, const char *code,
+    double timeout)
+{
+	pb_attempt_free(&att);
+	memset(&att, 0, sizeof att);
+	struct pb_scn_ctx ctx = { .dut = r->d, .profile = &r->prof,
+		.rig_kind = "sim", .timeout_s = timeout, .step_timeout_s = 5 };
+	return pb_scn_run_string(code, "r.lua", &ctx, &att);
+}
+
+static void teardown(void)
+{
+	pb_attempt_free(&att);
+	memset(&att, 0, sizeof att);
+}
+
+/* ---- metadata ----------------------------------------------------------- */
+
+START_TEST(meta_parses_header)
+{
+	const char *t =
+	    "#!/usr/bin/env pumphil\n"
+	    "-- a plain comment\n"
+	    "--@name over\n"
+	    "--@profile s21\n"
+	    "--@defect no-overpressure-trip\n"
+	    "--@requires sim\n"
+	    "--@timeout 90.5\n"
+	    "--@description trips fast\n"
+	    "\n"
+	    "wait(1)\n"
+	    "--@profile ignored-after-code\n";
+	struct pb_scn_meta m;
+	char err[256];
+	ck_assert_int_eq(pb_scn_parse_meta(t, strlen(t), "dir/x.lua", &m, err,
+	    sizeof err), PB_SCN_OK);
+	ck_assert_str_eq(m.name, "over");
+	ck_assert_str_eq(m.profile, "s21");
+	ck_assert_str_eq(m.defect, "no-overpressure-trip");
+	ck_assert_str_eq(m.requires, "sim");
+	ck_assert(fabs(m.timeout_s - 90.5) < 1e-9);
+	ck_assert_str_eq(m.description, "trips fast");
+
+	ck_assert_int_eq(pb_scn_parse_meta("wait(1)", 7, "dir/plain.lua", &m,
+	    err, sizeof err), PB_SCN_OK);
+	ck_assert_str_eq(m.name, "plain");
+	ck_assert_str_eq(m.profile, "");
+}
+END_TEST
+
+START_TEST(meta_errors_name_line)
+{
+	struct pb_scn_meta m;
+	char err[256];
+	static const struct { const char *text, *want; } bad[] = {
+		{ "--@name a\n--@colour red\n", "x.lua:2: unknown metadata key" },
+		{ "\n\n--@defect no-such-thing\n", "x.lua:3: unknown defect" },
+		{ "--@timeout soon\n", "x.lua:1: --@timeout" },
+		{ "--@timeout -5\n", "x.lua:1: --@timeout" },
+		{ "--@requires usb\n", "x.lua:1: --@requires wants sim or ftdi" },
+		{ "--@profile\n", "x.lua:1: --@profile needs a value" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		ck_assert_int_eq(pb_scn_parse_meta(bad[i].text,
+		    strlen(bad[i].text), "x.lua", &m, err, sizeof err),
+		    PB_SCN_E_META);
+		ck_assert_msg(strstr(err, bad[i].want) != NULL, "%zu: %s", i,
+		    err);
+	}
+	const char nul[] = "--@name a\0b\n";
+	ck_assert_int_eq(pb_scn_parse_meta(nul, sizeof nul - 1, "x.lua", &m,
+	    err, sizeof err), PB_SCN_E_META);
+	ck_assert_int_eq(pb_scn_read_meta("/nonexistent/s.lua", &m, err,
+	    sizeof err), PB_SCN_E_OPEN);
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/s.lua"));
+}
+END_TEST
+
+/* ---- expect and outcomes ------------------------------------------------ */
+
+START_TEST(expect_pass_fail_marginal)
+{
+	ck_assert_int_eq(run_pure(
+	    "assert(expect('a', 5, {low=0, high=10}))\n"
+	    "expect('b', 9.5, {unit='mmHg', low=0, high=10, marginal_high=9})\n"
+	    "expect('c', true)\n"
+	    "expect('d', 170, {nominal=170, tol=20, marginal_tol=10})\n"
+	    "expect('plain', 42)\n"), PB_OUT_PASS);
+	ck_assert_uint_eq(att.n_meas, 5);
+	ck_assert(!att.meas[0].marginal);
+	ck_assert(att.meas[1].marginal);
+	ck_assert_str_eq(att.meas[1].unit, "mmHg");
+	ck_assert_str_eq(att.meas[1].where, "t.lua:2");
+	ck_assert(att.meas[3].low.set && att.meas[3].low.v == 150);
+	ck_assert(att.meas[3].mhigh.set && att.meas[3].mhigh.v == 180);
+
+	/* a failed expect does not stop the script: FAIL at the end, with
+	 * the first failure's message and line */
+	ck_assert_int_eq(run_pure(
+	    "expect('ok', 1, {low=0})\n"
+	    "local r = expect('peak', 230, {unit='mmHg', high=200})\n"
+	    "expect('second', false)\n"
+	    "log('after', r)\n"), PB_OUT_FAIL);
+	ck_assert_str_eq(att.where, "t.lua:2");
+	ck_assert_ptr_nonnull(strstr(att.message, "peak = 230 mmHg outside"));
+	ck_assert(log_has("after false"));
+	ck_assert_uint_eq(att.n_meas, 3);
+	ck_assert_int_eq(att.meas[2].outcome, PB_OUT_FAIL);
+
+	/* nil value with limits fails; bad arguments are script errors */
+	ck_assert_int_eq(run_pure("expect('n', nil, {high=1})"), PB_OUT_FAIL);
+	ck_assert_int_eq(run_pure("expect('s', 'text')"), PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(att.message, "t.lua:1:"));
+	ck_assert_int_eq(run_pure("expect('l', 1, {high='x'})"), PB_OUT_ERROR);
+}
+END_TEST
+
+START_TEST(errors_have_file_and_line)
+{
+	ck_assert_int_eq(run_pure("log('a')\nlocal x = = 1\n"), PB_OUT_ERROR);
+	ck_assert_str_eq(att.where, "t.lua:2");
+	ck_assert_ptr_nonnull(strstr(att.message, "t.lua:2:"));
+	ck_assert(!att.rig_error);
+
+	ck_assert_int_eq(run_pure(
+	    "local function f()\n"
+	    "  local t = nil\n"
+	    "  return t.x\n"
+	    "end\n"
+	    "f()\n"), PB_OUT_ERROR);
+	ck_assert_str_eq(att.where, "t.lua:3");
+	ck_assert_ptr_nonnull(strstr(att.message, "attempt to index"));
+	ck_assert(log_has("stack traceback"));
+	ck_assert(log_has("t.lua:5"));
+
+	ck_assert_int_eq(run_pure("\n\nerror({code = 1})\n"), PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(att.message, "error object is a table"));
+	ck_assert_str_eq(att.where, "t.lua:3");
+
+	/* errors raised inside the API name the script line */
+	ck_assert_int_eq(run_pure("\nwait(1)\n"), PB_OUT_ERROR);
+	ck_assert_str_eq(att.where, "t.lua:2");
+	ck_assert_ptr_nonnull(strstr(att.message, "no rig attached"));
+}
+END_TEST
+
+START_TEST(sandbox)
+{
+	static const char *const banned[] = {
+		"os.execute('touch /tmp/pb_sandbox_escape')",
+		"io.popen('id')",
+		"io.open('/etc/passwd')",
+		"loadfile('/etc/passwd')",
+		"dofile('/etc/passwd')",
+		"load('return 1')()",
+		"require('os')",
+		"package.loadlib('libc.so.6', 'system')",
+		"debug.getinfo(1)",
+		"collectgarbage('stop')",
+		"import('/etc/passwd')",
+		"import('../../etc/passwd')",
+	};
+	for (size_t i = 0; i < sizeof banned / sizeof banned[0]; i++) {
+		ck_assert_msg(run_pure(banned[i]) == PB_OUT_ERROR, "%s",
+		    banned[i]);
+		ck_assert_msg(strncmp(att.message, "t.lua:1:", 8) == 0,
+		    "%s -> %s", banned[i], att.message);
+	}
+	ck_assert_int_ne(access("/tmp/pb_sandbox_escape", F_OK), 0);
+	/* memory is bounded: an error, not an OOM kill */
+	ck_assert_int_eq(run_pure("local s = string.rep('x', 1 << 30)"),
+	    PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(att.message, "not enough memory"));
+	/* what a scenario may use is there */
+	ck_assert_int_eq(run_pure(
+	    "local t = {}\n"
+	    "for i = 1, 3 do table.insert(t, string.format('%d', i)) end\n"
+	    "assert(math.floor(2.5) == 2 and utf8.char(65) == 'A')\n"
+	    "assert(#t == 3 and tostring(pcall(error, 'x')) == 'false')\n"),
+	    PB_OUT_PASS);
+}
+END_TEST
+
+START_TEST(control_outcomes_are_sticky)
+{
+	ck_assert_int_eq(run_pure("requires('ftdi')\nerror('not reached')"),
+	    PB_OUT_SKIPPED);
+	ck_assert_ptr_nonnull(strstr(att.message, "needs the ftdi rig"));
+	ck_assert_int_eq(run_pure("requires('sim')"), PB_OUT_PASS);
+	ck_assert_int_eq(run_pure("requires('usb')"), PB_OUT_ERROR);
+	ck_assert_int_eq(run_pure("skip('bench only')"), PB_OUT_SKIPPED);
+	ck_assert_str_eq(att.message, "bench only");
+	ck_assert_int_eq(run_pure("log(1)\nfail('valve did not open')"),
+	    PB_OUT_FAIL);
+	ck_assert_str_eq(att.message, "valve did not open");
+	ck_assert_str_eq(att.where, "t.lua:2");
+	/* pcall cannot swallow a verdict */
+	ck_assert_int_eq(run_pure("pcall(fail, 'x')\nlog('on')"), PB_OUT_FAIL);
+	ck_assert_int_eq(run_pure("pcall(skip)\nlog('on')"), PB_OUT_SKIPPED);
+	ck_assert_int_eq(run_pure("pcall(wait, 1)\nlog('on')"), PB_OUT_ERROR);
+}
+END_TEST
+
+static uint64_t fake_wall;
+static uint64_t fake_wall_us(void)
+{
+	fake_wall += 1000000;   /* one second per look */
+	return fake_wall;
+}
+
+START_TEST(busy_script_is_stopped)
+{
+	pb_attempt_free(&att);
+	memset(&att, 0, sizeof att);
+	struct pb_scn_ctx ctx = { .rig_kind = "sim", .timeout_s = 60,
+		.wall_us = fake_wall_us, .wall_limit_s = 5 };
+	ck_assert_int_eq(pb_scn_run_string("local n = 0\nwhile true do n = n "
+	    "+ 1 end", "t.lua", &ctx, &att), PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(att.message, "wall time"));
+	ck_assert_str_eq(att.where, "t.lua:2");
+}
+END_TEST
+
+/* ---- against the fake rig ----------------------------------------------- */
+
+START_TEST(rig_time_pump_and_measure)
+{
+	struct rig r;
+	rig_open(&r, "s21");
+	ck_assert_int_eq(run_rig(&r,
+	    "assert(dut.serial == 'T1' and dut.profile == 's21')\n"
+	    "local t0 = now()\n"
+	    "wait(2.5)\n"
+	    "expect('waited', now() - t0, {low = 2.5, high = 2.5001})\n"
+	    "assert(pump.mode('expression'))\n"
+	    "assert(pump.level(5))\n"
+	    "assert(pump.start())\n"
+	    "trace('vacuum1', {period = 0.05})\n"
+	    "wait(3)\n"
+	    "local c = measure.cycles(1, 8)\n"
+	    "expect('peak', c.peak, {nominal = spec.peak('expression', 5), tol = 20})\n"
+	    "expect('rate', c.rate, {nominal = spec.rate('expression', 5), tol = 5})\n"
+	    "local s = pump.status()\n"
+	    "expect('running', s.state == 'running')\n"
+	    "expect('level', s.level, {low = 5, high = 5})\n"
+	    "local ok, why = pump.level(99)\n"
+	    "expect('level 99 refused', not ok and why ~= nil)\n"
+	    "assert(pump.stop())\n"
+	    "local t = measure.time_to_vent(1, 5, 2)\n"
+	    "expect('vented', t, {low = 0, high = 1})\n", 60), PB_OUT_PASS);
+	ck_assert_msg(att.outcome == PB_OUT_PASS, "%s", att.message);
+	ck_assert_uint_eq(att.n_traces, 1);
+	/* traced from t=5.5 s to the end at 50 ms */
+	ck_assert_uint_ge(att.traces[0].n, (size_t)(8 / 0.05));
+	ck_assert(att.rig_seconds > 13.5 && att.rig_seconds < 16);
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(rig_injection_and_faults)
+{
+	struct rig r;
+	rig_open(&r, "s21");
+	ck_assert_int_eq(run_rig(&r,
+	    "local hil = import('fixtures/scenarios/lib/hil.lua')\n"
+	    "hil.start('expression', 4)\n"
+	    "wait(2)\n"
+	    "inject.open(1)\n"
+	    "hil.expect_alarm('sensor-open', 1)\n"
+	    "expect('fault', pump.status().state == 'fault')\n"
+	    "inject.off(1)\n"
+	    "wait(0.5)\n"
+	    "sim.fault('leak', 300, 1)\n"
+	    "sim.clear()\n"
+	    "local ok = pcall(sim.fault, 'no-such-fault')\n"
+	    "assert(not ok)\n", 60), PB_OUT_PASS);
+	ck_assert_msg(att.outcome == PB_OUT_PASS, "%s\n%s", att.message,
+	    att.log);
+	ck_assert(log_has("inject ch1 sensor open (0 V)"));
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(rig_timeouts_and_unplug)
+{
+	struct rig r;
+	rig_open(&r, "s21");
+	/* the scenario timeout is rig time, and names the line */
+	ck_assert_int_eq(run_rig(&r, "wait(1)\nwait(100)\n", 10),
+	    PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(att.message, "scenario timeout"));
+	ck_assert_str_eq(att.where, "r.lua:2");
+	ck_assert(att.rig_seconds >= 10 && att.rig_seconds < 10.1);
+	ck_assert(!att.rig_error);
+
+	/* the fixture vanishes mid-wait: ERROR from the rig (retryable) */
+	struct fake_fix *x = (struct fake_fix *)r.f;
+	x->gone_at = x->now + 1500000;
+	ck_assert_int_eq(run_rig(&r, "wait(1)\nwait(1)\n", 60), PB_OUT_ERROR);
+	ck_assert(att.rig_error);
+	ck_assert_str_eq(att.where, "r.lua:2");
+	ck_assert_ptr_nonnull(strstr(att.message, "unplugged"));
+	rig_close(&r);
+}
+END_TEST
+
+START_TEST(sim_only_calls_skip_on_ftdi)
+{
+	struct rig r;
+	rig_open(&r, "s21");
+	/* an ftdi-like fixture: no fault injection, no emulator */
+	static struct pb_fixture_ops ops;
+	ops = fake_ops;
+	ops.inject_fault = NULL;
+	ops.emulator = NULL;
+	r.f->ops = &ops;
+	pb_attempt_free(&att);
+	memset(&att, 0, sizeof att);
+	struct pb_scn_ctx ctx = { .dut = r.d, .profile = &r.prof,
+		.rig_kind = "ftdi", .timeout_s = 60, .step_timeout_s = 5 };
+	ck_assert_int_eq(pb_scn_run_string("wait(0.1)\nsim.fault('leak', 1)\n"
+	    "error('not reached')", "f.lua", &ctx, &att), PB_OUT_SKIPPED);
+	ck_assert_ptr_nonnull(strstr(att.message, "needs the sim rig"));
+	r.f->ops = &fake_ops;
+	rig_close(&r);
+}
+END_TEST
+
+static Suite *scenario_suite(void)
+{
+	Suite *s = suite_create("scenario");
+	TCase *tc = tcase_create("lua");
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, meta_parses_header);
+	tcase_add_test(tc, meta_errors_name_line);
+	tcase_add_test(tc, expect_pass_fail_marginal);
+	tcase_add_test(tc, errors_have_file_and_line);
+	tcase_add_test(tc, sandbox);
+	tcase_add_test(tc, control_outcomes_are_sticky);
+	tcase_add_test(tc, busy_script_is_stopped);
+	suite_add_tcase(s, tc);
+	TCase *tr = tcase_create("rig");
+	tcase_add_checked_fixture(tr, NULL, teardown);
+	tcase_set_timeout(tr, 60);
+	tcase_add_test(tr, rig_time_pump_and_measure);
+	tcase_add_test(tr, rig_injection_and_faults);
+	tcase_add_test(tr, rig_timeouts_and_unplug);
+	tcase_add_test(tr, sim_only_calls_skip_on_ftdi);
+	suite_add_tcase(s, tr);
+	return s;
+}
+
+PB_CHECK_MAIN(scenario_suite)
