@@ -4,10 +4,21 @@
  * crc_tab[0] is the classic byte table for the reflected polynomial
  * 0x82F63B78; crc_tab[k][i] = (crc_tab[k-1][i] >> 8) ^
  * crc_tab[0][crc_tab[k-1][i] & 0xFF].  The tables below were generated with
- * exactly that recurrence (python3, see docs/protocol.md "CRC-32C"), and
- * tests/unit/test_crc32c.c checks the fast path against
- * pb_crc32c_bitwise() for every length 0..1024 at every alignment, so a
- * wrong entry cannot go unnoticed.
+ * exactly that recurrence by this python3 script (printed 6 per line):
+ *
+ *   P = 0x82F63B78
+ *   def byte(c):
+ *       for _ in range(8): c = (c >> 1) ^ (P if c & 1 else 0)
+ *       return c
+ *   T = [[byte(i) for i in range(256)]]
+ *   for k in range(1, 8):
+ *       T.append([(T[k-1][i] >> 8) ^ T[0][T[k-1][i] & 0xFF]
+ *                 for i in range(256)])
+ *
+ * tests/unit/test_crc32c.c checks the fast path against pb_crc32c_bitwise()
+ * for every length 0..1024 at every alignment 0..7 (so every table entry
+ * that random data reaches, and the published check values), so a wrong
+ * entry cannot go unnoticed.
  */
 #include "proto/crc32c.h"
 
