@@ -827,32 +827,55 @@ static void draw_banner(struct pb_screen *s, struct pb_app *a,
 
 static void draw_help(struct pb_screen *s)
 {
+	/* one entry per action: all its keys, then what it does */
+	char keys[PB_ACT_COUNT][48];
+	const char *help[PB_ACT_COUNT];
 	int n = 0;
-	/* one line per action: all its keys, then what it does */
-	WINDOW *w = mk_overlay(PB_ACT_COUNT + 3, 72, s->rows, s->cols);
+	for (int act = PB_ACT_START_STOP; act < PB_ACT_COUNT; act++) {
+		keys[n][0] = '\0';
+		help[n] = NULL;
+		for (size_t i = 0; i < pb_app_nkeys; i++) {
+			if (pb_app_keys[i].action != (enum pb_action)act)
+				continue;
+			if (!help[n])
+				help[n] = pb_app_keys[i].help;
+			size_t l = strlen(keys[n]);
+			snprintf(keys[n] + l, sizeof keys[n] - l, "%s%s",
+			    l ? " " : "", pb_app_keys[i].label);
+		}
+		if (help[n])
+			n++;
+	}
+	/* one column of 72, or two of 66 when the terminal is short and
+	 * wide, else as many lines as fit and a note */
+	int avail = s->rows - 2;
+	int ncol = (n + 2 > avail && s->cols >= 134) ? 2 : 1;
+	int per = (n + ncol - 1) / ncol;
+	int colw = ncol == 2 ? 66 : 72;
+	WINDOW *w = mk_overlay(per + 2, colw * ncol + 2, s->rows, s->cols);
 	if (!w)
 		return;
 	werase(w);
 	box(w, 0, 0);
 	put(w, 0, 2, A_BOLD, " Keys (any key closes) ");
 	int maxy = getmaxy(w);
-	for (int act = PB_ACT_START_STOP; act < PB_ACT_COUNT; act++) {
-		char keys[48] = "";
-		const char *help = NULL;
-		for (size_t i = 0; i < pb_app_nkeys; i++) {
-			if (pb_app_keys[i].action != (enum pb_action)act)
-				continue;
-			if (!help)
-				help = pb_app_keys[i].help;
-			size_t l = strlen(keys);
-			snprintf(keys + l, sizeof keys - l, "%s%s", l ? " " : "",
-			    pb_app_keys[i].label);
-		}
-		if (!help || 1 + n >= maxy - 1)
+	int room = maxy - 2;
+	for (int i = 0; i < n; i++) {
+		int col = i / per, row = i % per;
+		if (row >= room)
 			continue;
-		put(w, 1 + n, 2, A_BOLD, "%-16s", keys);
-		put(w, 1 + n, 19, A_NORMAL, "%s", help);
-		n++;
+		if (row == room - 1 && per > room && col == ncol - 1) {
+			put(w, 1 + row, 2 + col * colw, A_DIM,
+			    "... %d more: enlarge the terminal", n - i);
+			break;
+		}
+		put(w, 1 + row, 2 + col * colw, A_BOLD, "%-16s", keys[i]);
+		int lim = colw - 19;
+		if (19 + col * colw + lim > getmaxx(w) - 1)
+			lim = getmaxx(w) - 1 - (19 + col * colw);
+		if (lim > 0)
+			put(w, 1 + row, 19 + col * colw, A_NORMAL, "%.*s", lim,
+			    help[i]);
 	}
 	wnoutrefresh(w);
 	delwin(w);
