@@ -603,6 +603,15 @@ static void run_timers(struct pb_client *c)
 		    (uint64_t)s->attempts * PB_CMD_TIMEOUT_US;
 		if (now < due)
 			continue;
+		if (s->attempts <= PB_CMD_RETRIES && s->msg.type == PB_T_CAL_HOLD
+		    && check_cal_hold(c, &s->msg.u.hold) != PB_CL_OK) {
+			/* the limit changed (new device info) since it was
+			 * sent: never repeat it above the current limit */
+			s->used = false;
+			c->st.cmds_failed++;
+			complete(c, s->txn, PB_CL_E_LIMIT, NULL);
+			continue;
+		}
 		if (s->attempts <= PB_CMD_RETRIES) {
 			(void)send_attempt(c, s, true);
 			s->attempts++;
