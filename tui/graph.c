@@ -266,17 +266,15 @@ static void update_scale(struct pb_graph *g, const struct pb_graph_view *v,
 	}
 }
 
-/* dmmHg -> sub-row (0 = top), clamped. */
+/* dmmHg -> sub-row (0 = top), rounded to nearest, clamped. */
 static int sub_of(const struct pb_graph *g, int32_t x, int nsub)
 {
-	double f = (double)(g->hi - x) / (double)(g->hi - g->lo);
-	double y = f * (nsub - 1);
-	long r = lround(y);
-	if (r < 0)
-		r = 0;
-	if (r > nsub - 1)
-		r = nsub - 1;
-	return (int)r;
+	int64_t range = (int64_t)g->hi - g->lo;
+	int64_t num = ((int64_t)g->hi - x) * (nsub - 1);
+	if (num <= 0)
+		return 0;
+	int64_t r = (2 * num + range) / (2 * range);
+	return r > nsub - 1 ? nsub - 1 : (int)r;
 }
 
 /* ---- labels ------------------------------------------------------------ */
@@ -519,17 +517,35 @@ int pb_graph_render(struct pb_graph *g, const struct pb_graph_view *v,
 			continue;
 		build_spans(g, v, cols, dc, c, gap_lo, gap_hi, sp);
 		bool dotted = c == 1 && v->monochrome && braille;
+		int sub = l->sub_rows;
 		for (int i = 0; i < dc; i++) {
 			if (sp[i].top < 0)
 				continue;
 			int x = i / per, dx = i % per;
-			for (int s = sp[i].top; s <= sp[i].bot; s++) {
-				if (dotted && ((s + i) & 1))
-					continue;
-				int r = s / l->sub_rows, dy = s % l->sub_rows;
-				uint8_t bit = braille ? braille_bit[dx][dy] :
-				    (uint8_t)(1u << dy);
-				dots[c][(size_t)r * (size_t)pc + (size_t)x] |= bit;
+			/* dotted: dots where (sub-row + column) is even; sub is
+			 * even, so the parity of the sub-row is that of dy */
+			uint8_t keep = 0xFF;
+			if (dotted) {
+				keep = 0;
+				for (int dy = 0; dy < sub; dy++)
+					if (!((dy + i) & 1))
+						keep |= braille_bit[dx][dy];
+			}
+			int r0 = sp[i].top / sub, r1 = sp[i].bot / sub;
+			for (int r = r0; r <= r1; r++) {
+				int d0 = r == r0 ? sp[i].top % sub : 0;
+				int d1 = r == r1 ? sp[i].bot % sub : sub - 1;
+				uint8_t m = 0;
+				if (d0 == 0 && d1 == sub - 1) {
+					m = braille ? (dx ? 0xB8 : 0x47) : 0x03;
+				} else {
+					for (int dy = d0; dy <= d1; dy++)
+						m |= braille ?
+						    braille_bit[dx][dy] :
+						    (uint8_t)(1u << dy);
+				}
+				dots[c][(size_t)r * (size_t)pc + (size_t)x] |=
+				    (uint8_t)(m & keep);
 			}
 		}
 	}

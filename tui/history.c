@@ -353,69 +353,60 @@ size_t pb_history_memory(const struct pb_history *h)
 	return h ? h->bytes : 0;
 }
 
-/* Merge level k's bucket j (completed or open) into col. */
-static void merge_bucket(const struct pb_history *h, unsigned k, uint64_t j,
-    struct pb_hist_col *col)
+/* Running envelope of one column (min > max: no data yet). */
+struct acc {
+	int16_t mn[PB_HIST_MAX_CH], mx[PB_HIST_MAX_CH];
+	bool gap;
+};
+
+/* Merge level k's bucket j (completed, or the open one) into e. */
+static inline void merge_bucket(const struct pb_history *h, unsigned k,
+    uint64_t j, struct acc *e)
 {
 	const struct hlevel *l = &h->lv[k];
-	uint64_t done = h->head >> l->shift;
-	int16_t mn, mx;
+	uint64_t s = j & (l->cap - 1);
 	if (k == 0) {
 		if (j >= h->head)
 			return;
-		uint64_t s = j & (l->cap - 1);
 		for (int c = 0; c < h->channels; c++) {
 			int16_t x = l->mn[c][s];
 			if (x == MISSING)
 				continue;
-			struct pb_env *e = &col->ch[c];
-			if (!e->has_data) {
-				e->min = e->max = x;
-				e->has_data = true;
-			} else {
-				if (x < e->min)
-					e->min = x;
-				if (x > e->max)
-					e->max = x;
-			}
+			if (x < e->mn[c])
+				e->mn[c] = x;
+			if (x > e->mx[c])
+				e->mx[c] = x;
 		}
-		if (getbit(l->gap, s))
-			col->gap = true;
+		e->gap |= getbit(l->gap, s);
 		return;
 	}
-	bool gap;
-	uint64_t s = j & (l->cap - 1);
+	uint64_t done = h->head >> l->shift;
+	const int16_t *mn, *mx;
+	int16_t amn[PB_HIST_MAX_CH], amx[PB_HIST_MAX_CH];
 	if (j < done) {
-		gap = getbit(l->gap, s);
+		e->gap |= getbit(l->gap, s);
+		for (int c = 0; c < h->channels; c++) {
+			amn[c] = l->mn[c][s];
+			amx[c] = l->mx[c][s];
+		}
 	} else if (j == done) {
-		gap = l->agap;
+		e->gap |= l->agap;
+		for (int c = 0; c < h->channels; c++) {
+			amn[c] = l->amn[c];
+			amx[c] = l->amx[c];
+		}
 	} else {
 		return;
 	}
+	mn = amn;
+	mx = amx;
 	for (int c = 0; c < h->channels; c++) {
-		if (j < done) {
-			mn = l->mn[c][s];
-			mx = l->mx[c][s];
-		} else {
-			mn = l->amn[c];
-			mx = l->amx[c];
-		}
-		if (mn > mx)
-			continue;
-		struct pb_env *e = &col->ch[c];
-		if (!e->has_data) {
-			e->min = mn;
-			e->max = mx;
-			e->has_data = true;
-		} else {
-			if (mn < e->min)
-				e->min = mn;
-			if (mx > e->max)
-				e->max = mx;
-		}
+		/* an empty bucket (min > max) changes nothing */
+		if (mn[c] < e->mn[c])
+			e->mn[c] = mn[c];
+		if (mx[c] > e->mx[c])
+			e->mx[c] = mx[c];
 	}
-	if (gap)
-		col->gap = true;
 }
 
 /* w * c / n without overflow for c <= n. */
@@ -437,6 +428,12 @@ int pb_history_query(const struct pb_history *h, uint64_t t0, uint64_t t1,
 	for (size_t c = 0; c < ncols; c++) {
 		struct pb_hist_col *col = &out[c];
 		memset(col, 0, sizeof *col);
+		struct acc e;
+		for (int ch = 0; ch < PB_HIST_MAX_CH; ch++) {
+			e.mn[ch] = INT16_MAX;
+			e.mx[ch] = INT16_MIN;
+		}
+		e.gap = false;
 		/* column span, computed without overflow for sane windows */
 		uint64_t a = t0 + muldiv(w, c, ncols);
 		uint64_t b = t0 + muldiv(w, c + 1, ncols);
@@ -459,21 +456,34 @@ int pb_history_query(const struct pb_history *h, uint64_t t0, uint64_t t1,
 		 * that no held level can cut exactly take the whole bucket */
 		uint64_t pos = a;
 		while (pos < b) {
-			unsigned best = k;
-			bool fits = false;
-			for (unsigned q = k; q < h->nlevels; q++) {
-				uint64_t bw = (uint64_t)1 << h->lv[q].shift;
-				if ((pos & (bw - 1)) || pos + bw > b ||
-				    pos < oldest[q])
-					break;
-				best = q;
-				fits = true;
-			}
+			/* largest level with pos aligned and the bucket inside
+			 * [pos, b): from the trailing zeros of pos and the
+			 * length left */
+			unsigned q_al = pos ? (unsigned)__builtin_ctzll(pos) / 2 :
+			    h->nlevels - 1;
+			unsigned q_fit = (63u - (unsigned)__builtin_clzll(b - pos))
+			    / 2;
+			unsigned best = q_al < q_fit ? q_al : q_fit;
+			if (best > h->nlevels - 1)
+				best = h->nlevels - 1;
+			while (best > k && pos < oldest[best])
+				best--;
+			bool fits = best >= k;
+			if (!fits)
+				best = k;
 			unsigned sh = h->lv[best].shift;
-			merge_bucket(h, best, pos >> sh, col);
+			merge_bucket(h, best, pos >> sh, &e);
 			pos = fits ? pos + ((uint64_t)1 << sh) :
 			    ((pos >> sh) + 1) << sh;
 		}
+		for (int ch = 0; ch < h->channels; ch++) {
+			if (e.mn[ch] <= e.mx[ch]) {
+				col->ch[ch].min = e.mn[ch];
+				col->ch[ch].max = e.mx[ch];
+				col->ch[ch].has_data = true;
+			}
+		}
+		col->gap = e.gap;
 		if (finest < 0 || (int)k < finest)
 			finest = (int)k;
 	}
