@@ -1,0 +1,293 @@
+/*
+ * tests/unit/test_runner.c - `pumphil run` logic against the fake fixture:
+ * outcomes and exit codes, retries of rig ERRORs only (bounded, every
+ * attempt reported), the fixture opened fresh, made safe and closed every
+ * attempt, defect runs inverted, SKIPPED before touching the rig, and the
+ * report written even when the rig or the scenario is missing.
+ */
+#include <check.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hil/runner.h"
+#include "tests/lib/check_main.h"
+#include "tests/unit/hil_fake_fixture.h"
+
+static char dir[64];
+static char json_path[128], junit_path[128];
+static struct fake_knobs knobs;
+static struct pb_report rep;
+static FILE *out;
+static char *out_buf;
+static size_t out_len;
+
+static void setup(void)
+{
+	snprintf(dir, sizeof dir, "/tmp/pb_runner_XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(json_path, sizeof json_path, "%s/r.json", dir);
+	snprintf(junit_path, sizeof junit_path, "%s/r.xml", dir);
+	memset(&knobs, 0, sizeof knobs);
+	pb_report_init(&rep, "pumphil");
+	out = open_memstream(&out_buf, &out_len);
+}
+
+static void teardown(void)
+{
+	pb_report_free(&rep);
+	fclose(out);
+	free(out_buf);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static char *scenario(const char *name, const char *text)
+{
+	static char paths[8][160];
+	static int k;
+	char *p = paths[k++ % 8];
+	snprintf(p, 160, "%s/%s.lua", dir, name);
+	FILE *f = fopen(p, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+	return p;
+}
+
+static int run(const char *rig, int retries, enum pb_defect_runs defects,
+    char **files, int n)
+{
+	struct pb_runner_opts o;
+	pb_runner_defaults(&o);
+	o.rig_spec = rig;
+	o.retries = retries;
+	o.defects = defects;
+	o.json_path = json_path;
+	o.junit_path = junit_path;
+	o.out = out;
+	o.open_fixture = fake_open;
+	o.open_ctx = &knobs;
+	o.timeout_s = 120;
+	return pb_runner_run(&o, files, n, &rep);
+}
+
+static const char *last_line(void)
+{
+	fflush(out);
+	static char line[256];
+	line[0] = '\0';
+	char *p = out_buf + out_len;
+	if (p > out_buf && p[-1] == '\n')
+		p--;
+	char *s = p;
+	while (s > out_buf && s[-1] != '\n')
+		s--;
+	snprintf(line, sizeof line, "%.*s", (int)(p - s), s);
+	return line;
+}
+
+static const char *PASSING =
+    "--@profile s21\n"
+    "assert(pump.mode('expression'))\nassert(pump.start())\nwait(2)\n"
+    "expect('max', measure.peak(1, 3), {unit = 'mmHg', low = 50, high = 260})\n";
+
+START_TEST(pass_fail_and_exit_codes)
+{
+	char *f[] = {
+		scenario("good", PASSING),
+		scenario("bad", "--@profile s21\nwait(1)\n"
+		    "expect('vacuum', reference(1), {low = 100})\n"),
+	};
+	ck_assert_int_eq(run("sim", 2, PB_DEFECTS_NONE, f, 2), PB_EXIT_FAIL);
+	ck_assert_uint_eq(rep.n_cases, 2);
+	ck_assert_int_eq(rep.cases[0].outcome, PB_OUT_PASS);
+	ck_assert_int_eq(rep.cases[1].outcome, PB_OUT_FAIL);
+	/* a FAIL is the pump's verdict: never retried */
+	ck_assert_uint_eq(rep.cases[1].n_attempts, 1);
+	ck_assert_str_eq(last_line(), "1 passed, 1 failed, 0 skipped");
+	/* fresh fixture per attempt, made safe and closed every time */
+	ck_assert_int_eq(knobs.opens, 2);
+	ck_assert_int_eq(knobs.closes, 2);
+	ck_assert_int_ge(knobs.safes, 2);
+	ck_assert_str_eq(knobs.last_profile, "s21");
+	ck_assert_str_eq(rep.cases[0].dut_serial, "HILSIM0001");
+	ck_assert_int_eq((int)strlen(rep.cases[0].sha256), 64);
+	ck_assert_int_eq(access(json_path, R_OK), 0);
+	ck_assert_int_eq(access(junit_path, R_OK), 0);
+
+	pb_report_free(&rep);
+	pb_report_init(&rep, "pumphil");
+	ck_assert_int_eq(run("sim", 2, PB_DEFECTS_NONE, f, 1), PB_EXIT_OK);
+}
+END_TEST
+
+START_TEST(rig_errors_retried_and_reported)
+{
+	char *f[] = { scenario("good", PASSING) };
+	knobs.fail_opens = 1;       /* the bench is flaky once */
+	ck_assert_int_eq(run("sim", 2, PB_DEFECTS_NONE, f, 1), PB_EXIT_OK);
+	struct pb_case *c = &rep.cases[0];
+	ck_assert_uint_eq(c->n_attempts, 2);
+	ck_assert_int_eq(c->attempts[0].outcome, PB_OUT_ERROR);
+	ck_assert(c->attempts[0].rig_error);
+	ck_assert_ptr_nonnull(strstr(c->attempts[0].message,
+	    "no fixture attached"));
+	ck_assert_int_eq(c->attempts[1].outcome, PB_OUT_PASS);
+	ck_assert_int_eq(c->outcome, PB_OUT_PASS);
+
+	/* unplugged mid-run on the first attempt only */
+	pb_report_free(&rep);
+	pb_report_init(&rep, "pumphil");
+	memset(&knobs, 0, sizeof knobs);
+	knobs.gone_at_us = 2000000;
+	knobs.gone_opens = 1;
+	ck_assert_int_eq(run("sim", 1, PB_DEFECTS_NONE, f, 1), PB_EXIT_OK);
+	c = &rep.cases[0];
+	ck_assert_uint_eq(c->n_attempts, 2);
+	ck_assert_int_eq(c->attempts[0].outcome, PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(c->attempts[0].message, "unplugged"));
+	ck_assert_int_eq(knobs.closes, 2);
+
+	/* always broken: bounded retries, exit 3, all attempts kept */
+	pb_report_free(&rep);
+	pb_report_init(&rep, "pumphil");
+	memset(&knobs, 0, sizeof knobs);
+	knobs.fail_opens = 100;
+	ck_assert_int_eq(run("sim", 2, PB_DEFECTS_NONE, f, 1), PB_EXIT_ERROR);
+	ck_assert_uint_eq(rep.cases[0].n_attempts, 3);
+	ck_assert_int_eq(knobs.open_attempts, 3);
+	ck_assert_str_eq(last_line(), "0 passed, 1 failed, 0 skipped");
+
+	/* the JUnit names the case once, with earlier attempts in
+	 * system-out */
+	FILE *x = fopen(junit_path, "r");
+	char buf[65536];
+	size_t n = fread(buf, 1, sizeof buf - 1, x);
+	buf[n] = '\0';
+	fclose(x);
+	ck_assert_ptr_nonnull(strstr(buf, "name=\"good\""));
+	ck_assert_ptr_null(strstr(strstr(buf, "name=\"good\"") + 1,
+	    "name=\"good\""));
+	ck_assert_ptr_nonnull(strstr(buf, "--- attempt 3 of 3: ERROR"));
+	ck_assert_ptr_nonnull(strstr(buf, "<error message=\"fixture: fake: "
+	    "no fixture attached\""));
+}
+END_TEST
+
+START_TEST(script_errors_not_retried)
+{
+	char *f[] = {
+		scenario("typo", "--@profile s21\nwait(1)\npump.strat()\n"),
+		scenario("meta", "--@profile s21\n--@colour red\nwait(1)\n"),
+	};
+	ck_assert_int_eq(run("sim", 3, PB_DEFECTS_NONE, f, 2), PB_EXIT_ERROR);
+	ck_assert_uint_eq(rep.cases[0].n_attempts, 1);
+	ck_assert_int_eq(rep.cases[0].outcome, PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(rep.cases[0].message, "typo.lua:3:"));
+	ck_assert_uint_eq(rep.cases[1].n_attempts, 1);
+	ck_assert_ptr_nonnull(strstr(rep.cases[1].message, "meta.lua:2:"));
+	/* a malformed scenario never touches the rig */
+	ck_assert_int_eq(knobs.opens, 1);
+	ck_assert_int_eq(knobs.safes, 2);   /* safe(), and again in close() */
+}
+END_TEST
+
+START_TEST(safe_failure_is_an_error)
+{
+	char *f[] = { scenario("good", PASSING) };
+	knobs.safe_fails = true;
+	ck_assert_int_eq(run("sim", 0, PB_DEFECTS_NONE, f, 1), PB_EXIT_ERROR);
+	ck_assert_ptr_nonnull(strstr(rep.cases[0].message,
+	    "did not reach its safe state"));
+}
+END_TEST
+
+START_TEST(skips_and_defect_runs)
+{
+	char *f[] = {
+		scenario("bench", "--@requires ftdi\nerror('not run')\n"),
+		/* notices its defect: fails with the switch on */
+		scenario("autooff", "--@profile s21\n--@defect no-auto-off\n"
+		    "--@timeout 60\n"
+		    "assert(pump.start())\nwait(1)\n"
+		    "expect('x', rig.kind == 'sim')\n"),
+		scenario("nodefect", PASSING),
+	};
+	int rc = run("sim", 1, PB_DEFECTS_ALSO, f, 3);
+	/* autooff[defect] passed with the defect on: the suite did NOT
+	 * notice it, so that case FAILS */
+	ck_assert_int_eq(rc, PB_EXIT_FAIL);
+	ck_assert_uint_eq(rep.n_cases, 4);
+	ck_assert_int_eq(rep.cases[0].outcome, PB_OUT_SKIPPED);
+	ck_assert_ptr_nonnull(strstr(rep.cases[0].message, "needs the ftdi"));
+	ck_assert_str_eq(rep.cases[3].name, "autooff[defect]");
+	ck_assert(rep.cases[3].defect_run);
+	ck_assert_int_eq(rep.cases[3].outcome, PB_OUT_FAIL);
+	ck_assert_ptr_nonnull(strstr(rep.cases[3].message, "NOT detected"));
+	ck_assert_uint_eq(knobs.last_defects, PB_DEF_NO_AUTO_OFF);
+	ck_assert_str_eq(last_line(), "2 passed, 1 failed, 1 skipped");
+}
+END_TEST
+
+START_TEST(report_written_without_rig_or_scenario)
+{
+	char *f[] = { scenario("good", PASSING), "/nonexistent/gone.lua" };
+	ck_assert_int_eq(run("no-such-rig", 2, PB_DEFECTS_NONE, f, 2),
+	    PB_EXIT_ERROR);
+	ck_assert_int_eq(knobs.open_attempts, 0);
+	ck_assert_ptr_nonnull(strstr(rep.cases[0].message, "rig: "));
+	ck_assert_ptr_nonnull(strstr(rep.cases[0].message, "no-such-rig"));
+	ck_assert_ptr_nonnull(strstr(rep.cases[1].message,
+	    "/nonexistent/gone.lua"));
+	json_object *root = json_object_from_file(json_path);
+	ck_assert_ptr_nonnull(root);
+	json_object *counts = NULL, *errors = NULL;
+	ck_assert(json_object_object_get_ex(root, "counts", &counts));
+	ck_assert(json_object_object_get_ex(counts, "errors", &errors));
+	ck_assert_int_eq(json_object_get_int(errors), 2);
+	json_object_put(root);
+	ck_assert_int_eq(access(junit_path, R_OK), 0);
+}
+END_TEST
+
+START_TEST(unique_names)
+{
+	char sub[160];
+	snprintf(sub, sizeof sub, "%s/sub", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	char *a = scenario("good", PASSING);
+	char b[200];
+	snprintf(b, sizeof b, "%s/good.lua", sub);
+	FILE *fp = fopen(b, "w");
+	fputs(PASSING, fp);
+	fclose(fp);
+	char *f[] = { a, b };
+	ck_assert_int_eq(run("sim", 0, PB_DEFECTS_NONE, f, 2), PB_EXIT_OK);
+	ck_assert_str_eq(rep.cases[0].name, "good");
+	ck_assert_str_eq(rep.cases[1].name, "good #2");
+}
+END_TEST
+
+static Suite *runner_suite(void)
+{
+	Suite *s = suite_create("runner");
+	TCase *tc = tcase_create("core");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, pass_fail_and_exit_codes);
+	tcase_add_test(tc, rig_errors_retried_and_reported);
+	tcase_add_test(tc, script_errors_not_retried);
+	tcase_add_test(tc, safe_failure_is_an_error);
+	tcase_add_test(tc, skips_and_defect_runs);
+	tcase_add_test(tc, report_written_without_rig_or_scenario);
+	tcase_add_test(tc, unique_names);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+PB_CHECK_MAIN(runner_suite)
