@@ -567,7 +567,9 @@ static int open_replay(struct pb_session *s, char *err, size_t errlen)
 	int r = pb_replay_open(&rp, s->o.replay, err, errlen);
 	if (r < 0)
 		return PB_SES_E_REPLAY;
-	const struct pb_rec_meta *m = pb_replay_meta(rp);
+	/* a copy: the reader's meta goes with pb_replay_close() */
+	struct pb_rec_meta meta = *pb_replay_meta(rp);
+	const struct pb_rec_meta *m = &meta;
 	s->replay = true;
 	s->app->replay = true;
 	s->app->sweep = false;   /* a recording reads best scrolling */
