@@ -224,7 +224,14 @@ static void lost_link(struct pb_client *c)
 	c->gone = true;
 	c->txlen = 0;
 	c->next_reopen_us = c->now + PB_LINK_LOST_US;
-	set_link_state(c, LS_DOWN, why);
+	if (c->ls == LS_DOWN) {
+		/* already down (silent): still tell why it is gone now */
+		set_err(c, "%s", why);
+		if (c->cb.link)
+			c->cb.link(c->cb.ctx, false, why);
+	} else {
+		set_link_state(c, LS_DOWN, why);
+	}
 	for (int i = 0; i < PB_MAX_INFLIGHT; i++) {
 		struct cmd_slot *s = &c->cmd[i];
 		if (!s->used)
@@ -586,7 +593,8 @@ static void reconnected(struct pb_client *c)
 	c->start_us = c->now;
 	c->last_rx_us = c->now;
 	c->next_hb_us = c->now;
-	c->ls = LS_UNKNOWN;
+	c->ls = LS_DOWN;            /* up again at the first valid frame */
+	c->st.link_up = false;
 	c->st.reconnects++;
 	(void)pb_client_hello(c, c->now);
 }

@@ -622,6 +622,35 @@ START_TEST(link_down_when_device_never_answers)
 }
 END_TEST
 
+START_TEST(gone_while_silent_is_reported)
+{
+	struct sim *s = sim_new();
+	s->dev_hb = true;
+	run_until(s, s->now + 500 * MS);
+	s->silent = true;
+	run_until(s, s->now + 1500 * MS);
+	ck_assert_int_eq(s->downs, 1);
+	int inst = send_inject(s);
+	/* now the device goes away altogether */
+	pb_link_close(s->dev_link);
+	s->dev_link = NULL;
+	ck_assert_int_eq(pb_client_service(s->cl, s->now), PB_CL_E_LINK);
+	ck_assert_int_eq(s->downs, 2);          /* told again, with why */
+	ck_assert_ptr_nonnull(strstr(pb_client_last_error(s->cl), "gone"));
+	ck_assert_int_eq(s->done_status[inst], PB_CL_E_LINK);
+	ck_assert_int_eq(pb_client_fd(s->cl), -1);
+	ck_assert(!pb_client_wants_write(s->cl));
+	/* a mem link cannot be reopened: tried once a second, refused */
+	ck_assert_uint_eq(pb_client_next_deadline(s->cl), s->now + 1000 * MS);
+	ck_assert_int_eq(pb_client_service(s->cl, s->now + 1000 * MS),
+	    PB_CL_E_LINK);
+	ck_assert_ptr_nonnull(strstr(pb_client_last_error(s->cl),
+	    "reconnect failed"));
+	ck_assert_uint_eq(pb_client_stats(s->cl)->reconnects, 0);
+	sim_free(s);
+}
+END_TEST
+
 static void send_tel(struct sim *s, uint32_t first, uint8_t n)
 {
 	struct pb_msg m;
@@ -971,6 +1000,9 @@ START_TEST(reconnect_after_unplug_resends_hello)
 	ck_assert_ptr_nonnull(pb_client_info(c));
 	ck_assert_int_eq(pb_client_info(c)->max_target, 2000);
 	ck_assert_int_eq(s->untracked_done, 1);     /* its own HELLO */
+	/* down once (unplug), up twice (first device, after reconnect) */
+	ck_assert_int_eq(s->downs, 1);
+	ck_assert_int_eq(s->ups, 2);
 	ck_assert_int_eq(s->untracked_status, PB_CL_OK);
 	ck_assert(pb_client_stats(c)->link_up);
 
@@ -1069,6 +1101,7 @@ static Suite *client_suite(void)
 	tcase_add_test(tc, heartbeats_at_4hz);
 	tcase_add_test(tc, link_lost_after_1s_and_recovers);
 	tcase_add_test(tc, link_down_when_device_never_answers);
+	tcase_add_test(tc, gone_while_silent_is_reported);
 	tcase_add_test(tc, sample_and_frame_loss_exact_across_wraps);
 	tcase_add_test(tc, device_restart_resyncs_without_counting);
 	tcase_add_test(tc, garbage_between_frames_skipped_and_counted);
