@@ -354,6 +354,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	run_screen(ses, &app, scr);
+	if (g_stop && pb_app_running(&app) && !app.replay) {
+		/* killed or interrupted while pumping: stop the pump first */
+		struct pb_app_effect e = { .cmd = PB_CMD_STOP, .quit = true };
+		pb_session_apply(ses, &e, mono_us());
+	}
 	pb_screen_close(scr);
 	pb_session_close(ses, mono_us());
 	return 0;

@@ -142,7 +142,10 @@ struct pb_screen *pb_screen_open(const struct pb_screen_opts *o, char *err,
 		s->o = *o;
 	setlocale(LC_ALL, "");
 	const char *cs = nl_langinfo(CODESET);
-	s->braille = !s->o.ascii && cs && strcmp(cs, "UTF-8") == 0;
+	/* the Linux console's fonts have no braille: ASCII there */
+	const char *tn = getenv("TERM");
+	bool console = tn && strncmp(tn, "linux", 5) == 0;
+	s->braille = !s->o.ascii && !console && cs && strcmp(cs, "UTF-8") == 0;
 	if (!isatty(0) || !isatty(1)) {
 		snprintf(err, errlen, "not a terminal (use --headless)");
 		free(s);

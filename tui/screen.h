@@ -11,7 +11,8 @@
  * small (ncurses then sends only the cells that differ).
  *
  * Glyphs: braille where the locale's codeset is UTF-8 (setlocale +
- * nl_langinfo(CODESET)) unless ascii is asked; ASCII otherwise.  Borders
+ * nl_langinfo(CODESET)) unless ascii is asked or TERM is linux (the
+ * console's fonts have no braille); ASCII otherwise.  Borders
  * use ACS line drawing (ASCII fallback by ncurses), so it works in a
  * Linux console.  Colours unless the terminal has none, NO_COLOR is set
  * or mono is asked; in monochrome, channels differ by glyph and state by
