@@ -421,8 +421,8 @@ struct pb_app_effect pb_app_key(struct pb_app *a, int key, uint64_t now_us)
 			struct pb_app_effect e = { .action = PB_ACT_NONE };
 			return e;
 		}
-	} else if (a->help_open && act != PB_ACT_NONE) {
-		/* any bound key closes the overlay (and does nothing else) */
+	} else if (a->help_open && key != PB_KEY_NONE) {
+		/* any key closes the overlay (and does nothing else) */
 		a->help_open = false;
 		struct pb_app_effect e = { .action = PB_ACT_HELP,
 		    .redraw_all = true };

@@ -353,6 +353,10 @@ START_TEST(help_overlay_and_calibration_hook)
 	ck_assert(!e.quit);
 	ck_assert(!a.help_open);
 
+	pb_app_key(&a, '?', T0);
+	pb_app_key(&a, '#', T0);          /* unbound keys close it too */
+	ck_assert(!a.help_open);
+
 	pb_app_key(&a, 'C', T0);
 	ck_assert_int_eq(a.screen, PB_SCR_CALIBRATION);
 	pb_app_key(&a, PB_KEY_ESC, T0);
