@@ -15,7 +15,10 @@
 #define STUCK_COUNTS       1      /* "no change": within +/- this */
 #define RATE_WINDOW        8      /* ticks in the pull-rate window */
 #define CAL_HOLD_HYST_MMHG 1.0    /* calibration hold: top up below */
+#define CAL_BLEED_MMHG     4.0    /* calibration hold: bleed down above */
 #define HOLD_SETTLE_TAUS   3.0
+#define OCCL_CONFIRM_TICKS 5      /* occlusion signs must last this long
+                                     (a faster overpressure trip wins) */
 #define ATM_MMHG           760.0  /* standard atmosphere */
 #define LEARN_GAIN         0.5    /* cut-off learning: share of the error */
 #define LEARN_MAX_MMHG     20.0   /* cut-off offset bounds */    /* motor time constants before the
@@ -317,6 +320,16 @@ static unsigned active_mask(const struct pb_fw *fw)
 
 /* ---- detectors --------------------------------------------------------- */
 
+/* The valve of ch is open to vent it fully (not a calibration-hold
+ * bleed, which only trims the held vacuum). */
+static bool vent_expected(const struct pb_fw *fw, int ch)
+{
+	if (!fw->out.valve_open[ch])
+		return false;
+	return !(fw->run_state == PB_RS_CAL_HOLD &&
+	    (fw->hold_mask & (1u << ch)));
+}
+
 static void check_sensors(struct pb_fw *fw)
 {
 	if (defect(fw, PB_DEF_NO_SENSOR_CHECK))
@@ -342,7 +355,11 @@ static void check_sensors(struct pb_fw *fw)
 	unsigned mask = active_mask(fw);
 	for (int ch = 0; ch < fw->channels; ch++) {
 		struct pb_fw_chan *c = &fw->ch[ch];
-		if (!moving || !(mask & (1u << ch)) || !reading_valid(fw, ch)) {
+		/* the pressure must change: air is being moved into this
+		 * channel, or its valve is open with vacuum left to vent */
+		bool must = (moving && (mask & (1u << ch))) ||
+		    (vent_expected(fw, ch) && c->filt_mmhg > p->stuck_mmhg);
+		if (!must || !reading_valid(fw, ch)) {
 			c->stuck_since = 0;
 			continue;
 		}
@@ -374,9 +391,10 @@ static void check_overpressure(struct pb_fw *fw)
 		struct pb_fw_chan *c = &fw->ch[ch];
 		bool ok = reading_valid(fw, ch);
 		double v = c->filt_mmhg;
-		if (held(&c->abs_since, ok && v > p->trip_abs_mmhg, now,
-		    p->trip_abs_ms)) {
-			latch(fw, PB_AL_OVERPRESSURE, ch, v);
+		/* the absolute trip reads the raw samples: no filter delay */
+		if (held(&c->abs_since, ok && c->vac_mmhg > p->trip_abs_mmhg,
+		    now, p->trip_abs_ms)) {
+			latch(fw, PB_AL_OVERPRESSURE, ch, c->vac_mmhg);
 			c->abs_since = 0;
 			return;
 		}
@@ -408,7 +426,7 @@ static void check_stuck_valve(struct pb_fw *fw)
 			continue;
 		}
 		if (c->release_pending_since == 0) {
-			if (fw->out.valve_open[ch])
+			if (vent_expected(fw, ch))
 				c->release_pending_since = now + 1;
 			continue;
 		}
@@ -564,6 +582,7 @@ static void begin_cycle(struct pb_fw *fw)
 	for (int ch = 0; ch < fw->channels; ch++)
 		fw->ch[ch].cycle_peak_mmhg = 0.0;
 	fw->rate_n = 0;
+	fw->occl_since = 0;
 	fw->phase = PB_PH_PULL;
 	fw->cycles++;
 }
@@ -616,7 +635,8 @@ static void check_occlusion_pull(struct pb_fw *fw, double v, bool end)
 		double old = fw->rate_hist[(fw->rate_n - 1 - RATE_WINDOW) %
 		    PB_FW_RATE_MAX];
 		double dt = RATE_WINDOW * p->ctrl_tick_ms / 1000.0;
-		if ((v - old) / dt > thr) {
+		if (held(&fw->occl_since, (v - old) / dt > thr, fw->now_us,
+		    OCCL_CONFIRM_TICKS * p->ctrl_tick_ms)) {
 			latch(fw, PB_AL_OCCLUSION, 0, (v - old) / dt);
 			return;
 		}
@@ -670,7 +690,8 @@ static void check_occlusion_hold(struct pb_fw *fw, double v)
 	}
 	if (defect(fw, PB_DEF_NO_OCCLUSION_DETECT))
 		return;
-	if (v - fw->hold_ref_mmhg > p->occlusion_rise_mmhg)
+	if (held(&fw->occl_since, v - fw->hold_ref_mmhg > p->occlusion_rise_mmhg,
+	    fw->now_us, OCCL_CONFIRM_TICKS * p->ctrl_tick_ms))
 		latch(fw, PB_AL_OCCLUSION, 0, v - fw->hold_ref_mmhg);
 }
 
@@ -680,12 +701,12 @@ static void check_occlusion_hold(struct pb_fw *fw, double v)
  * filter.  The pump curve and nominal dead volume are design constants
  * (the profile); what they miss (a filling container, a tired motor) the
  * learned offset takes up. */
-static double anticipation(const struct pb_fw *fw, double v)
+static double anticipation(const struct pb_fw *fw, double v, unsigned mask)
 {
 	const struct pb_profile *p = &fw->prof;
 	int n = 0;
 	for (int ch = 0; ch < fw->channels; ch++)
-		if (fw->channel_mask & (1u << ch))
+		if (mask & (1u << ch))
 			n++;
 	if (n == 0 || !(p->dead_volume_ml > 0.0) ||
 	    !(p->stall_vacuum_mmhg > 0.0))
@@ -775,13 +796,14 @@ static void run_cycle(struct pb_fw *fw)
 		}
 		fw->rate_hist[fw->rate_n % PB_FW_RATE_MAX] = v;
 		fw->rate_n++;
-		double cut = fw->target_mmhg - anticipation(fw, v) -
+		double cut = fw->target_mmhg - anticipation(fw, v, mask) -
 		    *learned(fw);
 		if (v >= cut) {
 			check_occlusion_pull(fw, v, true);
 			if (fw->run_state != PB_RS_RUNNING)
 				return;
 			fw->target_reached = true;
+			fw->occl_since = 0;
 			fw->phase = PB_PH_HOLD;
 			fw->hold_start_us = now;
 			fw->hold_start_mmhg = v;
@@ -819,6 +841,18 @@ static void run_cal_hold(struct pb_fw *fw)
 	bool have = mask_max(fw, mask, &v);
 	set_connect(fw, mask);
 	set_valves(fw, mask);
+	/* a channel above the hold target bleeds down through its valve */
+	for (int ch = 0; ch < fw->channels; ch++) {
+		if (!(mask & (1u << ch)) || !reading_valid(fw, ch))
+			continue;
+		double c = fw->ch[ch].filt_mmhg;
+		if (c > fw->hold_target_mmhg + CAL_BLEED_MMHG)
+			fw->ch[ch].bleeding = true;
+		else if (c <= fw->hold_target_mmhg + CAL_HOLD_HYST_MMHG)
+			fw->ch[ch].bleeding = false;
+		if (fw->ch[ch].bleeding)
+			fw->out.valve_open[ch] = true;
+	}
 	fw->target_mmhg = fw->hold_target_mmhg;
 	if (!have) {
 		fw->out.motor_duty = 0.0;
@@ -826,7 +860,7 @@ static void run_cal_hold(struct pb_fw *fw)
 	}
 	/* pull when below target - hysteresis, stop at target */
 	if (fw->phase == PB_PH_PULL) {
-		if (v >= fw->hold_target_mmhg) {
+		if (v >= fw->hold_target_mmhg - anticipation(fw, v, mask)) {
 			fw->phase = PB_PH_HOLD;
 			fw->out.motor_duty = 0.0;
 		} else {

@@ -79,6 +79,7 @@ struct pb_fw_chan {
 	double   rate_ref_mmhg;       /* occlusion: reading one window ago */
 	uint64_t rate_ref_us;
 	double   cycle_peak_mmhg;     /* peak of the running cycle (filtered) */
+	bool     bleeding;            /* calibration hold: venting down */
 };
 
 struct pb_fw {
@@ -140,6 +141,7 @@ struct pb_fw {
 	uint64_t motor_fault_since;   /* stall condition start */
 	double   motor_fault_ref_mmhg;
 	uint64_t motor_open_since;
+	uint64_t occl_since;          /* occlusion signs seen since */
 	uint64_t batt_low_since, batt_ok_since, cutoff_since;
 	bool     host_seen;
 	uint64_t last_host_us;

@@ -1,0 +1,909 @@
+/*
+ * tests/unit/test_firmware.c - the emulated pump firmware driving the
+ * plant in lock-step virtual time (no wall clock).
+ *
+ * Regulation: for each shipped profile, every mode x level (and single /
+ * double pumping on s10pro) keeps every cycle's true peak vacuum within
+ * +/-5 mmHg of the target and the cycle rate within +/-2 cycles/min,
+ * measured on the plant's true vacuum, not on what the firmware believes.
+ * Session: mixed-mode pattern, stimulation -> expression at 120 s,
+ * auto-off at 30 min.  Safety: each alarm is raised by its fault and
+ * cleared when the fault is gone; each defect switch removes exactly its
+ * own detector; overpressure vents within 100 ms; heartbeat loss vents
+ * within 1 s.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/msg.h"
+#include "pump/profile.h"
+#include "tests/lib/check_main.h"
+#include "tools/pumpsim/emulator.h"
+#include "tools/pumpsim/firmware.h"
+#include "tools/pumpsim/plant.h"
+#include "tools/pumpsim/sensor.h"
+
+/* ---- lock-step rig ------------------------------------------------------ */
+
+#define MAX_EV 512
+
+struct rig {
+	struct pb_profile p;
+	struct pb_plant pl;
+	struct pb_fw fw;
+	struct pb_fw_outputs out;
+	uint64_t t;                 /* virtual time, us */
+	bool pings;                 /* host heartbeats every 250 ms */
+	uint64_t next_ping;
+	struct pb_fw_event ev[MAX_EV];
+	int nev;
+};
+
+static void rig_init_prof(struct rig *r, const struct pb_profile *p,
+    uint64_t seed, unsigned defects)
+{
+	memset(r, 0, sizeof(*r));
+	r->p = *p;
+	r->t = 1000;
+	ck_assert_int_eq(pb_plant_init(&r->pl, &r->p, seed, false, r->t), 0);
+	pb_fw_init(&r->fw, &r->p, defects, r->t);
+	struct pb_sensor_params sp;
+	pb_plant_sensor_params(&r->p, &sp);
+	for (int ch = 0; ch < r->p.channels; ch++) {
+		struct pb_cal c;
+		pb_sensor_nominal_cal(&sp, ch, &c);
+		ck_assert_int_eq(pb_fw_set_cal(&r->fw, &c, r->t), PB_ST_OK);
+	}
+}
+
+static void load(struct pb_profile *p, const char *id)
+{
+	char err[256];
+	ck_assert_msg(pb_profile_find(p, id, err, sizeof err) == 0, "%s", err);
+}
+
+static void rig_init(struct rig *r, const char *id, uint64_t seed,
+    unsigned defects)
+{
+	struct pb_profile p;
+	load(&p, id);
+	rig_init_prof(r, &p, seed, defects);
+}
+
+static void rig_step(struct rig *r)
+{
+	if (r->pings && r->t >= r->next_ping) {
+		pb_fw_host_alive(&r->fw, r->t);
+		r->next_ping = r->t + 250000;
+	}
+	struct pb_fw_inputs in = {
+		.now_us = r->t,
+		.motor_ma = pb_plant_motor_ma(&r->pl),
+		.supply_v = pb_plant_supply_v(&r->pl),
+	};
+	for (int ch = 0; ch < r->p.channels; ch++)
+		in.adc[ch] = pb_plant_adc(&r->pl, ch);
+	pb_fw_step(&r->fw, &in, &r->out);
+	struct pb_plant_inputs pi = { .motor_duty = r->out.motor_duty,
+		.power = true };
+	for (int ch = 0; ch < PB_MAX_CH; ch++) {
+		pi.valve_open[ch] = r->out.valve_open[ch];
+		pi.connect[ch] = r->out.connect[ch];
+	}
+	pb_plant_step(&r->pl, &pi);
+	r->t += PB_PLANT_DT_US;
+	struct pb_fw_event e;
+	while (pb_fw_event_pop(&r->fw, &e))
+		if (r->nev < MAX_EV)
+			r->ev[r->nev++] = e;
+}
+
+static void rig_run(struct rig *r, double seconds)
+{
+	uint64_t end = r->t + (uint64_t)(seconds * 1e6);
+	while (r->t < end)
+		rig_step(r);
+}
+
+/* Run until the alarm bit is set or the time is up; returns the time it
+ * took (seconds) or -1. */
+static double run_until_alarm(struct rig *r, uint16_t bit, double max_s)
+{
+	uint64_t t0 = r->t, end = r->t + (uint64_t)(max_s * 1e6);
+	while (r->t < end) {
+		rig_step(r);
+		if (r->fw.alarms & bit)
+			return (double)(r->t - t0) / 1e6;
+	}
+	return -1.0;
+}
+
+static int count_events(const struct rig *r, uint8_t kind, uint8_t code)
+{
+	int n = 0;
+	for (int i = 0; i < r->nev; i++)
+		if (r->ev[i].kind == kind && r->ev[i].code == code)
+			n++;
+	return n;
+}
+
+static unsigned bit_index(uint16_t bit)
+{
+	unsigned i = 0;
+	while (!(bit & (1u << i)))
+		i++;
+	return i;
+}
+
+static bool vented(const struct rig *r)
+{
+	for (int ch = 0; ch < r->p.channels; ch++)
+		if (!r->fw.out.valve_open[ch])
+			return false;
+	return r->fw.out.motor_duty == 0.0;
+}
+
+static void start(struct rig *r, int mode, int level, unsigned mask)
+{
+	ck_assert_int_eq(pb_fw_set_mode(&r->fw, mode, r->t), PB_ST_OK);
+	ck_assert_int_eq(pb_fw_set_level(&r->fw, level, r->t), PB_ST_OK);
+	ck_assert_int_eq(pb_fw_set_channels(&r->fw, mask, r->t), PB_ST_OK);
+	ck_assert_int_eq(pb_fw_start(&r->fw, r->t), PB_ST_OK);
+	ck_assert_int_eq(r->fw.run_state, PB_RS_RUNNING);
+}
+
+/* ---- cycle measurement on the true vacuum ------------------------------ */
+
+struct cycles {
+	int n;                      /* cycles seen */
+	double peak[400];           /* true peak of each cycle */
+	double start_s[400];        /* rising crossing of half the target */
+};
+
+/* Record cycles of channel ch for `seconds`: a cycle starts when the true
+ * vacuum rises through half the target and ends when it falls below a
+ * quarter of it. */
+static void measure(struct rig *r, int ch, double target, double seconds,
+    struct cycles *c)
+{
+	memset(c, 0, sizeof(*c));
+	bool in = pb_plant_vacuum_mmhg(&r->pl, ch) > target * 0.25;
+	bool counted = false;
+	double peak = 0.0;
+	uint64_t end = r->t + (uint64_t)(seconds * 1e6);
+	while (r->t < end) {
+		rig_step(r);
+		double v = pb_plant_vacuum_mmhg(&r->pl, ch);
+		if (!in && v > target * 0.5) {
+			in = true;
+			counted = true;
+			peak = v;
+			if (c->n < 400)
+				c->start_s[c->n] = r->t / 1e6;
+		} else if (in) {
+			if (v > peak)
+				peak = v;
+			if (v < target * 0.25) {
+				in = false;
+				if (counted && c->n < 400)
+					c->peak[c->n++] = peak;
+				counted = false;
+			}
+		}
+	}
+}
+
+/* ---- regulation: every mode x level ------------------------------------ */
+
+struct reg_case {
+	const char *id;
+	int mode, level;
+	unsigned mask;
+};
+
+static struct reg_case reg_cases[200];
+static int n_reg;
+
+static void build_reg_cases(void)
+{
+	if (n_reg)
+		return;
+	static const struct { const char *id; unsigned masks[3]; } pumps[] = {
+		{ "s21", { 1, 0, 0 } },
+		{ "s10pro", { 1, 2, 3 } },
+	};
+	for (size_t i = 0; i < 2; i++) {
+		struct pb_profile p;
+		load(&p, pumps[i].id);
+		for (int m = 0; m < 3 && pumps[i].masks[m]; m++)
+			for (int mode = 1; mode <= 2; mode++)
+				for (int l = 1; l <= p.levels; l++)
+					reg_cases[n_reg++] = (struct reg_case){
+						pumps[i].id, mode, l,
+						pumps[i].masks[m] };
+	}
+}
+
+START_TEST(regulation_every_level)
+{
+	build_reg_cases();
+	ck_assert_int_le(_i, 0);   /* one test walks every case */
+	static struct rig r;
+	double worst_peak = 0.0, worst_rate = 0.0;
+	for (int k = 0; k < n_reg; k++) {
+		const struct reg_case *c = &reg_cases[k];
+		rig_init(&r, c->id, 1000u + (unsigned)k, 0);
+		r.pings = true;
+		start(&r, c->mode, c->level, c->mask);
+		double target = pb_profile_peak_mmhg(&r.p, c->mode, c->level);
+		double rate = pb_profile_rate_cpm(&r.p, c->mode, c->level);
+		/* about 12 cycles, at least 8 s */
+		double secs = fmax(8.0, 12.0 * 60.0 / rate);
+		for (int ch = 0; ch < r.p.channels; ch++) {
+			if (!(c->mask & (1u << ch)))
+				continue;
+			static struct cycles cy;
+			/* both channels see the same run: measure the first
+			 * pumping channel while running, the other after */
+			measure(&r, ch, target, secs, &cy);
+			ck_assert_msg(cy.n >= 5, "%s mode %d level %d: %d cycles",
+			    c->id, c->mode, c->level, cy.n);
+			for (int i = 0; i < cy.n; i++) {
+				double e = cy.peak[i] - target;
+				if (fabs(e) > worst_peak)
+					worst_peak = fabs(e);
+				ck_assert_msg(fabs(e) <= 5.0,
+				    "%s mode %d level %d mask %u ch %d cycle "
+				    "%d: peak %.2f, target %.1f", c->id,
+				    c->mode, c->level, c->mask, ch, i,
+				    cy.peak[i], target);
+			}
+			double cpm = (cy.n - 1) * 60.0 /
+			    (cy.start_s[cy.n - 1] - cy.start_s[0]);
+			if (fabs(cpm - rate) > worst_rate)
+				worst_rate = fabs(cpm - rate);
+			ck_assert_msg(fabs(cpm - rate) <= 2.0,
+			    "%s mode %d level %d: %.2f cpm, profile %.2f",
+			    c->id, c->mode, c->level, cpm, rate);
+		}
+		ck_assert_int_eq(r.fw.alarms, 0);
+		ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
+	}
+	printf("regulation: %d cases, worst peak error %.2f mmHg, worst rate "
+	    "error %.3f cpm\n", n_reg, worst_peak, worst_rate);
+}
+END_TEST
+
+/* With unit sensor errors and a calibration fitted to that unit (as the
+ * factory would), regulation still holds. */
+START_TEST(regulation_calibrated_unit)
+{
+	static struct rig r;
+	struct pb_profile p;
+	load(&p, "s21");
+	memset(&r, 0, sizeof r);
+	r.p = p;
+	r.t = 1000;
+	ck_assert_int_eq(pb_plant_init(&r.pl, &p, 77, true, r.t), 0);
+	pb_fw_init(&r.fw, &p, 0, r.t);
+	/* least-squares quadratic through the unit's noiseless transfer */
+	struct pb_sensor_params sp = r.pl.sensor[0].p;
+	sp.noise_mmhg = 0;
+	double S[5] = { 0 }, T[3] = { 0 };
+	for (double v = 0; v <= 300; v += 5) {
+		struct pb_sensor s;
+		struct pb_rng rng;
+		pb_rng_seed(&rng, 1);
+		pb_sensor_init(&s, &sp, v);
+		pb_sensor_step(&s, 1e-4, v, &rng);
+		double x = s.counts;
+		double xp = 1;
+		for (int k = 0; k < 5; k++) {
+			S[k] += xp;
+			if (k < 3)
+				T[k] += v * xp;
+			xp *= x;
+		}
+	}
+	/* normal equations 3x3 */
+	double A[3][4] = {
+		{ S[0], S[1], S[2], T[0] },
+		{ S[1], S[2], S[3], T[1] },
+		{ S[2], S[3], S[4], T[2] },
+	};
+	for (int i = 0; i < 3; i++)
+		for (int j = i + 1; j < 3; j++) {
+			double f = A[j][i] / A[i][i];
+			for (int k = i; k < 4; k++)
+				A[j][k] -= f * A[i][k];
+		}
+	double c[3];
+	for (int i = 2; i >= 0; i--) {
+		c[i] = A[i][3];
+		for (int k = i + 1; k < 3; k++)
+			c[i] -= A[i][k] * c[k];
+		c[i] /= A[i][i];
+	}
+	struct pb_cal cal = { .channel = 0, .order = 2, .cal_id = 1 };
+	for (int i = 0; i < 3; i++)
+		cal.c[i] = (float)c[i];
+	ck_assert_int_eq(pb_fw_set_cal(&r.fw, &cal, r.t), PB_ST_OK);
+	start(&r, PB_MODE_EXPRESSION, 9, 1);
+	static struct cycles cy;
+	measure(&r, 0, 250.0, 15.0, &cy);
+	ck_assert_int_ge(cy.n, 6);
+	for (int i = 0; i < cy.n; i++)
+		ck_assert_double_le(fabs(cy.peak[i] - 250.0), 5.0);
+}
+END_TEST
+
+/* ---- session behaviour -------------------------------------------------- */
+
+START_TEST(mixed_mode_pattern)
+{
+	static struct rig r;
+	rig_init(&r, "s21", 5, 0);
+	start(&r, PB_MODE_MIXED, 3, 1);
+	double ts = pb_profile_peak_mmhg(&r.p, PB_MODE_STIMULATION, 3);
+	double te = pb_profile_peak_mmhg(&r.p, PB_MODE_EXPRESSION, 3);
+	double ps = 60.0 / pb_profile_rate_cpm(&r.p, PB_MODE_STIMULATION, 3);
+	double pe = 60.0 / pb_profile_rate_cpm(&r.p, PB_MODE_EXPRESSION, 3);
+	static struct cycles cy;
+	measure(&r, 0, ts, 3 * (5 * ps + pe) + 0.2, &cy);
+	ck_assert_int_ge(cy.n, 18);
+	for (int i = 0; i < 18; i++) {
+		bool stim = i % 6 < 5;
+		double want = stim ? ts : te;
+		ck_assert_msg(fabs(cy.peak[i] - want) <= 5.0,
+		    "cycle %d: peak %.1f, want %.1f", i, cy.peak[i], want);
+		if (i + 1 < cy.n) {
+			double d = cy.start_s[i + 1] - cy.start_s[i];
+			double want_d = stim ? ps : pe;
+			/* crossing times move with the pull, not the period */
+			ck_assert_msg(fabs(d - want_d) < 0.1,
+			    "cycle %d lasted %.3f s, want %.3f", i, d, want_d);
+		}
+	}
+	/* the selected mode stays mixed; no automatic switch */
+	ck_assert_int_eq(r.fw.mode, PB_MODE_MIXED);
+	ck_assert_int_eq(count_events(&r, PB_EV_MODE, PB_MODE_EXPRESSION), 0);
+}
+END_TEST
+
+static void stim_switch(unsigned defects)
+{
+	static struct rig r;
+	rig_init(&r, "s21", 6, defects);
+	start(&r, PB_MODE_STIMULATION, 4, 1);
+	rig_run(&r, 119.9);
+	ck_assert_int_eq(r.fw.mode, PB_MODE_STIMULATION);
+	ck_assert_int_eq(r.fw.next_mode, PB_MODE_STIMULATION);
+	uint64_t t_start = 1000;
+	rig_run(&r, 0.2);
+	if (defects & PB_DEF_NO_STIM_SWITCH) {
+		rig_run(&r, 5);
+		ck_assert_int_eq(r.fw.mode, PB_MODE_STIMULATION);
+		ck_assert_int_eq(count_events(&r, PB_EV_MODE,
+		    PB_MODE_EXPRESSION), 0);
+		return;
+	}
+	ck_assert_int_eq(count_events(&r, PB_EV_MODE, PB_MODE_EXPRESSION), 1);
+	for (int i = 0; i < r.nev; i++)
+		if (r.ev[i].kind == PB_EV_MODE) {
+			double at = (double)(r.ev[i].t_us - t_start) / 1e6;
+			ck_assert_double_ge(at, 120.0);
+			ck_assert_double_le(at, 120.0 + 0.002);
+		}
+	/* the next cycle is an expression cycle at the same level */
+	rig_run(&r, 1.0);
+	ck_assert_int_eq(r.fw.mode, PB_MODE_EXPRESSION);
+	double te = pb_profile_peak_mmhg(&r.p, PB_MODE_EXPRESSION, 4);
+	static struct cycles cy;
+	measure(&r, 0, te, 6.0, &cy);
+	ck_assert_int_ge(cy.n, 3);
+	for (int i = 0; i < cy.n; i++)
+		ck_assert_double_le(fabs(cy.peak[i] - te), 5.0);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
+}
+
+START_TEST(stim_to_expression_at_120s)
+{
+	stim_switch(0);
+}
+END_TEST
+
+START_TEST(defect_no_stim_switch)
+{
+	stim_switch(PB_DEF_NO_STIM_SWITCH);
+}
+END_TEST
+
+START_TEST(auto_off_at_30_min)
+{
+	static struct rig r;
+	rig_init(&r, "s21", 8, 0);
+	start(&r, PB_MODE_EXPRESSION, 2, 1);
+	rig_run(&r, 1799.9);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
+	ck_assert_int_eq(count_events(&r, PB_EV_AUTO_OFF, 0), 0);
+	rig_run(&r, 0.2);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_OFF);
+	ck_assert_int_eq(count_events(&r, PB_EV_AUTO_OFF, 0), 1);
+	ck_assert_int_eq(count_events(&r, PB_EV_STATE, PB_RS_OFF), 1);
+	ck_assert(vented(&r));
+	rig_run(&r, 1.0);
+	ck_assert_double_lt(pb_plant_vacuum_mmhg(&r.pl, 0), 1.0);
+	/* the user can start again */
+	ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_OK);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
+}
+END_TEST
+
+START_TEST(defect_no_auto_off)
+{
+	static struct rig r;
+	struct pb_profile p;
+	load(&p, "s21");
+	p.session_auto_off_s = 5.0;   /* same logic, shorter session */
+	rig_init_prof(&r, &p, 9, 0);
+	start(&r, PB_MODE_EXPRESSION, 2, 1);
+	rig_run(&r, 5.1);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_OFF);
+	rig_init_prof(&r, &p, 9, PB_DEF_NO_AUTO_OFF);
+	start(&r, PB_MODE_EXPRESSION, 2, 1);
+	rig_run(&r, 10.0);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
+	ck_assert_int_eq(count_events(&r, PB_EV_AUTO_OFF, 0), 0);
+}
+END_TEST
+
+/* ---- alarms: each raised by its fault, cleared when it is gone ---------- */
+
+struct scenario {
+	const char *name;
+	uint16_t alarm;
+	unsigned defect;            /* the switch that disables it, 0 none */
+	bool latched;
+	void (*inject)(struct rig *r);
+	void (*remove)(struct rig *r);
+	double within_s;            /* must trip this soon after inject */
+};
+
+static double volts_for(const struct rig *r, double mmhg)
+{
+	struct pb_sensor_params sp;
+	pb_plant_sensor_params(&r->p, &sp);
+	return pb_sensor_nominal_volts(&sp, mmhg);
+}
+
+static void clear_all(struct rig *r)
+{
+	ck_assert_int_eq(pb_plant_fault(&r->pl, PB_FLT_CLEAR_ALL, 0, 0), 0);
+	pb_plant_set_inject(&r->pl, 0, false, 0.0);
+}
+static void i_over(struct rig *r)
+{
+	pb_plant_set_inject(&r->pl, 0, true, volts_for(r, 330.0));
+}
+static void i_valve(struct rig *r)
+{
+	ck_assert_int_eq(pb_plant_fault(&r->pl, PB_FLT_VALVE_STUCK, 0, 1), 0);
+}
+static void i_leak(struct rig *r)
+{
+	ck_assert_int_eq(pb_plant_fault(&r->pl, PB_FLT_LEAK, 0, 200), 0);
+}
+static void i_occl(struct rig *r)
+{
+	ck_assert_int_eq(pb_plant_fault(&r->pl, PB_FLT_OCCLUSION, 0, 1), 0);
+}
+static void i_stall(struct rig *r)
+{
+	ck_assert_int_eq(pb_plant_fault(&r->pl, PB_FLT_MOTOR_STALL, 0, 1), 0);
+}
+static void i_mopen(struct rig *r)
+{
+	ck_assert_int_eq(pb_plant_fault(&r->pl, PB_FLT_MOTOR_OPEN, 0, 1), 0);
+}
+static void i_sopen(struct rig *r)
+{
+	ck_assert_int_eq(pb_plant_fault(&r->pl, PB_FLT_SENSOR_OPEN, 0, 1), 0);
+}
+static void i_sshort(struct rig *r)
+{
+	ck_assert_int_eq(pb_plant_fault(&r->pl, PB_FLT_SENSOR_SHORT, 0, 1), 0);
+}
+static void i_sstuck(struct rig *r)
+{
+	ck_assert_int_eq(pb_plant_fault(&r->pl, PB_FLT_SENSOR_STUCK, 0, 1), 0);
+}
+static void i_blow(struct rig *r)
+{
+	ck_assert_int_eq(pb_plant_fault(&r->pl, PB_FLT_BATTERY_SAG, 0, 650),
+	    0);
+}
+static void i_bcut(struct rig *r)
+{
+	ck_assert_int_eq(pb_plant_fault(&r->pl, PB_FLT_BATTERY_SAG, 0, 900),
+	    0);
+}
+static void i_hb(struct rig *r)
+{
+	r->pings = false;
+}
+static void r_hb(struct rig *r)
+{
+	r->pings = true;
+	r->next_ping = r->t;
+}
+
+static const struct scenario scenarios[] = {
+	{ "overpressure", PB_AL_OVERPRESSURE, PB_DEF_NO_OVERPRESSURE_TRIP,
+	  true, i_over, clear_all, 0.1 },
+	{ "vacuum-stuck", PB_AL_VACUUM_STUCK, PB_DEF_NO_STUCK_DETECT, true,
+	  i_valve, clear_all, 4.0 },
+	{ "leak", PB_AL_LEAK, PB_DEF_NO_LEAK_DETECT, false, i_leak, clear_all,
+	  6.0 },
+	{ "occlusion", PB_AL_OCCLUSION, PB_DEF_NO_OCCLUSION_DETECT, true,
+	  i_occl, clear_all, 2.0 },
+	{ "motor-stall", PB_AL_MOTOR_STALL, PB_DEF_NO_STALL_DETECT, true,
+	  i_stall, clear_all, 2.0 },
+	{ "motor-open", PB_AL_MOTOR_OPEN, 0, true, i_mopen, clear_all, 2.0 },
+	{ "sensor-open", PB_AL_SENSOR_OPEN, PB_DEF_NO_SENSOR_CHECK, true,
+	  i_sopen, clear_all, 0.1 },
+	{ "sensor-short", PB_AL_SENSOR_SHORT, PB_DEF_NO_SENSOR_CHECK, true,
+	  i_sshort, clear_all, 0.1 },
+	{ "sensor-stuck", PB_AL_SENSOR_STUCK, PB_DEF_NO_SENSOR_CHECK, true,
+	  i_sstuck, clear_all, 2.0 },
+	{ "battery-low", PB_AL_BATTERY_LOW, 0, false, i_blow, clear_all, 2.0 },
+	{ "battery-cutoff", PB_AL_BATTERY_CUTOFF, PB_DEF_NO_BATTERY_CUTOFF,
+	  true, i_bcut, clear_all, 2.0 },
+	{ "heartbeat", PB_AL_HEARTBEAT_LOST, PB_DEF_NO_HEARTBEAT_SAFE, false,
+	  i_hb, r_hb, 1.3 },
+};
+#define N_SCEN (int)(sizeof scenarios / sizeof scenarios[0])
+
+/* Start s21 expression level 5 with a host, run 2 s, inject; returns the
+ * time to trip (or -1). */
+static double scenario_run(struct rig *r, const struct scenario *s,
+    unsigned defects, uint64_t seed)
+{
+	rig_init(r, "s21", seed, defects);
+	r->pings = true;
+	start(r, PB_MODE_EXPRESSION, 5, 1);
+	rig_run(r, 2.0);
+	ck_assert_msg(r->fw.alarms == 0, "%s: alarms %#x before the fault",
+	    s->name, r->fw.alarms);
+	s->inject(r);
+	return run_until_alarm(r, s->alarm, s->within_s + 2.0);
+}
+
+START_TEST(alarm_raised_and_cleared)
+{
+	const struct scenario *s = &scenarios[_i];
+	static struct rig r;
+	double t = scenario_run(&r, s, 0, 100u + (unsigned)_i);
+	ck_assert_msg(t >= 0.0 && t <= s->within_s,
+	    "%s: tripped after %.3f s (limit %.3f)", s->name, t, s->within_s);
+	ck_assert_int_eq(count_events(&r, PB_EV_ALARM_RAISED,
+	    (uint8_t)bit_index(s->alarm)), 1);
+	ck_assert(r.out.alarm);
+	if (s->latched) {
+		/* safe state: motor off, vented, refused until cleared */
+		ck_assert(r.fw.run_state == PB_RS_FAULT ||
+		    r.fw.run_state == PB_RS_OFF);
+		ck_assert(vented(&r));
+		ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_FAULT);
+		/* clearing while the cause remains keeps the latched alarms
+		 * whose cause can be seen at rest */
+		rig_run(&r, 0.5);
+	}
+	s->remove(&r);
+	rig_run(&r, s->latched ? 2.0 : 0.0);
+	if (s->latched) {
+		ck_assert_int_eq(pb_fw_clear_fault(&r.fw, r.t), PB_ST_OK);
+		ck_assert_int_eq(r.fw.run_state, PB_RS_IDLE);
+		ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_OK);
+	}
+	/* gone and staying gone through a few cycles of pumping */
+	if (r.fw.run_state != PB_RS_RUNNING)
+		ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_OK);
+	rig_run(&r, 8.0);
+	ck_assert_msg(!(r.fw.alarms & s->alarm), "%s: still %#x", s->name,
+	    r.fw.alarms);
+	ck_assert_int_eq(count_events(&r, PB_EV_ALARM_CLEARED,
+	    (uint8_t)bit_index(s->alarm)), 1);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
+	ck_assert_int_eq(r.fw.alarms, 0);
+}
+END_TEST
+
+/* Each defect switch: its own alarm no longer trips; every other
+ * scenario still trips. */
+START_TEST(defect_removes_exactly_its_detector)
+{
+	static const unsigned defects[] = {
+		PB_DEF_NO_OVERPRESSURE_TRIP, PB_DEF_NO_STUCK_DETECT,
+		PB_DEF_NO_LEAK_DETECT, PB_DEF_NO_OCCLUSION_DETECT,
+		PB_DEF_NO_STALL_DETECT, PB_DEF_NO_SENSOR_CHECK,
+		PB_DEF_NO_BATTERY_CUTOFF, PB_DEF_NO_HEARTBEAT_SAFE,
+	};
+	unsigned d = defects[_i];
+	static struct rig r;
+	for (int k = 0; k < N_SCEN; k++) {
+		const struct scenario *s = &scenarios[k];
+		double t = scenario_run(&r, s, d, 200u + (unsigned)k);
+		if (s->defect == d)
+			ck_assert_msg(t < 0.0, "%s with %s: tripped at %.3f s",
+			    s->name, pb_defect_name(d), t);
+		else
+			ck_assert_msg(t >= 0.0 && t <= s->within_s,
+			    "%s with %s: tripped after %.3f s", s->name,
+			    pb_defect_name(d), t);
+	}
+}
+END_TEST
+
+START_TEST(defect_names)
+{
+	unsigned bit;
+	ck_assert_str_eq(pb_defect_name(PB_DEF_NO_OVERPRESSURE_TRIP),
+	    "no-overpressure-trip");
+	ck_assert_int_eq(pb_defect_parse("no-heartbeat-safe", &bit), 0);
+	ck_assert_uint_eq(bit, PB_DEF_NO_HEARTBEAT_SAFE);
+	ck_assert_int_eq(pb_defect_parse("no-such", &bit), -1);
+	ck_assert_ptr_null(pb_defect_name(1u << 20));
+	for (unsigned i = 0; i < 12; i++) {
+		const char *n = pb_defect_name(1u << i);
+		ck_assert_ptr_nonnull(n);
+		ck_assert_int_eq(pb_defect_parse(n, &bit), 0);
+		ck_assert_uint_eq(bit, 1u << i);
+	}
+}
+END_TEST
+
+/* ---- timing of the safe state ------------------------------------------ */
+
+START_TEST(overpressure_vents_within_100ms)
+{
+	static struct rig r;
+	/* absolute trip: the reading jumps above 320 mmHg mid-pull */
+	rig_init(&r, "s21", 31, 0);
+	start(&r, PB_MODE_EXPRESSION, 9, 1);
+	rig_run(&r, 2.3);
+	pb_plant_set_inject(&r.pl, 0, true, volts_for(&r, 330.0));
+	uint64_t t0 = r.t;
+	while (!vented(&r) && r.t - t0 < 200000)
+		rig_step(&r);
+	ck_assert(vented(&r));
+	ck_assert_uint_le(r.t - t0, 100000);
+	ck_assert(r.fw.alarms & PB_AL_OVERPRESSURE);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_FAULT);
+	/* the true vacuum then falls with the valve time constant */
+	rig_run(&r, 0.5);
+	ck_assert_double_lt(pb_plant_vacuum_mmhg(&r.pl, 0), 20.0);
+
+	/* above target + 30 for 100 ms: trips at 100 ms, not before */
+	rig_init(&r, "s21", 32, 0);
+	start(&r, PB_MODE_EXPRESSION, 3, 1);      /* 130 mmHg */
+	rig_run(&r, 1.9);
+	pb_plant_set_inject(&r.pl, 0, true, volts_for(&r, 130.0 + 40.0));
+	t0 = r.t;
+	while (!(r.fw.alarms & PB_AL_OVERPRESSURE) && r.t - t0 < 300000)
+		rig_step(&r);
+	ck_assert(r.fw.alarms & PB_AL_OVERPRESSURE);
+	/* the filter adds a few ms to the 100 ms confirmation */
+	ck_assert_uint_ge(r.t - t0, 100000);
+	ck_assert_uint_le(r.t - t0, 100000 + 10000);
+	ck_assert(vented(&r));
+	ck_assert_int_eq(r.fw.run_state, PB_RS_FAULT);
+}
+END_TEST
+
+START_TEST(heartbeat_loss_vents_within_1s)
+{
+	static struct rig r;
+	rig_init(&r, "s10pro", 41, 0);
+	r.pings = true;
+	start(&r, PB_MODE_EXPRESSION, 10, 3);
+	rig_run(&r, 3.0);
+	r.pings = false;
+	uint64_t last = r.fw.last_host_us;
+	/* still pumping until the timeout */
+	while (r.t < last + 990000)
+		rig_step(&r);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
+	while (!vented(&r) && r.t < last + 1100000)
+		rig_step(&r);
+	ck_assert(vented(&r));
+	ck_assert_uint_le(r.t - last, 1000000 + 2000);
+	ck_assert(r.fw.alarms & PB_AL_HEARTBEAT_LOST);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_IDLE);
+	rig_run(&r, 1.0);
+	ck_assert_double_lt(pb_plant_vacuum_mmhg(&r.pl, 0), 5.0);
+	ck_assert_double_lt(pb_plant_vacuum_mmhg(&r.pl, 1), 5.0);
+	/* the host's next frame clears it */
+	pb_fw_host_alive(&r.fw, r.t);
+	ck_assert(!(r.fw.alarms & PB_AL_HEARTBEAT_LOST));
+	/* an explicit notice acts at once */
+	ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_OK);
+	rig_run(&r, 0.5);
+	pb_fw_host_lost(&r.fw, r.t);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_IDLE);
+	ck_assert(r.fw.out.motor_duty == 0.0);
+}
+END_TEST
+
+/* ---- calibration, commands --------------------------------------------- */
+
+START_TEST(cal_invalid_until_set)
+{
+	static struct rig r;
+	struct pb_profile p;
+	load(&p, "s10pro");
+	memset(&r, 0, sizeof r);
+	r.p = p;
+	r.t = 1000;
+	ck_assert_int_eq(pb_plant_init(&r.pl, &p, 3, false, r.t), 0);
+	pb_fw_init(&r.fw, &p, 0, r.t);
+	rig_run(&r, 0.01);
+	ck_assert(r.fw.alarms & PB_AL_CAL_INVALID);
+	ck_assert_int_eq(count_events(&r, PB_EV_ALARM_RAISED,
+	    (uint8_t)bit_index(PB_AL_CAL_INVALID)), 1);
+	ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_FAULT);
+	struct pb_sensor_params sp;
+	pb_plant_sensor_params(&p, &sp);
+	struct pb_cal c;
+	pb_sensor_nominal_cal(&sp, 0, &c);
+	/* unusable records are refused */
+	struct pb_cal bad = c;
+	bad.c[1] = -bad.c[1];
+	ck_assert_int_eq(pb_fw_set_cal(&r.fw, &bad, r.t), PB_ST_BAD_VALUE);
+	bad = c;
+	bad.c[0] = NAN;
+	ck_assert_int_eq(pb_fw_set_cal(&r.fw, &bad, r.t), PB_ST_BAD_VALUE);
+	bad = c;
+	bad.channel = 2;
+	ck_assert_int_eq(pb_fw_set_cal(&r.fw, &bad, r.t), PB_ST_BAD_VALUE);
+	bad = c;
+	bad.order = 3;
+	ck_assert_int_eq(pb_fw_set_cal(&r.fw, &bad, r.t), PB_ST_BAD_VALUE);
+	/* one channel of two is not enough */
+	ck_assert_int_eq(pb_fw_set_cal(&r.fw, &c, r.t), PB_ST_OK);
+	rig_run(&r, 0.01);
+	ck_assert(r.fw.alarms & PB_AL_CAL_INVALID);
+	c.channel = 1;
+	ck_assert_int_eq(pb_fw_set_cal(&r.fw, &c, r.t), PB_ST_OK);
+	rig_run(&r, 0.01);
+	ck_assert(!(r.fw.alarms & PB_AL_CAL_INVALID));
+	ck_assert_int_eq(count_events(&r, PB_EV_ALARM_CLEARED,
+	    (uint8_t)bit_index(PB_AL_CAL_INVALID)), 1);
+	ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_OK);
+}
+END_TEST
+
+START_TEST(cal_hold)
+{
+	static struct rig r;
+	rig_init(&r, "s10pro", 4, 0);
+	/* above the profile's max target: refused */
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 1, 3001, r.t), PB_ST_LIMIT);
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 1, -5, r.t), PB_ST_BAD_VALUE);
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 4, 1500, r.t), PB_ST_BAD_VALUE);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_IDLE);
+	/* the limit itself is allowed; hold both channels at 300 mmHg */
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 3, 3000, r.t), PB_ST_OK);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_CAL_HOLD);
+	rig_run(&r, 3.0);
+	for (int ch = 0; ch < 2; ch++)
+		ck_assert_double_le(fabs(pb_plant_vacuum_mmhg(&r.pl, ch) -
+		    300.0), 3.0);
+	/* a lower point, channel 1 only: channel 0 vents */
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 2, 500, r.t), PB_ST_OK);
+	rig_run(&r, 3.0);
+	ck_assert_double_le(fabs(pb_plant_vacuum_mmhg(&r.pl, 1) - 50.0), 3.0);
+	ck_assert_double_lt(pb_plant_vacuum_mmhg(&r.pl, 0), 2.0);
+	ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_WRONG_STATE);
+	ck_assert_int_eq(r.fw.alarms, 0);
+	/* 0 vents and returns to idle */
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 3, 0, r.t), PB_ST_OK);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_IDLE);
+	rig_run(&r, 1.0);
+	ck_assert_double_lt(pb_plant_vacuum_mmhg(&r.pl, 1), 2.0);
+	/* not while a session runs */
+	start(&r, PB_MODE_EXPRESSION, 1, 1);
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 1, 500, r.t),
+	    PB_ST_WRONG_STATE);
+	/* s21's limit is 250 */
+	rig_init(&r, "s21", 4, 0);
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 1, 2501, r.t), PB_ST_LIMIT);
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 1, 2500, r.t), PB_ST_OK);
+}
+END_TEST
+
+START_TEST(commands_validate)
+{
+	static struct rig r;
+	rig_init(&r, "s21", 4, 0);
+	ck_assert_int_eq(pb_fw_set_mode(&r.fw, 0, r.t), PB_ST_BAD_VALUE);
+	ck_assert_int_eq(pb_fw_set_mode(&r.fw, 4, r.t), PB_ST_BAD_VALUE);
+	ck_assert_int_eq(pb_fw_set_level(&r.fw, 0, r.t), PB_ST_BAD_VALUE);
+	ck_assert_int_eq(pb_fw_set_level(&r.fw, 10, r.t), PB_ST_BAD_VALUE);
+	ck_assert_int_eq(pb_fw_set_level(&r.fw, 9, r.t), PB_ST_OK);
+	ck_assert_int_eq(pb_fw_set_channels(&r.fw, 2, r.t), PB_ST_BAD_VALUE);
+	ck_assert_int_eq(pb_fw_set_channels(&r.fw, 0, r.t), PB_ST_BAD_VALUE);
+	rig_init(&r, "s10pro", 4, 0);
+	ck_assert_int_eq(pb_fw_set_channels(&r.fw, 3, r.t), PB_ST_OK);
+	ck_assert_int_eq(pb_fw_set_channels(&r.fw, 4, r.t), PB_ST_BAD_VALUE);
+	/* a level change while running takes effect at the next cycle */
+	start(&r, PB_MODE_EXPRESSION, 2, 1);
+	rig_run(&r, 0.3);
+	ck_assert_int_eq(pb_fw_set_level(&r.fw, 8, r.t), PB_ST_OK);
+	ck_assert_int_eq(r.fw.level, 2);
+	rig_run(&r, 1.0);
+	ck_assert_int_eq(r.fw.level, 8);
+	ck_assert_double_eq(r.fw.target_mmhg,
+	    pb_profile_peak_mmhg(&r.p, PB_MODE_EXPRESSION, 8));
+	/* stop vents at once */
+	ck_assert_int_eq(pb_fw_stop(&r.fw, r.t), PB_ST_OK);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_IDLE);
+	ck_assert(vented(&r));
+	rig_step(&r);
+	ck_assert_int_eq(count_events(&r, PB_EV_STATE, PB_RS_IDLE), 1);
+}
+END_TEST
+
+START_TEST(deterministic)
+{
+	static struct rig a, b;
+	rig_init(&a, "s10pro", 12345, 0);
+	rig_init(&b, "s10pro", 12345, 0);
+	start(&a, PB_MODE_MIXED, 6, 3);
+	start(&b, PB_MODE_MIXED, 6, 3);
+	for (int i = 0; i < 50000; i++) {
+		rig_step(&a);
+		rig_step(&b);
+		ck_assert_uint_eq(pb_plant_adc(&a.pl, 0), pb_plant_adc(&b.pl, 0));
+		ck_assert_uint_eq(pb_plant_adc(&a.pl, 1), pb_plant_adc(&b.pl, 1));
+		ck_assert(a.out.motor_duty == b.out.motor_duty);
+	}
+}
+END_TEST
+
+static Suite *firmware_suite(void)
+{
+	Suite *s = suite_create("firmware");
+	TCase *tc = tcase_create("regulation");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, regulation_every_level);
+	tcase_add_test(tc, regulation_calibrated_unit);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("session");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, mixed_mode_pattern);
+	tcase_add_test(tc, stim_to_expression_at_120s);
+	tcase_add_test(tc, defect_no_stim_switch);
+	tcase_add_test(tc, auto_off_at_30_min);
+	tcase_add_test(tc, defect_no_auto_off);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("alarms");
+	tcase_set_timeout(tc, 300);
+	tcase_add_loop_test(tc, alarm_raised_and_cleared, 0, N_SCEN);
+	tcase_add_loop_test(tc, defect_removes_exactly_its_detector, 0, 8);
+	tcase_add_test(tc, defect_names);
+	tcase_add_test(tc, overpressure_vents_within_100ms);
+	tcase_add_test(tc, heartbeat_loss_vents_within_1s);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("commands");
+	tcase_add_test(tc, cal_invalid_until_set);
+	tcase_add_test(tc, cal_hold);
+	tcase_add_test(tc, commands_validate);
+	tcase_add_test(tc, deterministic);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+PB_CHECK_MAIN(firmware_suite)
