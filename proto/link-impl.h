@@ -69,6 +69,10 @@ bool pb_link_errno_gone(int e);  /* EIO, ENXIO, ENODEV, EPIPE, ... */
 bool pb_link_fd_hup(int fd);     /* poll(0) says readable or hung up */
 ssize_t pb_link_fd_read(int fd, bool sock, uint8_t *buf, size_t n);
 ssize_t pb_link_fd_write(int fd, bool sock, const uint8_t *buf, size_t n);
+/* Take the advisory exclusive lock (flock) that keeps a second pumpbench
+ * or pumphil off a port in use; false when another holder has it. */
+bool pb_link_lock_fd(int fd);
+
 /* Dispatcher: (re)open l->path into l, picking the backend. */
 int pb_link_open_into(struct pb_link *l, char *msg, size_t msglen);
 /* The reopen op of the path-based backends: release (ops->close, which

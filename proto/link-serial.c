@@ -186,6 +186,13 @@ int pb_link_serial_open(struct pb_link *l, struct sp_port *port,
 		what = "setting flow control";
 	else if (sp_get_port_handle(port, &fd) != SP_OK || fd < 0)
 		what = "getting the port handle";
+	else if (!pb_link_lock_fd(fd)) {
+		snprintf(msg, msglen, "%s: in use by another program",
+		    l->path);
+		sp_close(port);
+		sp_free_port(port);
+		return PB_LINK_E_OPEN;
+	}
 	else if (fix_crtscts(fd, l->opts.flow == PB_FLOW_RTSCTS) != 0)
 		what = "setting RTS/CTS";
 	if (what) {

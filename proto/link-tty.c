@@ -108,6 +108,11 @@ int pb_link_tty_open(struct pb_link *l, const char *dev, char *msg,
 		    l->path);
 		return PB_LINK_E_OPEN;
 	}
+	if (!pb_link_lock_fd(fd)) {
+		close(fd);
+		snprintf(msg, msglen, "%s: in use by another program", l->path);
+		return PB_LINK_E_OPEN;
+	}
 	int rc = pb_link_tty_configure(fd, pb_link_baud(&l->opts),
 	    l->opts.flow, &l->saved, why, sizeof why);
 	if (rc != PB_LINK_OK) {

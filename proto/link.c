@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -100,6 +101,16 @@ ssize_t pb_link_fd_write(int fd, bool sock, const uint8_t *buf, size_t n)
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		return 0;
 	return pb_link_errno_gone(errno) ? PB_LINK_E_GONE : PB_LINK_E_IO;
+}
+
+bool pb_link_lock_fd(int fd)
+{
+	int r;
+	do {
+		r = flock(fd, LOCK_EX | LOCK_NB);
+	} while (r != 0 && errno == EINTR);
+	/* file systems without flock support do not stop us */
+	return r == 0 || errno != EWOULDBLOCK;
 }
 
 static void set_msg(char *msg, size_t msglen, const char *text)

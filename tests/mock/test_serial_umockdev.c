@@ -298,6 +298,12 @@ START_TEST(opens_through_libserialport_and_configures)
 	ck_assert_int_eq(link_read_n(l, buf, sizeof all), sizeof all);
 	ck_assert_mem_eq(buf, all, sizeof all);
 	ck_assert_int_eq(pb_link_read(l, buf, sizeof buf), 0);
+	/* a second program cannot take the adapter meanwhile */
+	struct pb_link *l2 = pb_link_open("/dev/serial/by-id/" BY_ID, &o, &err,
+	    msg, sizeof msg);
+	ck_assert_ptr_null(l2);
+	ck_assert_int_eq(err, PB_LINK_E_OPEN);
+	ck_assert_ptr_nonnull(strstr(msg, "in use"));
 	pb_link_close(l);
 
 	/* XON/XOFF instead */

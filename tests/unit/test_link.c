@@ -245,6 +245,27 @@ START_TEST(pty_raw_mode_and_baud_applied)
 }
 END_TEST
 
+START_TEST(port_in_use_is_refused)
+{
+	struct pty p;
+	pty_open(&p);
+	char msg[256];
+	int err;
+	struct pb_link *l = pb_link_open(p.name, NULL, &err, msg, sizeof msg);
+	ck_assert_msg(l != NULL, "%s", msg);
+	struct pb_link *l2 = pb_link_open(p.name, NULL, &err, msg, sizeof msg);
+	ck_assert_ptr_null(l2);
+	ck_assert_int_eq(err, PB_LINK_E_OPEN);
+	ck_assert_ptr_nonnull(strstr(msg, "in use"));
+	pb_link_close(l);
+	/* free again once closed */
+	l2 = pb_link_open(p.name, NULL, &err, msg, sizeof msg);
+	ck_assert_msg(l2 != NULL, "%s", msg);
+	pb_link_close(l2);
+	close(p.master);
+}
+END_TEST
+
 START_TEST(unsupported_baud_on_tty_is_refused)
 {
 	struct pty p;
@@ -522,6 +543,7 @@ static Suite *link_suite(void)
 	tcase_add_test(tc, pty_path_picks_tty_backend_and_carries_bytes);
 	tcase_add_test(tc, pty_raw_mode_and_baud_applied);
 	tcase_add_test(tc, unsupported_baud_on_tty_is_refused);
+	tcase_add_test(tc, port_in_use_is_refused);
 	tcase_add_test(tc, symlink_to_pty_opens);
 	tcase_add_test(tc, missing_path_is_noent_with_one_line);
 	tcase_add_test(tc, bad_arguments);
