@@ -588,6 +588,10 @@ START_TEST(alarm_raised_and_cleared)
 	double t = scenario_run(&r, s, 0, 100u + (unsigned)_i);
 	ck_assert_msg(t >= 0.0 && t <= s->within_s,
 	    "%s: tripped after %.3f s (limit %.3f)", s->name, t, s->within_s);
+	/* the right diagnosis: no other alarm (a cut-off is also low) */
+	uint16_t also = s->alarm == PB_AL_BATTERY_CUTOFF ? PB_AL_BATTERY_LOW : 0;
+	ck_assert_msg((r.fw.alarms & ~also) == s->alarm, "%s: alarms %#x",
+	    s->name, r.fw.alarms);
 	ck_assert_int_eq(count_events(&r, PB_EV_ALARM_RAISED,
 	    (uint8_t)bit_index(s->alarm)), 1);
 	ck_assert(r.out.alarm);
