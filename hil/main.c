@@ -109,11 +109,11 @@ static int cmd_run(int argc, char **argv)
 		case O_JUNIT: o.junit_path = optarg; break;
 		case O_JSON: o.json_path = optarg; break;
 		case O_RETRIES:
-			if (parse_num("--retries", optarg, 0, 10, &v) ||
-			    v != floor(v))
-				return v != floor(v) ? bad("--retries: '%s' is "
-				    "not a whole number%s", optarg, "") :
-				    PB_EXIT_USAGE;
+			if (parse_num("--retries", optarg, 0, 10, &v))
+				return PB_EXIT_USAGE;
+			if (v != floor(v))
+				return bad("--retries: '%s' is not a whole "
+				    "number%s", optarg, "");
 			o.retries = (int)v;
 			break;
 		case O_TIMEOUT:
@@ -136,11 +136,11 @@ static int cmd_run(int argc, char **argv)
 		case O_DEFECTS: o.defects = PB_DEFECTS_ALSO; break;
 		case O_DEFECTS_ONLY: o.defects = PB_DEFECTS_ONLY; break;
 		case O_SEED:
-			if (parse_num("--seed", optarg, 0, 4294967295.0, &v) ||
-			    v != floor(v))
-				return v != floor(v) ? bad("--seed: '%s' is not "
-				    "a whole number%s", optarg, "") :
-				    PB_EXIT_USAGE;
+			if (parse_num("--seed", optarg, 0, 4294967295.0, &v))
+				return PB_EXIT_USAGE;
+			if (v != floor(v))
+				return bad("--seed: '%s' is not a whole number%s",
+				    optarg, "");
 			o.seed = (uint64_t)v;
 			break;
 		case 'q': o.quiet = true; break;

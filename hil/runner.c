@@ -79,6 +79,7 @@ struct run {
 	struct pb_rig rig;
 	char rig_err[512];
 	bool aborted;
+	bool save_failed;      /* a report file could not be written */
 };
 
 static void say(struct run *r, const char *fmt, ...)
@@ -282,8 +283,11 @@ static void save(struct run *r)
 	char err[512];
 	r->rep->end_ms = r->unix_ms();
 	if (pb_report_save(r->rep, r->o->json_path, r->o->junit_path, err,
-	    sizeof err) != 0)
-		fprintf(stderr, "pumphil: report: %s\n", err);
+	    sizeof err) != 0) {
+		if (!r->save_failed)
+			fprintf(stderr, "pumphil: report: %s\n", err);
+		r->save_failed = true;
+	}
 }
 
 static void run_case(struct run *r, const char *file, bool defect_run,
@@ -455,5 +459,9 @@ int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
 		    "aborted)\n", k.errors, k.aborted);
 	fprintf(r.out, "%s\n", line);
 	fflush(r.out);
-	return pb_runner_exit_status(rep);
+	int rc = pb_runner_exit_status(rep);
+	/* CI must not trust a run whose report is missing */
+	if (r.save_failed && rc == PB_EXIT_OK)
+		rc = PB_EXIT_ERROR;
+	return rc;
 }

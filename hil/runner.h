@@ -18,8 +18,9 @@
  * the rig is missing or breaks mid-run.
  *
  * Exit status (pb_runner_run's return): 0 every case passed or was
- * skipped; 1 at least one FAIL; 3 ERROR (rig or infrastructure) and no
- * FAIL; 4 aborted by a signal.  (2 is main()'s usage error.)
+ * skipped; 1 at least one FAIL; 3 ERROR (rig or infrastructure, or a
+ * report file that could not be written) and no FAIL; 4 aborted by a
+ * signal.  (2 is main()'s usage error.)
  */
 #ifndef PB_HIL_RUNNER_H
 #define PB_HIL_RUNNER_H
