@@ -160,7 +160,7 @@ const char *pb_client_strerror(int err)
 	case PB_CL_OK:        return "ok";
 	case PB_CL_E_TIMEOUT: return "no response after all retries";
 	case PB_CL_E_STATUS:  return "device refused the command";
-	case PB_CL_E_BUSY:    return "too many commands in flight";
+	case PB_CL_E_BUSY:    return "too many commands in flight or sent too fast";
 	case PB_CL_E_LINK:    return "link down";
 	case PB_CL_E_ARG:     return "bad argument";
 	case PB_CL_E_LIMIT:   return "refused by the host's safety limit";

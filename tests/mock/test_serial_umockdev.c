@@ -355,6 +355,25 @@ START_TEST(by_id_links_resolve_to_the_serial_backend)
 	ck_assert_mem_eq(buf, x, 3);
 	pb_link_close(l);
 	unlink(link);
+
+	/* a chain of relative links: dir/a/l1 -> ../b/l2 -> /dev/ttyUSB0 */
+	char a[300], bdir[300], l1[320], l2[320];
+	snprintf(a, sizeof a, "%s/a", dir);
+	snprintf(bdir, sizeof bdir, "%s/b", dir);
+	ck_assert_int_eq(mkdir(a, 0755), 0);
+	ck_assert_int_eq(mkdir(bdir, 0755), 0);
+	snprintf(l1, sizeof l1, "%s/l1", a);
+	snprintf(l2, sizeof l2, "%s/l2", bdir);
+	ck_assert_int_eq(symlink("../b/l2", l1), 0);
+	ck_assert_int_eq(symlink("/dev/ttyUSB0", l2), 0);
+	l = pb_link_open(l1, NULL, &err, msg, sizeof msg);
+	ck_assert_msg(l != NULL, "open %s: %s", l1, msg);
+	ck_assert_str_eq(pb_link_backend(l), "serial");
+	pb_link_close(l);
+	unlink(l1);
+	unlink(l2);
+	rmdir(a);
+	rmdir(bdir);
 	rmdir(dir);
 
 	/* and a port that is not there */

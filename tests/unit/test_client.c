@@ -291,6 +291,13 @@ static void on_tel(void *ctx, const struct pb_telemetry *t, uint32_t lost)
 	struct sim *s = ctx;
 	ck_assert_int_lt(s->ntel, MAX_TEL);
 	s->tel_first[s->ntel] = t->first_sample;
+	/* the samples themselves come through intact (see send_tel) */
+	ck_assert_int_eq(t->channels, 2);
+	for (int i = 0; i < t->n; i++) {
+		ck_assert_int_eq(t->samples[0][i],
+		    (int16_t)(t->first_sample + (uint32_t)i));
+		ck_assert_int_eq(t->samples[1][i], -i);
+	}
 	s->tel_lost[s->ntel] = lost;
 	s->ntel++;
 }
