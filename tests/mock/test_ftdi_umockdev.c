@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <ftdi.h>
 #include <glib.h>
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <linux/usbdevice_fs.h>
 #include <stddef.h>
@@ -707,6 +708,54 @@ START_TEST(bulk_in_packets_through_libftdi)
 }
 END_TEST
 
+START_TEST(reuse_after_safe_and_limits)
+{
+	struct pb_fixture *f = open_bench();
+	ck_assert_int_eq(pb_fixture_set_power(f, true), PB_FIX_OK);
+	ck_assert_int_eq(pb_fixture_safe(f), PB_FIX_OK);
+	ck_assert(!chip.it.mpsse);
+	size_t bad = chip.it.bad_opcodes;
+	/* the next call re-enters MPSSE and syncs again */
+	ck_assert_int_eq(pb_fixture_set_inject(f, 1, true, 4.5), PB_FIX_OK);
+	g_mutex_lock(&chip.lock);
+	ck_assert(chip.it.mpsse);
+	ck_assert_uint_eq(chip.it.bad_opcodes, bad + 2);
+	bool lvl;
+	ck_assert(pb_mpsse_interp_pin_driven(&chip.it, 6, &lvl) && lvl);
+	ck_assert(pb_mpsse_interp_pin_driven(&chip.it, 7, &lvl) && !lvl);
+	g_mutex_unlock(&chip.lock);
+	uint16_t w[16];
+	size_t n = dac_log(w, 16);
+	ck_assert_uint_eq(w[n - 1], 0xBE66);
+
+	/* a real pump has no fault switches and no emulator */
+	ck_assert_int_eq(pb_fixture_inject_fault(f, 1, 0, 1),
+	    PB_FIX_E_NOT_SUPPORTED);
+	ck_assert_ptr_null(pb_fixture_emulator(f));
+	/* the bench's DUT port does not exist here */
+	struct pb_link *l = NULL;
+	int rc = pb_fixture_take_dut_link(f, &l);
+	ck_assert_int_ne(rc, PB_FIX_OK);
+	ck_assert_ptr_null(l);
+	ck_assert_msg(strstr(pb_fixture_errmsg(f), "usb-pumpbench_DUT") != NULL,
+	    "%s", pb_fixture_errmsg(f));
+	/* real time moves forward; a signal stops a wait at once */
+	uint64_t t0 = pb_fixture_now(f);
+	ck_assert_int_eq(pb_fixture_advance(f, t0 + 2000), PB_FIX_OK);
+	ck_assert_uint_ge(pb_fixture_now(f), t0 + 2000);
+	ck_assert_int_eq(pb_fixture_catch_signals(), PB_FIX_OK);
+	raise(SIGINT);
+	ck_assert_int_eq(pb_fixture_advance(f, pb_fixture_now(f) + 3600000000u),
+	    PB_FIX_E_INTERRUPTED);
+	/* teardown is not cut short by the signal */
+	ck_assert_int_eq(pb_fixture_safe(f), PB_FIX_OK);
+	ck_assert(!chip.it.mpsse);
+	pb_fixture_clear_interrupt();
+	pb_fixture_restore_signals();
+	pb_fixture_close(f);
+}
+END_TEST
+
 static Suite *ftdi_suite(void)
 {
 	Suite *s = suite_create("ftdi_umockdev");
@@ -720,6 +769,7 @@ static Suite *ftdi_suite(void)
 	tcase_add_test(tc, unplugged_mid_run);
 	tcase_add_test(tc, no_answer_times_out);
 	tcase_add_test(tc, bulk_in_packets_through_libftdi);
+	tcase_add_test(tc, reuse_after_safe_and_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }
