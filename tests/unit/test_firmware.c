@@ -130,6 +130,13 @@ static int count_events(const struct rig *r, uint8_t kind, uint8_t code)
 	return n;
 }
 
+static double volts_for(const struct rig *r, double mmhg)
+{
+	struct pb_sensor_params sp;
+	pb_plant_sensor_params(&r->p, &sp);
+	return pb_sensor_nominal_volts(&sp, mmhg);
+}
+
 static unsigned bit_index(uint16_t bit)
 {
 	unsigned i = 0;
@@ -340,6 +347,86 @@ START_TEST(regulation_calibrated_unit)
 }
 END_TEST
 
+/* The container fills (dead volume shrinks 25 -> 10 mL): the pull gets
+ * faster and the learned cut-off follows; the battery drains a little. */
+START_TEST(regulation_while_container_fills)
+{
+	static struct rig r;
+	rig_init(&r, "s21", 21, 0);
+	r.pings = true;
+	start(&r, PB_MODE_EXPRESSION, 6, 1);
+	ck_assert_int_eq(pb_plant_fault(&r.pl, PB_FLT_CONTAINER_FILL, 0, 500),
+	    0);
+	double v0 = pb_plant_supply_v(&r.pl);
+	static struct cycles cy;
+	double target = pb_profile_peak_mmhg(&r.p, PB_MODE_EXPRESSION, 6);
+	measure(&r, 0, target, 40.0, &cy);
+	ck_assert_double_eq(r.pl.pneu[0].volume_ml, r.p.min_volume_ml);
+	ck_assert_int_ge(cy.n, 25);
+	for (int i = 0; i < cy.n; i++)
+		ck_assert_msg(fabs(cy.peak[i] - target) <= 5.0,
+		    "cycle %d: peak %.2f", i, cy.peak[i]);
+	ck_assert_int_eq(r.fw.alarms, 0);
+	ck_assert_double_lt(r.pl.batt.soc, r.p.batt_initial_soc);
+	ck_assert_double_lt(pb_plant_supply_v(&r.pl), v0 + 0.05);
+}
+END_TEST
+
+/* Leak seen two ways: a fast hold decay (raised within a cycle, still
+ * pumping) and a target missed three cycles running. */
+START_TEST(leak_by_decay_and_by_miss)
+{
+	static struct rig r;
+	rig_init(&r, "s21", 22, 0);
+	start(&r, PB_MODE_EXPRESSION, 5, 1);
+	rig_run(&r, 3.0);
+	/* a moderate leak: target still reached, hold decays fast */
+	ck_assert_int_eq(pb_plant_fault(&r.pl, PB_FLT_LEAK, 0, 60), 0);
+	ck_assert_double_ge(run_until_alarm(&r, PB_AL_LEAK, 4.0), 0.0);
+	ck_assert(r.fw.leak_by_decay);
+	ck_assert(!r.fw.leak_by_miss);
+	ck_assert_double_gt(r.fw.last_hold_decay, r.p.leak_decay_mmhg_s);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
+	/* a gross leak: the motor cannot reach the target at all */
+	rig_init(&r, "s21", 23, 0);
+	start(&r, PB_MODE_EXPRESSION, 9, 1);
+	rig_run(&r, 3.0);
+	ck_assert_int_eq(pb_plant_fault(&r.pl, PB_FLT_LEAK, 0, 900), 0);
+	rig_run(&r, 10.0);
+	ck_assert(r.fw.alarms & PB_AL_LEAK);
+	ck_assert(r.fw.leak_by_miss);
+	ck_assert_uint_ge(r.fw.missed_cycles, 3);
+	ck_assert_double_lt(r.fw.last_peak_mmhg, 250.0 - r.p.leak_miss_mmhg);
+	/* healthy again: the first good cycle clears it */
+	ck_assert_int_eq(pb_plant_fault(&r.pl, PB_FLT_LEAK, 0, 0), 0);
+	rig_run(&r, 5.0);
+	ck_assert(!(r.fw.alarms & PB_AL_LEAK));
+}
+END_TEST
+
+/* Occlusion seen as vacuum rising while the motor is off (the HIL rig
+ * ramps the injected sensor voltage during the hold). */
+START_TEST(occlusion_rise_with_motor_off)
+{
+	static struct rig r;
+	rig_init(&r, "s21", 24, 0);
+	start(&r, PB_MODE_EXPRESSION, 3, 1);
+	/* wait for a hold to settle */
+	while (!(r.fw.phase == PB_PH_HOLD && r.fw.hold_ref_taken))
+		rig_step(&r);
+	double base = r.fw.ch[0].filt_mmhg;
+	uint64_t t0 = r.t;
+	while (!(r.fw.alarms & PB_AL_OCCLUSION) && r.t - t0 < 300000) {
+		double v = base + (double)(r.t - t0) / 1e6 * 200.0; /* 200/s */
+		pb_plant_set_inject(&r.pl, 0, true, volts_for(&r, v));
+		rig_step(&r);
+	}
+	ck_assert(r.fw.alarms & PB_AL_OCCLUSION);
+	ck_assert_double_lt((double)(r.t - t0) / 1e6, 0.15);
+	ck_assert(vented(&r));
+}
+END_TEST
+
 /* ---- session behaviour -------------------------------------------------- */
 
 START_TEST(mixed_mode_pattern)
@@ -471,13 +558,6 @@ struct scenario {
 	void (*remove)(struct rig *r);
 	double within_s;            /* must trip this soon after inject */
 };
-
-static double volts_for(const struct rig *r, double mmhg)
-{
-	struct pb_sensor_params sp;
-	pb_plant_sensor_params(&r->p, &sp);
-	return pb_sensor_nominal_volts(&sp, mmhg);
-}
 
 static void clear_all(struct rig *r)
 {
@@ -884,6 +964,7 @@ static Suite *firmware_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, regulation_every_level);
 	tcase_add_test(tc, regulation_calibrated_unit);
+	tcase_add_test(tc, regulation_while_container_fills);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("session");
 	tcase_set_timeout(tc, 300);
@@ -898,6 +979,8 @@ static Suite *firmware_suite(void)
 	tcase_add_loop_test(tc, alarm_raised_and_cleared, 0, N_SCEN);
 	tcase_add_loop_test(tc, defect_removes_exactly_its_detector, 0, 8);
 	tcase_add_test(tc, defect_names);
+	tcase_add_test(tc, leak_by_decay_and_by_miss);
+	tcase_add_test(tc, occlusion_rise_with_motor_off);
 	tcase_add_test(tc, overpressure_vents_within_100ms);
 	tcase_add_test(tc, heartbeat_loss_vents_within_1s);
 	suite_add_tcase(s, tc);
