@@ -135,7 +135,8 @@ static int fail_msg(struct pb_link *l, char *msg, size_t msglen,
 {
 	int e = sp_last_error_code();
 	char *m = sp_last_error_message();
-	snprintf(msg, msglen, "%s: %s failed: %s%s", l->path, what,
+	(void)l;
+	snprintf(msg, msglen, "%s failed: %s%s", what,
 	    m ? m : "error", e == EACCES ? " (is your user in the dialout "
 	    "group?)" : "");
 	sp_free_error_message(m);
@@ -187,8 +188,7 @@ int pb_link_serial_open(struct pb_link *l, struct sp_port *port,
 	else if (sp_get_port_handle(port, &fd) != SP_OK || fd < 0)
 		what = "getting the port handle";
 	else if (!pb_link_lock_fd(fd)) {
-		snprintf(msg, msglen, "%s: in use by another program",
-		    l->path);
+		snprintf(msg, msglen, "in use by another program");
 		sp_close(port);
 		sp_free_port(port);
 		return PB_LINK_E_OPEN;
@@ -376,6 +376,11 @@ static void fill_info(struct pb_port_info *pi, struct sp_port *p)
 	} else {
 		copy_str(pi->description, sizeof pi->description, desc);
 	}
+	/* libserialport describes native ports by their name: say nothing
+	 * rather than repeat it */
+	const char *base = strrchr(pi->path, '/');
+	if (base && strcmp(pi->description, base + 1) == 0)
+		pi->description[0] = '\0';
 	find_by_id(pi->path, pi->by_id, sizeof pi->by_id);
 }
 

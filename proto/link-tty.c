@@ -93,31 +93,28 @@ int pb_link_tty_open(struct pb_link *l, const char *dev, char *msg,
 	if (fd < 0) {
 		int e = errno;
 		if (e == ENOENT) {
-			snprintf(msg, msglen, "%s: no such port (see "
-			    "--list-ports)", l->path);
+			snprintf(msg, msglen, "no such port (see --list-ports)");
 			return PB_LINK_E_NOENT;
 		}
-		snprintf(msg, msglen, "%s: cannot open: %s%s", l->path,
-		    strerror(e), e == EACCES ? " (is your user in the "
+		snprintf(msg, msglen, "cannot open: %s%s", strerror(e), e == EACCES ? " (is your user in the "
 		    "dialout group?)" : "");
 		return PB_LINK_E_OPEN;
 	}
 	if (!isatty(fd)) {
 		close(fd);
-		snprintf(msg, msglen, "%s: not a serial port or terminal",
-		    l->path);
+		snprintf(msg, msglen, "not a serial port or terminal");
 		return PB_LINK_E_OPEN;
 	}
 	if (!pb_link_lock_fd(fd)) {
 		close(fd);
-		snprintf(msg, msglen, "%s: in use by another program", l->path);
+		snprintf(msg, msglen, "in use by another program");
 		return PB_LINK_E_OPEN;
 	}
 	int rc = pb_link_tty_configure(fd, pb_link_baud(&l->opts),
 	    l->opts.flow, &l->saved, why, sizeof why);
 	if (rc != PB_LINK_OK) {
 		close(fd);
-		snprintf(msg, msglen, "%s: %s", l->path, why);
+		snprintf(msg, msglen, "%s", why);
 		return rc;
 	}
 	l->ops = &pb_link_tty_ops;

@@ -119,11 +119,23 @@ static void set_msg(char *msg, size_t msglen, const char *text)
 		snprintf(msg, msglen, "%s", text);
 }
 
+/* Record a failure: l->err gets "path: why", msg (for the caller of
+ * pb_link_open, who names the path itself) gets "why". */
+static int fail(struct pb_link *l, int rc, const char *why, char *msg,
+    size_t msglen)
+{
+	snprintf(l->err, sizeof l->err, "%s: %.250s", l->path, why);
+	set_msg(msg, msglen, why);
+	return rc;
+}
+
 int pb_link_open_into(struct pb_link *l, char *msg, size_t msglen)
 {
 	struct stat st;
 	char dev[PATH_MAX];
+	char why[256];
 	struct sp_port *port = NULL;
+	int rc;
 
 	l->gone = false;
 	l->rfd = l->wfd = -1;
@@ -131,29 +143,21 @@ int pb_link_open_into(struct pb_link *l, char *msg, size_t msglen)
 	 * works where the kernel cannot follow them (umockdev's /dev) */
 	if (pb_link_serial_lookup(l->path, &port, dev, sizeof dev) == 0) {
 		snprintf(l->dev, sizeof l->dev, "%s", dev);
-		int rc = pb_link_serial_open(l, port, l->err, sizeof l->err);
-		set_msg(msg, msglen, l->err);
-		return rc;
+		rc = pb_link_serial_open(l, port, why, sizeof why);
+		return rc == PB_LINK_OK ? rc : fail(l, rc, why, msg, msglen);
 	}
 	if (stat(l->path, &st) != 0) {
 		int e = errno;
-		if (e == ENOENT || e == ENOTDIR) {
-			snprintf(l->err, sizeof l->err,
-			    "%s: no such port (see --list-ports)", l->path);
-			set_msg(msg, msglen, l->err);
-			return PB_LINK_E_NOENT;
-		}
-		snprintf(l->err, sizeof l->err, "%s: %s", l->path,
-		    strerror(e));
-		set_msg(msg, msglen, l->err);
-		return PB_LINK_E_OPEN;
+		if (e == ENOENT || e == ENOTDIR)
+			return fail(l, PB_LINK_E_NOENT,
+			    "no such port (see --list-ports)", msg, msglen);
+		return fail(l, PB_LINK_E_OPEN, strerror(e), msg, msglen);
 	}
 	if (!realpath(l->path, dev))
 		snprintf(dev, sizeof dev, "%s", l->path);
 	snprintf(l->dev, sizeof l->dev, "%s", dev);
-	int rc = pb_link_tty_open(l, l->dev, l->err, sizeof l->err);
-	set_msg(msg, msglen, l->err);
-	return rc;
+	rc = pb_link_tty_open(l, l->dev, why, sizeof why);
+	return rc == PB_LINK_OK ? rc : fail(l, rc, why, msg, msglen);
 }
 
 int pb_link_reopen_path(struct pb_link *l)

@@ -48,7 +48,10 @@ struct pb_link_ops {
 };
 
 /* Open a port by path, picking the backend. On failure returns NULL and,
- * if err is given, a PB_LINK_E_* code and a message in msg (msglen). */
+ * if err is given, a PB_LINK_E_* code and a message in msg (msglen): one
+ * line saying what went wrong ("no such port (see --list-ports)", "in use
+ * by another program", ...), without the path, which the caller prints
+ * in front of it. */
 struct pb_link *pb_link_open(const char *path, const struct pb_link_opts *o,
     int *err, char *msg, size_t msglen);
 

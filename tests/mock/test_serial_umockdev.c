@@ -380,7 +380,7 @@ START_TEST(by_id_links_resolve_to_the_serial_backend)
 	l = pb_link_open("/dev/ttyUSB7", NULL, &err, msg, sizeof msg);
 	ck_assert_ptr_null(l);
 	ck_assert_int_eq(err, PB_LINK_E_NOENT);
-	ck_assert_ptr_nonnull(strstr(msg, "/dev/ttyUSB7"));
+	ck_assert_str_eq(msg, "no such port (see --list-ports)");
 	bed_down(&b);
 }
 END_TEST

@@ -316,8 +316,8 @@ START_TEST(missing_path_is_noent_with_one_line)
 	struct pb_link *l = pb_link_open(path, NULL, &err, msg, sizeof msg);
 	ck_assert_ptr_null(l);
 	ck_assert_int_eq(err, PB_LINK_E_NOENT);
-	ck_assert_ptr_nonnull(strstr(msg, path));
-	ck_assert_ptr_nonnull(strstr(msg, "no such port"));
+	/* the caller prints "<path>: <msg>" */
+	ck_assert_str_eq(msg, "no such port (see --list-ports)");
 	ck_assert_ptr_null(strchr(msg, '\n'));
 	ck_assert_str_eq(pb_link_strerror(err), "no such port");
 
