@@ -9,6 +9,7 @@
 #define WF_UP_DEFAULT   200    /* dmmHg: waveform start, before a cycle */
 #define WF_DN_DEFAULT   100    /* dmmHg: re-arm level */
 #define WF_MIN_SWING    100    /* dmmHg: below this use the defaults */
+#define PULL_MIN_RISE   30     /* dmmHg: smallest rise that starts a cycle */
 
 void pb_cycles_init(struct pb_cycles *c, const struct pb_profile *profile,
     unsigned rate_hz, int channels)
@@ -35,6 +36,7 @@ void pb_cycles_reset(struct pb_cycles *c)
 		c->ch[i].wf_up = c->ch[i].wf_dn = 0;
 	}
 	c->have_prev = false;
+	c->have_batch = false;
 	c->phase_seen = false;
 	c->mixed_count = 0;
 }
@@ -70,6 +72,17 @@ static void start_cycle(struct pb_cycles *c, struct pb_cyc_chan *ch,
 	ch->hs_n = ch->hs_x = ch->hs_y = ch->hs_xx = ch->hs_xy = 0;
 	ch->in_hold = false;
 	ch->hold_x0 = 0;
+}
+
+/* The profile's expected peak for a mode (mixed: resolved) and level,
+ * dmmHg; 0 without a profile. */
+static double expected_dmmhg(const struct pb_cycles *c, uint8_t mode,
+    uint8_t level)
+{
+	if (!c->profile || mode < PB_MODE_STIMULATION ||
+	    mode > PB_MODE_EXPRESSION)
+		return 0;
+	return pb_profile_peak_mmhg(c->profile, mode, level) * 10.0;
 }
 
 /* Target used for time to target, dmmHg (0: none known). */
@@ -199,8 +212,12 @@ unsigned pb_cycles_feed(struct pb_cycles *c, uint64_t idx,
 	bool mode_changed = c->have_prev && st->mode != c->prev.mode;
 	if (mode_changed || !running)
 		c->mixed_count = 0;
-	if (running && st->phase != PB_PH_IDLE)
+	if (running && st->phase != PB_PH_IDLE && !c->phase_seen) {
+		/* from now on phases, not the waveform, find the cycles */
 		c->phase_seen = true;
+		for (int i = 0; i < c->channels; i++)
+			c->ch[i].armed = false;
+	}
 	bool pull_start = running && c->phase_seen &&
 	    st->phase == PB_PH_PULL &&
 	    (!c->have_prev || c->prev.phase != PB_PH_PULL ||
@@ -217,8 +234,32 @@ unsigned pb_cycles_feed(struct pb_cycles *c, uint64_t idx,
 			continue;
 		}
 		bool boundary = false;
+		uint8_t cmode = mode;
 		if (c->phase_seen) {
-			boundary = pull_start;
+			/* PULL began in this batch: arm, and start the cycle
+			 * where the vacuum rises 10 % of the way from the rest
+			 * level to the target (to the sample, whatever the
+			 * batch length) */
+			if (pull_start) {
+				ch->armed = true;
+				ch->arm_min = v[i];
+				ch->arm_mode = mode;
+			}
+			if (ch->armed) {
+				if (v[i] < ch->arm_min)
+					ch->arm_min = v[i];
+				double tgt = st->target > 0 ? st->target :
+				    expected_dmmhg(c, ch->arm_mode, st->level);
+				int32_t delta = tgt > ch->arm_min ?
+				    (int32_t)((tgt - ch->arm_min) / 10) : 0;
+				if (delta < PULL_MIN_RISE)
+					delta = PULL_MIN_RISE;
+				if (v[i] >= ch->arm_min + delta) {
+					boundary = true;
+					ch->armed = false;
+					cmode = ch->arm_mode;
+				}
+			}
 		} else {
 			/* waveform fallback: Schmitt trigger */
 			if (ch->wf_up == 0) {
@@ -252,7 +293,7 @@ unsigned pb_cycles_feed(struct pb_cycles *c, uint64_t idx,
 				finish_cycle(c, ch, idx);
 				done |= 1u << i;
 			}
-			start_cycle(c, ch, idx, v[i], st, mode, c->phase_seen);
+			start_cycle(c, ch, idx, v[i], st, cmode, c->phase_seen);
 		}
 		if (ch->open)
 			update_open(c, ch, idx, v[i], st);
@@ -282,6 +323,15 @@ unsigned pb_cycles_feed_batch(struct pb_cycles *c, uint64_t first_index,
 		if (!st.channel_mask)
 			st.run_state = PB_RS_IDLE;
 	}
+	/* The batch carries the state at its end: the batch in which HOLD
+	 * begins still holds the end of the pull, so it is fed as PULL and
+	 * only whole HOLD batches go into the hold-decay fit. */
+	uint8_t reported = st.phase;
+	if (st.phase == PB_PH_HOLD && (!c->have_batch ||
+	    c->batch_phase != PB_PH_HOLD))
+		st.phase = PB_PH_PULL;
+	c->batch_phase = reported;
+	c->have_batch = true;
 	unsigned done = 0;
 	size_t n = t->n;
 	if (n > PB_MAX_PAYLOAD / 2)

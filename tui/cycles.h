@@ -6,24 +6,33 @@
  * the cycles and, when a cycle ends, publishes its statistics compared
  * with the profile's expectation for the mode and level the cycle ran at.
  *
- * Cycle boundaries: a cycle starts when the batch phase becomes PULL
- * (from any other phase) while the run state is RUNNING.  When the phase
- * is not available (phase stays IDLE/0 while running, e.g. a recording
- * without state rows) a waveform fallback is used: a cycle starts when
- * the vacuum rises through trough + 30 % of the last cycle's swing
- * (initially 20 mmHg), re-armed once it falls below trough + 15 %
+ * Cycle boundaries: telemetry reports the phase at the end of each batch
+ * (20 to 106 samples), so the phase only says in which batch a pull
+ * began.  When the phase becomes PULL (from any other phase) while the
+ * run state is RUNNING, the channel is armed, and its cycle starts at the
+ * first sample where the vacuum has risen 10 % of the way from the rest
+ * level (the lowest sample since arming) to the target (the batch's
+ * target; if 0, the profile's expected peak), at least 3 mmHg: located to
+ * the sample whatever the batch length, so periods are exact.  When the
+ * phase is not available (phase stays IDLE/0 while running, e.g. a
+ * recording without state rows) a waveform fallback is used: a cycle
+ * starts when the vacuum rises through trough + 30 % of the last cycle's
+ * swing (initially 20 mmHg), re-armed once it falls below trough + 15 %
  * (initially 10 mmHg).  A cycle ends where the next one starts; it is
- * abandoned when the run stops, or when more than 2 s of samples are lost
+ * abandoned when the run stops, when more than 2 s of samples are lost
  * inside it, or when the sample index goes back (device restarted).
  * The thresholds of the fallback are updated only when it re-arms, so a
- * rise is never counted twice.
+ * rise is never counted twice.  pb_cycles_feed_batch() feeds the batch
+ * in which HOLD begins as PULL (it holds the end of the pull), so only
+ * whole HOLD batches enter the hold-decay fit.
  *
  * Statistics of a cycle (all vacuum in mmHg, positive = vacuum):
  *   peak, trough   max and min of the samples in [start, next start)
  *   period, rate   (next start - start) / rate_hz; rate = 60 / period
- *   time to target from the cycle start to the first sample >= 95 % of
- *                  the target (the batch's target; if 0, the profile's
- *                  expected peak); < 0 when not reached in the cycle
+ *   time to target from the cycle start (the 10 % rise above) to the
+ *                  first sample >= 95 % of the target (the batch's
+ *                  target; if 0, the profile's expected peak); < 0 when
+ *                  not reached in the cycle
  *   hold decay     vacuum lost per second during HOLD: minus the least-
  *                  squares slope of the HOLD samples (mmHg/s, positive =
  *                  losing vacuum); NaN without a HOLD of >= 20 ms
@@ -88,6 +97,8 @@ struct pb_cyc_chan {
 	bool     in_hold;
 	/* waveform fallback */
 	bool     armed;
+	int32_t  arm_min;          /* phase mode: rest level since PULL began */
+	uint8_t  arm_mode;         /* phase mode: mode of the armed cycle */
 	int32_t  wf_up, wf_dn;     /* thresholds, updated when re-armed */
 	int16_t  last_peak, last_trough;
 	bool     have_last;
@@ -104,6 +115,8 @@ struct pb_cycles {
 	uint64_t next_index;       /* expected next sample index */
 	struct pb_cyc_state prev;
 	bool     phase_seen;       /* a non-idle phase seen while running */
+	bool     have_batch;
+	uint8_t  batch_phase;      /* phase reported by the previous batch */
 	unsigned mixed_count;      /* cycles since mixed mode began */
 	struct pb_cyc_chan ch[PB_CYC_MAX_CH];
 };

@@ -113,8 +113,10 @@ START_TEST(expression_in_tolerance)
 	ck_assert_double_eq_tol(s->trough_mmhg, 5, 0.05);
 	ck_assert_double_eq_tol(s->rate_cpm, 64 - 34.0 * 4 / 11, 0.05);
 	ck_assert_double_eq_tol(s->period_s, w.period_s, 0.001);
-	/* 95 % of 140 reached on the linear pull: 0.4 * (133 - 5)/135 */
-	ck_assert_double_eq_tol(s->ttt_s, 0.4 * (133.0 - 5) / 135, 0.002);
+	/* the cycle starts 10 % of the way from rest (the first PULL sample,
+	 * 53 dmmHg) to the 1400 target: sample 40 of the pull (50 + 1350 *
+	 * 41 / 400 >= 187.7); 95 % (1330) is reached at sample 379 */
+	ck_assert_double_eq_tol(s->ttt_s, (379 - 40) / 1000.0, 1e-9);
 	ck_assert_double_eq_tol(s->hold_decay_mmhg_s, 10, 0.2);
 	ck_assert(s->has_expect);
 	ck_assert_double_eq_tol(s->exp_peak_mmhg, 140, 1e-9);
@@ -285,7 +287,10 @@ START_TEST(telemetry_batches_and_stop)
 	const struct pb_cycle_stats *s = pb_cycles_last(&c, 0);
 	ck_assert_double_eq_tol(s->rate_cpm, 60, 1e-9);
 	ck_assert_double_eq_tol(s->peak_mmhg, 120, 1e-9);
-	ck_assert_double_eq_tol(s->ttt_s, 0.284, 1e-9);  /* 4*(k+1) >= 1140 */
+	/* start: 10 % from rest (4) to 1200, 4 * (k+1) >= 124 at k = 30;
+	 * 95 %: 4 * (k+1) >= 1140 at k = 284 */
+	ck_assert_double_eq_tol(s->ttt_s, 0.254, 1e-9);
+	ck_assert_uint_eq(s->start % 1000, 30);
 	/* expression level 4 expects 120 mmHg at 64-34*3/11 = 54.7 cpm */
 	ck_assert(s->peak_ok);
 	ck_assert(!s->rate_ok);
@@ -314,6 +319,71 @@ START_TEST(telemetry_batches_and_stop)
 }
 END_TEST
 
+/* Phases come per 20-sample batch (the state at its end) while the real
+ * period is not a whole number of batches: the rate must still be exact
+ * and the hold fit must not see the pull. */
+START_TEST(batch_phases_give_exact_rate_and_decay)
+{
+	setup_profile();
+	struct pb_cycles c;
+	pb_cycles_init(&c, &prof, RATE, 2);
+	const double period = 60.0 / 107.3 * RATE;   /* 559.18 samples */
+	const double pull = 150, hold = 120, rel = 60;
+	struct pb_telemetry t;
+	memset(&t, 0, sizeof t);
+	t.channels = 2;
+	t.n = 20;
+	t.mode = PB_MODE_STIMULATION;
+	t.level = 2;                  /* 48 mmHg, 108.2 cpm expected */
+	t.run_state = PB_RS_RUNNING;
+	t.channel_mask = 3;
+	t.target = 480;
+	uint32_t checked = 0;
+	for (uint32_t b = 0; b < 2000; b++) {       /* 40 s */
+		uint64_t first = (uint64_t)b * 20;
+		uint8_t ph = PB_PH_REST;
+		for (int i = 0; i < 20; i++) {
+			double x = fmod((double)(first + (uint64_t)i), period);
+			double v;
+			if (x < pull) {
+				v = 20 + 460 * x / pull;
+				ph = PB_PH_PULL;
+			} else if (x < pull + hold) {
+				v = 480 - 15.0 * (x - pull) / RATE * 10;
+				ph = PB_PH_HOLD;
+			} else if (x < pull + hold + rel) {
+				double top = 480 - 15.0 * hold / RATE * 10;
+				v = top - (top - 20) * (x - pull - hold) / rel;
+				ph = PB_PH_RELEASE;
+			} else {
+				v = 20;
+				ph = PB_PH_REST;
+			}
+			t.samples[0][i] = (int16_t)lround(v);
+			t.samples[1][i] = (int16_t)lround(v * 0.9);
+		}
+		t.phase = ph;                 /* state at the end of the batch */
+		t.first_sample = (uint32_t)first;
+		uint32_t before = pb_cycles_count(&c, 0);
+		pb_cycles_feed_batch(&c, first, &t);
+		if (pb_cycles_count(&c, 0) != before && before >= 1) {
+			const struct pb_cycle_stats *s = pb_cycles_last(&c, 0);
+			/* period to the sample: within 1 sample of 559.18 */
+			ck_assert_double_eq_tol(s->rate_cpm, 107.3, 0.2);
+			ck_assert(s->rate_ok);
+			ck_assert_double_eq_tol(s->peak_mmhg, 48, 0.05);
+			ck_assert(s->peak_ok);
+			/* 15 mmHg/s hold decay, pull samples kept out */
+			ck_assert_double_eq_tol(s->hold_decay_mmhg_s, 15, 1.5);
+			ck_assert(s->decay_ok);
+			ck_assert(s->ttt_s > 0.1 && s->ttt_s < 0.15);
+			checked++;
+		}
+	}
+	ck_assert_uint_ge(checked, 65);
+}
+END_TEST
+
 static Suite *cycles_suite(void)
 {
 	Suite *s = suite_create("cycles");
@@ -324,6 +394,7 @@ static Suite *cycles_suite(void)
 	tcase_add_test(tc, lost_samples_partial_or_abandoned);
 	tcase_add_test(tc, mixed_mode_kinds_and_single_channel);
 	tcase_add_test(tc, telemetry_batches_and_stop);
+	tcase_add_test(tc, batch_phases_give_exact_rate_and_decay);
 	suite_add_tcase(s, tc);
 	return s;
 }
