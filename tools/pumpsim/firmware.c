@@ -68,6 +68,9 @@ static int32_t dmm(double mmhg)
 	return (int32_t)v;
 }
 
+/* Raise an alarm bit with an EVENT; value is given in units of which the
+ * event carries tenths: mmHg -> 0.1 mmHg, volts*100 -> mV, mA/10 -> mA,
+ * ms/10 -> ms. */
 static void raise_alarm(struct pb_fw *fw, uint16_t bit, int ch, double value)
 {
 	if (fw->alarms & bit)
@@ -450,7 +453,7 @@ static void check_motor(struct pb_fw *fw)
 	/* open circuit: duty on, no current */
 	if (held(&fw->motor_open_since, on && per < p->open_detect_ma, now,
 	    p->motor_fault_ms)) {
-		latch(fw, PB_AL_MOTOR_OPEN, -1, fw->motor_ma * 10.0);
+		latch(fw, PB_AL_MOTOR_OPEN, -1, fw->motor_ma / 10.0); /* value: mA */
 		fw->motor_open_since = 0;
 		return;
 	}
@@ -472,7 +475,7 @@ static void check_motor(struct pb_fw *fw)
 	    1000.0)
 		return;
 	if (v - fw->motor_fault_ref_mmhg < p->stall_dp_mmhg) {
-		latch(fw, PB_AL_MOTOR_STALL, -1, fw->motor_ma * 10.0);
+		latch(fw, PB_AL_MOTOR_STALL, -1, fw->motor_ma / 10.0); /* value: mA */
 		fw->motor_fault_since = 0;
 	} else {
 		fw->motor_fault_since = now + 1;
