@@ -124,6 +124,10 @@ static int ftdi_xfer(void *ctx, const uint8_t *out, size_t n, uint8_t *in,
 static int fail_bus(struct ftdi_fixture *x, int rc)
 {
 	snprintf(x->base.msg, sizeof(x->base.msg), "%s", x->bus.msg);
+	/* After a lost or garbled exchange the chip's reply stream may be
+	 * out of step: flush and sync again before the next transaction. */
+	if (rc == PB_FIX_E_TIMEOUT || rc == PB_FIX_E_IO || rc == PB_FIX_E_SYNC)
+		x->bus.ready = false;
 	return rc;
 }
 
@@ -144,6 +148,8 @@ static int ready(struct ftdi_fixture *x)
 	}
 	if (x->bus.ready)
 		return PB_FIX_OK;
+	if (x->mpsse && ftdi_tcioflush(x->ctx) < 0)   /* stale replies */
+		return ftdi_fail(x, PB_FIX_E_IO, "flush");
 	if (!x->mpsse) {
 		if (ftdi_set_bitmode(x->ctx, 0, BITMODE_RESET) < 0)
 			return ftdi_fail(x, PB_FIX_E_IO, "bitmode reset");

@@ -126,6 +126,10 @@ static int sim_xfer(void *ctx, const uint8_t *out, size_t n, uint8_t *in,
 static int fail_bus(struct sim_fixture *s, int rc)
 {
 	snprintf(s->base.msg, sizeof(s->base.msg), "%s", s->bus.msg);
+	/* After a lost or garbled exchange the chip's reply stream may be
+	 * out of step: flush and sync again before the next transaction. */
+	if (rc == PB_FIX_E_TIMEOUT || rc == PB_FIX_E_IO || rc == PB_FIX_E_SYNC)
+		s->bus.ready = false;
 	return rc;
 }
 
@@ -139,6 +143,9 @@ static int ready(struct sim_fixture *s)
 	}
 	if (s->bus.ready)
 		return PB_FIX_OK;
+	uint8_t junk[256];                       /* purge stale replies */
+	while (pb_mpsse_interp_read(s->it, junk, sizeof(junk)) > 0)
+		;
 	pb_mpsse_interp_reset(s->it);            /* BITMODE_RESET */
 	pb_mpsse_interp_set_mpsse(s->it, true);  /* BITMODE_MPSSE */
 	int rc = pb_rigbus_begin(&s->bus);

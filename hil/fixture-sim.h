@@ -24,7 +24,8 @@ int pb_fixture_sim_open(const struct pb_rig *rig,
     const struct pb_fixture_opts *opts, struct pb_fixture **out,
     char *err, size_t errlen);
 
-/* The interpreter behind a sim fixture (tests); NULL for other backends. */
+/* The interpreter behind a sim fixture (tests); NULL for other backends.
+ * Its device 0 is the MCP4922, device 1 the MCP3202. */
 const struct pb_mpsse_interp *pb_fixture_sim_interp(
     const struct pb_fixture *f);
 

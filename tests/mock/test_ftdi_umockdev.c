@@ -756,6 +756,31 @@ START_TEST(reuse_after_safe_and_limits)
 }
 END_TEST
 
+START_TEST(recovers_after_a_lost_reply)
+{
+	rig.io_timeout_ms = 100;
+	struct pb_fixture *f = open_bench();
+	g_mutex_lock(&chip.lock);
+	chip.mute = true;
+	g_mutex_unlock(&chip.lock);
+	double v;
+	int rc = pb_fixture_read_reference(f, 0, &v, NULL);
+	ck_assert_msg(rc == PB_FIX_E_TIMEOUT, "rc %d: %s", rc,
+	    pb_fixture_errmsg(f));
+	ck_assert_ptr_nonnull(strstr(pb_fixture_errmsg(f), "0 of 3 bytes"));
+	g_mutex_lock(&chip.lock);
+	chip.mute = false;
+	size_t bad = chip.it.bad_opcodes;
+	pb_mpsse_interp_set_adc_volts(&chip.it, chip.adc, 0, 1.25);
+	g_mutex_unlock(&chip.lock);
+	/* the next call flushes, syncs again and works */
+	ck_assert_int_eq(pb_fixture_read_reference(f, 0, &v, NULL), PB_FIX_OK);
+	ck_assert_double_eq_tol(v, 1.25, 5.0 / 4096);
+	ck_assert_uint_eq(chip.it.bad_opcodes, bad + 2);
+	pb_fixture_close(f);
+}
+END_TEST
+
 static Suite *ftdi_suite(void)
 {
 	Suite *s = suite_create("ftdi_umockdev");
@@ -770,6 +795,7 @@ static Suite *ftdi_suite(void)
 	tcase_add_test(tc, no_answer_times_out);
 	tcase_add_test(tc, bulk_in_packets_through_libftdi);
 	tcase_add_test(tc, reuse_after_safe_and_limits);
+	tcase_add_test(tc, recovers_after_a_lost_reply);
 	suite_add_tcase(s, tc);
 	return s;
 }
