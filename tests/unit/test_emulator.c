@@ -18,6 +18,7 @@
 #include "proto/station.h"
 #include "pump/profile.h"
 #include "tests/lib/check_main.h"
+#include "tools/pumpsim/eeprom.h"
 #include "tools/pumpsim/emulator.h"
 #include "tools/pumpsim/plant.h"
 #include "tools/pumpsim/sensor.h"
@@ -849,6 +850,71 @@ START_TEST(factory_unlock_and_write_cal_survive_power_cut)
 }
 END_TEST
 
+/* End to end: the supply fails after every possible number of EEPROM
+ * bytes of a WRITE_CAL; after the brown-out the pump reads back either
+ * the old calibration or the new one, never anything else. */
+START_TEST(power_cut_at_every_byte_of_write_cal)
+{
+	mk_tmp();
+	char keypath[128];
+	snprintf(keypath, sizeof keypath, "%s/station.key", tmpdir);
+	write_key(keypath, 0600);
+	struct pb_emu_opts o = base_opts();
+	o.factory_key_path = keypath;
+	struct pb_cal neu = a_cal(0, 5);
+	int n_old = 0, n_new = 0;
+	for (long cut = 0; cut <= PB_EEPROM_REC_LEN; cut++) {
+		struct host h;
+		host_open(&h, &prof_s10, &o);
+		struct pb_msg mr;
+		memset(&mr, 0, sizeof mr);
+		mr.type = PB_T_READ_CAL;
+		struct pb_response old = cmd(&h, &mr);
+		ck_assert_uint_eq(old.status, PB_ST_OK);
+		ck_assert_uint_eq(unlock(&h, keypath, true), PB_ST_OK);
+		pb_emu_eeprom_power_cut(h.e, cut);
+		struct pb_msg m;
+		memset(&m, 0, sizeof m);
+		m.type = PB_T_WRITE_CAL;
+		m.flags = PB_F_ACK_REQ;
+		m.txn = 99;
+		m.u.cal = neu;
+		int before = h.nresp;
+		host_send(&h, &m);
+		pb_decoder_init(&h.dec);
+		run(&h, 20 * MS);
+		if (cut < PB_EEPROM_REC_LEN) {
+			/* brown-out: no answer, a second boot */
+			ck_assert_int_eq(h.nresp, before);
+			ck_assert_int_eq(count_events(&h, PB_EV_BOOT, -1), 2);
+		} else {
+			ck_assert_int_eq(h.nresp, before + 1);
+			ck_assert_uint_eq(h.resp[before].status, PB_ST_OK);
+		}
+		pb_emu_eeprom_power_cut(h.e, -1);
+		struct pb_response now = cmd(&h, &mr);
+		ck_assert_uint_eq(now.status, PB_ST_OK);
+		bool is_old = memcmp(&now.body.cal, &old.body.cal,
+		    sizeof now.body.cal) == 0;
+		bool is_new = now.body.cal.cal_id == 5 &&
+		    memcmp(now.body.cal.c, neu.c, sizeof neu.c) == 0;
+		ck_assert_msg(is_old != is_new, "cut %ld: calibration is "
+		    "neither old nor new (id %u)", cut,
+		    (unsigned)now.body.cal.cal_id);
+		if (cut == PB_EEPROM_REC_LEN)
+			ck_assert(is_new);
+		n_old += is_old;
+		n_new += is_new;
+		/* and the pump still works: it can pump */
+		ck_assert_uint_eq(cmd_simple(&h, PB_T_START), PB_ST_OK);
+		host_close(&h);
+	}
+	ck_assert_int_gt(n_old, 100);
+	ck_assert_int_ge(n_new, 1);
+	rm_tmp();
+}
+END_TEST
+
 START_TEST(factory_wrong_answers_lock_out)
 {
 	mk_tmp();
@@ -1004,6 +1070,7 @@ static Suite *emulator_suite(void)
 	tcase_add_test(tc, cal_hold_limits);
 	tcase_add_test(tc, inject_only_when_allowed);
 	tcase_add_test(tc, factory_unlock_and_write_cal_survive_power_cut);
+	tcase_add_test(tc, power_cut_at_every_byte_of_write_cal);
 	tcase_add_test(tc, factory_wrong_answers_lock_out);
 	tcase_add_test(tc, corrupt_eeprom_file_means_cal_invalid);
 	tcase_add_test(tc, deterministic_bytes);

@@ -848,6 +848,14 @@ bool pb_emu_valve_open(const struct pb_emu *e, int ch)
 	return e->plant.valve_open[ch];
 }
 
+void pb_emu_eeprom_power_cut(struct pb_emu *e, long bytes)
+{
+	if (bytes < 0)
+		pb_eeprom_disarm_power_cut(&e->ee);
+	else
+		pb_eeprom_arm_power_cut(&e->ee, (size_t)bytes);
+}
+
 bool pb_emu_alarm_on(const struct pb_emu *e)
 {
 	return e->powered && e->fw_out.alarm;

@@ -83,6 +83,11 @@ double pb_emu_true_vacuum_mmhg(const struct pb_emu *e, int ch);
 bool   pb_emu_motor_on(const struct pb_emu *e);
 bool   pb_emu_valve_open(const struct pb_emu *e, int ch);
 bool   pb_emu_alarm_on(const struct pb_emu *e);
+/* A power cut inside an EEPROM write (tests, HIL scenarios): the supply
+ * fails once the EEPROM has stored `bytes` more bytes, the write stops
+ * there and the device goes through a brown-out reset (volatile state
+ * lost, the command unanswered, a boot).  bytes < 0 disarms. */
+void   pb_emu_eeprom_power_cut(struct pb_emu *e, long bytes);
 
 /* Observation for tests and tools (read-only snapshot). */
 struct pb_emu_status {
