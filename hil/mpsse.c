@@ -227,6 +227,21 @@ int pb_mpsse_spi_transfer(struct pb_mpsse *m, int cs, const uint8_t *data,
 	return spi_clock(m, cs, PB_MPSSE_RW_BYTES_NVE_PVE_MSB, data, n, true);
 }
 
+int pb_mpsse_spi_read(struct pb_mpsse *m, int cs, size_t n)
+{
+	if (!pin_ok(cs) || cs <= 2 || n == 0 || n > 65536)
+		return PB_MPSSE_E_ARG;
+	if (room(m, 3 + 3 + 3))
+		return PB_MPSSE_E_FULL;
+	cs_to(m, cs, false);
+	put(m, PB_MPSSE_READ_BYTES_PVE_MSB);
+	put(m, (uint8_t)((n - 1) & 0xFF));
+	put(m, (uint8_t)((n - 1) >> 8));
+	cs_to(m, cs, true);
+	m->expect += n;
+	return PB_MPSSE_OK;
+}
+
 int pb_mpsse_all_inputs(struct pb_mpsse *m)
 {
 	if (room(m, 6))

@@ -127,6 +127,10 @@ int pb_mpsse_spi_write16(struct pb_mpsse *m, int cs, uint16_t word);
 int pb_mpsse_spi_transfer(struct pb_mpsse *m, int cs, const uint8_t *data,
     size_t n);
 
+/* SPI read of n bytes, MOSI not driven: CS low | 20 (n-1)L (n-1)H |
+ * CS high; n reply bytes sampled on the rising edge. */
+int pb_mpsse_spi_read(struct pb_mpsse *m, int cs, size_t n);
+
 /* Every pin an input: 80 00 00 82 00 00 (safe teardown). */
 int pb_mpsse_all_inputs(struct pb_mpsse *m);
 

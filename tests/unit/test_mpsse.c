@@ -134,6 +134,22 @@ START_TEST(transfer_uses_0x31_and_counts_replies)
 }
 END_TEST
 
+START_TEST(read_only_uses_0x20)
+{
+	struct pb_mpsse m;
+	pb_mpsse_init(&m);
+	pb_mpsse_spi_init(&m, 29, 0x08, 0x0B);
+	pb_mpsse_clear(&m);
+	ck_assert_int_eq(pb_mpsse_spi_read(&m, 3, 300), PB_MPSSE_OK);
+	static const uint8_t want[] = { 0x80, 0x00, 0x0B, 0x20, 0x2B, 0x01,
+		0x80, 0x08, 0x0B };
+	assert_bytes(&m, want, sizeof(want));
+	ck_assert_uint_eq(pb_mpsse_expect(&m), 300);
+	ck_assert_int_eq(pb_mpsse_spi_read(&m, 3, 0), PB_MPSSE_E_ARG);
+	ck_assert_int_eq(pb_mpsse_spi_read(&m, 3, 65537), PB_MPSSE_E_ARG);
+}
+END_TEST
+
 START_TEST(gpio_reads_and_sync)
 {
 	struct pb_mpsse m;
@@ -210,6 +226,7 @@ static Suite *mpsse_suite(void)
 	tcase_add_test(tc, write_keeps_other_pins);
 	tcase_add_test(tc, cs_on_acbus_uses_0x82);
 	tcase_add_test(tc, transfer_uses_0x31_and_counts_replies);
+	tcase_add_test(tc, read_only_uses_0x20);
 	tcase_add_test(tc, gpio_reads_and_sync);
 	tcase_add_test(tc, pins_and_all_inputs);
 	tcase_add_test(tc, bad_arguments_and_overflow);

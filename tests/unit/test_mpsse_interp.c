@@ -309,6 +309,25 @@ START_TEST(split_anywhere_same_result)
 }
 END_TEST
 
+START_TEST(builder_read_only)
+{
+	init_spi();
+	uint8_t r[4];
+	/* nothing drives MISO on CS ADBUS6: the bus floats high */
+	pb_mpsse_spi_read(&m, 6, 4);
+	ck_assert_uint_eq(send(r, sizeof(r)), 4);
+	ck_assert_uint_eq(r[0], 0xFF);
+	ck_assert_uint_eq(r[3], 0xFF);
+	/* in loopback the undriven MOSI (low) comes back */
+	static const uint8_t lb[] = { 0x84 };
+	pb_mpsse_interp_feed(it, lb, 1);
+	pb_mpsse_spi_read(&m, 6, 2);
+	ck_assert_uint_eq(send(r, sizeof(r)), 2);
+	ck_assert_uint_eq(r[0], 0x00);
+	ck_assert_uint_eq(it->edge_errors, 0);
+}
+END_TEST
+
 START_TEST(wrong_edge_is_flagged)
 {
 	init_spi();
@@ -425,6 +444,7 @@ static Suite *interp_suite(void)
 	tcase_add_test(tc, no_chip_floats_high);
 	tcase_add_test(tc, gpio_reads);
 	tcase_add_test(tc, split_anywhere_same_result);
+	tcase_add_test(tc, builder_read_only);
 	tcase_add_test(tc, wrong_edge_is_flagged);
 	tcase_add_test(tc, loopback_and_read_only);
 	tcase_add_test(tc, bitmode_reset_and_ignored_bytes);
