@@ -43,6 +43,8 @@ static void usage(FILE *f)
 "                      switch against it; such a run must FAIL (sim only)\n"
 "  --defects-only      only the defect runs\n"
 "  --seed N            emulator seed (default 1)\n"
+"  --shard K/N         run only shard K of N (by a hash of each scenario's\n"
+"                      file name; one CI runner per rig runs one shard)\n"
 "  -q, --quiet         print only the closing line\n"
 "\n"
 "exit status: 0 all passed (or skipped), 1 a scenario FAILED, 2 usage,\n"
@@ -76,7 +78,7 @@ static int parse_num(const char *opt, const char *s, double lo, double hi,
 
 enum {
 	O_RIG = 256, O_JUNIT, O_JSON, O_RETRIES, O_TIMEOUT, O_STEP, O_LOCKT,
-	O_LOCKD, O_DEFECTS, O_DEFECTS_ONLY, O_SEED
+	O_LOCKD, O_DEFECTS, O_DEFECTS_ONLY, O_SEED, O_SHARD
 };
 
 static int cmd_run(int argc, char **argv)
@@ -93,6 +95,7 @@ static int cmd_run(int argc, char **argv)
 		{ "with-defects", no_argument, NULL, O_DEFECTS },
 		{ "defects-only", no_argument, NULL, O_DEFECTS_ONLY },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "shard", required_argument, NULL, O_SHARD },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -143,6 +146,17 @@ static int cmd_run(int argc, char **argv)
 				    optarg, "");
 			o.seed = (uint64_t)v;
 			break;
+		case O_SHARD: {
+			int k = 0, nn = 0;
+			char tail = 0;
+			if (sscanf(optarg, "%d/%d%c", &k, &nn, &tail) != 2 ||
+			    nn < 1 || nn > 1000 || k < 1 || k > nn)
+				return bad("--shard: '%s' is not K/N with "
+				    "1 <= K <= N <= 1000%s", optarg, "");
+			o.shard_k = k;
+			o.shard_n = nn;
+			break;
+		}
 		case 'q': o.quiet = true; break;
 		case 'h': usage(stdout); return 0;
 		case ':':

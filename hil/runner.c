@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "hil/dut.h"
 #include "hil/lock.h"
 #include "hil/rig.h"
@@ -51,6 +53,22 @@ void pb_runner_defaults(struct pb_runner_opts *o)
 	o->lock_timeout_s = 600;
 	o->seed = 1;
 	o->boot_timeout_s = 10;
+}
+
+int pb_runner_shard_of(const char *file, int n)
+{
+	if (n <= 1)
+		return 1;
+	const char *base = strrchr(file, '/');
+	base = base ? base + 1 : file;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned len = 0;
+	if (EVP_Digest(base, strlen(base), md, &len, EVP_sha256(), NULL) != 1 ||
+	    len < 4)
+		return 1;
+	uint32_t h = (uint32_t)md[0] << 24 | (uint32_t)md[1] << 16 |
+	    (uint32_t)md[2] << 8 | md[3];
+	return 1 + (int)(h % (uint32_t)n);
 }
 
 int pb_runner_exit_status(const struct pb_report *rep)
@@ -429,6 +447,24 @@ int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
 	    n, o->defects == PB_DEFECTS_ALSO ? " + defect runs" :
 	    o->defects == PB_DEFECTS_ONLY ? ", defect runs only" : "");
 
+	/* this runner's shard only */
+	char **mine = calloc((size_t)(n > 0 ? n : 1), sizeof *mine);
+	int m = 0;
+	for (int i = 0; mine && i < n; i++)
+		if (o->shard_n <= 1 ||
+		    pb_runner_shard_of(files[i], o->shard_n) == o->shard_k)
+			mine[m++] = files[i];
+	if (!mine) {
+		fprintf(stderr, "pumphil: out of memory\n");
+		pb_lock_release(&lock);
+		return PB_EXIT_ERROR;
+	}
+	if (o->shard_n > 1)
+		say(&r, "shard %d of %d: %d of %d scenario(s)\n", o->shard_k,
+		    o->shard_n, m, n);
+	files = mine;
+	n = m;
+
 	if (o->defects != PB_DEFECTS_ONLY)
 		for (int i = 0; i < n; i++)
 			run_case(&r, files[i], false, NULL);
@@ -449,6 +485,7 @@ int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
 		}
 	}
 	pb_lock_release(&lock);
+	free(mine);
 	save(&r);
 	char line[128];
 	pb_report_summary_line(rep, line, sizeof line);

@@ -63,6 +63,7 @@ struct pb_runner_opts {
 	enum pb_defect_runs defects;
 	uint64_t seed;               /* emulator seed (sim) */
 	double boot_timeout_s;       /* DUT HELLO after power-on, 0 = 10 */
+	int    shard_k, shard_n;     /* run shard k of n (1-based; n 0 = all) */
 	FILE  *out;                  /* progress lines; NULL = stdout */
 	bool   quiet;                /* only the closing line */
 
@@ -80,6 +81,11 @@ void pb_runner_defaults(struct pb_runner_opts *o);
  * above; the closing line is printed to opts->out. */
 int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
     int n, struct pb_report *rep);
+
+/* Sharding for CI with one runner per rig: scenario file f belongs to
+ * shard 1 + (first 32 bits of SHA-256 of its base name) mod n, so adding
+ * a scenario never moves the others.  Returns the 1-based shard. */
+int pb_runner_shard_of(const char *file, int n);
 
 /* Exit status for a finished report (see top). */
 int pb_runner_exit_status(const struct pb_report *rep);

@@ -273,6 +273,48 @@ START_TEST(unique_names)
 }
 END_TEST
 
+START_TEST(shards_partition_the_suite)
+{
+	static const char *const names[] = { "a.lua", "dir/b.lua", "c.lua",
+		"overpressure_trip.lua", "nominal_s21.lua", "x/y/z.lua" };
+	for (int n = 1; n <= 5; n++)
+		for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+			int k = pb_runner_shard_of(names[i], n);
+			ck_assert_int_ge(k, 1);
+			ck_assert_int_le(k, n);
+			/* stable, and by base name: the checkout path does
+			 * not matter */
+			char other[64];
+			snprintf(other, sizeof other, "/elsewhere/%s",
+			    strrchr(names[i], '/') ? strrchr(names[i], '/') + 1
+			    : names[i]);
+			ck_assert_int_eq(k, pb_runner_shard_of(other, n));
+		}
+	/* running every shard runs every scenario exactly once */
+	char *f[] = { scenario("s1", PASSING), scenario("s2", PASSING),
+		scenario("s3", PASSING), scenario("s4", PASSING) };
+	int total = 0;
+	for (int k = 1; k <= 3; k++) {
+		struct pb_runner_opts o;
+		pb_runner_defaults(&o);
+		o.shard_k = k;
+		o.shard_n = 3;
+		o.out = out;
+		o.open_fixture = fake_open;
+		o.open_ctx = &knobs;
+		struct pb_report r;
+		pb_report_init(&r, "pumphil");
+		ck_assert_int_eq(pb_runner_run(&o, f, 4, &r), PB_EXIT_OK);
+		for (size_t i = 0; i < r.n_cases; i++)
+			ck_assert_int_eq(pb_runner_shard_of(r.cases[i].file, 3),
+			    k);
+		total += (int)r.n_cases;
+		pb_report_free(&r);
+	}
+	ck_assert_int_eq(total, 4);
+}
+END_TEST
+
 static Suite *runner_suite(void)
 {
 	Suite *s = suite_create("runner");
@@ -286,6 +328,7 @@ static Suite *runner_suite(void)
 	tcase_add_test(tc, skips_and_defect_runs);
 	tcase_add_test(tc, report_written_without_rig_or_scenario);
 	tcase_add_test(tc, unique_names);
+	tcase_add_test(tc, shards_partition_the_suite);
 	suite_add_tcase(s, tc);
 	return s;
 }
