@@ -27,6 +27,8 @@
 
 struct obs {
 	uint64_t samples, lost, frames;
+	uint32_t first_ms;        /* device_ms of the first telemetry */
+	uint64_t first_wall_us;   /* when it arrived */
 	struct pb_telemetry last;
 	bool have_tel;
 	int events, logs, hbs;
@@ -36,6 +38,10 @@ struct obs {
 static void on_tel(void *ctx, const struct pb_telemetry *t, uint32_t lost)
 {
 	struct obs *o = ctx;
+	if (o->frames == 0) {
+		o->first_ms = t->device_ms;
+		o->first_wall_us = pb_client_clock_us();
+	}
 	o->samples += t->n;
 	o->lost += lost;
 	o->frames++;
@@ -151,7 +157,8 @@ static bool vented(const struct obs *o, const void *arg)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: pb-host-smoke --port PATH --profile ID\n"
+	fprintf(stderr, "usage: pb-host-smoke --port PATH --profile ID "
+	    "[--max-stale-ms N]\n"
 	    "       pb-host-smoke --profile ID --exec CMD [ARGS...]\n");
 }
 
@@ -159,11 +166,15 @@ int main(int argc, char **argv)
 {
 	const char *port = NULL, *profile_id = NULL;
 	char **exec_argv = NULL;
+	long max_stale_ms = -1;
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) {
 			port = argv[++i];
 		} else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc) {
 			profile_id = argv[++i];
+		} else if (strcmp(argv[i], "--max-stale-ms") == 0 &&
+		    i + 1 < argc) {
+			max_stale_ms = atol(argv[++i]);
 		} else if (strcmp(argv[i], "--exec") == 0 && i + 1 < argc) {
 			exec_argv = &argv[i + 1];
 			break;
@@ -255,6 +266,18 @@ int main(int argc, char **argv)
 	    "%llu lost, %d heartbeats, %d events",
 	    (unsigned long long)o.samples, (unsigned long long)o.frames,
 	    (unsigned long long)o.lost, o.hbs, o.events);
+
+	/* How old was the first frame read?  The device clock advanced by
+	 * (last - first) while the wall clock advanced by (now - arrival):
+	 * the difference is how long the first frame had waited. */
+	if (max_stale_ms >= 0) {
+		double dev = (double)(o.last.device_ms - o.first_ms);
+		double wall = (double)(pb_client_clock_us() - o.first_wall_us) /
+		    1000.0;
+		double stale = dev - wall;
+		step(stale <= (double)max_stale_ms, "first telemetry was "
+		    "%.0f ms old (at most %ld)", stale, max_stale_ms);
+	}
 
 	/* level change followed */
 	struct want_level wl;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
@@ -35,6 +36,8 @@
 #define OUT_CAP        65536     /* bytes waiting for the pty */
 #define POLL_MS        5         /* wake-up period while idle */
 #define MAX_CHUNK_US   1000000u  /* most virtual time per loop pass */
+#define STALE_CHECK_US 100000u   /* how often to look at the pty queue */
+#define STALE_US       1000000u  /* queue full this long: nobody reads */
 
 static volatile sig_atomic_t g_stop;   /* set by the signal handler */
 
@@ -79,6 +82,8 @@ struct server {
 	uint64_t start_mono_us;
 	uint64_t emu_done_us;     /* emulator advanced up to here */
 	uint64_t out_dropped;     /* bytes the pty would not take */
+	uint64_t next_stale_check_us, stale_since_us;
+	unsigned stale_flushes;
 };
 
 static const char *prog = "pumpsim";
@@ -540,11 +545,40 @@ static int pump_in(struct server *s)
 	return 0;
 }
 
+/* With no host attached the pty's queue fills and stays full; the next
+ * host would first read seconds of old frames.  A queue full for
+ * STALE_US (a live host drains it within milliseconds) is flushed, as a
+ * UART with nobody listening loses its bytes. */
+static void drop_stale(struct server *s)
+{
+	uint64_t now = mono_us();
+	if (s->o.stdio || s->slave_keep < 0 || now < s->next_stale_check_us)
+		return;
+	s->next_stale_check_us = now + STALE_CHECK_US;
+	int q = 0;
+	if (ioctl(s->slave_keep, FIONREAD, &q) != 0 || q < 4095) {
+		s->stale_since_us = 0;
+		return;
+	}
+	if (s->stale_since_us == 0) {
+		s->stale_since_us = now;
+		return;
+	}
+	if (now - s->stale_since_us < STALE_US)
+		return;
+	tcflush(s->slave_keep, TCIFLUSH);
+	s->out_dropped += s->out_len;
+	s->out_len = 0;
+	s->stale_since_us = 0;
+	s->stale_flushes++;
+}
+
 static int serve(struct server *s)
 {
 	struct pollfd pf[3 + MAX_CTL];
 	while (!g_stop) {
 		advance(s);
+		drop_stale(s);
 		if (pump_out(s) < 0) {
 			if (!s->o.stdio)
 				fprintf(stderr, "%s: %s: write: %s\n", prog,
