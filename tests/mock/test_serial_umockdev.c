@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 #include <umockdev.h>
@@ -385,6 +386,61 @@ START_TEST(by_id_links_resolve_to_the_serial_backend)
 }
 END_TEST
 
+START_TEST(unplug_is_gone_and_reopen_by_path)
+{
+	static struct bed b;
+	bed_up(&b);
+	int err;
+	char msg[512];
+	struct pb_link *l = pb_link_open("/dev/serial/by-id/" BY_ID, NULL, &err,
+	    msg, sizeof msg);
+	ck_assert_msg(l != NULL, "%s", msg);
+	ck_assert_str_eq(pb_link_backend(l), "serial");
+	uint8_t buf[16];
+	ck_assert_int_eq(pb_link_read(l, buf, sizeof buf), 0);   /* idle */
+
+	/* Unplug as the kernel does it: hang the tty up (TIOCVHANGUP on the
+	 * pty behind the mocked node; needs CAP_SYS_ADMIN, else the rest of
+	 * this test is skipped with a note). */
+	char pts[256];
+	ssize_t k = readlink("/dev/ttyUSB0", pts, sizeof pts - 1);
+	ck_assert_int_gt(k, 0);
+	pts[k] = '\0';
+	/* raw syscalls: umockdev's preload would wrap open() and ioctl() */
+	int hfd = (int)syscall(SYS_openat, AT_FDCWD, pts, O_RDWR | O_NOCTTY);
+	ck_assert_int_ge(hfd, 0);
+	if (syscall(SYS_ioctl, hfd, TIOCVHANGUP, 0) != 0) {
+		fprintf(stderr, "unplug test not run: TIOCVHANGUP: %s "
+		    "(needs CAP_SYS_ADMIN)\n", strerror(errno));
+		close(hfd);
+		pb_link_close(l);
+		bed_down(&b);
+		return;
+	}
+	close(hfd);
+	ssize_t r = 0;
+	for (int i = 0; i < 500 && r >= 0; i++) {
+		r = pb_link_read(l, buf, sizeof buf);
+		if (r == 0) {
+			struct pollfd p = { .fd = pb_link_fd(l), .events = POLLIN };
+			poll(&p, 1, 10);
+		}
+	}
+	ck_assert_int_eq(r, PB_LINK_E_GONE);
+	ck_assert_int_eq(pb_link_fd(l), -1);
+
+	/* the adapter is back under the same name: reopen by path */
+	ck_assert_int_eq(pb_link_reopen(l), PB_LINK_OK);
+	ck_assert_str_eq(pb_link_backend(l), "serial");
+	const uint8_t x[] = { 1, 2, 3 };
+	ck_assert_int_eq(pb_link_write(l, x, 3), 3);
+	ck_assert_uint_eq(master_read(b.master, buf, 3), 3);
+	ck_assert_mem_eq(buf, x, 3);
+	pb_link_close(l);
+	bed_down(&b);
+}
+END_TEST
+
 /* ---- frames both ways: pb_client on the adapter, pb_device on the pty ---- */
 
 struct dev_side {
@@ -533,6 +589,7 @@ static Suite *serial_suite(void)
 	tcase_add_test(tc, opens_through_libserialport_and_configures);
 	tcase_add_test(tc, by_id_links_resolve_to_the_serial_backend);
 	tcase_add_test(tc, frames_both_ways);
+	tcase_add_test(tc, unplug_is_gone_and_reopen_by_path);
 	suite_add_tcase(s, tc);
 	return s;
 }
