@@ -10,9 +10,13 @@
 #include "hil/dac.h"
 #include "hil/mpsse.h"
 
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME  0x100000001b3ull
+
 void pb_mpsse_interp_init(struct pb_mpsse_interp *it)
 {
 	memset(it, 0, sizeof(*it));
+	it->stream_hash = FNV_OFFSET;
 }
 
 /* ---- replies ------------------------------------------------------------- */
@@ -484,6 +488,7 @@ void pb_mpsse_interp_feed(struct pb_mpsse_interp *it, const uint8_t *b,
 			it->ignored++;
 			continue;
 		}
+		it->stream_hash = (it->stream_hash ^ b[i]) * FNV_PRIME;
 		step(it, b[i]);
 	}
 }

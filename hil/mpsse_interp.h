@@ -95,6 +95,7 @@ struct pb_mpsse_interp {
 	/* observation */
 	uint64_t bytes_in, commands, bad_opcodes, edge_errors, ignored;
 	uint64_t sck_clocks;
+	uint64_t stream_hash;     /* FNV-1a of every byte taken in MPSSE mode */
 	uint16_t dac_log[PB_INTERP_LOG];   /* every latched MCP4922 word */
 	size_t  dac_log_count;             /* total (log keeps the last) */
 };

@@ -29,6 +29,7 @@
 #include <umockdev.h>
 
 #include "hil/fixture-ftdi.h"
+#include "hil/fixture-sim.h"
 #include "hil/fixture.h"
 #include "hil/mpsse_interp.h"
 #include "hil/rig.h"
@@ -781,6 +782,62 @@ START_TEST(recovers_after_a_lost_reply)
 }
 END_TEST
 
+/* One fixed sequence of fixture operations. */
+static void drive(struct pb_fixture *f)
+{
+	double v;
+	uint32_t bits;
+	ck_assert_int_eq(pb_fixture_set_power(f, true), PB_FIX_OK);
+	ck_assert_int_eq(pb_fixture_set_inject(f, 0, true, 2.5), PB_FIX_OK);
+	ck_assert_int_eq(pb_fixture_read_reference(f, 0, &v, NULL), PB_FIX_OK);
+	ck_assert_int_eq(pb_fixture_read_outputs(f, &bits), PB_FIX_OK);
+	ck_assert_int_eq(pb_fixture_set_inject_mmhg(f, 1, true, 120.0),
+	    PB_FIX_OK);
+	ck_assert_int_eq(pb_fixture_read_reference(f, 1, &v, NULL), PB_FIX_OK);
+	ck_assert_int_eq(pb_fixture_set_inject(f, 0, false, 0.0), PB_FIX_OK);
+	ck_assert_int_eq(pb_fixture_set_power(f, false), PB_FIX_OK);
+	ck_assert_int_eq(pb_fixture_safe(f), PB_FIX_OK);
+}
+
+START_TEST(sim_sends_the_very_same_bytes)
+{
+	/* the real backend through libftdi and usbdevfs ... */
+	struct pb_fixture *f = open_bench();
+	drive(f);
+	g_mutex_lock(&chip.lock);
+	uint64_t usb_hash = chip.it.stream_hash;
+	uint64_t usb_bytes = chip.it.bytes_in;
+	size_t usb_words = chip.it.dac_log_count;
+	g_mutex_unlock(&chip.lock);
+	ck_assert_uint_gt(usb_bytes, 100);
+	ck_assert_uint_ge(usb_words, 8);
+	pb_fixture_close(f);
+
+	/* ... and the sim backend on the same rig description */
+	struct pb_rig r = rig;
+	r.backend = PB_RIG_SIM;
+	snprintf(r.profile, sizeof(r.profile), "s10pro");
+	char err[512];
+	struct pb_fixture *s = NULL;
+	ck_assert_msg(pb_fixture_open(&r, NULL, &s, err, sizeof(err)) ==
+	    PB_FIX_OK, "%s", err);
+	ck_assert_int_eq(pb_fixture_rig(s)->channels, 2);
+	/* the same pump sensor, so the same DAC codes for 120 mmHg */
+	ck_assert_double_eq(pb_fixture_rig(s)->ch[1].sensor.fs_mmhg,
+	    rig.ch[1].sensor.fs_mmhg);
+	drive(s);
+	const struct pb_mpsse_interp *it = pb_fixture_sim_interp(s);
+	ck_assert_ptr_nonnull(it);
+	ck_assert_uint_eq(it->dac_log_count, usb_words);
+	ck_assert_msg(it->stream_hash == usb_hash,
+	    "sim sent %llu bytes (hash %016llx), libftdi %llu (hash %016llx)",
+	    (unsigned long long)it->bytes_in,
+	    (unsigned long long)it->stream_hash,
+	    (unsigned long long)usb_bytes, (unsigned long long)usb_hash);
+	pb_fixture_close(s);
+}
+END_TEST
+
 static Suite *ftdi_suite(void)
 {
 	Suite *s = suite_create("ftdi_umockdev");
@@ -796,6 +853,7 @@ static Suite *ftdi_suite(void)
 	tcase_add_test(tc, bulk_in_packets_through_libftdi);
 	tcase_add_test(tc, reuse_after_safe_and_limits);
 	tcase_add_test(tc, recovers_after_a_lost_reply);
+	tcase_add_test(tc, sim_sends_the_very_same_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }
