@@ -372,6 +372,41 @@ START_TEST(regulation_while_container_fills)
 }
 END_TEST
 
+/* Level and mode changes while running: every cycle at its new target. */
+START_TEST(regulation_across_changes)
+{
+	static struct rig r;
+	rig_init(&r, "s10pro", 25, 0);
+	start(&r, PB_MODE_EXPRESSION, 1, 3);
+	static const struct { int mode, level; unsigned mask; } seq[] = {
+		{ 2, 12, 3 }, { 1, 1, 3 }, { 2, 6, 1 }, { 1, 12, 2 },
+		{ 2, 1, 3 }, { 1, 7, 1 }, { 2, 12, 1 }, { 2, 2, 3 },
+	};
+	for (size_t k = 0; k < sizeof seq / sizeof seq[0]; k++) {
+		ck_assert_int_eq(pb_fw_set_mode(&r.fw, seq[k].mode, r.t), 0);
+		ck_assert_int_eq(pb_fw_set_level(&r.fw, seq[k].level, r.t), 0);
+		ck_assert_int_eq(pb_fw_set_channels(&r.fw, seq[k].mask, r.t), 0);
+		/* let the running cycle finish */
+		double period = r.fw.cycle_period_s;
+		rig_run(&r, period + 0.01);
+		ck_assert_int_eq(r.fw.level, seq[k].level);
+		double target = pb_profile_peak_mmhg(&r.p, seq[k].mode,
+		    seq[k].level);
+		double rate = pb_profile_rate_cpm(&r.p, seq[k].mode,
+		    seq[k].level);
+		static struct cycles cy;
+		int ch = seq[k].mask == 2 ? 1 : 0;
+		measure(&r, ch, target, 4.0 * 60.0 / rate + 0.05, &cy);
+		ck_assert_int_ge(cy.n, 3);
+		for (int i = 0; i < cy.n; i++)
+			ck_assert_msg(fabs(cy.peak[i] - target) <= 5.0,
+			    "step %zu cycle %d: peak %.2f, target %.1f", k, i,
+			    cy.peak[i], target);
+	}
+	ck_assert_int_eq(r.fw.alarms, 0);
+}
+END_TEST
+
 /* Leak seen two ways: a fast hold decay (raised within a cycle, still
  * pumping) and a target missed three cycles running. */
 START_TEST(leak_by_decay_and_by_miss)
@@ -965,6 +1000,7 @@ static Suite *firmware_suite(void)
 	tcase_add_test(tc, regulation_every_level);
 	tcase_add_test(tc, regulation_calibrated_unit);
 	tcase_add_test(tc, regulation_while_container_fills);
+	tcase_add_test(tc, regulation_across_changes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("session");
 	tcase_set_timeout(tc, 300);

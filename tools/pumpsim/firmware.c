@@ -972,6 +972,9 @@ int pb_fw_set_mode(struct pb_fw *fw, int mode, uint64_t now_us)
 	now_at(fw, now_us);
 	if (!pb_profile_has_mode(&fw->prof, mode))
 		return PB_ST_BAD_VALUE;
+	/* choosing stimulation (again) restarts its 2-minute clock */
+	if (mode == PB_MODE_STIMULATION && fw->next_mode != PB_MODE_STIMULATION)
+		fw->stim_start_us = fw->now_us;
 	fw->next_mode = (uint8_t)mode;
 	if (fw->run_state != PB_RS_RUNNING) {
 		fw->mode = (uint8_t)mode;
