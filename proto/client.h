@@ -10,7 +10,11 @@
  * to 3 times with the retry flag, declares the link lost after 1 s with no
  * valid frame, and delivers telemetry in order with exact loss counts
  * (samples from the sample index, frames from seq).  Every failure has a
- * status code and a message.
+ * status code and a message (pb_client_last_error).  When the link
+ * reports the device gone, commands in flight fail with PB_CL_E_LINK and
+ * the client reopens the link by path at most once a second; after a
+ * reconnect it forgets the device info and sends HELLO itself (its
+ * completion comes through the done callback like any command's).
  *
  * Safety: pb_client refuses (PB_CL_E_LIMIT) a CAL_HOLD above the
  * device's software maximum learned from HELLO, so the host never
