@@ -350,6 +350,12 @@ int pb_fixture_ftdi_open(const struct pb_rig *rig,
 			rc = PB_FIX_E_NOENT;
 		} else {
 			rc = ftdi_fail(x, PB_FIX_E_OPEN, "open");
+			if (o == -4 || o == -5 || o == -8 || o == -9) {
+				size_t l = strlen(x->base.msg);
+				msgf(x->base.msg + l, sizeof(x->base.msg) - l,
+				    " (is /dev/bus/usb writable for this user? "
+				    "see docs/hil.md for a udev rule)");
+			}
 		}
 		goto fail;
 	}
