@@ -113,6 +113,35 @@ PID=""
 "$HOST" --profile s21 --exec "$SIM" --profile s21 --stdio --quiet ||
 	fail "protocol host over --stdio"
 
+# ---- EEPROM file: serial and boots persist, a damaged file is kept -------------
+EE="$TMPD/pump.eeprom"
+"$HOST" --profile s21 --exec "$SIM" --profile s21 --stdio --quiet \
+	--eeprom "$EE" --serial SN-E2E-1 >"$TMPD/ee1" 2>&1 ||
+	{ cat "$TMPD/ee1"; fail "host with --eeprom"; }
+grep -q 'serial SN-E2E-1' "$TMPD/ee1" || fail "serial not in HELLO"
+[ "$(wc -c < "$EE")" -eq 1024 ] || fail "EEPROM file is not 1024 bytes"
+"$HOST" --profile s21 --exec "$SIM" --profile s21 --stdio --quiet \
+	--eeprom "$EE" --serial OTHER >"$TMPD/ee2" 2>&1 ||
+	{ cat "$TMPD/ee2"; fail "host with --eeprom, second run"; }
+grep -q 'serial SN-E2E-1' "$TMPD/ee2" || fail "serial not kept in $EE"
+printf 'garbage' > "$EE"
+"$HOST" --profile s21 --exec "$SIM" --profile s21 --stdio --quiet \
+	--eeprom "$EE" --serial SN-E2E-2 >"$TMPD/ee3" 2>"$TMPD/ee3.err" ||
+	{ cat "$TMPD/ee3" "$TMPD/ee3.err"; fail "host with a damaged EEPROM file"; }
+grep -q "warning: $EE: EEPROM file is 7 bytes" "$TMPD/ee3.err" ||
+	{ cat "$TMPD/ee3.err"; fail "no warning for the damaged EEPROM file"; }
+[ "$(cat "$EE.bad")" = garbage ] || fail "damaged EEPROM not kept as .bad"
+grep -q 'serial SN-E2E-2' "$TMPD/ee3" || fail "fresh EEPROM after damage"
+
+# ---- factory key refused when others may read it ---------------------------------
+KEY="$TMPD/station.key"
+echo 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff > "$KEY"
+chmod 644 "$KEY"
+"$SIM" --profile s21 --stdio --factory-key "$KEY" </dev/null >/dev/null 2>"$TMPD/err"
+rc=$?
+[ $rc -eq 1 ] || fail "world-readable key: exit $rc, want 1"
+grep -q "$KEY.*0644" "$TMPD/err" || { cat "$TMPD/err"; fail "no clear key message"; }
+
 # ---- bad options ------------------------------------------------------------------
 for args in "--bogus" "" "--profile s10pro --speed 0" \
 	"--profile s10pro --defect no-such-defect" \

@@ -61,7 +61,9 @@ struct pb_emu_opts {
 
 struct pb_emu;
 
-/* Create an emulator at time now_us. Returns NULL with a message in err. */
+/* Create an emulator at time now_us. Returns NULL with a message in err.
+ * On success err holds warnings, one per line (e.g. an EEPROM file that
+ * was damaged and recovered from), or is empty. */
 struct pb_emu *pb_emu_new(const struct pb_profile *p,
     const struct pb_emu_opts *o, uint64_t now_us, char *err, size_t errlen);
 void pb_emu_free(struct pb_emu *e);
