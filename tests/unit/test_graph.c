@@ -404,6 +404,49 @@ START_TEST(small_window_and_bad_args)
 }
 END_TEST
 
+/* The shortest time base: 1 s at 1 kHz shows tenths in the labels; and a
+ * slow pump (10 samples/s) stretches each sample over many columns. */
+START_TEST(golden_one_second_and_slow_rate)
+{
+	struct pb_history *h = make_hist(12 * RATE, 1500);
+	struct pb_graph g;
+	pb_graph_init(&g);
+	ck_assert_int_eq(pb_graph_resize(&g, 10, 60, PB_GRAPH_BRAILLE), 0);
+	struct pb_graph_view v = base_view();
+	v.span = RATE;
+	v.end = 11500;
+	ck_assert_int_eq(pb_graph_frame(&g, &v, h), 0);
+	golden(&g, "braille_1s");
+	char txt[8192];
+	pb_graph_to_text(&g, txt, sizeof txt);
+	ck_assert_ptr_nonnull(strstr(txt, "0:10.6"));
+	pb_history_free(h);
+
+	/* 10 Hz: 30 samples over 106 data columns, no holes in the line */
+	h = pb_history_new(1);
+	for (int i = 0; i < 30; i++) {
+		int16_t x = (int16_t)(i * 50);
+		pb_history_push1(h, &x);
+	}
+	v.rate_hz = 10;
+	v.span = 30;
+	v.end = 30;
+	v.channel_mask = 1;
+	v.show_target = false;
+	ck_assert_int_eq(pb_graph_frame(&g, &v, h), 0);
+	const struct pb_graph_layout *l = &g.lay;
+	for (int x = l->plot_x0; x < g.cols; x++) {
+		bool any = false;
+		for (int r = 0; r < l->plot_rows; r++)
+			if (pb_graph_cell(&g, r, x)->attr == PB_GA_CH0)
+				any = true;
+		ck_assert_msg(any, "column %d empty", x);
+	}
+	pb_graph_free(&g);
+	pb_history_free(h);
+}
+END_TEST
+
 static Suite *graph_suite(void)
 {
 	Suite *s = suite_create("graph");
@@ -417,6 +460,7 @@ static Suite *graph_suite(void)
 	tcase_add_test(tc, autoscale_hysteresis);
 	tcase_add_test(tc, spike_visible_at_whole_session_zoom);
 	tcase_add_test(tc, small_window_and_bad_args);
+	tcase_add_test(tc, golden_one_second_and_slow_rate);
 	suite_add_tcase(s, tc);
 	return s;
 }
