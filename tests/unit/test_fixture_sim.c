@@ -376,6 +376,47 @@ START_TEST(defect_mask_reaches_emulator)
 }
 END_TEST
 
+START_TEST(active_low_lines)
+{
+	/* the same board with inverted relay, power and motor lines */
+	pb_fixture_close(fx);
+	char err[512];
+	struct pb_rig r;
+	ck_assert_int_eq(pb_rig_find(&r, "sim", err, sizeof(err)), PB_RIG_OK);
+	r.ch[0].inject.active_low = true;
+	r.power.active_low = true;
+	r.motor.active_low = true;
+	struct pb_fixture_opts o;
+	memset(&o, 0, sizeof(o));
+	ck_assert_msg(pb_fixture_open(&r, &o, &fx, err, sizeof(err)) ==
+	    PB_FIX_OK, "%s", err);
+	const struct pb_mpsse_interp *it = pb_fixture_sim_interp(fx);
+	bool lvl;
+	/* idle: relay and power lines high = off */
+	ck_assert(pb_mpsse_interp_pin_driven(it, 5, &lvl) && lvl);
+	ck_assert(pb_mpsse_interp_pin_driven(it, 7, &lvl) && lvl);
+	run_for(20000);
+	ck_assert_int_eq(status().run_state, PB_RS_OFF);
+	ck_assert_int_eq(pb_fixture_set_power(fx, true), PB_FIX_OK);
+	ck_assert(pb_mpsse_interp_pin_driven(it, 7, &lvl) && !lvl);
+	run_for(300000);
+	ck_assert_int_ne(status().run_state, PB_RS_OFF);
+	ck_assert_int_eq(pb_fixture_set_inject(fx, 0, true, 2.5), PB_FIX_OK);
+	ck_assert(pb_mpsse_interp_pin_driven(it, 5, &lvl) && !lvl);
+	run_for(200000);
+	ck_assert_msg(fabs(status().measured_mmhg[0] - 162.5) < 8.0,
+	    "pump reads %.1f", status().measured_mmhg[0]);
+	uint32_t bits;
+	ck_assert_int_eq(pb_fixture_read_outputs(fx, &bits), PB_FIX_OK);
+	ck_assert_int_eq((bits & PB_FIX_OUT_MOTOR) != 0,
+	    pb_emu_motor_on(pb_fixture_emulator(fx)));
+	/* safe: lines released; the board's pulls mean off */
+	ck_assert_int_eq(pb_fixture_safe(fx), PB_FIX_OK);
+	run_for(20000);
+	ck_assert_int_eq(status().run_state, PB_RS_OFF);
+}
+END_TEST
+
 static Suite *fixture_sim_suite(void)
 {
 	Suite *s = suite_create("fixture_sim");
@@ -391,6 +432,7 @@ static Suite *fixture_sim_suite(void)
 	tcase_add_test(tc, signal_interrupts_advance);
 	tcase_add_test(tc, open_errors);
 	tcase_add_test(tc, defect_mask_reaches_emulator);
+	tcase_add_test(tc, active_low_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }
