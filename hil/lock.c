@@ -137,7 +137,7 @@ int pb_lock_acquire(struct pb_lock *l, const char *dir, const char *serial,
 			char who[300];
 			pb_lock_holder(l->path, who, sizeof who);
 			snprintf(err, errlen, "fixture %s is busy after waiting "
-			    "%.0f s: held by %s (lock %s)", serial, timeout_s,
+			    "%.1f s: held by %s (lock %s)", serial, timeout_s,
 			    who[0] ? who : "an unknown process", l->path);
 			close(fd);
 			return PB_LOCK_E_BUSY;

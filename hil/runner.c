@@ -308,8 +308,7 @@ static void save(struct run *r)
 	}
 }
 
-static void run_case(struct run *r, const char *file, bool defect_run,
-    const struct pb_scn_meta *pre_meta)
+static void run_case(struct run *r, const char *file, bool defect_run)
 {
 	struct pb_case *c = pb_report_add_case(r->rep);
 	if (!c)
@@ -317,8 +316,6 @@ static void run_case(struct run *r, const char *file, bool defect_run,
 	struct pb_scn_meta meta;
 	char err[512] = "";
 	int mrc = pb_scn_read_meta(file, &meta, err, sizeof err);
-	if (pre_meta)
-		meta = *pre_meta;
 	snprintf(c->name, sizeof c->name, "%.120s%s", meta.name,
 	    defect_run ? "[defect]" : "");
 	snprintf(c->file, sizeof c->file, "%s", file);
@@ -362,8 +359,8 @@ static void run_case(struct run *r, const char *file, bool defect_run,
 		if (a->end_ms < a->start_ms)
 			a->end_ms = a->start_ms;
 		double wall = (double)(r->wall_us() - w0) / 1e6;
-		say(r, "%-8s %s%s (attempt %d, %.1f s rig, %.2f s wall)%s%s\n",
-		    pb_outcome_name(a->outcome), c->name, "", a->number,
+		say(r, "%-8s %s (attempt %d, %.1f s rig, %.2f s wall)%s%s\n",
+		    pb_outcome_name(a->outcome), c->name, a->number,
 		    a->rig_seconds, wall, a->message[0] ? ": " : "",
 		    a->message);
 		if (a->outcome == PB_OUT_ABORTED)
@@ -467,7 +464,7 @@ int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
 
 	if (o->defects != PB_DEFECTS_ONLY)
 		for (int i = 0; i < n; i++)
-			run_case(&r, files[i], false, NULL);
+			run_case(&r, files[i], false);
 	if (o->defects != PB_DEFECTS_NONE) {
 		for (int i = 0; i < n; i++) {
 			struct pb_scn_meta meta;
@@ -481,7 +478,7 @@ int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
 				continue;
 			if (mrc != PB_SCN_OK && o->defects == PB_DEFECTS_ALSO)
 				continue;
-			run_case(&r, files[i], true, NULL);
+			run_case(&r, files[i], true);
 		}
 	}
 	pb_lock_release(&lock);

@@ -558,7 +558,7 @@ static uint64_t opt_period(lua_State *L, int arg, uint64_t def)
 /* ---- core API: log, expect, fail, requires, wait ----------------------- */
 
 /* log(...) joins tostring() of its arguments with spaces. */
-static int l_log_real(lua_State *L)
+static int l_log(lua_State *L)
 {
 	struct scn *s = get_scn(L);
 	int n = lua_gettop(L);
@@ -2086,7 +2086,7 @@ static int l_import(lua_State *L)
 
 static int l_print(lua_State *L)
 {
-	return l_log_real(L);
+	return l_log(L);
 }
 
 static void reg(lua_State *L, const char *table, const luaL_Reg *fns)
@@ -2121,7 +2121,7 @@ static void setup_state(lua_State *L, struct scn *s)
 	lua_rawsetp(L, LUA_REGISTRYINDEX, &SCN_KEY);
 
 	static const luaL_Reg globals[] = {
-		{ "log", l_log_real }, { "print", l_print },
+		{ "log", l_log }, { "print", l_print },
 		{ "expect", l_expect }, { "fail", l_fail }, { "skip", l_skip },
 		{ "requires", l_requires }, { "wait", l_wait },
 		{ "wait_until", l_wait_until }, { "now", l_now },

@@ -10,9 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "hil/lock.h"
 #include "hil/runner.h"
 #include "tests/lib/check_main.h"
 #include "tests/unit/hil_fake_fixture.h"
@@ -315,6 +318,54 @@ START_TEST(shards_partition_the_suite)
 }
 END_TEST
 
+/* A bench in use by another job: the run waits for the lock, gives up
+ * after --lock-timeout naming the holder, and never touches the fixture. */
+START_TEST(busy_bench_is_an_error_naming_holder)
+{
+	char lockdir[160];
+	snprintf(lockdir, sizeof lockdir, "%s/locks", dir);
+	ck_assert_int_eq(mkdir(lockdir, 0700), 0);
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct pb_lock l;
+		char err[256];
+		char ok = pb_lock_acquire(&l, lockdir, "FT1ABCDE", 5, NULL,
+		    err, sizeof err) == PB_LOCK_OK ? 'y' : 'n';
+		if (write(p[1], &ok, 1) != 1)
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	char c = 0;
+	ck_assert_int_eq(read(p[0], &c, 1), 1);
+	ck_assert_int_eq(c, 'y');
+	char *f[] = { scenario("good", PASSING) };
+	struct pb_runner_opts o;
+	pb_runner_defaults(&o);
+	o.rig_spec = "fixtures/rigs/bench-ft232h.ini";
+	o.lock_dir = lockdir;
+	o.lock_timeout_s = 0.3;
+	o.json_path = json_path;
+	o.out = out;
+	o.open_fixture = fake_open;
+	o.open_ctx = &knobs;
+	int rc = pb_runner_run(&o, f, 1, &rep);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	ck_assert_int_eq(rc, PB_EXIT_ERROR);
+	ck_assert_int_eq(knobs.open_attempts, 0);
+	ck_assert_str_eq(rep.rig_kind, "ftdi");
+	char want[64];
+	snprintf(want, sizeof want, "pid %ld", (long)pid);
+	ck_assert_msg(strstr(rep.cases[0].message, want) != NULL, "%s",
+	    rep.cases[0].message);
+	ck_assert_ptr_nonnull(strstr(rep.cases[0].message, "FT1ABCDE is busy"));
+	ck_assert_int_eq(access(json_path, R_OK), 0);
+}
+END_TEST
+
 static Suite *runner_suite(void)
 {
 	Suite *s = suite_create("runner");
@@ -329,6 +380,7 @@ static Suite *runner_suite(void)
 	tcase_add_test(tc, report_written_without_rig_or_scenario);
 	tcase_add_test(tc, unique_names);
 	tcase_add_test(tc, shards_partition_the_suite);
+	tcase_add_test(tc, busy_bench_is_an_error_naming_holder);
 	suite_add_tcase(s, tc);
 	return s;
 }
