@@ -15,8 +15,8 @@
  *    libftdi's own error string).  A backend that lacks an operation
  *    answers PB_FIX_E_NOT_SUPPORTED (fault injection on `ftdi`).
  *  - pb_fixture_safe() puts the rig in its safe state: every inject relay
- *    off, the DAC at the rig's safe_volts, all GPIO to inputs, bitmode
- *    reset (ftdi).  It is idempotent, best-effort (it tries every step
+ *    and the DUT power off, the DAC at the rig's safe_volts, all GPIO to
+ *    inputs, bitmode reset.  It is idempotent, best-effort (it tries every step
  *    even when one fails) and callable after any error; the runner calls
  *    it on every exit path, and pb_fixture_close() calls it again before
  *    releasing anything.  No atexit() is involved.
@@ -24,7 +24,9 @@
  *    safe_volts.  After pb_fixture_safe() the same holds (GPIO are
  *    inputs and the board's pull-downs keep relays off); any later call
  *    re-initialises the bus first, so a runner may safe() between
- *    scenarios and go on (power must then be switched on again).
+ *    scenarios and go on (power must then be switched on again).  After
+ *    a timeout or a garbled reply the next call also flushes and syncs
+ *    again first.
  *  - Time: pb_fixture_now() is the fixture's clock in microseconds (sim:
  *    virtual, starts at opts.start_us; ftdi: CLOCK_MONOTONIC).
  *    pb_fixture_advance(f, t) moves to time t: sim runs the emulator to t
