@@ -28,8 +28,8 @@
  *   S,1001,1,13.0,12.4,
  *   G,1002,2,,,lost=25 reason=lost
  *   M,1027,27,,,n=1 text=seal check
- *   E,1030,30,,,event=alarm_raised code=2 name=leak channel=0 value=0
- *   # end: samples=2 lost=25 rows=7
+ *   E,1030,30,,,event=alarm_raised kind=1 code=2 channel=0 value=0 text=leak
+ *   # end: samples=2 lost=25 rows=6
  *
  * kind: S sample, P device state (written before the first sample and
  * whenever mode, level, phase, run state, channel mask or target change),
@@ -111,8 +111,8 @@ struct pb_rec_counts {
 
 struct pb_recorder;
 
-/* Create (truncate) path and write the header.  On error returns NULL-
- * free status < 0 and "path: message" in err. */
+/* Create (truncate) path and write the header.  On error *out is NULL,
+ * the status < 0 and err holds "path: message". */
 int pb_rec_open(struct pb_recorder **out, const char *path,
     const struct pb_rec_meta *meta, uint64_t now_us, char *err,
     size_t errlen);
