@@ -488,6 +488,31 @@ static int line_of(const struct ctx *c, const char *sec, const char *key)
 	return c->line;
 }
 
+#define ATM_MMHG 760.0
+
+double pb_profile_pull_s(const struct pb_profile *p, double target_mmhg,
+    int n_channels, double supply_v)
+{
+	double ps = p->stall_vacuum_mmhg;
+	double s = p->batt_nominal_v > 0.0 ? supply_v / p->batt_nominal_v : 0.0;
+	if (n_channels < 1)
+		n_channels = 1;
+	double q = p->free_flow_lpm * 1000.0 / 60.0 / n_channels * s;
+	if (target_mmhg <= 0.0)
+		return 0.0;
+	if (!(q > 0.0) || !(ps > 0.0) || target_mmhg >= ps ||
+	    target_mmhg >= ATM_MMHG)
+		return INFINITY;
+	/* V dPa/dt = -Q (1 - P/Ps) Pa, P = Patm - Pa:
+	 * t = V Ps / Q * integral over Pa of dPa / (Pa (Pa + Ps - Patm)) */
+	double k = p->dead_volume_ml * ps / q;
+	double a = ps - ATM_MMHG;
+	double x1 = ATM_MMHG - target_mmhg, x0 = ATM_MMHG;
+	if (fabs(a) < 1e-9)
+		return k * (1.0 / x1 - 1.0 / x0);
+	return k / a * (log(x0 / (x0 + a)) - log(x1 / (x1 + a)));
+}
+
 static void check_curve(struct ctx *c, const char *sec,
     const struct pb_mode_curve *m)
 {
@@ -502,6 +527,24 @@ static void check_curve(struct ctx *c, const char *sec,
 		fail(c, PB_PROFILE_E_VALUE, line_of(c, sec, "rest_fraction"),
 		    "[%s] hold_fraction + rest_fraction must be below 0.95",
 		    sec);
+	int n = p->double_pumping ? 2 : 1;
+	for (int l = 1; l <= p->levels && !c->err; l++) {
+		double tgt = m->peak_base_mmhg + m->peak_step_mmhg * (l - 1);
+		double rate = p->levels > 1 ? m->rate_first_cpm +
+		    (m->rate_last_cpm - m->rate_first_cpm) * (l - 1) /
+		    (p->levels - 1) : m->rate_first_cpm;
+		double allowed = 60.0 / rate *
+		    (1.0 - m->rest_fraction - m->hold_fraction);
+		double t = pb_profile_pull_s(p, tgt, n, p->batt_warn_v);
+		if (t > allowed)
+			fail(c, PB_PROFILE_E_VALUE,
+			    line_of(c, sec, "peak_step_mmhg"),
+			    "[%s] level %d (%g mmHg) is out of the pump's "
+			    "reach: pulling takes %.2f s at warn_v%s, the "
+			    "cycle allows %.2f s ([motor], [pneumatics])",
+			    sec, l, tgt, t, n == 2 ? " pumping double" : "",
+			    allowed);
+	}
 }
 
 static void finish(struct ctx *c)

@@ -161,6 +161,15 @@ int pb_profile_find(struct pb_profile *p, const char *id_or_path, char *err,
 double pb_profile_peak_mmhg(const struct pb_profile *p, int mode, int level);
 double pb_profile_rate_cpm(const struct pb_profile *p, int mode, int level);
 bool   pb_profile_mixed_is_stim(const struct pb_profile *p, unsigned cycle);
+/* Physical pull time (s) from atmosphere to target_mmhg for one channel
+ * when n_channels share the motor at the given supply voltage: the
+ * isothermal dead volume evacuated by the linear pump curve
+ * (docs/pumpsim.md, "Models"), no leak.  Infinite when the target is at
+ * or beyond the stall vacuum.  The loader refuses a profile with a level
+ * whose pull does not fit in (1 - rest_fraction - hold_fraction) of its
+ * cycle at warn_v (double pumping when offered). */
+double pb_profile_pull_s(const struct pb_profile *p, double target_mmhg,
+    int n_channels, double supply_v);
 /* True if the mode (enum pb_mode) is offered. */
 bool   pb_profile_has_mode(const struct pb_profile *p, int mode);
 

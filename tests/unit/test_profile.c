@@ -5,6 +5,7 @@
  * gets an exact "file:line: message" (temporary files under /tmp).
  */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,34 @@ START_TEST(mixed_pattern)
 	ck_assert_int_eq(p.mixed_expr_cycles, 1);
 	for (unsigned c = 0; c < 18; c++)
 		ck_assert_int_eq(pb_profile_mixed_is_stim(&p, c), c % 6 < 5);
+}
+END_TEST
+
+/* The closed-form pull time agrees with the isothermal model and the
+ * shipped profiles leave a margin at every level. */
+START_TEST(pull_time)
+{
+	struct pb_profile p;
+	load_ok(&p, "s21");
+	/* numeric integration of V dPa/dt = -Q(P) Pa */
+	double V = p.dead_volume_ml, P = 0.0, t = 0.0, dt = 1e-5;
+	double q0 = p.free_flow_lpm * 1000.0 / 60.0;
+	while (P < 200.0) {
+		double pa = 760.0 - P;
+		double q = q0 * (1.0 - P / p.stall_vacuum_mmhg);
+		pa -= q * pa / V * dt;
+		P = 760.0 - pa;
+		t += dt;
+	}
+	ck_assert_double_eq_tol(pb_profile_pull_s(&p, 200.0, 1,
+	    p.batt_nominal_v), t, 1e-3);
+	/* half the voltage or two channels: twice as long */
+	ck_assert_double_eq_tol(pb_profile_pull_s(&p, 200.0, 1,
+	    p.batt_nominal_v / 2), 2 * t, 2e-3);
+	ck_assert_double_eq_tol(pb_profile_pull_s(&p, 200.0, 2,
+	    p.batt_nominal_v), 2 * t, 2e-3);
+	ck_assert(isinf(pb_profile_pull_s(&p, p.stall_vacuum_mmhg, 1, 3.7)));
+	ck_assert_double_eq(pb_profile_pull_s(&p, 0.0, 1, 3.7), 0.0);
 }
 END_TEST
 
@@ -280,6 +309,15 @@ START_TEST(cross_checks)
 	l = line_of(t, "double_pumping =");
 	expect(replace_line(t, "double_pumping =", "double_pumping = true"),
 	    PB_PROFILE_E_VALUE, l, "[pump] double_pumping needs channels = 2");
+	/* the reference table's 3 L/min motor cannot serve two 80 mL
+	 * channels: refused, naming the first level out of reach */
+	const char *m = read_shipped("s10pro");
+	l = line_of(m, "peak_step_mmhg = 8");
+	expect(replace_line(m, "free_flow_lpm =", "free_flow_lpm = 3.0"),
+	    PB_PROFILE_E_VALUE, l,
+	    "[stimulation] level 5 (72 mmHg) is out of the pump's reach: "
+	    "pulling takes 0.37 s at warn_v pumping double, the cycle allows "
+	    "0.35 s ([motor], [pneumatics])");
 	l = line_of(t, "cutoff_v =");
 	expect(replace_line(t, "cutoff_v =", "cutoff_v = 3.6"),
 	    PB_PROFILE_E_VALUE, l, "[battery] cutoff_v must be below warn_v");
@@ -340,6 +378,7 @@ static Suite *profile_suite(void)
 	tcase_add_test(tc, shipped_s21);
 	tcase_add_test(tc, shipped_s10pro);
 	tcase_add_test(tc, mixed_pattern);
+	tcase_add_test(tc, pull_time);
 	tcase_add_test(tc, find_paths);
 	tcase_add_test(tc, bad_syntax);
 	tcase_add_test(tc, bad_key);
