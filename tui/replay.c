@@ -3,8 +3,8 @@
  *
  * Input comes from a file descriptor (read in 64 KiB chunks into a buffer
  * that holds at most one line beyond PB_RP_LINE_MAX) or from memory.  Each
- * call to pb_replay_next() consumes exactly one line or ends, so a reader
- * loop always terminates.
+ * call to pb_replay_next() consumes at least one line (comments and empty
+ * lines are skipped) or ends, so a reader loop always terminates.
  */
 #include "tui/replay.h"
 
