@@ -301,6 +301,13 @@ static int sim_safe(struct pb_fixture *f)
 		rc = pb_rigbus_safe(&s->bus);
 		if (rc)
 			fail_bus(s, rc);
+	} else {
+		/* as on a bench: the chip cannot be reached, the board's
+		 * pull-downs already hold every relay off */
+		snprintf(f->msg, sizeof(f->msg), "simulated FT232H of rig %s "
+		    "is gone: the board's pull-downs hold the relays off",
+		    f->rig.name);
+		rc = PB_FIX_E_GONE;
 	}
 	/* bitmode reset */
 	pb_mpsse_interp_reset(s->it);

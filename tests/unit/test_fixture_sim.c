@@ -270,8 +270,10 @@ START_TEST(unplugged_fixture)
 	/* the board's pull-downs: relays and DUT power off */
 	run_for(50000);
 	ck_assert_int_eq(status().run_state, PB_RS_OFF);
-	/* safe() cannot reach the chip but still returns */
-	ck_assert_int_eq(pb_fixture_safe(fx), PB_FIX_OK);
+	/* safe() cannot reach the chip: it says so, as the ftdi backend
+	 * does, and the relays are off all the same */
+	ck_assert_int_eq(pb_fixture_safe(fx), PB_FIX_E_GONE);
+	ck_assert_ptr_nonnull(strstr(pb_fixture_errmsg(fx), "pull-downs"));
 	/* plugged back: works again after a fresh init */
 	ck_assert_int_eq(pb_fixture_inject_fault(fx, PB_FIX_FAULT_UNPLUG, 0,
 	    0), PB_FIX_OK);
