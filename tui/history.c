@@ -381,31 +381,29 @@ static inline void merge_bucket(const struct pb_history *h, unsigned k,
 		return;
 	}
 	uint64_t done = h->head >> l->shift;
-	const int16_t *mn, *mx;
-	int16_t amn[PB_HIST_MAX_CH], amx[PB_HIST_MAX_CH];
+	const int16_t *amn, *amx;
 	if (j < done) {
 		e->gap |= getbit(l->gap, s);
 		for (int c = 0; c < h->channels; c++) {
-			amn[c] = l->mn[c][s];
-			amx[c] = l->mx[c][s];
+			/* an empty bucket (min > max) changes nothing */
+			int16_t mn = l->mn[c][s], mx = l->mx[c][s];
+			if (mn < e->mn[c])
+				e->mn[c] = mn;
+			if (mx > e->mx[c])
+				e->mx[c] = mx;
 		}
-	} else if (j == done) {
-		e->gap |= l->agap;
-		for (int c = 0; c < h->channels; c++) {
-			amn[c] = l->amn[c];
-			amx[c] = l->amx[c];
-		}
-	} else {
 		return;
 	}
-	mn = amn;
-	mx = amx;
+	if (j > done)
+		return;
+	e->gap |= l->agap;
+	amn = l->amn;
+	amx = l->amx;
 	for (int c = 0; c < h->channels; c++) {
-		/* an empty bucket (min > max) changes nothing */
-		if (mn[c] < e->mn[c])
-			e->mn[c] = mn[c];
-		if (mx[c] > e->mx[c])
-			e->mx[c] = mx[c];
+		if (amn[c] < e->mn[c])
+			e->mn[c] = amn[c];
+		if (amx[c] > e->mx[c])
+			e->mx[c] = amx[c];
 	}
 }
 
