@@ -347,6 +347,51 @@ START_TEST(rig_injection_and_faults)
 }
 END_TEST
 
+START_TEST(rig_injection_units_and_shapes)
+{
+	struct rig r;
+	rig_open(&r, "s21");
+	const struct pb_rig_xfer *x = &r.f->rig.ch[0].sensor;
+	ck_assert_int_eq(run_rig(&r,
+	    "inject.set(1, 2.5, 'V')\n"
+	    "local t0 = now()\n"
+	    "inject.waveform(1, {10, 20, 30, 40}, {period = 0.05, cycles = 3})\n"
+	    "expect('waveform time', now() - t0, {low = 0.6, high = 0.6001})\n"
+	    "t0 = now()\n"
+	    "inject.ramp(1, 0, 100, 0.5)\n"
+	    "expect('ramp time', now() - t0, {low = 0.5, high = 0.5001})\n"
+	    "inject.set(1, 10, 'kPa')\n", 60), PB_OUT_PASS);
+	ck_assert_msg(att.outcome == PB_OUT_PASS, "%s", att.message);
+	ck_assert(r.f->inject_on[0]);
+	/* 10 kPa = 75.006 mmHg through the sensor's transfer function */
+	double want = pb_rig_xfer_volts(x, 10000.0 / 133.322387415);
+	ck_assert_msg(fabs(r.f->inject_v[0] - want) < 1e-9, "%g vs %g",
+	    r.f->inject_v[0], want);
+	ck_assert(log_has("(2.500 V)"));
+	ck_assert(log_has("waveform of 4 points"));
+	/* a bad unit or an empty waveform is a script error */
+	ck_assert_int_eq(run_rig(&r, "inject.set(1, 5, 'psi')", 60),
+	    PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(att.message, "unknown unit 'psi'"));
+	ck_assert_int_eq(run_rig(&r, "inject.waveform(1, {})", 60),
+	    PB_OUT_ERROR);
+	ck_assert_int_eq(run_rig(&r, "inject.set(3, 5)", 60), PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(att.message, "channel 3 out of range"));
+	/* the host goes silent: the pump stops by itself */
+	ck_assert_int_eq(run_rig(&r,
+	    "inject.off(1)\n"
+	    "assert(pump.start())\n"
+	    "wait(1)\n"
+	    "link.silence(2)\n"
+	    "wait(0.1)\n"
+	    "expect('stopped', pump.status().state ~= 'running')\n"
+	    "expect('link back', link.up())\n", 60), PB_OUT_PASS);
+	ck_assert_msg(att.outcome == PB_OUT_PASS, "%s\n%s", att.message,
+	    att.log);
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(rig_timeouts_and_unplug)
 {
 	struct rig r;
@@ -410,6 +455,7 @@ static Suite *scenario_suite(void)
 	tcase_set_timeout(tr, 60);
 	tcase_add_test(tr, rig_time_pump_and_measure);
 	tcase_add_test(tr, rig_injection_and_faults);
+	tcase_add_test(tr, rig_injection_units_and_shapes);
 	tcase_add_test(tr, rig_timeouts_and_unplug);
 	tcase_add_test(tr, sim_only_calls_skip_on_ftdi);
 	suite_add_tcase(s, tr);
