@@ -78,7 +78,14 @@ printf -- '--@profile s21\n--@timeout 86400\nassert(pump.start())\nwait(80000)\n
 "$PUMPHIL" run --json "$TMPD/int.json" --junit "$TMPD/int.xml" \
 	"$TMPD/long.lua" "$GOOD" >"$TMPD/out" 2>&1 &
 PID=$!
-sleep 1
+# signals are caught before the first line is printed: wait for it
+i=0
+while ! grep -q '^rig sim' "$TMPD/out" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 200 ] || fail "pumphil did not start"
+	sleep 0.1
+done
+sleep 0.5
 kill -INT "$PID"
 wait "$PID"
 rc=$?
