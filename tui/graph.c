@@ -444,15 +444,15 @@ int pb_graph_render(struct pb_graph *g, const struct pb_graph_view *v,
 	if (!g || !v || !g->cells || v->span == 0 || v->rate_hz == 0)
 		return PB_GRAPH_E_ARG;
 	const struct pb_graph_layout *l = &g->lay;
-	for (size_t i = 0; i < (size_t)g->rows * (size_t)g->cols; i++) {
-		g->cells[i].cp = ' ';
-		g->cells[i].attr = PB_GA_BLANK;
-	}
 	bool braille = v->glyphs == PB_GRAPH_BRAILLE;
 	int per = braille ? 2 : 1;
 	if (!l->too_small && (l->sub_rows != (braille ? 4 : 2) ||
 	    (size_t)l->data_cols != ncols || !cols))
 		return PB_GRAPH_E_ARG;
+	for (size_t i = 0; i < (size_t)g->rows * (size_t)g->cols; i++) {
+		g->cells[i].cp = ' ';
+		g->cells[i].attr = PB_GA_BLANK;
+	}
 
 	if (l->too_small) {
 		const char *msg = "graph: window too small";
@@ -678,6 +678,11 @@ int pb_graph_frame(struct pb_graph *g, const struct pb_graph_view *v,
 {
 	if (!g || !v || !h || !g->cells || v->span == 0 || v->rate_hz == 0)
 		return PB_GRAPH_E_ARG;
+	/* the glyph mode changed without a resize: new layout */
+	if (g->lay.sub_rows != (v->glyphs == PB_GRAPH_BRAILLE ? 4 : 2)) {
+		g->lay = pb_graph_layout(g->rows, g->cols, v->glyphs);
+		g->all_dirty = true;
+	}
 	const struct pb_graph_layout *l = &g->lay;
 	if (l->too_small) {
 		return pb_graph_render(g, v, NULL, 0, 0, -1);

@@ -169,7 +169,9 @@ int pb_graph_render(struct pb_graph *g, const struct pb_graph_view *v,
     const struct pb_hist_col *cols, size_t ncols, uint64_t t0,
     int sweep_head_col);
 
-/* Query h for the view (both sweeps in sweep mode) and render. */
+/* Query h for the view (both sweeps in sweep mode) and render.  A view
+ * whose glyph mode differs from the last resize re-lays the grid out
+ * (and redraws it all). */
 int pb_graph_frame(struct pb_graph *g, const struct pb_graph_view *v,
     const struct pb_history *h);
 

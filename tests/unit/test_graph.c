@@ -391,6 +391,20 @@ START_TEST(small_window_and_bad_args)
 	ck_assert_int_eq(pb_graph_frame(&g, &v, h), PB_GRAPH_E_ARG);
 	ck_assert_int_eq(pb_graph_resize(&g, 0, 10, PB_GRAPH_ASCII),
 	    PB_GRAPH_E_ARG);
+	/* switching glyphs without a resize re-lays out the grid */
+	ck_assert_int_eq(pb_graph_resize(&g, 12, 40, PB_GRAPH_BRAILLE), 0);
+	v.span = 100;
+	ck_assert_int_eq(pb_graph_frame(&g, &v, h), 0);
+	ck_assert_int_eq(g.lay.data_cols, 2 * 33);
+	v.glyphs = PB_GRAPH_ASCII;
+	ck_assert_int_eq(pb_graph_frame(&g, &v, h), 0);
+	ck_assert_int_eq(g.lay.data_cols, 33);
+	ck_assert(pb_graph_all_dirty(&g));
+	/* rendering wrong column counts is refused, the grid kept */
+	struct pb_hist_col one[1];
+	memset(one, 0, sizeof one);
+	ck_assert_int_eq(pb_graph_render(&g, &v, one, 1, 0, -1),
+	    PB_GRAPH_E_ARG);
 	/* the layout: braille doubles the data columns */
 	struct pb_graph_layout lb = pb_graph_layout(50, 200, PB_GRAPH_BRAILLE);
 	struct pb_graph_layout la = pb_graph_layout(50, 200, PB_GRAPH_ASCII);
