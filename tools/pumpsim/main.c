@@ -567,7 +567,7 @@ static void drop_stale(struct server *s)
 	if (now - s->stale_since_us < STALE_US)
 		return;
 	tcflush(s->slave_keep, TCIFLUSH);
-	s->out_dropped += s->out_len;
+	s->out_dropped += s->out_len + (uint64_t)q;   /* q: at least */
 	s->out_len = 0;
 	s->stale_since_us = 0;
 	s->stale_flushes++;
@@ -759,6 +759,10 @@ int main(int argc, char **argv)
 
 	s.start_mono_us = mono_us();
 	status = serve(&s);
+	if (s.out_dropped)
+		info(&s, "at least %llu bytes of output dropped while no host "
+		    "read (%u stale-queue flushes)",
+		    (unsigned long long)s.out_dropped, s.stale_flushes);
 
 out:
 	remove_link(&s);
