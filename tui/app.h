@@ -41,7 +41,8 @@ enum pb_key {
 	PB_KEY_PGDN   = 0x1006,
 	PB_KEY_HOME   = 0x1007,
 	PB_KEY_END    = 0x1008,
-	PB_KEY_F1     = 0x1009
+	PB_KEY_F1     = 0x1009,
+	PB_KEY_BACKSPACE = 0x100A   /* the terminal's erase key */
 };
 
 enum pb_action {

@@ -5,6 +5,7 @@
  *   pumpbench --port PATH [--baud N]     a real pump through an adapter
  *   pumpbench --replay FILE              a recording
  *   pumpbench --list-ports
+ *   ... --key FILE [--station NAME] [--cert PREFIX]   calibration (C)
  *   ... --headless --duration S --record FILE   no screen (scripts, CI)
  *
  * Exit status: 0 ok, 1 runtime failure (port, emulator, file), 2 usage.
@@ -21,6 +22,7 @@
 #include "proto/link.h"
 #include "pump/units.h"
 #include "tui/app.h"
+#include "tui/calscreen.h"
 #include "tui/screen.h"
 #include "tui/session.h"
 
@@ -49,6 +51,7 @@ static void usage(FILE *f)
 	    "usage: pumpbench --sim [PROFILE] | --port PATH [--baud N] | --replay FILE\n"
 	    "                 [--record FILE] [--units mmhg|kpa|cmh2o] [--ascii] [--mono]\n"
 	    "                 [--profile P] [--headless --duration S]\n"
+	    "                 [--key FILE [--station NAME] [--cert PREFIX]]\n"
 	    "       pumpbench --list-ports | --help | --version\n"
 	    "\n"
 	    "  --sim [PROFILE]   start the pump emulator (pumpsim) on a pty and connect\n"
@@ -67,13 +70,26 @@ static void usage(FILE *f)
 	    "  --mono            no colours (also with NO_COLOR set)\n"
 	    "  --pumpsim PATH    the emulator program for --sim (default: next to\n"
 	    "                    pumpbench, then PATH)\n"
+	    "  --sim-arg ARG     one more argument for the emulator (repeatable),\n"
+	    "                    e.g. --sim-arg=--control=/tmp/pump.ctl\n"
+	    "  --key FILE        station key for factory calibration (key C); mode\n"
+	    "                    0600, e.g. `openssl rand -hex 32`; with --sim the\n"
+	    "                    emulator accepts this key too\n"
+	    "  --station NAME    station name in calibration records (default bench)\n"
+	    "  --cert PREFIX     calibration certificate PREFIX.json .txt .html\n"
+	    "                    (default cal-<serial>-<yyyymmddThhmmss> here)\n"
 	    "  --help, --version\n"
 	    "\n"
 	    "Keys: press ? in the dashboard.\n");
 }
 
+#define MAX_SIM_ARGS 32
+
 struct opts {
 	struct pb_session_opts s;
+	const char *sim_args[MAX_SIM_ARGS];
+	int nsim_args;
+	const char *key, *station, *cert;
 	bool list_ports, headless, ascii, mono;
 	double duration;
 };
@@ -167,6 +183,30 @@ static int parse(int argc, char **argv, struct opts *o)
 		} else if (!strcmp(a, "--pumpsim")) {
 			NEED_ARG();
 			o->s.pumpsim = val;
+		} else if (!strcmp(a, "--sim-arg")) {
+			NEED_ARG();
+			if (o->nsim_args >= MAX_SIM_ARGS)
+				return bad("too many --sim-arg (at most %s)", "32");
+			o->sim_args[o->nsim_args++] = val;
+		} else if (!strcmp(a, "--key")) {
+			NEED_ARG();
+			o->key = val;
+		} else if (!strcmp(a, "--station")) {
+			NEED_ARG();
+			size_t l = strlen(val);
+			if (l == 0 || l >= PB_STR_LEN)
+				return bad("station name '%s': 1 to 15 characters",
+				    val);
+			for (size_t k = 0; k < l; k++)
+				if (val[k] <= ' ' || val[k] > '~')
+					return bad("station name '%s': printable "
+					    "characters, no spaces", val);
+			o->station = val;
+		} else if (!strcmp(a, "--cert")) {
+			NEED_ARG();
+			if (!*val)
+				return bad("%s", "--cert needs a PREFIX");
+			o->cert = val;
 		} else if (a[0] == '-') {
 			return bad("unknown option '%s'", a);
 		} else {
@@ -189,6 +229,12 @@ static int parse(int argc, char **argv, struct opts *o)
 		return bad("%s", "--headless needs --duration S");
 	if (o->s.replay && o->s.record)
 		return bad("%s", "--record cannot be used with --replay");
+	if (o->nsim_args && !o->s.sim_profile)
+		return bad("%s", "--sim-arg goes with --sim");
+	if ((o->station || o->cert) && !o->key)
+		return bad("%s", "--station and --cert go with --key");
+	o->s.sim_args = o->sim_args;
+	o->s.nsim_args = o->nsim_args;
 	return -1;
 }
 
@@ -253,19 +299,79 @@ static int run_headless(struct pb_session *ses, const struct opts *o,
 	return 0;
 }
 
+/* The calibration screen's side of the session. */
+static int cal_send(void *ctx, const struct pb_msg *m, uint64_t now_us)
+{
+	return pb_session_send(ctx, m, now_us);
+}
+
+static void cal_done(void *ctx, int status, const struct pb_response *resp,
+    uint64_t now_us)
+{
+	pb_calscreen_cmd_done(ctx, status, resp, now_us);
+}
+
+static void cal_telemetry(void *ctx, const struct pb_telemetry *t,
+    uint64_t now_us)
+{
+	pb_calscreen_on_telemetry(ctx, t, now_us);
+}
+
+#define SIGNAL_ABORT_US 15000000u   /* a signal during calibration: wait
+                                       this long for the abort to finish */
+
+/* A key while the calibration screen is open: true when it was handled
+ * there (false: it goes to the dashboard's key table). */
+static bool cal_key(struct pb_calscreen *cal, struct pb_session *ses,
+    struct pb_app *app, struct pb_screen *scr, int k, uint64_t now)
+{
+	if (app->screen != PB_SCR_CALIBRATION || app->help_open ||
+	    app->confirm_quit)
+		return false;
+	struct pb_calscreen_effect ce = pb_calscreen_key(cal, app,
+	    pb_session_profile(ses), k, now);
+	if (ce.close) {
+		app->screen = PB_SCR_MAIN;
+		pb_screen_invalidate(scr);
+	}
+	if (ce.stop_pump) {
+		struct pb_app_effect e = { .cmd = PB_CMD_STOP };
+		pb_session_apply(ses, &e, now);
+	}
+	return !ce.pass;
+}
+
 static int run_screen(struct pb_session *ses, struct pb_app *app,
-    struct pb_screen *scr)
+    struct pb_screen *scr, struct pb_calscreen *cal)
 {
 	uint64_t next_frame = 0;
 	bool want_draw = true;
 	bool quit = false;
-	while (!quit && !g_stop) {
+	uint64_t signal_deadline = 0;
+	for (;;) {
 		uint64_t now = mono_us();
+		if (quit)
+			break;
+		if (g_stop) {
+			/* a signal: abort a calibration first (vent, restore) */
+			if (!pb_calscreen_running(cal))
+				break;
+			if (!signal_deadline) {
+				pb_calscreen_abort(cal, "interrupted by a signal",
+				    now);
+				signal_deadline = now + SIGNAL_ABORT_US;
+			} else if (now > signal_deadline) {
+				break;
+			}
+		}
 		struct pollfd fds[8];
 		int n = pb_session_pollfds(ses, fds, 7);
 		fds[n] = (struct pollfd){ .fd = pb_screen_fd(scr), .events = POLLIN };
 		n++;
 		uint64_t dl = pb_session_next_deadline(ses, now);
+		uint64_t cdl = pb_calscreen_next_deadline(cal, now);
+		if (cdl < dl)
+			dl = cdl;
 		if (want_draw) {
 			uint64_t f = next_frame > now ? next_frame : now;
 			if (f < dl)
@@ -278,7 +384,14 @@ static int run_screen(struct pb_session *ses, struct pb_app *app,
 		pb_session_service(ses, now);
 		int k;
 		while ((k = pb_screen_key(scr)) != PB_KEY_NONE) {
+			want_draw = true;
+			if (cal_key(cal, ses, app, scr, k, now))
+				continue;
+			enum pb_screen_mode before = app->screen;
 			struct pb_app_effect e = pb_app_key(app, k, now);
+			if (before != PB_SCR_CALIBRATION &&
+			    app->screen == PB_SCR_CALIBRATION)
+				pb_calscreen_open(cal, now);
 			if (e.redraw_all)
 				pb_screen_invalidate(scr);
 			pb_session_apply(ses, &e, now);
@@ -290,7 +403,13 @@ static int run_screen(struct pb_session *ses, struct pb_app *app,
 		}
 		if (fds[n - 1].revents)
 			want_draw = true;   /* resize, or keys */
+		pb_calscreen_service(cal, app, pb_session_profile(ses), now);
+		if (pb_calscreen_quit_ready(cal))
+			quit = true;
 		if (pb_session_take_dirty(ses))
+			want_draw = true;
+		if (pb_calscreen_take_dirty(cal) &&
+		    app->screen == PB_SCR_CALIBRATION)
 			want_draw = true;
 		if (want_draw && now >= next_frame && !quit) {
 			pb_screen_draw(scr, app, ses, now);
@@ -315,6 +434,16 @@ int main(int argc, char **argv)
 	pb_app_init(&app, o.s.units);
 
 	char err[512];
+	/* the station key: a one-line error now, the full story on the
+	 * calibration screen; an unusable key is not handed to the emulator
+	 * (which would refuse to start) */
+	if (o.key) {
+		if (pb_calscreen_check_key(o.key, err, sizeof err) < 0)
+			fprintf(stderr, "pumpbench: %s: calibration will not "
+			    "start\n", err);
+		else if (o.s.sim_profile)
+			o.s.factory_key = o.key;
+	}
 	uint64_t t0 = mono_us();
 	struct pb_session *ses;
 	int r = pb_session_open(&ses, &o.s, &app, t0, err, sizeof err);
@@ -353,13 +482,32 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pumpbench: %s\n", err);
 		return 1;
 	}
-	run_screen(ses, &app, scr);
+	struct pb_calscreen_opts co = {
+		.key_path = o.key, .station = o.station, .cert_prefix = o.cert,
+	};
+	struct pb_calscreen_io cio = { .ctx = ses, .send = cal_send };
+	struct pb_calscreen *cal = pb_calscreen_new(&co, &cio);
+	if (!cal) {
+		pb_screen_close(scr);
+		pb_session_close(ses, mono_us());
+		fprintf(stderr, "pumpbench: out of memory\n");
+		return 1;
+	}
+	struct pb_session_listener lis = { .ctx = cal, .done = cal_done,
+	    .telemetry = cal_telemetry };
+	pb_session_set_listener(ses, &lis);
+	pb_screen_set_calscreen(scr, cal);
+	if (o.key && pb_calscreen_check_key(o.key, err, sizeof err) < 0)
+		pb_app_say(&app, mono_us(), "station key: %.70s", err);
+	run_screen(ses, &app, scr, cal);
 	if (g_stop && pb_app_running(&app) && !app.replay) {
 		/* killed or interrupted while pumping: stop the pump first */
 		struct pb_app_effect e = { .cmd = PB_CMD_STOP, .quit = true };
 		pb_session_apply(ses, &e, mono_us());
 	}
 	pb_screen_close(scr);
+	pb_session_set_listener(ses, NULL);
 	pb_session_close(ses, mono_us());
+	pb_calscreen_free(cal);
 	return 0;
 }

@@ -33,6 +33,7 @@ struct pb_screen {
 	enum layout_kind lay;
 	WINDOW *w_status, *w_graph, *w_stats, *w_link, *w_alarms, *w_foot;
 	WINDOW *w_input;
+	struct pb_calscreen *cal;   /* the calibration screen (may be NULL) */
 	struct pb_graph g;
 	bool g_ready;
 	bool full;              /* redraw every window on the next frame */
@@ -245,6 +246,8 @@ int pb_screen_key(struct pb_screen *s)
 		case KEY_HOME: return PB_KEY_HOME;
 		case KEY_END: return PB_KEY_END;
 		case KEY_F(1): return PB_KEY_F1;
+		case KEY_BACKSPACE: return PB_KEY_BACKSPACE;
+		case KEY_ENTER: return '\r';
 		case 12: /* Ctrl-L */
 			clearok(curscr, TRUE);
 			s->full = true;
@@ -884,26 +887,61 @@ static void draw_help(struct pb_screen *s)
 	delwin(w);
 }
 
-/* HOOK(issue 6): the calibration screen.  The procedure itself (cal/,
- * shared with `pumphil calibrate`) is another engineer's work; this screen
- * is where it will be driven from.  Until then it says so plainly. */
-static void draw_calibration(struct pb_screen *s, struct pb_app *a)
+/* The calibration screen (tui/calscreen.h drives it, tui/calview.h says
+ * what is on it): a panel from the bottom up, as tall as its content, so
+ * the top of the graph stays visible when the terminal has room. */
+static attr_t calview_attr(const struct pb_screen *s, enum pb_calview_style st)
 {
-	WINDOW *w = mk_overlay(s->rows - 2, s->cols, s->rows, s->cols);
+	switch (st) {
+	case PB_CVS_TITLE: return A_BOLD;
+	case PB_CVS_DIM: return A_DIM;
+	case PB_CVS_GOOD: return pair_attr(s, CP_OK, 0) | A_BOLD;
+	case PB_CVS_BAD: return pair_attr(s, CP_BAD, 0) | A_BOLD;
+	case PB_CVS_WARN: return pair_attr(s, CP_WARN, 0) | A_BOLD;
+	case PB_CVS_INPUT: return A_BOLD;
+	default: return A_NORMAL;
+	}
+}
+
+static void draw_calibration(struct pb_screen *s, struct pb_app *a,
+    const struct pb_session *ses, uint64_t now)
+{
+	int avail = s->rows - 2;          /* between status bar and footer */
+	struct pb_calview_line lines[96];
+	int n;
+	if (s->cal) {
+		struct pb_calview_state v;
+		pb_calscreen_view(s->cal, a, pb_session_profile(ses), now, &v);
+		n = pb_calview_render(&v, lines, 96, s->cols - 4);
+	} else {
+		n = 1;
+		snprintf(lines[0].text, sizeof lines[0].text, "Calibration is "
+		    "not available in this program.");
+		lines[0].style = PB_CVS_BAD;
+		lines[0].prio = 0;
+	}
+	n = pb_calview_fit(lines, n, avail - 2);
+	int h = n + 2 < avail ? n + 2 : avail;
+	if (h < 3)
+		return;
+	WINDOW *w = newwin(h, s->cols, 1 + avail - h, 0);
 	if (!w)
 		return;
+	leaveok(w, TRUE);
 	werase(w);
 	box(w, 0, 0);
 	put(w, 0, 2, A_BOLD, " Calibration ");
-	put(w, 2, 2, A_NORMAL, "The calibration procedure is not part of this "
-	    "build (issue 6).");
-	put(w, 3, 2, A_NORMAL, "It will run here: reference points from the "
-	    "profile, dwell, fit, accept, write.");
-	put(w, 5, 2, A_NORMAL, "Device calibration id: %lu",
-	    a->have_info ? (unsigned long)a->info.cal_id : 0UL);
-	put(w, 7, 2, A_DIM, "Esc or C returns to the dashboard.");
+	for (int i = 0; i < n && i < h - 2; i++)
+		put(w, 1 + i, 2, calview_attr(s, lines[i].style), "%.*s",
+		    s->cols - 4, lines[i].text);
 	wnoutrefresh(w);
 	delwin(w);
+}
+
+void pb_screen_set_calscreen(struct pb_screen *s, struct pb_calscreen *c)
+{
+	s->cal = c;
+	s->full = true;
 }
 
 static void draw_quit(struct pb_screen *s)
@@ -970,7 +1008,7 @@ void pb_screen_draw(struct pb_screen *s, struct pb_app *a,
 	if (!a->link_up && !pb_session_is_replay(ses))
 		draw_banner(s, a, ses, now);
 	if (a->screen == PB_SCR_CALIBRATION)
-		draw_calibration(s, a);
+		draw_calibration(s, a, ses, now);
 	if (a->help_open)
 		draw_help(s);
 	if (a->confirm_quit)

@@ -4,7 +4,7 @@
  * Promise: the only module that talks to the terminal.  It owns one
  * WINDOW per panel (status bar, graph, cycle statistics, link, alarms,
  * footer) plus overlays (LINK LOST banner, help, quit dialog, the
- * calibration screen hook), and draws a frame with wnoutrefresh() per
+ * calibration screen of tui/calscreen.h), and draws a frame with wnoutrefresh() per
  * window and exactly one doupdate().  The graph is rasterised by
  * tui/graph.h; only the columns it reports as changed are written, so in
  * sweep mode a frame touches a few columns and terminal output stays
@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "tui/app.h"
+#include "tui/calscreen.h"
 #include "tui/session.h"
 
 #define PB_SCREEN_FULL_COLS    80
@@ -60,6 +61,9 @@ void pb_screen_invalidate(struct pb_screen *s);
 /* Draw a frame. */
 void pb_screen_draw(struct pb_screen *s, struct pb_app *app,
     const struct pb_session *ses, uint64_t now_us);
+/* The calibration screen drawn while app->screen is PB_SCR_CALIBRATION
+ * (NULL: a line saying calibration is not available). */
+void pb_screen_set_calscreen(struct pb_screen *s, struct pb_calscreen *c);
 /* True when UTF-8 braille is in use. */
 bool pb_screen_braille(const struct pb_screen *s);
 

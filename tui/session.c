@@ -24,6 +24,8 @@
 #define SIM_START_WAIT_MS    5000
 #define HELLO_RETRY_US       1000000u
 #define MAX_TXN_KINDS        256
+#define TXN_LISTENER         0xFF   /* txn_kind: pb_session_send's */
+#define SIM_MAX_ARGS         64
 
 struct pb_session {
 	struct pb_session_opts o;
@@ -70,6 +72,8 @@ struct pb_session {
 	uint64_t markers[PB_SES_MAX_MARKERS];
 	size_t   nmarkers;
 	unsigned marker_no;
+
+	struct pb_session_listener lis;
 
 	char last_log[160];
 	bool dirty;
@@ -216,8 +220,21 @@ static int sim_start(struct pb_session *s, char *err, size_t errlen)
 		dup2(po[1], 1);
 		dup2(pe[1], 2);
 		close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
-		execl(s->sim_prog, s->sim_prog, "--profile", s->o.sim_profile,
-		    "--link", s->link_path, (char *)NULL);
+		const char *argv[SIM_MAX_ARGS + 8];
+		int ac = 0;
+		argv[ac++] = s->sim_prog;
+		argv[ac++] = "--profile";
+		argv[ac++] = s->o.sim_profile;
+		argv[ac++] = "--link";
+		argv[ac++] = s->link_path;
+		if (s->o.factory_key) {
+			argv[ac++] = "--factory-key";
+			argv[ac++] = s->o.factory_key;
+		}
+		for (int i = 0; i < s->o.nsim_args && i < SIM_MAX_ARGS; i++)
+			argv[ac++] = s->o.sim_args[i];
+		argv[ac] = NULL;
+		execv(s->sim_prog, (char *const *)argv);
 		dprintf(2, "cannot run %s: %s\n", s->sim_prog, strerror(errno));
 		_exit(127);
 	}
@@ -487,6 +504,8 @@ static void on_telemetry(void *ctx, const struct pb_telemetry *t,
 	pb_app_on_telemetry(s->app, t, now);
 	pb_app_set_samples(s->app, pb_history_oldest(s->hist),
 	    pb_history_head(s->hist), rate);
+	if (s->lis.telemetry)
+		s->lis.telemetry(s->lis.ctx, t, now);
 	s->dirty = true;
 }
 
@@ -526,6 +545,13 @@ static void on_done(void *ctx, uint8_t txn, int status,
 			if (s->o.record && !s->rec && s->counts.batches == 0)
 				pb_session_record(s, s->o.record, true, s->now_us);
 		}
+		s->dirty = true;
+		return;
+	}
+	if (s->txn_kind[txn] == TXN_LISTENER) {
+		s->txn_kind[txn] = PB_CMD_NONE;
+		if (s->lis.done)
+			s->lis.done(s->lis.ctx, status, resp, s->now_us);
 		s->dirty = true;
 		return;
 	}
@@ -977,6 +1003,28 @@ void pb_session_apply(struct pb_session *s, const struct pb_app_effect *e,
 		pb_session_record(s, s->rec ? NULL : s->o.record, !s->rec,
 		    now_us);
 	s->dirty = true;
+}
+
+void pb_session_set_listener(struct pb_session *s,
+    const struct pb_session_listener *l)
+{
+	if (l)
+		s->lis = *l;
+	else
+		memset(&s->lis, 0, sizeof s->lis);
+}
+
+int pb_session_send(struct pb_session *s, const struct pb_msg *m,
+    uint64_t now_us)
+{
+	s->now_us = now_us;
+	if (!s->cl || s->replay)
+		return PB_CL_E_LINK;
+	int txn = pb_client_send(s->cl, m, now_us);
+	if (txn > 0 && txn < MAX_TXN_KINDS)
+		s->txn_kind[txn] = TXN_LISTENER;
+	s->dirty = true;
+	return txn;
 }
 
 /* ---- accessors ------------------------------------------------------------ */

@@ -55,6 +55,9 @@ struct pb_session_opts {
 	const char *profile;       /* --profile P: expectations for --port */
 	const char *record;        /* --record FILE: record from the start */
 	enum pb_unit units;        /* recording unit */
+	const char *factory_key;   /* --sim: pumpsim --factory-key FILE */
+	const char *const *sim_args;  /* --sim: more pumpsim arguments */
+	int         nsim_args;
 };
 
 /* Counters for the link panel and the headless summary. */
@@ -118,6 +121,23 @@ const char *pb_session_last_log(const struct pb_session *s);
 pid_t    pb_session_sim_pid(const struct pb_session *s);
 bool     pb_session_is_replay(const struct pb_session *s);
 const char *pb_session_strerror(int err);
+
+/* Any command through the session's client, for the calibration screen:
+ * its completion goes to the listener's done (not to the UI state), and
+ * every telemetry batch (after the first HELLO answer) to its telemetry.
+ * pb_session_send returns the txn (> 0), or a negative PB_CL_E_* (then
+ * done is not called); PB_CL_E_LINK without a pump (replay). */
+struct pb_session_listener {
+	void *ctx;
+	void (*done)(void *ctx, int status, const struct pb_response *resp,
+	    uint64_t now_us);
+	void (*telemetry)(void *ctx, const struct pb_telemetry *t,
+	    uint64_t now_us);
+};
+void pb_session_set_listener(struct pb_session *s,
+    const struct pb_session_listener *l);
+int  pb_session_send(struct pb_session *s, const struct pb_msg *m,
+    uint64_t now_us);
 
 /* Find the pumpsim executable: next to /proc/self/exe, then on PATH.
  * Writes the path (or "pumpsim" for PATH lookup) into buf; 0 or -1. */

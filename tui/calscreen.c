@@ -1,0 +1,771 @@
+/*
+ * tui/calscreen.c - the calibration screen's controller (see calscreen.h).
+ */
+#include "tui/calscreen.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cal/certificate.h"
+#include "proto/client.h"
+#include "proto/station.h"
+
+#define STOP_WAIT_US   5000000u   /* y: wait this long for the pump to stop */
+#define BUSY_RETRY_US  100000u    /* client rate limit: try again after */
+#define BUSY_GIVEUP_US 3000000u
+#define STAB_WINDOW_US 1000000u
+
+enum outstanding { OUT_NONE, OUT_PROC, OUT_STORED };
+
+struct pb_calscreen {
+	struct pb_calscreen_opts o;
+	struct pb_calscreen_io io;
+	char station[PB_STR_LEN];
+	char key_path[512];
+	char key_problem[400];
+	bool key_ok;
+	uint8_t key[PB_STATION_KEY_MAX];
+	size_t key_len;
+
+	enum pb_calview_phase phase;
+	struct pb_cal_proc *proc;
+	struct pb_profile prof;          /* copy: the run's profile */
+	struct pb_cal_result res;        /* copy of the finished result */
+	bool have_res;
+	uint64_t started_us;
+	bool aborting, quit_after;
+	bool ask_stop, start_when_idle;
+	uint64_t start_deadline;
+	int runs;                        /* finished runs (for -N names) */
+
+	/* the command in flight or waiting for the rate limit */
+	enum outstanding out;
+	struct pb_msg pending;
+	bool retry_send;
+	uint64_t retry_at, retry_until;
+
+	/* prompt */
+	bool prompting;
+	int  prompt_ch;
+	char prompt[160];
+	struct pb_calview_input in;
+	bool confirm;
+	char confirm_text[PB_CALVIEW_INPUT_MAX + 1];
+
+	/* live */
+	bool have_live;
+	int  live_channels;
+	double reading[PB_MAX_CH];
+	unsigned raw[PB_MAX_CH];
+	struct pb_calview_stab stab[PB_MAX_CH];
+	uint64_t live_us;
+
+	/* after the run */
+	char cert_path[3][600];
+	int  ncerts;
+	char cert_err[700];
+	bool stored_pending, have_stored;
+	int  stored_ch;
+	bool stored_valid[PB_MAX_CH];
+	struct pb_cal stored[PB_MAX_CH];
+
+	char msg[480];
+	bool msg_bad;
+	/* strings of the last view */
+	char v_serial[PB_STR_LEN + 1], v_fw[PB_STR_LEN + 1];
+	char v_profile[PB_STR_LEN + 1], v_prefix[600];
+	char blocker[440];
+	bool dirty;
+};
+
+static void say(struct pb_calscreen *c, bool bad, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void say(struct pb_calscreen *c, bool bad, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->msg, sizeof c->msg, fmt, ap);
+	va_end(ap);
+	c->msg_bad = bad;
+	c->dirty = true;
+}
+
+static int64_t wall_now(const struct pb_calscreen *c)
+{
+	if (c->io.wall)
+		return c->io.wall(c->io.ctx);
+	return (int64_t)time(NULL);
+}
+
+int pb_calscreen_check_key(const char *path, char *err, size_t errlen)
+{
+	uint8_t key[PB_STATION_KEY_MAX];
+	size_t len = 0;
+	if (!path) {
+		snprintf(err, errlen, "no station key: start pumpbench with "
+		    "--key FILE");
+		return -1;
+	}
+	int r = pb_station_load_key(path, key, &len, err, errlen);
+	memset(key, 0, sizeof key);
+	return r == PB_STATION_OK ? 0 : -1;
+}
+
+static void load_key(struct pb_calscreen *c)
+{
+	c->key_ok = false;
+	c->key_len = 0;
+	c->key_problem[0] = '\0';
+	if (!c->o.key_path) {
+		snprintf(c->key_problem, sizeof c->key_problem, "No station key: "
+		    "start pumpbench with --key FILE (a file of mode 0600 "
+		    "holding the key, e.g. from `openssl rand -hex 32`) to "
+		    "calibrate.");
+		return;
+	}
+	char err[300];
+	int r = pb_station_load_key(c->o.key_path, c->key, &c->key_len, err,
+	    sizeof err);
+	if (r != PB_STATION_OK) {
+		memset(c->key, 0, sizeof c->key);
+		c->key_len = 0;
+		snprintf(c->key_problem, sizeof c->key_problem, "Station key "
+		    "unusable: %s%s", err, r == PB_STATION_E_PERM ?
+		    " (chmod 600 it)" : "");
+		return;
+	}
+	c->key_ok = true;
+}
+
+struct pb_calscreen *pb_calscreen_new(const struct pb_calscreen_opts *o,
+    const struct pb_calscreen_io *io)
+{
+	struct pb_calscreen *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	if (o)
+		c->o = *o;
+	if (io)
+		c->io = *io;
+	snprintf(c->station, sizeof c->station, "%s",
+	    c->o.station && *c->o.station ? c->o.station : "bench");
+	if (c->o.key_path)
+		snprintf(c->key_path, sizeof c->key_path, "%s", c->o.key_path);
+	c->out = OUT_NONE;
+	return c;
+}
+
+void pb_calscreen_free(struct pb_calscreen *c)
+{
+	if (!c)
+		return;
+	pb_cal_free(c->proc);
+	memset(c->key, 0, sizeof c->key);
+	free(c);
+}
+
+void pb_calscreen_open(struct pb_calscreen *c, uint64_t now_us)
+{
+	(void)now_us;
+	if (!c->proc) {
+		load_key(c);
+		c->msg[0] = '\0';
+		c->ask_stop = false;
+	}
+	c->dirty = true;
+}
+
+bool pb_calscreen_running(const struct pb_calscreen *c)
+{
+	return c->proc != NULL;
+}
+
+bool pb_calscreen_quit_ready(const struct pb_calscreen *c)
+{
+	return c->quit_after && !c->proc && c->out == OUT_NONE;
+}
+
+bool pb_calscreen_take_dirty(struct pb_calscreen *c)
+{
+	bool d = c->dirty;
+	c->dirty = false;
+	return d;
+}
+
+const struct pb_cal_result *pb_calscreen_result(const struct pb_calscreen *c)
+{
+	return c->have_res ? &c->res : NULL;
+}
+
+int pb_calscreen_certs(const struct pb_calscreen *c, const char **paths)
+{
+	for (int i = 0; i < c->ncerts; i++)
+		paths[i] = c->cert_path[i];
+	return c->ncerts;
+}
+
+/* ---- starting ----------------------------------------------------------- */
+
+/* Why a run cannot start now ("" when it can). */
+static bool can_start(struct pb_calscreen *c, const struct pb_app *app,
+    const struct pb_profile *prof)
+{
+	c->blocker[0] = '\0';
+	if (app->replay)
+		snprintf(c->blocker, sizeof c->blocker, "Replay: there is no "
+		    "pump to calibrate.");
+	else if (!app->link_up || !app->have_info)
+		snprintf(c->blocker, sizeof c->blocker, "No link to the pump.");
+	else if (!prof)
+		snprintf(c->blocker, sizeof c->blocker, "No pump profile for "
+		    "this device: start with --profile P.");
+	else if (prof->cal_points < 2)
+		snprintf(c->blocker, sizeof c->blocker, "Profile %s has no "
+		    "[calibration] points.", prof->id);
+	else if (!c->key_ok)
+		snprintf(c->blocker, sizeof c->blocker, "%s", c->key_problem);
+	return c->blocker[0] == '\0';
+}
+
+static void start_run(struct pb_calscreen *c, const struct pb_app *app,
+    const struct pb_profile *prof, uint64_t now)
+{
+	load_key(c);   /* the file may have changed since the screen opened */
+	if (!can_start(c, app, prof)) {
+		say(c, true, "%s", c->blocker);
+		return;
+	}
+	c->prof = *prof;
+	struct pb_cal_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg.profile = &c->prof;
+	cfg.manual_reference = true;
+	memcpy(cfg.key, c->key, c->key_len);
+	cfg.key_len = c->key_len;
+	cfg.date = (uint32_t)wall_now(c);
+	memcpy(cfg.station, c->station, sizeof cfg.station);
+	c->proc = pb_cal_new(&cfg, now);
+	memset(cfg.key, 0, sizeof cfg.key);
+	if (!c->proc) {
+		say(c, true, "Cannot start: profile %s has an unusable "
+		    "[calibration] section.", prof->id);
+		return;
+	}
+	c->phase = PB_CVP_RUNNING;
+	c->started_us = now;
+	c->aborting = c->quit_after = false;
+	c->ask_stop = c->start_when_idle = false;
+	c->have_res = false;
+	c->ncerts = 0;
+	c->cert_err[0] = '\0';
+	c->have_stored = c->stored_pending = false;
+	c->prompting = c->confirm = false;
+	pb_calview_input_clear(&c->in);
+	for (int ch = 0; ch < PB_MAX_CH; ch++)
+		pb_calview_stab_reset(&c->stab[ch]);
+	c->msg[0] = '\0';
+	c->dirty = true;
+}
+
+/* ---- finishing ------------------------------------------------------------ */
+
+static void write_certs(struct pb_calscreen *c)
+{
+	const struct pb_cal_result *r = &c->res;
+	char prefix[500];
+	c->runs++;
+	if (c->o.cert_prefix) {
+		if (c->runs == 1)
+			snprintf(prefix, sizeof prefix, "%s", c->o.cert_prefix);
+		else
+			snprintf(prefix, sizeof prefix, "%s-%d", c->o.cert_prefix,
+			    c->runs);
+	} else {
+		time_t t = (time_t)wall_now(c);
+		struct tm tm;
+		localtime_r(&t, &tm);
+		char name[80];
+		pb_calview_cert_prefix(r->info.serial, sizeof r->info.serial, &tm,
+		    name, sizeof name);
+		snprintf(prefix, sizeof prefix, "%s/%s", c->o.cert_dir ?
+		    c->o.cert_dir : ".", name);
+	}
+	struct pb_cert_meta m = {
+		.station = c->station,
+		.reference = c->o.reference ? c->o.reference :
+		    "reference gauge, read by the operator",
+		.operator_id = c->o.operator_id,
+		.date_unix = wall_now(c),
+	};
+	static const char *const ext[3] = { ".json", ".txt", ".html" };
+	c->ncerts = 0;
+	c->cert_err[0] = '\0';
+	for (int i = 0; i < 3; i++) {
+		char path[600];
+		snprintf(path, sizeof path, "%s%s", prefix, ext[i]);
+		char err[300];
+		if (pb_cert_write(path, pb_cert_fmt_for(path), r, &c->prof, &m,
+		    err, sizeof err) == 0) {
+			snprintf(c->cert_path[c->ncerts++], sizeof c->cert_path[0],
+			    "%s", path);
+		} else {
+			size_t l = strlen(c->cert_err);
+			snprintf(c->cert_err + l, sizeof c->cert_err - l,
+			    "%sCertificate not written: %s", l ? "; " : "", err);
+		}
+	}
+}
+
+static void send_now(struct pb_calscreen *c, enum outstanding who,
+    const struct pb_msg *m, uint64_t now);
+
+static void stored_next(struct pb_calscreen *c, uint64_t now)
+{
+	if (c->stored_ch >= c->res.channels || c->stored_ch >= PB_MAX_CH) {
+		c->stored_pending = false;
+		c->have_stored = true;
+		c->dirty = true;
+		return;
+	}
+	struct pb_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PB_T_READ_CAL;
+	m.u.channel = (uint8_t)c->stored_ch;
+	send_now(c, OUT_STORED, &m, now);
+}
+
+static void finish_run(struct pb_calscreen *c, uint64_t now)
+{
+	c->res = *pb_cal_result(c->proc);
+	c->have_res = true;
+	pb_cal_free(c->proc);
+	c->proc = NULL;
+	c->phase = PB_CVP_FINISHED;
+	c->prompting = false;
+	c->aborting = false;
+	write_certs(c);
+	/* what does the device hold now? */
+	memset(c->stored_valid, 0, sizeof c->stored_valid);
+	c->have_stored = false;
+	if (c->res.info.channels > 0) {
+		c->stored_pending = true;
+		c->stored_ch = 0;
+		stored_next(c, now);
+	}
+	c->msg[0] = '\0';
+	c->dirty = true;
+}
+
+/* ---- commands --------------------------------------------------------------- */
+
+static void done_proc(struct pb_calscreen *c, int status,
+    const struct pb_response *resp, uint64_t now)
+{
+	/* a device status (STORAGE for a channel without a record, LOCKED,
+	 * ...) is an answer: the procedure reads resp->status itself */
+	if (status == PB_CL_E_STATUS && resp)
+		status = 0;
+	if (c->proc)
+		pb_cal_cmd_done(c->proc, status, resp, now);
+}
+
+static void done_stored(struct pb_calscreen *c, int status,
+    const struct pb_response *resp, uint64_t now)
+{
+	int ch = c->stored_ch;
+	if (status == PB_CL_OK && resp && resp->body_kind == PB_BODY_CAL &&
+	    ch < PB_MAX_CH) {
+		c->stored[ch] = resp->body.cal;
+		c->stored_valid[ch] = true;
+	} else if (!(resp && status == PB_CL_E_STATUS)) {
+		/* no answer at all: say so instead of "none" */
+		c->stored_pending = false;
+		say(c, true, "Could not read the stored calibration back: %s",
+		    pb_client_strerror(status));
+		return;
+	}
+	c->stored_ch++;
+	stored_next(c, now);
+}
+
+static void send_now(struct pb_calscreen *c, enum outstanding who,
+    const struct pb_msg *m, uint64_t now)
+{
+	int r = c->io.send ? c->io.send(c->io.ctx, m, now) : PB_CL_E_LINK;
+	if (r > 0) {
+		c->out = who;
+		c->retry_send = false;
+		return;
+	}
+	if (r == PB_CL_E_BUSY) {
+		if (!c->retry_send) {
+			c->retry_until = now + BUSY_GIVEUP_US;
+			c->pending = *m;
+		}
+		c->out = who;
+		c->retry_send = true;
+		c->retry_at = now + BUSY_RETRY_US;
+		if (now < c->retry_until)
+			return;
+	}
+	c->out = OUT_NONE;
+	c->retry_send = false;
+	if (who == OUT_PROC)
+		done_proc(c, r, NULL, now);
+	else
+		done_stored(c, r, NULL, now);
+}
+
+void pb_calscreen_cmd_done(struct pb_calscreen *c, int status,
+    const struct pb_response *resp, uint64_t now)
+{
+	enum outstanding who = c->out;
+	if (who == OUT_NONE || c->retry_send)
+		return;   /* not ours, or a late answer */
+	c->out = OUT_NONE;
+	if (who == OUT_PROC)
+		done_proc(c, status, resp, now);
+	else
+		done_stored(c, status, resp, now);
+	c->dirty = true;
+}
+
+/* ---- the loop ----------------------------------------------------------------- */
+
+void pb_calscreen_service(struct pb_calscreen *c, const struct pb_app *app,
+    const struct pb_profile *prof, uint64_t now)
+{
+	if (c->start_when_idle && !c->proc) {
+		if (!pb_app_running(app) && app->link_up) {
+			c->start_when_idle = false;
+			start_run(c, app, prof, now);
+		} else if (now > c->start_deadline) {
+			c->start_when_idle = false;
+			say(c, true, "The pump did not stop: calibration not "
+			    "started.");
+		}
+	}
+	if (c->retry_send && now >= c->retry_at) {
+		struct pb_msg m = c->pending;
+		send_now(c, c->out, &m, now);
+	}
+	/* at most a few steps per pass: each SEND waits for its answer */
+	for (int guard = 0; c->proc && guard < 16; guard++) {
+		if (c->out != OUT_NONE)
+			return;
+		struct pb_cal_action act;
+		pb_cal_poll(c->proc, now, &act);
+		switch (act.kind) {
+		case PB_CAL_ACT_WAIT:
+			if (c->prompting) {
+				c->prompting = false;
+				c->dirty = true;
+			}
+			return;
+		case PB_CAL_ACT_SEND:
+			send_now(c, OUT_PROC, &act.cmd, now);
+			c->dirty = true;
+			continue;
+		case PB_CAL_ACT_PROMPT:
+			if (!c->prompting || c->prompt_ch != act.channel ||
+			    strcmp(c->prompt, act.prompt) != 0) {
+				c->prompting = true;
+				c->prompt_ch = act.channel;
+				snprintf(c->prompt, sizeof c->prompt, "%s",
+				    act.prompt);
+				pb_calview_input_clear(&c->in);
+				c->confirm = false;
+				c->dirty = true;
+			}
+			return;
+		case PB_CAL_ACT_DONE:
+			finish_run(c, now);
+			return;
+		}
+	}
+}
+
+uint64_t pb_calscreen_next_deadline(const struct pb_calscreen *c,
+    uint64_t now)
+{
+	uint64_t d = now + 250000u;
+	if (c->proc && c->out == OUT_NONE && !c->prompting)
+		d = now + 20000u;     /* settle/average windows close on time */
+	if (c->retry_send && c->retry_at < d)
+		d = c->retry_at;
+	if (c->start_when_idle && now + 50000u < d)
+		d = now + 50000u;
+	return d < now ? now : d;
+}
+
+void pb_calscreen_on_telemetry(struct pb_calscreen *c,
+    const struct pb_telemetry *t, uint64_t now)
+{
+	if (t->n == 0)
+		return;
+	int nch = t->channels < PB_MAX_CH ? t->channels : PB_MAX_CH;
+	c->live_channels = nch;
+	for (int ch = 0; ch < nch; ch++) {
+		double sum = 0;
+		for (int i = 0; i < t->n; i++)
+			sum += t->samples[ch][i];
+		c->reading[ch] = sum / t->n / 10.0;
+		c->raw[ch] = t->raw[ch];
+		pb_calview_stab_push(&c->stab[ch], now, c->reading[ch]);
+	}
+	c->have_live = true;
+	c->live_us = now;
+	if (c->proc)
+		pb_cal_on_telemetry(c->proc, t, now);
+	c->dirty = true;
+}
+
+void pb_calscreen_abort(struct pb_calscreen *c, const char *why, uint64_t now)
+{
+	if (!c->proc || c->aborting)
+		return;
+	pb_cal_abort(c->proc, why, now);
+	c->aborting = true;
+	c->prompting = false;
+	c->dirty = true;
+}
+
+/* ---- keys ----------------------------------------------------------------------- */
+
+static void submit(struct pb_calscreen *c, uint64_t now)
+{
+	int point = -1, np = 0;
+	double target = 0;
+	pb_cal_progress(c->proc, &point, &np, &target);
+	double v;
+	char why[200];
+	enum pb_calview_check k = pb_calview_check_reading(c->in.buf, target,
+	    &v, why, sizeof why);
+	if (k == PB_CVC_BAD) {
+		say(c, true, "%s", why);
+		return;
+	}
+	if (k == PB_CVC_CONFIRM && !(c->confirm &&
+	    strcmp(c->confirm_text, c->in.buf) == 0)) {
+		c->confirm = true;
+		snprintf(c->confirm_text, sizeof c->confirm_text, "%s", c->in.buf);
+		say(c, true, "%s", why);
+		return;
+	}
+	int r = pb_cal_enter_reference(c->proc, c->prompt_ch, v, now);
+	if (r != PB_CALP_OK) {
+		say(c, true, "Reading %s refused by the procedure (%s).",
+		    c->in.buf, r == PB_CALP_E_ARG ? "out of range" :
+		    "not expected now");
+		return;
+	}
+	say(c, false, "Channel %c at %.0f mmHg: reference %.2f mmHg entered.",
+	    (char)('A' + c->prompt_ch), target, v);
+	c->prompting = false;
+	c->confirm = false;
+	pb_calview_input_clear(&c->in);
+}
+
+struct pb_calscreen_effect pb_calscreen_key(struct pb_calscreen *c,
+    const struct pb_app *app, const struct pb_profile *prof, int key,
+    uint64_t now)
+{
+	struct pb_calscreen_effect e = { .redraw = true };
+	c->dirty = true;
+	if (c->proc) {
+		/* a run: every key stays here */
+		if (key == PB_KEY_ESC) {
+			if (!c->aborting) {
+				pb_calscreen_abort(c, "operator pressed Esc", now);
+				say(c, true, "Aborting: venting and keeping the "
+				    "old calibration...");
+			}
+			return e;
+		}
+		if (key == 'q') {
+			c->quit_after = true;
+			if (!c->aborting) {
+				pb_calscreen_abort(c, "operator quit", now);
+				say(c, true, "Aborting before quitting...");
+			}
+			return e;
+		}
+		if (c->aborting) {
+			say(c, true, "Aborting: wait until the pump is vented.");
+			return e;
+		}
+		if (!c->prompting) {
+			if ((key >= '0' && key <= '9') || key == '.' ||
+			    key == '\r' || key == '\n')
+				say(c, true, "No reading is asked for yet: wait "
+				    "until the hold is stable.");
+			else
+				say(c, true, "Calibrating: dashboard keys are off. "
+				    "Esc aborts, q aborts and quits.");
+			return e;
+		}
+		char why[160] = "";
+		enum pb_calview_in r = pb_calview_input_key(&c->in, key, why,
+		    sizeof why);
+		switch (r) {
+		case PB_CVI_SUBMIT:
+			submit(c, now);
+			break;
+		case PB_CVI_EDIT:
+			if (c->msg_bad)
+				c->msg[0] = '\0';
+			if (strcmp(c->confirm_text, c->in.buf) != 0)
+				c->confirm = false;
+			break;
+		case PB_CVI_REJECT:
+		case PB_CVI_NONE:
+			say(c, true, "%s (Esc aborts the calibration)", why);
+			break;
+		}
+		return e;
+	}
+
+	/* not running: intro or a finished run */
+	if (c->ask_stop) {
+		if (key == 'y' || key == 'Y') {
+			c->ask_stop = false;
+			c->start_when_idle = true;
+			c->start_deadline = now + STOP_WAIT_US;
+			e.stop_pump = true;
+			say(c, false, "Stopping the pump...");
+		} else if (key == 'n' || key == 'N' || key == PB_KEY_ESC) {
+			c->ask_stop = false;
+			say(c, false, "Calibration not started.");
+		}
+		return e;
+	}
+	switch (key) {
+	case '\r':
+	case '\n':
+		if (c->start_when_idle)
+			break;
+		load_key(c);
+		if (!can_start(c, app, prof)) {
+			say(c, true, "%s", c->blocker);
+			break;
+		}
+		if (pb_app_running(app)) {
+			c->ask_stop = true;
+			break;
+		}
+		start_run(c, app, prof, now);
+		break;
+	case PB_KEY_ESC:
+	case 'C':
+		c->start_when_idle = false;
+		e.close = true;
+		break;
+	case 'q':
+	case '?':
+	case PB_KEY_F1:
+		e.pass = true;
+		break;
+	default:
+		say(c, false, "Enter starts the calibration; Esc goes back to "
+		    "the dashboard.");
+		break;
+	}
+	return e;
+}
+
+/* ---- view ------------------------------------------------------------------------ */
+
+void pb_calscreen_view(struct pb_calscreen *c, const struct pb_app *app,
+    const struct pb_profile *prof, uint64_t now, struct pb_calview_state *v)
+{
+	char *serial = c->v_serial, *fw = c->v_fw, *pid = c->v_profile,
+	    *prefix = c->v_prefix;
+	memset(v, 0, sizeof *v);
+	v->phase = c->phase;
+	const struct pb_device_info *info = app->have_info ? &app->info : NULL;
+	if (c->have_res && c->res.info.serial[0])
+		info = &c->res.info;
+	snprintf(serial, sizeof c->v_serial, "%.*s", PB_STR_LEN,
+	    info ? info->serial : "");
+	snprintf(fw, sizeof c->v_fw, "%.*s", PB_STR_LEN,
+	    info ? info->fw_version : "");
+	snprintf(pid, sizeof c->v_profile, "%.*s", PB_STR_LEN,
+	    info ? info->profile : "");
+	v->serial = serial;
+	v->firmware = fw;
+	v->profile_id = pid;
+	v->device_cal_id = app->have_info ? app->info.cal_id : 0;
+	v->station = c->station;
+	v->key_path = c->o.key_path;
+	v->key_problem = c->key_problem[0] ? c->key_problem : NULL;
+	if (c->o.cert_prefix)
+		snprintf(prefix, sizeof c->v_prefix, "%s%s", c->o.cert_prefix,
+		    c->runs ? "-N" : "");
+	else
+		snprintf(prefix, sizeof c->v_prefix, "%s/cal-%s-<yyyymmddThhmmss>",
+		    c->o.cert_dir ? c->o.cert_dir : ".",
+		    serial[0] ? serial : "<serial>");
+	v->cert_prefix = prefix;
+	v->ask_stop = c->ask_stop;
+	v->blocker = NULL;
+	v->prof = c->proc || c->have_res ? &c->prof : prof;
+
+	if (c->proc) {
+		v->stage = pb_cal_stage(c->proc);
+		pb_cal_progress(c->proc, &v->point, &v->npoints, &v->target_mmhg);
+		v->res = pb_cal_result(c->proc);
+		v->verifying = v->stage == PB_CAL_S_VERIFY_HOLD ||
+		    v->stage == PB_CAL_S_VERIFY_SETTLE ||
+		    v->stage == PB_CAL_S_VERIFY_AVERAGE ||
+		    (v->stage == PB_CAL_S_PROMPT && v->point < 0);
+		if (v->verifying) {
+			/* which verify point: the first without a result */
+			v->vpoint = 0;
+			while (v->vpoint + 1 < PB_CAL_VERIFY_POINTS &&
+			    v->res->verify[v->vpoint].target_mmhg > 0)
+				v->vpoint++;
+		}
+		v->elapsed_s = now > c->started_us ?
+		    (double)(now - c->started_us) / 1e6 : 0;
+	} else if (c->have_res) {
+		v->stage = PB_CAL_S_DONE;
+		v->point = -1;
+		v->npoints = c->res.npoints;
+		v->res = &c->res;
+		v->elapsed_s = (double)(c->res.finished_us - c->res.started_us) /
+		    1e6;
+	}
+	v->aborting = c->aborting;
+	v->quit_after = c->quit_after;
+
+	v->channels = c->live_channels;
+	v->have_live = c->have_live && now - c->live_us < 2000000u;
+	for (int ch = 0; ch < PB_MAX_CH; ch++) {
+		v->reading[ch] = c->reading[ch];
+		v->raw[ch] = c->raw[ch];
+		v->span[ch] = pb_calview_stab_span(&c->stab[ch], now,
+		    STAB_WINDOW_US);
+	}
+	v->stable_mmhg = v->prof && v->prof->cal_stable_mmhg > 0 ?
+	    v->prof->cal_stable_mmhg : 1.0;
+
+	v->prompting = c->prompting;
+	v->prompt = c->prompt;
+	v->input = c->in.buf;
+	v->confirm = c->confirm;
+	v->message = c->msg;
+	v->message_bad = c->msg_bad;
+
+	v->ncerts = c->ncerts;
+	for (int i = 0; i < c->ncerts; i++)
+		v->cert_path[i] = c->cert_path[i];
+	v->cert_error = c->cert_err;
+	v->have_stored = c->have_stored;
+	v->stored_pending = c->stored_pending;
+	memcpy(v->stored_valid, c->stored_valid, sizeof v->stored_valid);
+	memcpy(v->stored, c->stored, sizeof v->stored);
+}
