@@ -21,6 +21,7 @@
 #include "proto/msg.h"
 #include "pump/profile.h"
 #include "tests/lib/check_main.h"
+#include "tools/pumpsim/defect.h"
 #include "tools/pumpsim/emulator.h"
 #include "tools/pumpsim/firmware.h"
 #include "tools/pumpsim/plant.h"
@@ -781,6 +782,23 @@ START_TEST(defect_names)
 		ck_assert_int_eq(pb_defect_parse(n, &bit), 0);
 		ck_assert_uint_eq(bit, 1u << i);
 	}
+	ck_assert_uint_eq(pb_defect_count(), 12);
+	unsigned mask = PB_DEF_NO_AUTO_OFF;
+	size_t bad = 99;
+	ck_assert_int_eq(pb_defect_parse_list("no-leak-detect,no-cal-crc",
+	    &mask, &bad), 0);
+	ck_assert_uint_eq(mask, PB_DEF_NO_AUTO_OFF | PB_DEF_NO_LEAK_DETECT |
+	    PB_DEF_NO_CAL_CRC);
+	mask = 0;
+	ck_assert_int_eq(pb_defect_parse_list("no-leak-detect,nope", &mask,
+	    &bad), -1);
+	ck_assert_uint_eq(bad, 15);
+	ck_assert_uint_eq(mask, 0);   /* untouched on error */
+	ck_assert_int_eq(pb_defect_parse_list("no-leak-detect,", &mask, &bad),
+	    -1);
+	ck_assert_uint_eq(bad, 15);
+	ck_assert_int_eq(pb_defect_parse_list("", &mask, &bad), 0);
+	ck_assert_uint_eq(mask, 0);
 }
 END_TEST
 

@@ -57,7 +57,9 @@ int pb_defect_parse_list(const char *list, unsigned *mask, size_t *bad_at)
 {
 	const char *p = list;
 	unsigned m = *mask;
-	while (*p) {
+	if (*p == '\0')
+		return 0;
+	for (;;) {   /* every entry, empty ones included, must be a name */
 		const char *e = strchr(p, ',');
 		size_t n = e ? (size_t)(e - p) : strlen(p);
 		unsigned bit;
