@@ -17,6 +17,7 @@
 #include <lualib.h>
 
 #include "hil/fixture.h"
+#include "hil/series.h"
 #include "proto/msg.h"
 #include "pump/units.h"
 #include "tools/pumpsim/emulator.h"
@@ -27,6 +28,7 @@
 #define SCN_MAX_SERIES    4000000u       /* samples one measure may take */
 #define DEFAULT_PERIOD_US 2000u          /* measure sampling, 2 ms */
 #define TRACE_PERIOD_US   10000u         /* trace default, 10 ms */
+#define CYCLE_MIN_SWING   5.0            /* mmHg: less is no cycling */
 
 const char *pb_scn_strerror(int err)
 {
@@ -384,6 +386,31 @@ static int check_channel(lua_State *L, struct scn *s, int arg)
 	if (ch < 1 || ch > n)
 		luaL_error(L, "channel %d out of range 1..%d", (int)ch, n);
 	return (int)ch - 1;
+}
+
+/* t[k] = v on the table at the top of the stack */
+static void setnum(lua_State *L, const char *k, double v)
+{
+	lua_pushnumber(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void setint(lua_State *L, const char *k, lua_Integer v)
+{
+	lua_pushinteger(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void setstr(lua_State *L, const char *k, const char *v)
+{
+	lua_pushstring(L, v);
+	lua_setfield(L, -2, k);
+}
+
+static void setbool(lua_State *L, const char *k, bool v)
+{
+	lua_pushboolean(L, v);
+	lua_setfield(L, -2, k);
 }
 
 /* ---- sampling and time ------------------------------------------------- */
@@ -894,248 +921,123 @@ static int l_trace(lua_State *L)
 
 /* ---- measurements ------------------------------------------------------ */
 
-struct series {
+/* A measure.* call: the signal it samples, its series, its options. */
+struct measure_call {
+	struct scn *s;
+	const char *fn;
 	int sig, ch;
-	struct pb_limit th_lo, th_hi;   /* cycle thresholds, mmHg */
-	double *t, *v;
-	size_t n, cap;
-	bool oom;
+	bool has_lo, has_hi;            /* cycle thresholds given */
+	double th_lo, th_hi;            /* mmHg */
+	struct pb_series se;
+	int (*stat)(lua_State *L, struct measure_call *mc);
 };
 
 static void series_cb(lua_State *L, struct scn *s, void *vctx, uint64_t now)
 {
-	struct series *se = vctx;
-	double v = sample_signal(L, s, se->sig, se->ch);
-	if (se->n == se->cap) {
-		size_t nc = se->cap ? se->cap * 2 : 1024;
-		if (nc > SCN_MAX_SERIES) {
-			se->oom = true;
-			return;
-		}
-		double *t = realloc(se->t, nc * sizeof *t);
-		if (t)
-			se->t = t;
-		double *vv = realloc(se->v, nc * sizeof *vv);
-		if (vv)
-			se->v = vv;
-		if (!t || !vv) {
-			se->oom = true;
-			return;
-		}
-		se->cap = nc;
-	}
-	se->t[se->n] = (double)(now - s->t0_us) / 1e6;
-	se->v[se->n] = v;
-	se->n++;
+	struct measure_call *mc = vctx;
+	double v = sample_signal(L, s, mc->sig, mc->ch);
+	pb_series_push(&mc->se, (double)(now - s->t0_us) / 1e6, v);
 }
 
-/* Collect vacuum of channel (arg 1) for seconds (arg 2), options at 3.
- * The series lives in a Lua userdata-free malloc: freed by the caller. */
-static void collect(lua_State *L, struct scn *s, struct series *se, int sig,
-    const char *fn)
-{
-	se->sig = sig;
-	se->ch = check_channel(L, s, 1);
-	double sec = luaL_checknumber(L, 2);
-	if (!(sec > 0))
-		luaL_error(L, "%s: seconds must be > 0", fn);
-	uint64_t period = opt_period(L, 3, DEFAULT_PERIOD_US);
-	if (lua_istable(L, 3)) {
-		get_limit(L, 3, "low", &se->th_lo);
-		get_limit(L, 3, "high", &se->th_hi);
-	}
-	advance_to(L, s, pb_dut_now(s->dut) + secs_us(sec), period,
-	    series_cb, se);
-}
-
-static void series_free(struct series *se)
-{
-	free(se->t);
-	free(se->v);
-}
-
-/* Run collect() protected so the series is freed on any Lua error. */
-typedef int (*series_stat)(lua_State *L, struct series *se);
-
-struct measure_call {
-	struct scn *s;
-	struct series se;
-	series_stat stat;
-	const char *fn;
-};
-
+/* Body of a measurement, run protected so the series is always freed:
+ * sample channel (arg 1) for seconds (arg 2), options at 3. */
 static int measure_body(lua_State *L)
 {
 	struct measure_call *mc = lua_touserdata(L, 1);
 	lua_remove(L, 1);
-	collect(L, mc->s, &mc->se, SIG_VACUUM, mc->fn);
-	if (mc->se.oom)
-		return luaL_error(L, "%s: too many samples", mc->fn);
-	return mc->stat(L, &mc->se);
+	struct scn *s = mc->s;
+	mc->ch = check_channel(L, s, 1);
+	double sec = luaL_checknumber(L, 2);
+	if (!(sec > 0))
+		return luaL_error(L, "%s: seconds must be > 0", mc->fn);
+	uint64_t period = opt_period(L, 3, DEFAULT_PERIOD_US);
+	if (lua_istable(L, 3)) {
+		struct pb_limit lo = {0}, hi = {0};
+		get_limit(L, 3, "low", &lo);
+		get_limit(L, 3, "high", &hi);
+		mc->has_lo = lo.set;
+		mc->th_lo = lo.v;
+		mc->has_hi = hi.set;
+		mc->th_hi = hi.v;
+	}
+	advance_to(L, s, pb_dut_now(s->dut) + secs_us(sec), period,
+	    series_cb, mc);
+	if (mc->se.full)
+		return luaL_error(L, "%s: too many samples (at most %u)",
+		    mc->fn, SCN_MAX_SERIES);
+	return mc->stat(L, mc);
 }
 
-static int run_measure(lua_State *L, const char *fn, series_stat stat)
+static int run_measure(lua_State *L, const char *fn,
+    int (*stat)(lua_State *, struct measure_call *))
 {
 	struct scn *s = need_rig(L, fn);
-	struct measure_call mc = { .s = s, .stat = stat, .fn = fn };
+	struct measure_call mc = { .s = s, .fn = fn, .sig = SIG_VACUUM,
+		.stat = stat };
+	pb_series_init(&mc.se, SCN_MAX_SERIES);
 	int nargs = lua_gettop(L);
 	lua_pushcfunction(L, measure_body);
 	lua_insert(L, 1);
 	lua_pushlightuserdata(L, &mc);
 	lua_insert(L, 2);
 	int rc = lua_pcall(L, nargs + 1, LUA_MULTRET, 0);
-	series_free(&mc.se);
+	pb_series_free(&mc.se);
 	if (rc != LUA_OK)
 		return lua_error(L);
 	return lua_gettop(L);
 }
 
-static int st_peak(lua_State *L, struct series *se)
+static int st_peak(lua_State *L, struct measure_call *mc)
 {
-	double m = -INFINITY;
-	for (size_t i = 0; i < se->n; i++)
-		if (se->v[i] > m)
-			m = se->v[i];
-	lua_pushnumber(L, se->n ? m : NAN);
+	lua_pushnumber(L, pb_series_max(&mc->se));
 	return 1;
 }
 
-static int st_trough(lua_State *L, struct series *se)
+static int st_trough(lua_State *L, struct measure_call *mc)
 {
-	double m = INFINITY;
-	for (size_t i = 0; i < se->n; i++)
-		if (se->v[i] < m)
-			m = se->v[i];
-	lua_pushnumber(L, se->n ? m : NAN);
+	lua_pushnumber(L, pb_series_min(&mc->se));
 	return 1;
 }
 
-static int st_mean(lua_State *L, struct series *se)
+static int st_mean(lua_State *L, struct measure_call *mc)
 {
-	double sum = 0;
-	for (size_t i = 0; i < se->n; i++)
-		sum += se->v[i];
-	lua_pushnumber(L, se->n ? sum / (double)se->n : NAN);
+	lua_pushnumber(L, pb_series_mean(&mc->se));
 	return 1;
 }
 
-/* Least-squares slope, mmHg/s; decay is its negative. */
-static double slope(const struct series *se)
+/* hold decay: the vacuum's fall rate, mmHg/s */
+static int st_decay(lua_State *L, struct measure_call *mc)
 {
-	if (se->n < 2)
-		return NAN;
-	double mt = 0, mv = 0;
-	for (size_t i = 0; i < se->n; i++) {
-		mt += se->t[i];
-		mv += se->v[i];
-	}
-	mt /= (double)se->n;
-	mv /= (double)se->n;
-	double sxy = 0, sxx = 0;
-	for (size_t i = 0; i < se->n; i++) {
-		sxy += (se->t[i] - mt) * (se->v[i] - mv);
-		sxx += (se->t[i] - mt) * (se->t[i] - mt);
-	}
-	return sxx > 0 ? sxy / sxx : NAN;
-}
-
-static int st_decay(lua_State *L, struct series *se)
-{
-	lua_pushnumber(L, -slope(se));
+	lua_pushnumber(L, -pb_series_slope(&mc->se));
 	return 1;
 }
 
-/* Cycle detection with hysteresis between 30 % and 60 % of the swing
- * (or the caller's low/high thresholds, for mixed mode). */
-struct cycles {
-	size_t count;        /* rising crossings */
-	double rate_cpm;
-	double peak_mean, peak_min, peak_max, trough_mean;
-	size_t complete;     /* cycles between two crossings */
-};
-
-static void find_cycles(const struct series *se, struct cycles *c)
+static void cycles_of(struct measure_call *mc, struct pb_cycles *c)
 {
-	memset(c, 0, sizeof *c);
-	c->rate_cpm = 0;
-	c->peak_mean = c->peak_min = c->peak_max = c->trough_mean = NAN;
-	if (se->n < 3)
-		return;
-	double lo = INFINITY, hi = -INFINITY;
-	for (size_t i = 0; i < se->n; i++) {
-		if (se->v[i] < lo) lo = se->v[i];
-		if (se->v[i] > hi) hi = se->v[i];
-	}
-	if (!(hi - lo >= 5.0))
-		return;   /* no cycling worth the name */
-	double th_hi = se->th_hi.set ? se->th_hi.v : lo + 0.6 * (hi - lo);
-	double th_lo = se->th_lo.set ? se->th_lo.v : lo + 0.3 * (hi - lo);
-	bool armed = se->v[0] < th_lo;
-	double first = NAN, last = NAN;
-	size_t last_i = 0;
-	double psum = 0, tsum = 0;
-	c->peak_min = INFINITY;
-	c->peak_max = -INFINITY;
-	for (size_t i = 1; i < se->n; i++) {
-		if (se->v[i] < th_lo)
-			armed = true;
-		if (armed && se->v[i] >= th_hi) {
-			armed = false;
-			c->count++;
-			if (isnan(first)) {
-				first = se->t[i];
-			} else {
-				double pk = -INFINITY, tr = INFINITY;
-				for (size_t k = last_i; k < i; k++) {
-					if (se->v[k] > pk) pk = se->v[k];
-					if (se->v[k] < tr) tr = se->v[k];
-				}
-				psum += pk;
-				tsum += tr;
-				if (pk < c->peak_min) c->peak_min = pk;
-				if (pk > c->peak_max) c->peak_max = pk;
-				c->complete++;
-			}
-			last = se->t[i];
-			last_i = i;
-		}
-	}
-	if (c->complete > 0) {
-		c->rate_cpm = (double)c->complete / (last - first) * 60.0;
-		c->peak_mean = psum / (double)c->complete;
-		c->trough_mean = tsum / (double)c->complete;
-	} else {
-		c->peak_min = c->peak_max = NAN;
-	}
+	pb_series_cycles(&mc->se, mc->has_lo ? &mc->th_lo : NULL,
+	    mc->has_hi ? &mc->th_hi : NULL, CYCLE_MIN_SWING, c);
 }
 
-static int st_rate(lua_State *L, struct series *se)
+static int st_rate(lua_State *L, struct measure_call *mc)
 {
-	struct cycles c;
-	find_cycles(se, &c);
+	struct pb_cycles c;
+	cycles_of(mc, &c);
 	lua_pushnumber(L, c.rate_cpm);
 	return 1;
 }
 
-static int st_cycles(lua_State *L, struct series *se)
+static int st_cycles(lua_State *L, struct measure_call *mc)
 {
-	struct cycles c;
-	find_cycles(se, &c);
+	struct pb_cycles c;
+	cycles_of(mc, &c);
 	lua_createtable(L, 0, 7);
-	lua_pushinteger(L, (lua_Integer)c.complete);
-	lua_setfield(L, -2, "count");
-	lua_pushnumber(L, c.rate_cpm);
-	lua_setfield(L, -2, "rate");
-	lua_pushnumber(L, c.peak_mean);
-	lua_setfield(L, -2, "peak");
-	lua_pushnumber(L, c.peak_min);
-	lua_setfield(L, -2, "peak_min");
-	lua_pushnumber(L, c.peak_max);
-	lua_setfield(L, -2, "peak_max");
-	lua_pushnumber(L, c.trough_mean);
-	lua_setfield(L, -2, "trough");
-	st_peak(L, se);
-	lua_setfield(L, -2, "max");
+	setint(L, "count", (lua_Integer)c.complete);
+	setnum(L, "rate", c.rate_cpm);
+	setnum(L, "peak", c.peak_mean);
+	setnum(L, "peak_min", c.peak_min);
+	setnum(L, "peak_max", c.peak_max);
+	setnum(L, "trough", c.trough_mean);
+	setnum(L, "max", pb_series_max(&mc->se));
 	return 1;
 }
 
@@ -1205,10 +1107,8 @@ static int l_outputs(lua_State *L)
 		    CTRL_ERROR, "fixture read failed: %s: %s",
 		    pb_fixture_strerror(rc), pb_fixture_errmsg(s->fix));
 	lua_createtable(L, 0, 3);
-	lua_pushboolean(L, bits & PB_FIX_OUT_MOTOR);
-	lua_setfield(L, -2, "motor");
-	lua_pushboolean(L, bits & PB_FIX_OUT_ALARM);
-	lua_setfield(L, -2, "alarm");
+	setbool(L, "motor", bits & PB_FIX_OUT_MOTOR);
+	setbool(L, "alarm", bits & PB_FIX_OUT_ALARM);
 	lua_createtable(L, PB_MAX_CH, 0);
 	for (int ch = 0; ch < PB_MAX_CH; ch++) {
 		lua_pushboolean(L, bits & PB_FIX_OUT_VALVE(ch));
@@ -1519,18 +1419,12 @@ static int l_sim_status(lua_State *L)
 	struct pb_emu_status st;
 	pb_emu_status(e, &st);
 	lua_createtable(L, 0, 10);
-	lua_pushstring(L, pb_run_state_name(st.run_state));
-	lua_setfield(L, -2, "state");
-	lua_pushnumber(L, st.battery_v);
-	lua_setfield(L, -2, "battery_v");
-	lua_pushnumber(L, st.target_mmhg);
-	lua_setfield(L, -2, "target");
-	lua_pushnumber(L, st.session_s);
-	lua_setfield(L, -2, "session_s");
-	lua_pushinteger(L, (lua_Integer)st.cycles);
-	lua_setfield(L, -2, "cycles");
-	lua_pushnumber(L, st.motor_duty);
-	lua_setfield(L, -2, "motor_duty");
+	setstr(L, "state", pb_run_state_name(st.run_state));
+	setnum(L, "battery_v", st.battery_v);
+	setnum(L, "target", st.target_mmhg);
+	setnum(L, "session_s", st.session_s);
+	setint(L, "cycles", (lua_Integer)st.cycles);
+	setnum(L, "motor_duty", st.motor_duty);
 	lua_createtable(L, PB_MAX_CH, 0);
 	for (int i = 0; i < PB_MAX_CH; i++) {
 		lua_pushnumber(L, st.vacuum_mmhg[i]);
@@ -1700,30 +1594,18 @@ static int l_pump_channels(lua_State *L)
 static void push_info(lua_State *L, const struct pb_device_info *in)
 {
 	lua_createtable(L, 0, 12);
-	lua_pushstring(L, in->serial);
-	lua_setfield(L, -2, "serial");
-	lua_pushstring(L, in->fw_version);
-	lua_setfield(L, -2, "firmware");
-	lua_pushstring(L, in->profile);
-	lua_setfield(L, -2, "profile");
-	lua_pushinteger(L, in->channels);
-	lua_setfield(L, -2, "channels");
-	lua_pushinteger(L, in->levels);
-	lua_setfield(L, -2, "levels");
-	lua_pushinteger(L, in->modes);
-	lua_setfield(L, -2, "modes");
-	lua_pushinteger(L, in->sample_rate_hz);
-	lua_setfield(L, -2, "sample_rate");
-	lua_pushnumber(L, in->max_target / 10.0);
-	lua_setfield(L, -2, "max_target");
-	lua_pushnumber(L, in->trip / 10.0);
-	lua_setfield(L, -2, "trip");
-	lua_pushinteger(L, in->cal_id);
-	lua_setfield(L, -2, "cal_id");
-	lua_pushboolean(L, in->factory);
-	lua_setfield(L, -2, "factory");
-	lua_pushinteger(L, in->proto_version);
-	lua_setfield(L, -2, "proto_version");
+	setstr(L, "serial", in->serial);
+	setstr(L, "firmware", in->fw_version);
+	setstr(L, "profile", in->profile);
+	setint(L, "channels", in->channels);
+	setint(L, "levels", in->levels);
+	setint(L, "modes", in->modes);
+	setint(L, "sample_rate", in->sample_rate_hz);
+	setnum(L, "max_target", in->max_target / 10.0);
+	setnum(L, "trip", in->trip / 10.0);
+	setint(L, "cal_id", in->cal_id);
+	setbool(L, "factory", in->factory);
+	setint(L, "proto_version", in->proto_version);
 }
 
 static int l_pump_hello(lua_State *L)
@@ -1786,34 +1668,23 @@ static int l_pump_status(lua_State *L)
 	const struct pb_telemetry *t = pb_dut_telemetry(s->dut, &tt);
 	const struct pb_heartbeat *hb = pb_dut_heartbeat(s->dut);
 	lua_createtable(L, 0, 16);
-	lua_pushboolean(L, pb_dut_link_up(s->dut));
-	lua_setfield(L, -2, "link_up");
+	setbool(L, "link_up", pb_dut_link_up(s->dut));
 	unsigned al = 0;
 	if (hb) {
-		lua_pushstring(L, pb_run_state_name(hb->run_state));
-		lua_setfield(L, -2, "state");
+		setstr(L, "state", pb_run_state_name(hb->run_state));
 		al = hb->alarms;
 	}
 	if (t) {
-		lua_pushstring(L, pb_run_state_name(t->run_state));
-		lua_setfield(L, -2, "state");
+		setstr(L, "state", pb_run_state_name(t->run_state));
 		al = t->alarms;
-		lua_pushstring(L, pb_mode_name(t->mode));
-		lua_setfield(L, -2, "mode");
-		lua_pushinteger(L, t->level);
-		lua_setfield(L, -2, "level");
-		lua_pushstring(L, pb_phase_name(t->phase));
-		lua_setfield(L, -2, "phase");
-		lua_pushnumber(L, t->target / 10.0);
-		lua_setfield(L, -2, "target");
-		lua_pushnumber(L, t->battery_mv / 1000.0);
-		lua_setfield(L, -2, "battery");
-		lua_pushinteger(L, t->motor_ma);
-		lua_setfield(L, -2, "motor_ma");
-		lua_pushnumber(L, t->motor_duty / 255.0);
-		lua_setfield(L, -2, "motor_duty");
-		lua_pushinteger(L, t->channel_mask);
-		lua_setfield(L, -2, "channel_mask");
+		setstr(L, "mode", pb_mode_name(t->mode));
+		setint(L, "level", t->level);
+		setstr(L, "phase", pb_phase_name(t->phase));
+		setnum(L, "target", t->target / 10.0);
+		setnum(L, "battery", t->battery_mv / 1000.0);
+		setint(L, "motor_ma", t->motor_ma);
+		setnum(L, "motor_duty", t->motor_duty / 255.0);
+		setint(L, "channel_mask", t->channel_mask);
 		lua_createtable(L, t->channels, 0);
 		for (int ch = 0; ch < t->channels && ch < PB_MAX_CH; ch++) {
 			lua_pushnumber(L, t->n ? t->samples[ch][t->n - 1] / 10.0
@@ -1827,14 +1698,12 @@ static int l_pump_status(lua_State *L)
 			lua_rawseti(L, -2, ch + 1);
 		}
 		lua_setfield(L, -2, "valve");
-		lua_pushnumber(L, rig_seconds(s) - tt);
-		lua_setfield(L, -2, "age");
+		setnum(L, "age", rig_seconds(s) - tt);
 	}
 	if (hb || t) {
 		push_alarms(L, al);
 		lua_setfield(L, -2, "alarms");
-		lua_pushinteger(L, al);
-		lua_setfield(L, -2, "alarm_bits");
+		setint(L, "alarm_bits", al);
 	}
 	return 1;
 }
@@ -1884,22 +1753,16 @@ static int l_pump_events(lua_State *L)
 		if (want && !name_eq(want, kind))
 			continue;
 		lua_createtable(L, 0, 6);
-		lua_pushnumber(L, ev[i].t_s);
-		lua_setfield(L, -2, "t");
-		lua_pushstring(L, kind);
-		lua_setfield(L, -2, "kind");
-		lua_pushinteger(L, e->code);
-		lua_setfield(L, -2, "code");
+		setnum(L, "t", ev[i].t_s);
+		setstr(L, "kind", kind);
+		setint(L, "code", e->code);
 		const char *nm = e->kind == PB_EV_ALARM_RAISED ||
 		    e->kind == PB_EV_ALARM_CLEARED ? pb_alarm_name(e->code) :
 		    e->kind == PB_EV_STATE ? pb_run_state_name(e->code) :
 		    e->kind == PB_EV_MODE ? pb_mode_name(e->code) : kind;
-		lua_pushstring(L, nm);
-		lua_setfield(L, -2, "name");
-		lua_pushinteger(L, e->channel + 1);
-		lua_setfield(L, -2, "channel");
-		lua_pushinteger(L, e->value);
-		lua_setfield(L, -2, "value");
+		setstr(L, "name", nm);
+		setint(L, "channel", e->channel + 1);
+		setint(L, "value", e->value);
 		lua_rawseti(L, -2, k++);
 	}
 	return 1;
@@ -1925,57 +1788,45 @@ static int l_pump_read_cal(lua_State *L)
 		return scn_raise(L, s, CTRL_ERROR, "read_cal: response without a "
 		    "calibration body");
 	lua_createtable(L, 0, 8);
-	lua_pushinteger(L, r.body.cal.order);
-	lua_setfield(L, -2, "order");
+	setint(L, "order", r.body.cal.order);
 	for (int i = 0; i < 3; i++) {
 		char k[4] = { 'c', (char)('0' + i), 0 };
 		lua_pushnumber(L, r.body.cal.c[i]);
 		lua_setfield(L, -2, k);
 	}
-	lua_pushinteger(L, r.body.cal.cal_id);
-	lua_setfield(L, -2, "cal_id");
-	lua_pushinteger(L, r.body.cal.date);
-	lua_setfield(L, -2, "date");
+	setint(L, "cal_id", r.body.cal.cal_id);
+	setint(L, "date", r.body.cal.date);
 	char st[PB_STR_LEN + 1];
 	memcpy(st, r.body.cal.station, PB_STR_LEN);
 	st[PB_STR_LEN] = '\0';
-	lua_pushstring(L, st);
-	lua_setfield(L, -2, "station");
+	setstr(L, "station", st);
 	return 1;
 }
 
 /* ---- spec (pump profile expectations) ---------------------------------- */
 
-static int l_spec_peak(lua_State *L)
+static int spec_curve(lua_State *L, const char *fn,
+    double (*curve)(const struct pb_profile *, int, int))
 {
 	struct scn *s = get_scn(L);
 	if (!s->ctx->profile)
-		return luaL_error(L, "spec.peak: no pump profile loaded");
+		return luaL_error(L, "%s: no pump profile loaded", fn);
 	int mode = parse_mode(luaL_checkstring(L, 1));
 	if (mode < 0)
-		return luaL_error(L, "spec.peak: unknown mode");
-	lua_pushnumber(L, pb_profile_peak_mmhg(s->ctx->profile, mode,
+		return luaL_error(L, "%s: unknown mode", fn);
+	lua_pushnumber(L, curve(s->ctx->profile, mode,
 	    (int)luaL_checkinteger(L, 2)));
 	return 1;
+}
+
+static int l_spec_peak(lua_State *L)
+{
+	return spec_curve(L, "spec.peak", pb_profile_peak_mmhg);
 }
 
 static int l_spec_rate(lua_State *L)
 {
-	struct scn *s = get_scn(L);
-	if (!s->ctx->profile)
-		return luaL_error(L, "spec.rate: no pump profile loaded");
-	int mode = parse_mode(luaL_checkstring(L, 1));
-	if (mode < 0)
-		return luaL_error(L, "spec.rate: unknown mode");
-	lua_pushnumber(L, pb_profile_rate_cpm(s->ctx->profile, mode,
-	    (int)luaL_checkinteger(L, 2)));
-	return 1;
-}
-
-static void setnum(lua_State *L, const char *k, double v)
-{
-	lua_pushnumber(L, v);
-	lua_setfield(L, -2, k);
+	return spec_curve(L, "spec.rate", pb_profile_rate_cpm);
 }
 
 static void push_spec(lua_State *L, const struct pb_profile *p)
@@ -1987,18 +1838,12 @@ static void push_spec(lua_State *L, const struct pb_profile *p)
 	lua_setfield(L, -2, "rate");
 	if (!p)
 		return;
-	lua_pushstring(L, p->id);
-	lua_setfield(L, -2, "id");
-	lua_pushstring(L, p->name);
-	lua_setfield(L, -2, "name");
-	lua_pushinteger(L, p->channels);
-	lua_setfield(L, -2, "channels");
-	lua_pushinteger(L, p->levels);
-	lua_setfield(L, -2, "levels");
-	lua_pushboolean(L, p->double_pumping);
-	lua_setfield(L, -2, "double_pumping");
-	lua_pushboolean(L, p->mains);
-	lua_setfield(L, -2, "mains");
+	setstr(L, "id", p->id);
+	setstr(L, "name", p->name);
+	setint(L, "channels", p->channels);
+	setint(L, "levels", p->levels);
+	setbool(L, "double_pumping", p->double_pumping);
+	setbool(L, "mains", p->mains);
 	lua_createtable(L, 3, 0);
 	int k = 1;
 	static const char *const mn[] = { "stimulation", "expression",
@@ -2178,13 +2023,10 @@ static void setup_state(lua_State *L, struct scn *s)
 
 	/* rig = {kind, name, channels, power()} */
 	lua_createtable(L, 0, 4);
-	lua_pushstring(L, rig_kind(s));
-	lua_setfield(L, -2, "kind");
+	setstr(L, "kind", rig_kind(s));
 	if (s->fix) {
-		lua_pushstring(L, pb_fixture_rig(s->fix)->name);
-		lua_setfield(L, -2, "name");
-		lua_pushinteger(L, pb_fixture_rig(s->fix)->channels);
-		lua_setfield(L, -2, "channels");
+		setstr(L, "name", pb_fixture_rig(s->fix)->name);
+		setint(L, "channels", pb_fixture_rig(s->fix)->channels);
 	}
 	lua_pushcfunction(L, l_power);
 	lua_setfield(L, -2, "power");
