@@ -5,10 +5,10 @@
  * The stream is what a double pump sends at 1 kHz per channel: TELEMETRY
  * batches of 50 samples per channel (a suction waveform with sensor noise,
  * vacuum 0..250 mmHg, so high bytes are often 0x00 and COBS has real work)
- * with a HEARTBEAT every 250 ms of device time.  It is fed in 1024-byte
- * reads like a serial port gives them.
+ * with a HEARTBEAT every 250 ms of device time.  It is fed in CHUNK-byte
+ * reads (default 1024) like a serial port gives them.
  *
- *   bench_decode [MBYTES [PASSES]]
+ *   bench_decode [MBYTES [PASSES [CHUNK]]]
  *
  * Prints the stream size, frames delivered, and the best wall-clock rate
  * over PASSES passes in MB/s.  bench/proto.sh runs it once more under
@@ -109,8 +109,9 @@ int main(int argc, char **argv)
 {
 	double mb = argc > 1 ? atof(argv[1]) : 16.0;
 	int passes = argc > 2 ? atoi(argv[2]) : 5;
-	if (mb <= 0 || passes < 1) {
-		fprintf(stderr, "usage: bench_decode [MBYTES [PASSES]]\n");
+	long chunk = argc > 3 ? atol(argv[3]) : 1024;
+	if (mb <= 0 || passes < 1 || chunk < 1) {
+		fprintf(stderr, "usage: bench_decode [MBYTES [PASSES [CHUNK]]]\n");
 		return 2;
 	}
 	size_t cap = (size_t)(mb * 1e6);
@@ -126,8 +127,9 @@ int main(int argc, char **argv)
 		size_t got = 0;
 		pb_decoder_init(&d);
 		double t0 = now_s();
-		for (size_t o = 0; o < n; o += 1024)
-			pb_decoder_feed(&d, buf + o, n - o < 1024 ? n - o : 1024,
+		size_t ck = (size_t)chunk;
+		for (size_t o = 0; o < n; o += ck)
+			pb_decoder_feed(&d, buf + o, n - o < ck ? n - o : ck,
 			    on_frame, &got);
 		double dt = now_s() - t0;
 		if (got != frames || pb_rx_dropped(&d.st) != 0) {
