@@ -13,7 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "proto/client.h"
 #include "proto/frame.h"
+#include "proto/link.h"
 #include "proto/msg.h"
 #include "proto/station.h"
 #include "pump/profile.h"
@@ -1050,6 +1052,104 @@ START_TEST(power_pin_and_pins)
 }
 END_TEST
 
+/* The real host client against the emulator over an in-memory link, both
+ * in the same virtual time (as the HIL rig's simulated fixture runs). */
+struct cl_obs {
+	int done, ok;
+	uint64_t samples, lost;
+	int16_t peak;
+	uint8_t last_state;
+};
+
+static void cl_tel(void *ctx, const struct pb_telemetry *t, uint32_t lost)
+{
+	struct cl_obs *o = ctx;
+	o->samples += t->n;
+	o->lost += lost;
+	o->last_state = t->run_state;
+	for (int i = 0; i < t->n; i++)
+		if (t->samples[0][i] > o->peak)
+			o->peak = t->samples[0][i];
+}
+
+static void cl_done(void *ctx, uint8_t txn, int status,
+    const struct pb_response *r)
+{
+	struct cl_obs *o = ctx;
+	(void)txn;
+	(void)r;
+	o->done++;
+	o->ok += status == PB_CL_OK;
+}
+
+static void lockstep(struct pb_emu *e, struct pb_client *c,
+    struct pb_link *dev, uint64_t *t, uint64_t dt)
+{
+	uint8_t buf[4096];
+	uint64_t end = *t + dt;
+	while (*t < end) {
+		*t += MS;
+		pb_emu_advance(e, *t);
+		ssize_t n;
+		while ((n = pb_link_read(dev, buf, sizeof buf)) > 0)
+			pb_emu_rx(e, buf, (size_t)n);
+		size_t k;
+		while ((k = pb_emu_tx(e, buf, sizeof buf)) > 0)
+			ck_assert_int_eq((int)pb_link_write(dev, buf, k), (int)k);
+		ck_assert_int_eq(pb_client_service(c, *t), PB_CL_OK);
+	}
+}
+
+START_TEST(real_client_in_lockstep)
+{
+	struct pb_link *host_side, *dev_side;
+	ck_assert_int_eq(pb_link_mem_pair(&host_side, &dev_side), PB_LINK_OK);
+	struct pb_emu_opts o = base_opts();
+	char err[256];
+	struct pb_emu *e = pb_emu_new(&prof_s10, &o, 0, err, sizeof err);
+	ck_assert_ptr_nonnull(e);
+	struct cl_obs ob;
+	memset(&ob, 0, sizeof ob);
+	struct pb_client_cb cb = { .ctx = &ob, .telemetry = cl_tel,
+	    .done = cl_done };
+	struct pb_client *c = pb_client_new(host_side, &cb);
+	ck_assert_ptr_nonnull(c);
+	uint64_t t = 0;
+	ck_assert_int_gt(pb_client_hello(c, t), 0);
+	lockstep(e, c, dev_side, &t, 50 * MS);
+	ck_assert_ptr_nonnull(pb_client_info(c));
+	ck_assert_str_eq(pb_client_info(c)->profile, "s10pro");
+	ck_assert_int_gt(pb_client_set_channels(c, 3, t), 0);
+	ck_assert_int_gt(pb_client_set_mode(c, PB_MODE_EXPRESSION, t), 0);
+	ck_assert_int_gt(pb_client_set_level(c, 6, t), 0);
+	ck_assert_int_gt(pb_client_start(c, t), 0);
+	/* 20 s: heartbeats keep the device's watchdog quiet */
+	lockstep(e, c, dev_side, &t, 20 * S);
+	ck_assert_int_eq(ob.done, 5);
+	ck_assert_int_eq(ob.ok, 5);
+	ck_assert_uint_eq(ob.last_state, PB_RS_RUNNING);
+	ck_assert_uint_eq(ob.lost, 0);
+	ck_assert_uint_eq(pb_client_stats(c)->samples_lost, 0);
+	ck_assert_uint_eq(pb_client_stats(c)->frames_lost, 0);
+	ck_assert_uint_eq(pb_client_stats(c)->retries, 0);
+	ck_assert(pb_client_stats(c)->link_up);
+	ck_assert_msg(ob.samples >= 20000, "samples %llu",
+	    (unsigned long long)ob.samples);
+	double want = pb_profile_peak_mmhg(&prof_s10, PB_MODE_EXPRESSION, 6);
+	ck_assert_msg(fabs(ob.peak / 10.0 - want) < 20.0, "peak %.1f want %.1f",
+	    ob.peak / 10.0, want);
+	/* the host safety rule holds against the emulator too */
+	ck_assert_int_eq(pb_client_cal_hold(c, 1,
+	    (int16_t)(prof_s10.max_target_mmhg * 10 + 10), t), PB_CL_E_LIMIT);
+	ck_assert_int_gt(pb_client_stop(c, t), 0);
+	lockstep(e, c, dev_side, &t, S);
+	ck_assert_uint_eq(ob.last_state, PB_RS_IDLE);
+	pb_client_free(c);
+	pb_link_close(dev_side);
+	pb_emu_free(e);
+}
+END_TEST
+
 static Suite *emulator_suite(void)
 {
 	Suite *s = suite_create("emulator");
@@ -1075,6 +1175,7 @@ static Suite *emulator_suite(void)
 	tcase_add_test(tc, corrupt_eeprom_file_means_cal_invalid);
 	tcase_add_test(tc, deterministic_bytes);
 	tcase_add_test(tc, power_pin_and_pins);
+	tcase_add_test(tc, real_client_in_lockstep);
 	suite_add_tcase(s, tc);
 	return s;
 }
