@@ -400,6 +400,37 @@ START_TEST(short_and_failed_writes_lose_nothing)
 }
 END_TEST
 
+/* A file that never takes data again: rows stay buffered up to the
+ * limit, then are dropped and counted, never silently. */
+START_TEST(pending_limit_drops_and_counts)
+{
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(fcntl(p[1], F_SETFL, O_NONBLOCK), 0);
+	struct pb_recorder *r;
+	char err[256];
+	struct pb_rec_meta m = meta2(PB_UNIT_MMHG);
+	ck_assert_int_eq(pb_rec_open_fd(&r, p[1], "stuck", &m, 0, err,
+	    sizeof err), 0);
+	int16_t v[2] = { 1234, -1234 };
+	uint64_t i = 0;
+	int rc = 0;
+	while (rc != PB_REC_E_DROPPED && i < 2000000) {
+		rc = pb_rec_sample(r, (uint32_t)i, i, v, NULL, i * 1000);
+		i++;
+	}
+	ck_assert_int_eq(rc, PB_REC_E_DROPPED);
+	const struct pb_rec_counts *k = pb_rec_counts(r);
+	ck_assert_uint_eq(k->dropped_rows, 1);
+	/* what was kept or written is bounded by the pipe + the limit */
+	ck_assert_uint_le(k->rows - k->dropped_rows, i);
+	ck_assert_msg(strstr(pb_rec_error(r), "stuck: rows dropped"), "%s",
+	    pb_rec_error(r));
+	ck_assert_int_lt(pb_rec_close(r, i * 1000), 0);   /* reported */
+	close(p[0]);
+}
+END_TEST
+
 static Suite *recorder_suite(void)
 {
 	Suite *s = suite_create("recorder");
@@ -411,6 +442,7 @@ static Suite *recorder_suite(void)
 	tcase_add_test(tc, units_round_trip_exactly);
 	tcase_add_test(tc, errors_are_reported);
 	tcase_add_test(tc, short_and_failed_writes_lose_nothing);
+	tcase_add_test(tc, pending_limit_drops_and_counts);
 	suite_add_tcase(s, tc);
 	return s;
 }
