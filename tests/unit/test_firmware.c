@@ -440,6 +440,28 @@ START_TEST(leak_by_decay_and_by_miss)
 }
 END_TEST
 
+/* Double pumping: a leak on one side shows although the other side
+ * reaches the target (the motor stops at the higher channel). */
+START_TEST(leak_on_one_channel_of_two)
+{
+	static struct rig r;
+	rig_init(&r, "s10pro", 26, 0);
+	start(&r, PB_MODE_EXPRESSION, 6, 3);
+	rig_run(&r, 3.0);
+	ck_assert_int_eq(r.fw.alarms, 0);
+	ck_assert_int_eq(pb_plant_fault(&r.pl, PB_FLT_LEAK, 1, 400), 0);
+	ck_assert_double_ge(run_until_alarm(&r, PB_AL_LEAK, 5.0), 0.0);
+	int i;
+	for (i = r.nev - 1; i >= 0; i--)
+		if (r.ev[i].kind == PB_EV_ALARM_RAISED)
+			break;
+	ck_assert_int_ge(i, 0);
+	ck_assert_int_eq(r.ev[i].code, bit_index(PB_AL_LEAK));
+	ck_assert_int_eq(r.ev[i].channel, 1);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
+}
+END_TEST
+
 /* Occlusion seen as vacuum rising while the motor is off (the HIL rig
  * ramps the injected sensor voltage during the hold). */
 START_TEST(occlusion_rise_with_motor_off)
@@ -1034,6 +1056,7 @@ static Suite *firmware_suite(void)
 	tcase_add_loop_test(tc, defect_removes_exactly_its_detector, 0, 8);
 	tcase_add_test(tc, defect_names);
 	tcase_add_test(tc, leak_by_decay_and_by_miss);
+	tcase_add_test(tc, leak_on_one_channel_of_two);
 	tcase_add_test(tc, occlusion_rise_with_motor_off);
 	tcase_add_test(tc, overpressure_vents_within_100ms);
 	tcase_add_test(tc, heartbeat_loss_vents_within_1s);

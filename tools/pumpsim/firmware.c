@@ -594,33 +594,46 @@ static void begin_cycle(struct pb_fw *fw)
 static void judge_leak(struct pb_fw *fw)
 {
 	const struct pb_profile *p = &fw->prof;
-	double peak = 0.0;
-	for (int ch = 0; ch < fw->channels; ch++)
-		if ((fw->channel_mask & (1u << ch)) &&
-		    fw->ch[ch].cycle_peak_mmhg > peak)
-			peak = fw->ch[ch].cycle_peak_mmhg;
-	fw->last_peak_mmhg = peak;
-	if (peak < fw->target_mmhg - p->leak_miss_mmhg)
+	/* per channel: a leak on one side of a double pump must show even
+	 * though the other side reaches the target */
+	double low_peak = INFINITY, decay = -INFINITY;
+	int low_ch = 0, decay_ch = 0;
+	double dur = (double)(fw->now_us - fw->hold_start_us) / 1e6;
+	bool judge_decay = fw->target_reached && fw->hold_ref_taken &&
+	    dur * 1000.0 >= p->leak_min_hold_ms;
+	for (int ch = 0; ch < fw->channels; ch++) {
+		if (!(fw->channel_mask & (1u << ch)) || !reading_valid(fw, ch))
+			continue;
+		const struct pb_fw_chan *c = &fw->ch[ch];
+		if (c->cycle_peak_mmhg < low_peak) {
+			low_peak = c->cycle_peak_mmhg;
+			low_ch = ch;
+		}
+		double d = judge_decay ? (c->hold_ref_mmhg - c->filt_mmhg) / dur
+		    : -INFINITY;
+		if (d > decay) {
+			decay = d;
+			decay_ch = ch;
+		}
+	}
+	if (!isfinite(low_peak))
+		return;   /* no usable reading: the sensor check speaks */
+	fw->last_peak_mmhg = low_peak;
+	if (low_peak < fw->target_mmhg - p->leak_miss_mmhg)
 		fw->missed_cycles++;
 	else
 		fw->missed_cycles = 0;
 	fw->leak_by_miss = fw->missed_cycles >= (unsigned)p->leak_missed_cycles;
-
-	if (fw->target_reached && fw->hold_ref_taken) {
-		double dur = (double)(fw->now_us - fw->hold_start_us) / 1e6;
-		double v;
-		if (dur * 1000.0 >= p->leak_min_hold_ms &&
-		    mask_max(fw, fw->channel_mask, &v)) {
-			fw->last_hold_decay = (fw->hold_start_mmhg - v) / dur;
-			fw->leak_by_decay = fw->last_hold_decay >
-			    p->leak_decay_mmhg_s;
-		}
+	if (judge_decay && isfinite(decay)) {
+		fw->last_hold_decay = decay;
+		fw->leak_by_decay = decay > p->leak_decay_mmhg_s;
 	}
 	if (defect(fw, PB_DEF_NO_LEAK_DETECT))
 		return;
-	if (fw->leak_by_miss || fw->leak_by_decay)
-		raise_alarm(fw, PB_AL_LEAK, 0, fw->leak_by_decay
-		    ? fw->last_hold_decay : peak);
+	if (fw->leak_by_decay)
+		raise_alarm(fw, PB_AL_LEAK, decay_ch, fw->last_hold_decay);
+	else if (fw->leak_by_miss)
+		raise_alarm(fw, PB_AL_LEAK, low_ch, low_peak);
 	else
 		clear_alarm(fw, PB_AL_LEAK);
 }
@@ -684,6 +697,8 @@ static void check_occlusion_hold(struct pb_fw *fw, double v)
 		if ((double)(fw->now_us - fw->hold_start_us) >= settle_us) {
 			fw->hold_ref_mmhg = v;
 			fw->hold_ref_taken = true;
+			for (int ch = 0; ch < fw->channels; ch++)
+				fw->ch[ch].hold_ref_mmhg = fw->ch[ch].filt_mmhg;
 			/* the hold decay is judged from this plateau on */
 			fw->hold_start_us = fw->now_us;
 			fw->hold_start_mmhg = v;

@@ -80,6 +80,7 @@ struct pb_fw_chan {
 	uint64_t rate_ref_us;
 	double   cycle_peak_mmhg;     /* peak of the running cycle (filtered) */
 	bool     bleeding;            /* calibration hold: venting down */
+	double   hold_ref_mmhg;       /* settled plateau of this cycle's hold */
 };
 
 struct pb_fw {
@@ -122,13 +123,13 @@ struct pb_fw {
 	unsigned rate_n;
 	bool     hold_ref_taken;      /* occlusion: motor-off reference */
 	double   hold_ref_mmhg;
-	double   last_peak_mmhg;      /* peak of the last judged cycle */
+	double   last_peak_mmhg;      /* lowest channel peak, last judged cycle */
 	uint64_t hold_start_us;
 	double   hold_start_mmhg;
 	unsigned missed_cycles;       /* leak: consecutive missed targets */
 	bool     target_reached;
 	bool     leak_by_decay, leak_by_miss;
-	double   last_hold_decay;     /* mmHg/s of the last judged hold */
+	double   last_hold_decay;     /* mmHg/s, fastest channel, last hold */
 
 	/* calibration hold */
 	double   hold_target_mmhg;
