@@ -28,6 +28,7 @@ struct pb_recorder {
 	size_t   len, cap;
 	uint64_t last_write_us, last_sync_us;
 	bool     unsynced;            /* bytes written since the last sync */
+	bool     write_failed;        /* last write() failed: retry on time */
 	bool     have_state;
 	struct pb_rec_state state;
 	struct pb_rec_counts counts;
@@ -121,6 +122,7 @@ static int write_out(struct pb_recorder *r, uint64_t now_us)
 		off += (size_t)w;
 		r->counts.bytes_written += (uint64_t)w;
 	}
+	r->write_failed = rc != PB_REC_OK;
 	if (off > 0) {
 		memmove(r->buf, r->buf + off, r->len - off);
 		r->len -= off;
@@ -151,7 +153,8 @@ int pb_rec_service(struct pb_recorder *r, uint64_t now_us)
 	if (!r)
 		return PB_REC_E_ARG;
 	int rc = PB_REC_OK;
-	if (r->len > 0 && (r->len >= PB_REC_FLUSH_BYTES ||
+	/* after a failed write only the clock retries (not every row) */
+	if (r->len > 0 && ((r->len >= PB_REC_FLUSH_BYTES && !r->write_failed) ||
 	    now_us - r->last_write_us >= PB_REC_FLUSH_US ||
 	    now_us < r->last_write_us))
 		rc = write_out(r, now_us);

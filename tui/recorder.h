@@ -9,7 +9,8 @@
  * except possibly the last line (which the reader ignores with a
  * warning).  No stdio buffering.  Time is passed in (now_us, monotonic).
  * A write error keeps the rows buffered (up to 8 MiB, then rows are
- * dropped and counted) and is reported; nothing is lost silently.
+ * dropped and counted), is reported, and the write is retried every
+ * 250 ms (not on every row); nothing is lost silently.
  *
  * File format "pumpbench recording v1" (docs/dashboard.md):
  *
