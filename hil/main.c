@@ -212,15 +212,15 @@ static void list_rig_dir(const char *dir, const struct pb_fixture_info *att,
 		}
 		const char *state = "";
 		if (rig.backend == PB_RIG_FTDI) {
-			state = "not attached";
+			state = " (not attached)";
 			for (int k = 0; k < natt; k++)
 				if (strcmp(att[k].serial, rig.serial) == 0)
-					state = "ATTACHED";
+					state = " (ATTACHED)";
 		}
-		printf("  %-16s %-5s %-16s %s %s%s%s\n", rig.name,
+		printf("  %-16s %-5s %-16s %s%s%s%s\n", rig.name,
 		    pb_rig_backend_name(rig.backend),
 		    rig.backend == PB_RIG_FTDI ? rig.serial : "-", file,
-		    state, rig.description[0] ? " - " : "", rig.description);
+		    state, rig.description[0] ? ": " : "", rig.description);
 		(*shown)++;
 	}
 }

@@ -53,6 +53,7 @@ void pb_runner_defaults(struct pb_runner_opts *o)
 	o->lock_timeout_s = 600;
 	o->seed = 1;
 	o->boot_timeout_s = 10;
+	o->retry_delay_s = 2;
 }
 
 int pb_runner_shard_of(const char *file, int n)
@@ -276,6 +277,19 @@ out:
 	}
 }
 
+/* A real bench gets a moment to recover (USB re-enumeration, a DUT that
+ * browned out) before the next attempt; a signal cuts the pause short. */
+static void pause_before_retry(struct run *r)
+{
+	if (r->rig.backend != PB_RIG_FTDI || r->o->retry_delay_s <= 0)
+		return;
+	uint64_t end = r->wall_us() + (uint64_t)(r->o->retry_delay_s * 1e6);
+	while (r->wall_us() < end && !pb_fixture_interrupted()) {
+		struct timespec nap = { 0, 50 * 1000000L };
+		nanosleep(&nap, NULL);
+	}
+}
+
 /* ---- one case ---------------------------------------------------------- */
 
 static void unique_name(struct pb_report *rep, struct pb_case *c)
@@ -368,9 +382,11 @@ static void run_case(struct run *r, const char *file, bool defect_run)
 		if (a->outcome != PB_OUT_ERROR || !a->rig_error ||
 		    r->aborted)
 			break;
-		if (n + 1 < max_attempts)
+		if (n + 1 < max_attempts) {
 			say(r, "         retrying %s after a rig error\n",
 			    c->name);
+			pause_before_retry(r);
+		}
 	}
 	pb_case_finish(c);
 	if (defect_run && c->n_attempts)

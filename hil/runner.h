@@ -63,6 +63,7 @@ struct pb_runner_opts {
 	enum pb_defect_runs defects;
 	uint64_t seed;               /* emulator seed (sim) */
 	double boot_timeout_s;       /* DUT HELLO after power-on, 0 = 10 */
+	double retry_delay_s;        /* ftdi: pause before a retry (2 s) */
 	int    shard_k, shard_n;     /* run shard k of n (1-based; n 0 = all) */
 	FILE  *out;                  /* progress lines; NULL = stdout */
 	bool   quiet;                /* only the closing line */
