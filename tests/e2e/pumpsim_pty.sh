@@ -124,6 +124,8 @@ grep -q 'serial SN-E2E-1' "$TMPD/ee1" || fail "serial not in HELLO"
 	--eeprom "$EE" --serial OTHER >"$TMPD/ee2" 2>&1 ||
 	{ cat "$TMPD/ee2"; fail "host with --eeprom, second run"; }
 grep -q 'serial SN-E2E-1' "$TMPD/ee2" || fail "serial not kept in $EE"
+grep -q 'warning: serial OTHER ignored: the EEPROM .* already holds serial SN-E2E-1' \
+	"$TMPD/ee2" || { cat "$TMPD/ee2"; fail "no warning for an ignored --serial"; }
 printf 'garbage' > "$EE"
 "$HOST" --profile s21 --exec "$SIM" --profile s21 --stdio --quiet \
 	--eeprom "$EE" --serial SN-E2E-2 >"$TMPD/ee3" 2>"$TMPD/ee3.err" ||

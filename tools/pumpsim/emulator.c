@@ -692,6 +692,13 @@ struct pb_emu *pb_emu_new(const struct pb_profile *p,
 		memset(key, 0, sizeof key);
 	}
 	boot(e);
+	const struct pb_eeprom_record *r = pb_eeprom_record(&e->ee);
+	if (o->serial && *o->serial && r && strcmp(r->serial, o->serial) != 0) {
+		size_t used = strlen(msg);
+		snprintf(msg + used, sizeof msg - used, "%sserial %s ignored: the "
+		    "EEPROM%s%s already holds serial %s", used ? "\n" : "",
+		    o->serial, e->ee.path[0] ? " " : "", e->ee.path, r->serial);
+	}
 	/* problems found loading the file are worth a LOG line too */
 	send_log_lines(e, 1, msg);
 	if (err && errlen)
