@@ -223,9 +223,12 @@ static bool parse_value(const struct pb_replay *rp, const char *s, size_t n,
 	if (end != tmp + n || errno || !isfinite(v))
 		return false;
 	double mm = pb_to_mmhg(v, rp->meta.unit) * 10.0;
-	if (!(mm > -32767.5 && mm < 32767.5))
+	if (!(mm > -32768.5 && mm < 32767.5))
 		return false;
-	*out = (int16_t)pb_dmmhg_from(v, rp->meta.unit);
+	int32_t d = pb_dmmhg_from(v, rp->meta.unit);
+	if (d < INT16_MIN || d > INT16_MAX)
+		return false;
+	*out = (int16_t)d;
 	return true;
 }
 
@@ -563,7 +566,7 @@ static int parse_row(struct pb_replay *rp, struct pb_replay_row *row,
 				    "1-channel recording%s", "");
 			if (!parse_value(rp, f[3 + c], fl[3 + c], &row->v[c]))
 				return bad(rp, "bad channel %s value (a number "
-				    "within +/-3276.7 mmHg)", c ? "2" : "1");
+				    "from -3276.8 to 3276.7 mmHg)", c ? "2" : "1");
 			row->present[c] = true;
 		}
 		rp->counts.samples++;

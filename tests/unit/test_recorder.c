@@ -286,9 +286,9 @@ static void unit_round_trip(enum pb_unit u)
 	char err[256];
 	struct pb_rec_meta m = meta2(u);
 	ck_assert_int_eq(pb_rec_open(&r, path, &m, 0, err, sizeof err), 0);
-	for (int x = -32767; x <= 32767; x += 1) {
+	for (int x = -32768; x <= 32767; x += 1) {
 		int16_t v[2] = { (int16_t)x, (int16_t)-x };
-		ck_assert_int_eq(pb_rec_sample(r, 0, (uint64_t)(x + 32767), v,
+		ck_assert_int_eq(pb_rec_sample(r, 0, (uint64_t)(x + 32768), v,
 		    NULL, 0), 0);
 	}
 	ck_assert_int_eq(pb_rec_close(r, 0), 0);
@@ -296,10 +296,10 @@ static void unit_round_trip(enum pb_unit u)
 	ck_assert_int_eq(pb_replay_open(&rp, path, err, sizeof err), 0);
 	ck_assert_int_eq(pb_replay_meta(rp)->unit, u);
 	struct pb_replay_row row;
-	int x = -32767;
+	int x = -32768;
 	while (pb_replay_next(rp, &row) == PB_RP_ROW) {
 		ck_assert_int_eq(row.v[0], x);
-		ck_assert_int_eq(row.v[1], -x);
+		ck_assert_int_eq(row.v[1], (int16_t)-x);
 		x++;
 	}
 	ck_assert_int_eq(x, 32768);
