@@ -205,9 +205,10 @@ static void line(struct out *o, enum pb_calview_style st, int prio,
 	L->prio = prio;
 }
 
-/* Word-wrap text into lines of the given style. */
-static void wrap(struct out *o, enum pb_calview_style st, int prio,
-    const char *indent, const char *text)
+/* Word-wrap text into lines of the given style; with items, break only
+ * between items (at two spaces). */
+static void wrap_at(struct out *o, enum pb_calview_style st, int prio,
+    const char *indent, const char *text, bool items)
 {
 	int w = o->width > 0 ? o->width : 78;
 	if (w >= PB_CALVIEW_LINE)
@@ -221,7 +222,8 @@ static void wrap(struct out *o, enum pb_calview_style st, int prio,
 		size_t take = len;
 		if (len > room) {
 			take = room;
-			while (take > 0 && p[take] != ' ')
+			while (take > 0 && !(p[take] == ' ' &&
+			    (!items || p[take + 1] == ' ')))
 				take--;
 			if (take == 0)
 				take = room;
@@ -232,6 +234,12 @@ static void wrap(struct out *o, enum pb_calview_style st, int prio,
 			p++;
 		first = false;
 	}
+}
+
+static void wrap(struct out *o, enum pb_calview_style st, int prio,
+    const char *indent, const char *text)
+{
+	wrap_at(o, st, prio, indent, text, false);
 }
 
 static char chn(int ch)
@@ -506,9 +514,10 @@ static void render_run(const struct pb_calview_state *v, struct out *o)
 	    v->profile_id && *v->profile_id ? v->profile_id : "?", v->station,
 	    el / 60, el % 60, v->aborting && v->phase == PB_CVP_RUNNING ?
 	    "   ABORTING: restoring and venting" : "");
-	char steps[600];
+	char steps[600], sline[620];
 	pb_calview_steps(v, steps, sizeof steps);
-	wrap(o, PB_CVS_NORMAL, 2, "       ", steps);
+	snprintf(sline, sizeof sline, "Steps: %s", steps);
+	wrap_at(o, PB_CVS_NORMAL, 2, "       ", sline, true);
 	if (v->phase == PB_CVP_RUNNING) {
 		if (v->target_mmhg > 0 || v->point >= 0 || v->verifying) {
 			if (v->verifying)

@@ -781,6 +781,9 @@ static void draw_footer(struct pb_screen *s, struct pb_app *a, uint64_t now)
 		    " The pump is running: stop it and quit? (y/n) ");
 	else if (m)
 		put(w, 0, 1, A_BOLD, "%s", m);
+	else if (a->screen == PB_SCR_CALIBRATION)
+		put(w, 0, 1, A_DIM, "calibration screen: dashboard keys are off "
+		    "here (keys in the panel above)");
 	else
 		put(w, 0, 1, A_DIM, "s start/stop  m mode  +/- level  d single/"
 		    "double  Space pause  z/x zoom  w sweep  r rec  k mark  "
