@@ -612,6 +612,7 @@ struct scenario {
 	uint16_t alarm;
 	unsigned defect;            /* the switch that disables it, 0 none */
 	bool latched;
+	bool at_rest;               /* latched cause still visible at rest */
 	void (*inject)(struct rig *r);
 	void (*remove)(struct rig *r);
 	double within_s;            /* must trip this soon after inject */
@@ -680,27 +681,29 @@ static void r_hb(struct rig *r)
 
 static const struct scenario scenarios[] = {
 	{ "overpressure", PB_AL_OVERPRESSURE, PB_DEF_NO_OVERPRESSURE_TRIP,
-	  true, i_over, clear_all, 0.1 },
+	  true, true, i_over, clear_all, 0.1 },
 	{ "vacuum-stuck", PB_AL_VACUUM_STUCK, PB_DEF_NO_STUCK_DETECT, true,
-	  i_valve, clear_all, 4.0 },
-	{ "leak", PB_AL_LEAK, PB_DEF_NO_LEAK_DETECT, false, i_leak, clear_all,
-	  6.0 },
+	  true, i_valve, clear_all, 4.0 },
+	{ "leak", PB_AL_LEAK, PB_DEF_NO_LEAK_DETECT, false, false, i_leak,
+	  clear_all, 6.0 },
 	{ "occlusion", PB_AL_OCCLUSION, PB_DEF_NO_OCCLUSION_DETECT, true,
-	  i_occl, clear_all, 2.0 },
+	  false, i_occl, clear_all, 2.0 },
 	{ "motor-stall", PB_AL_MOTOR_STALL, PB_DEF_NO_STALL_DETECT, true,
-	  i_stall, clear_all, 2.0 },
-	{ "motor-open", PB_AL_MOTOR_OPEN, 0, true, i_mopen, clear_all, 2.0 },
-	{ "sensor-open", PB_AL_SENSOR_OPEN, PB_DEF_NO_SENSOR_CHECK, true,
+	  false, i_stall, clear_all, 2.0 },
+	{ "motor-open", PB_AL_MOTOR_OPEN, 0, true, false, i_mopen, clear_all,
+	  2.0 },
+	{ "sensor-open", PB_AL_SENSOR_OPEN, PB_DEF_NO_SENSOR_CHECK, true, true,
 	  i_sopen, clear_all, 0.1 },
 	{ "sensor-short", PB_AL_SENSOR_SHORT, PB_DEF_NO_SENSOR_CHECK, true,
-	  i_sshort, clear_all, 0.1 },
+	  true, i_sshort, clear_all, 0.1 },
 	{ "sensor-stuck", PB_AL_SENSOR_STUCK, PB_DEF_NO_SENSOR_CHECK, true,
-	  i_sstuck, clear_all, 2.0 },
-	{ "battery-low", PB_AL_BATTERY_LOW, 0, false, i_blow, clear_all, 2.0 },
+	  false, i_sstuck, clear_all, 2.0 },
+	{ "battery-low", PB_AL_BATTERY_LOW, 0, false, false, i_blow,
+	  clear_all, 2.0 },
 	{ "battery-cutoff", PB_AL_BATTERY_CUTOFF, PB_DEF_NO_BATTERY_CUTOFF,
-	  true, i_bcut, clear_all, 2.0 },
+	  true, true, i_bcut, clear_all, 2.0 },
 	{ "heartbeat", PB_AL_HEARTBEAT_LOST, PB_DEF_NO_HEARTBEAT_SAFE, false,
-	  i_hb, r_hb, 1.3 },
+	  false, i_hb, r_hb, 1.3 },
 };
 #define N_SCEN (int)(sizeof scenarios / sizeof scenarios[0])
 
@@ -739,9 +742,23 @@ START_TEST(alarm_raised_and_cleared)
 		    r.fw.run_state == PB_RS_OFF);
 		ck_assert(vented(&r));
 		ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_FAULT);
-		/* clearing while the cause remains keeps the latched alarms
-		 * whose cause can be seen at rest */
+		/* clearing while the cause remains: an alarm whose cause
+		 * shows at rest stays; the others are re-armed and trip
+		 * again when pumping resumes */
 		rig_run(&r, 0.5);
+		int st = pb_fw_clear_fault(&r.fw, r.t);
+		if (s->at_rest) {
+			ck_assert_int_eq(st, PB_ST_FAULT);
+			ck_assert(r.fw.alarms & s->alarm);
+			ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_FAULT);
+		} else {
+			ck_assert_int_eq(st, PB_ST_OK);
+			ck_assert(!(r.fw.alarms & s->alarm));
+			ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_OK);
+			ck_assert_double_ge(run_until_alarm(&r, s->alarm,
+			    s->within_s + 2.0), 0.0);
+			ck_assert(vented(&r));
+		}
 	}
 	s->remove(&r);
 	rig_run(&r, s->latched ? 2.0 : 0.0);
@@ -756,8 +773,11 @@ START_TEST(alarm_raised_and_cleared)
 	rig_run(&r, 8.0);
 	ck_assert_msg(!(r.fw.alarms & s->alarm), "%s: still %#x", s->name,
 	    r.fw.alarms);
+	int raised = count_events(&r, PB_EV_ALARM_RAISED,
+	    (uint8_t)bit_index(s->alarm));
+	ck_assert_int_eq(raised, s->latched && !s->at_rest ? 2 : 1);
 	ck_assert_int_eq(count_events(&r, PB_EV_ALARM_CLEARED,
-	    (uint8_t)bit_index(s->alarm)), 1);
+	    (uint8_t)bit_index(s->alarm)), raised);
 	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
 	ck_assert_int_eq(r.fw.alarms, 0);
 }

@@ -265,6 +265,8 @@ void pb_fw_init(struct pb_fw *fw, const struct pb_profile *p,
 
 static bool reading_valid(const struct pb_fw *fw, int ch)
 {
+	if (fw->ch[ch].frozen)
+		return false;   /* a stuck sensor's reading is no pressure */
 	double v = fw->ch[ch].volts;
 	return v >= fw->prof.sensor_low_v && v <= fw->prof.sensor_high_v;
 }
@@ -359,9 +361,12 @@ static void check_sensors(struct pb_fw *fw)
 	for (int ch = 0; ch < fw->channels; ch++) {
 		struct pb_fw_chan *c = &fw->ch[ch];
 		/* the pressure must change: air is being moved into this
-		 * channel, or its valve is open with vacuum left to vent */
+		 * channel, or (while pumping) its valve is open with vacuum
+		 * left to vent; in the safe state a frozen reading is left to
+		 * the stuck-valve check */
 		bool must = (moving && (mask & (1u << ch))) ||
-		    (vent_expected(fw, ch) && c->filt_mmhg > p->stuck_mmhg);
+		    (mask != 0 && vent_expected(fw, ch) &&
+		    c->filt_mmhg > p->stuck_mmhg);
 		if (!must || !reading_valid(fw, ch)) {
 			c->stuck_since = 0;
 			continue;
@@ -375,6 +380,7 @@ static void check_sensors(struct pb_fw *fw)
 		}
 		if ((double)(now + 1 - c->stuck_since) >= p->sensor_stuck_ms *
 		    1000.0) {
+			c->frozen = true;
 			latch(fw, PB_AL_SENSOR_STUCK, ch, c->vac_mmhg);
 			c->stuck_since = 0;
 		}
@@ -1063,6 +1069,8 @@ int pb_fw_clear_fault(struct pb_fw *fw, uint64_t now_us)
 	}
 	for (int ch = 0; ch < fw->channels; ch++) {
 		struct pb_fw_chan *c = &fw->ch[ch];
+		if (!(fw->latched & PB_AL_SENSOR_STUCK))
+			c->frozen = false;
 		c->out_of_range_since = c->stuck_since = c->over_since =
 		    c->abs_since = c->release_pending_since = 0;
 	}

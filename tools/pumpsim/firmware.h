@@ -80,6 +80,7 @@ struct pb_fw_chan {
 	uint64_t rate_ref_us;
 	double   cycle_peak_mmhg;     /* peak of the running cycle (filtered) */
 	bool     bleeding;            /* calibration hold: venting down */
+	bool     frozen;              /* found stuck: reading not trusted */
 	double   hold_ref_mmhg;       /* settled plateau of this cycle's hold */
 };
 
