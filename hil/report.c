@@ -557,18 +557,17 @@ int pb_report_write_junit(const struct pb_report *r, FILE *f)
 	    all.errors + all.aborted, all.skipped, total);
 
 	/* testsuites in order of first appearance */
-	char done[8][160];
-	size_t ndone = 0;
 	for (size_t i = 0; i < r->n_cases; i++) {
 		char sname[160];
 		pb_case_suite_name(r, &r->cases[i], sname, sizeof sname);
 		bool seen = false;
-		for (size_t k = 0; k < ndone; k++)
-			seen |= strcmp(done[k], sname) == 0;
+		for (size_t k = 0; k < i && !seen; k++) {
+			char prev[160];
+			pb_case_suite_name(r, &r->cases[k], prev, sizeof prev);
+			seen = strcmp(prev, sname) == 0;
+		}
 		if (seen)
 			continue;
-		if (ndone < 8)
-			snprintf(done[ndone++], sizeof done[0], "%s", sname);
 		struct pb_counts k;
 		pb_report_counts(r, sname, &k);
 		double secs = 0;
