@@ -246,16 +246,22 @@ hold_cmd(struct pb_cal_proc *p, double mmhg, uint64_t now)
 	return true;
 }
 
-/* max - min of the last second of the device reading, per channel;
- * false when the window does not yet span the second. */
+/* Stable when the device's reading drifts by less than limit mmHg per
+ * second: the means of the older and the newer half of the last second
+ * (centres 0.5 s apart) differ by at most limit / 2.  Comparing means
+ * rather than extremes keeps sensor noise from holding the procedure up,
+ * while a leak shows as drift; a regulator still hunting shows as spread,
+ * so the whole second must also stay within 4 * limit.  False until the
+ * window spans nine tenths of the second. */
 static bool
 window_stable(const struct pb_cal_proc *p, uint64_t now, double limit)
 {
 	for (int ch = 0; ch < p->channels; ch++) {
 		unsigned n = p->win_n[ch];
-		if (n < 2)
+		if (n < 4)
 			return false;
-		double lo = INFINITY, hi = -INFINITY;
+		double sum[2] = { 0, 0 }, lo = INFINITY, hi = -INFINITY;
+		int cnt[2] = { 0, 0 };
 		uint64_t oldest = now;
 		for (unsigned i = 0; i < n; i++) {
 			const struct win_entry *e = &p->win[ch][(p->win_head[ch] +
@@ -263,10 +269,16 @@ window_stable(const struct pb_cal_proc *p, uint64_t now, double limit)
 			if (now > e->t && now - e->t > WIN_US)
 				break;
 			oldest = e->t;
+			int half = now > e->t && now - e->t > WIN_US / 2;
+			sum[half] += e->v;
+			cnt[half]++;
 			lo = fmin(lo, e->v);
 			hi = fmax(hi, e->v);
 		}
-		if (now < oldest + WIN_US * 9 / 10 || hi - lo > limit)
+		if (now < oldest + WIN_US * 9 / 10 || cnt[0] == 0 || cnt[1] == 0)
+			return false;
+		if (fabs(sum[0] / cnt[0] - sum[1] / cnt[1]) > limit / 2 ||
+		    hi - lo > 4 * limit)
 			return false;
 	}
 	return true;

@@ -405,6 +405,7 @@ int pb_fixture_sim_open(const struct pb_rig *rig,
 	eo.defects = opts->defects;
 	eo.sensor_errors = opts->sensor_errors;
 	eo.allow_inject = true;
+	eo.factory_key_path = opts->factory_key_path;
 	s->emu = pb_emu_new(&s->prof, &eo, opts->start_us, msg, sizeof(msg));
 	if (!s->emu) {
 		snprintf(err, errlen, "rig %s: emulator: %s", r->name, msg);

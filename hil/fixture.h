@@ -87,6 +87,7 @@ struct pb_fixture_opts {
 	const char *eeprom_path;          /* NULL: EEPROM in memory */
 	const char *dut_serial;           /* serial of a fresh EEPROM */
 	bool sensor_errors;               /* unit sensor errors on */
+	const char *factory_key_path;     /* station key the unit accepts */
 	uint64_t start_us;                /* virtual time at open */
 };
 
