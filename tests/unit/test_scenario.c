@@ -404,6 +404,21 @@ START_TEST(rig_timeouts_and_unplug)
 	ck_assert(att.rig_seconds >= 10 && att.rig_seconds < 10.1);
 	ck_assert(!att.rig_error);
 
+	/* a command nobody answers (DUT unpowered): ERROR naming it, in
+	 * rig time well inside the step timeout (the client's retries) */
+	ck_assert_int_eq(run_rig(&r, "rig.power(false)\nwait(0.5)\n"
+	    "pump.start()\n", 60), PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(att.message, "START"));
+	ck_assert_str_eq(att.where, "r.lua:3");
+	ck_assert(att.rig_error);
+	ck_assert(att.rig_seconds < 0.5 + 5);
+	/* a pump.hello() that gets no answer is a value, not an error */
+	ck_assert_int_eq(run_rig(&r, "local i, why = pump.hello(1)\n"
+	    "expect('no answer', i == nil and why ~= nil)\n"
+	    "rig.power(true)\n"
+	    "expect('answers after power-on', pump.hello(5) ~= nil)\n", 60),
+	    PB_OUT_PASS);
+
 	/* the fixture vanishes mid-wait: ERROR from the rig (retryable) */
 	struct fake_fix *x = (struct fake_fix *)r.f;
 	x->gone_at = x->now + 1500000;
