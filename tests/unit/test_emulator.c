@@ -917,6 +917,70 @@ START_TEST(power_cut_at_every_byte_of_write_cal)
 }
 END_TEST
 
+/* Defect no-cal-crc: a write torn by a power cut is taken for the newest
+ * record, so the pump boots with half a calibration; with the check the
+ * old record stays in use. */
+static void torn_write_case(unsigned defects)
+{
+	mk_tmp();
+	char keypath[128];
+	snprintf(keypath, sizeof keypath, "%s/station.key", tmpdir);
+	write_key(keypath, 0600);
+	struct pb_emu_opts o = base_opts();
+	o.factory_key_path = keypath;
+	o.defects = defects;
+	struct host h;
+	host_open(&h, &prof_s10, &o);
+	ck_assert_uint_eq(unlock(&h, keypath, true), PB_ST_OK);
+	/* header, serial, flags and all of channel 0: channel 1 torn */
+	pb_emu_eeprom_power_cut(h.e, 12 + 16 + 4 + 40 + 8);
+	struct pb_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PB_T_WRITE_CAL;
+	m.flags = PB_F_ACK_REQ;
+	m.txn = 42;
+	m.u.cal = a_cal(0, 9);
+	host_send(&h, &m);
+	run(&h, 20 * MS);
+	ck_assert_int_eq(count_events(&h, PB_EV_BOOT, -1), 2);
+	pb_emu_eeprom_power_cut(h.e, -1);
+	struct pb_msg mr;
+	memset(&mr, 0, sizeof mr);
+	mr.type = PB_T_READ_CAL;
+	mr.u.channel = 0;
+	struct pb_response r0 = cmd(&h, &mr);
+	mr.u.channel = 1;
+	struct pb_response r1 = cmd(&h, &mr);
+	uint8_t start = cmd_simple(&h, PB_T_START);
+	if (defects & PB_DEF_NO_CAL_CRC) {
+		/* channel 0 from the torn record, channel 1 garbage */
+		ck_assert_uint_eq(r0.body.cal.cal_id, 9);
+		ck_assert_uint_ne(r1.status, PB_ST_OK);
+		ck_assert_uint_ne(start, PB_ST_OK);
+		ck_assert(h.last_tel.alarms & PB_AL_CAL_INVALID);
+	} else {
+		ck_assert_uint_eq(r0.status, PB_ST_OK);
+		ck_assert_uint_eq(r0.body.cal.cal_id, 0);
+		ck_assert_uint_eq(r1.status, PB_ST_OK);
+		ck_assert_uint_eq(start, PB_ST_OK);
+		ck_assert_ptr_nonnull(strstr(h.logs, "slot 1"));
+	}
+	host_close(&h);
+	rm_tmp();
+}
+
+START_TEST(torn_write_keeps_old_record)
+{
+	torn_write_case(0);
+}
+END_TEST
+
+START_TEST(defect_no_cal_crc_takes_torn_record)
+{
+	torn_write_case(PB_DEF_NO_CAL_CRC);
+}
+END_TEST
+
 START_TEST(factory_wrong_answers_lock_out)
 {
 	mk_tmp();
@@ -1171,6 +1235,8 @@ static Suite *emulator_suite(void)
 	tcase_add_test(tc, inject_only_when_allowed);
 	tcase_add_test(tc, factory_unlock_and_write_cal_survive_power_cut);
 	tcase_add_test(tc, power_cut_at_every_byte_of_write_cal);
+	tcase_add_test(tc, torn_write_keeps_old_record);
+	tcase_add_test(tc, defect_no_cal_crc_takes_torn_record);
 	tcase_add_test(tc, factory_wrong_answers_lock_out);
 	tcase_add_test(tc, corrupt_eeprom_file_means_cal_invalid);
 	tcase_add_test(tc, deterministic_bytes);
