@@ -312,9 +312,9 @@ int pb_eeprom_write_record(struct pb_eeprom *e,
 	uint8_t buf[PB_EEPROM_REC_LEN];
 	int slot = e->rec_slot < 0 ? 0 : 1 - e->rec_slot;
 	uint32_t seq = e->rec_slot < 0 ? 1 : e->rec_seq + 1;
-	/* If the target slot holds a valid but older copy and the current
-	 * slot is unreadable, never overwrite the only good copy: the
-	 * choice above guarantees slot != rec_slot. */
+	/* Never the slot holding the current record: whatever happens to
+	 * this write, that copy stays readable.  With no valid record at
+	 * all, slot 0 (both are empty or damaged). */
 	pb_eeprom_encode_record(r, seq, buf);
 	int rc = program(e, rec_off[slot], buf, sizeof buf);
 	if (rc == PB_EEPROM_E_POWER)
