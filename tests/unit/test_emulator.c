@@ -537,10 +537,16 @@ static void heartbeat_case(unsigned defects)
 	o.defects = defects;
 	host_open(&h, &prof_s10, &o);
 	hello(&h);
+	cmd_u8(&h, PB_T_SET_CHANNELS, 3);
 	cmd_u8(&h, PB_T_SET_LEVEL, 8);
 	ck_assert_uint_eq(cmd_simple(&h, PB_T_START), PB_ST_OK);
 	run(&h, 3 * S);
 	ck_assert_uint_eq(h.last_tel.run_state, PB_RS_RUNNING);
+	/* go silent in a pull, with vacuum on both channels */
+	for (int i = 0; i < 5000 && !(pb_emu_motor_on(h.e) &&
+	    pb_emu_true_vacuum_mmhg(h.e, 1) > 60); i++)
+		run(&h, MS);
+	ck_assert(pb_emu_true_vacuum_mmhg(h.e, 1) > 60);
 	/* the host goes silent */
 	h.send_hb = false;
 	uint64_t last = h.last_tx_us;
@@ -561,6 +567,11 @@ static void heartbeat_case(unsigned defects)
 		ck_assert(st.alarms & PB_AL_HEARTBEAT_LOST);
 		ck_assert_uint_ne(st.run_state, PB_RS_RUNNING);
 		ck_assert_int_ge(count_events(&h, PB_EV_ALARM_RAISED, 11), 1);
+		/* and the vacuum is gone half a second later */
+		run(&h, 500 * MS);
+		ck_assert_msg(pb_emu_true_vacuum_mmhg(h.e, 0) < 5.0, "%.1f",
+		    pb_emu_true_vacuum_mmhg(h.e, 0));
+		ck_assert(pb_emu_true_vacuum_mmhg(h.e, 1) < 5.0);
 	}
 	host_close(&h);
 }
