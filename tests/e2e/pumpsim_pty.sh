@@ -60,7 +60,7 @@ wait_for 10 test -S "$SOCK" || fail "no control socket"
 # the pty stays usable for a second client after the first left, and
 # what piled up while nobody read (4 s here) is not served as news
 sleep 4
-"$HOST" --port "$PTY" --profile s10pro --max-stale-ms 2500 \
+"$HOST" --port "$PTY" --profile s10pro --max-stale-ms 2800 \
 	>"$TMPD/host2" 2>&1 || { cat "$TMPD/host2"; fail "second host on $PTY"; }
 grep 'first telemetry' "$TMPD/host2"
 
