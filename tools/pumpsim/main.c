@@ -590,16 +590,16 @@ static int serve(struct server *s)
 		pf[n].events = POLLIN;
 		pf[n].revents = 0;
 		int in_i = n++;
-		int out_i = -1;
+		/* pending output: wake up when the fd takes more (the write
+		 * itself happens at the top of the loop) */
 		if (s->out_len > 0) {
 			if (s->wfd == s->rfd) {
 				pf[in_i].events |= POLLOUT;
-				out_i = in_i;
 			} else {
 				pf[n].fd = s->wfd;
 				pf[n].events = POLLOUT;
 				pf[n].revents = 0;
-				out_i = n++;
+				n++;
 			}
 		}
 		int ctl_i = -1;
@@ -643,7 +643,6 @@ static int serve(struct server *s)
 				return 0;
 			}
 		}
-		(void)out_i;
 		if (ctl_i >= 0 && (pf[ctl_i].revents & POLLIN))
 			ctl_accept(s);
 		for (int i = 0; i < MAX_CTL; i++) {
