@@ -352,6 +352,13 @@ START_TEST(file_write_through_and_reload)
 	    PB_EEPROM_OK);
 	ck_assert(rec_eq(pb_eeprom_record(&f), &a));
 	ck_assert_uint_eq(f.boot_count, 1);
+	/* a second emulator on the same file is refused */
+	struct pb_eeprom g;
+	pb_eeprom_init(&g);
+	msg[0] = '\0';
+	ck_assert_int_eq(pb_eeprom_attach_file(&g, path, msg, sizeof msg),
+	    PB_EEPROM_E_FILE);
+	ck_assert_ptr_nonnull(strstr(msg, "in use"));
 	/* a cut write reaches the file only partially; reload finds old */
 	struct pb_eeprom_record b = make_rec("SN-FILE2", 4, 0.4f);
 	pb_eeprom_arm_power_cut(&f, 30);

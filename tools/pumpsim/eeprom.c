@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -387,10 +388,16 @@ static int file_persist(void *ctx, size_t off, const uint8_t *bytes, size_t n)
 static int create_blank(struct pb_eeprom *e, const char *path, char *msg,
     size_t msglen)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		addmsg(msg, msglen, "%s: cannot create EEPROM file: %s", path,
 		    strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		addmsg(msg, msglen, "%s: EEPROM file in use by another "
+		    "emulator", path);
+		close(fd);
 		return -1;
 	}
 	e->fd = fd;
@@ -434,6 +441,14 @@ int pb_eeprom_attach_file(struct pb_eeprom *e, const char *path, char *msg,
 	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 	if (!ok) {
 		addmsg(msg, msglen, "%s: not a regular file", path);
+		close(fd);
+		return PB_EEPROM_E_FILE;
+	}
+	/* one emulator per EEPROM: two writers would tear each other's
+	 * records */
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		addmsg(msg, msglen, "%s: EEPROM file in use by another "
+		    "emulator", path);
 		close(fd);
 		return PB_EEPROM_E_FILE;
 	}
