@@ -462,6 +462,33 @@ START_TEST(leak_on_one_channel_of_two)
 }
 END_TEST
 
+/* An uncalibrated sensor reading 25 mmHg at atmosphere is not a stuck
+ * valve: the reading falls when the valve opens, just not to zero. */
+START_TEST(offset_is_not_a_stuck_valve)
+{
+	static struct rig r;
+	rig_init(&r, "s10pro", 27, 0);
+	ck_assert_int_eq(pb_plant_fault(&r.pl, PB_FLT_SENSOR_OFFSET, 1, 250),
+	    0);
+	start(&r, PB_MODE_STIMULATION, 1, 2);
+	rig_run(&r, 6.0);
+	ck_assert_int_eq(pb_fw_stop(&r.fw, r.t), PB_ST_OK);
+	rig_run(&r, 3.0);
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 3, 500, r.t), PB_ST_OK);
+	rig_run(&r, 2.0);
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 3, 0, r.t), PB_ST_OK);
+	rig_run(&r, 3.0);
+	ck_assert_int_eq(r.fw.alarms, 0);
+	ck_assert_double_gt(r.fw.ch[1].filt_mmhg, 20.0);
+	/* a fault latched: venting is still accepted, holding is not */
+	ck_assert_int_eq(pb_plant_fault(&r.pl, PB_FLT_SENSOR_OPEN, 0, 1), 0);
+	rig_run(&r, 0.1);
+	ck_assert(r.fw.alarms & PB_AL_SENSOR_OPEN);
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 3, 500, r.t), PB_ST_FAULT);
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 3, 0, r.t), PB_ST_OK);
+}
+END_TEST
+
 /* Occlusion seen as vacuum rising while the motor is off (the HIL rig
  * ramps the injected sensor voltage during the hold). */
 START_TEST(occlusion_rise_with_motor_off)
@@ -1077,6 +1104,7 @@ static Suite *firmware_suite(void)
 	tcase_add_test(tc, defect_names);
 	tcase_add_test(tc, leak_by_decay_and_by_miss);
 	tcase_add_test(tc, leak_on_one_channel_of_two);
+	tcase_add_test(tc, offset_is_not_a_stuck_valve);
 	tcase_add_test(tc, occlusion_rise_with_motor_off);
 	tcase_add_test(tc, overpressure_vents_within_100ms);
 	tcase_add_test(tc, heartbeat_loss_vents_within_1s);

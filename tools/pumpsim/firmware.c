@@ -16,6 +16,8 @@
 #define RATE_WINDOW        8      /* ticks in the pull-rate window */
 #define CAL_HOLD_HYST_MMHG 1.0    /* calibration hold: top up below */
 #define CAL_BLEED_MMHG     4.0    /* calibration hold: bleed down above */
+#define STUCK_DROP_SHARE   0.5    /* vented: fell by this share of the
+                                     excess over stuck_mmhg */
 #define HOLD_SETTLE_TAUS   3.0
 #define OCCL_CONFIRM_TICKS 5      /* occlusion signs must last this long
                                      (a faster overpressure trip wins) */
@@ -417,26 +419,38 @@ static void check_overpressure(struct pb_fw *fw)
 	}
 }
 
+/* Vacuum stuck: after the valve opens to vent (a release, a stop, the
+ * safe state) the reading must come down.  It has when it is below
+ * stuck_mmhg, or when it has fallen by half of what lay above stuck_mmhg
+ * when the valve opened - so a sensor offset that leaves an
+ * uncalibrated reading of 25 mmHg at atmosphere is not taken for a
+ * stuck valve, while a valve that holds the vacuum is. */
 static void check_stuck_valve(struct pb_fw *fw)
 {
-	if (defect(fw, PB_DEF_NO_STUCK_DETECT))
-		return;
 	const struct pb_profile *p = &fw->prof;
 	uint64_t now = fw->now_us;
 	for (int ch = 0; ch < fw->channels; ch++) {
 		struct pb_fw_chan *c = &fw->ch[ch];
-		if (!reading_valid(fw, ch)) {
+		bool vent = vent_expected(fw, ch);
+		bool opened = vent && !c->was_venting;
+		c->was_venting = vent;
+		if (defect(fw, PB_DEF_NO_STUCK_DETECT) ||
+		    !reading_valid(fw, ch)) {
 			c->release_pending_since = 0;
 			continue;
 		}
 		double v = c->filt_mmhg;
-		if (v <= p->stuck_mmhg) {
-			c->release_pending_since = 0;
+		if (c->release_pending_since == 0) {
+			if (opened && v > p->stuck_mmhg) {
+				c->release_pending_since = now + 1;
+				c->release_ref_mmhg = v;
+			}
 			continue;
 		}
-		if (c->release_pending_since == 0) {
-			if (vent_expected(fw, ch))
-				c->release_pending_since = now + 1;
+		double fallen_to = c->release_ref_mmhg - STUCK_DROP_SHARE *
+		    (c->release_ref_mmhg - p->stuck_mmhg);
+		if (v <= p->stuck_mmhg || v <= fallen_to) {
+			c->release_pending_since = 0;
 			continue;
 		}
 		if ((double)(now + 1 - c->release_pending_since) >=
@@ -1090,15 +1104,16 @@ int pb_fw_cal_hold(struct pb_fw *fw, unsigned mask, int32_t target_dmmhg,
 		return PB_ST_BAD_VALUE;
 	if ((double)target_dmmhg > fw->prof.max_target_mmhg * 10.0 + 1e-9)
 		return PB_ST_LIMIT;
-	if (fw->latched)
-		return PB_ST_FAULT;
 	if (fw->run_state == PB_RS_RUNNING)
 		return PB_ST_WRONG_STATE;
 	if (target_dmmhg == 0) {
+		/* venting is always allowed, even with a fault latched */
 		if (fw->run_state == PB_RS_CAL_HOLD)
 			safe_state(fw, PB_RS_IDLE);
 		return PB_ST_OK;
 	}
+	if (fw->latched)
+		return PB_ST_FAULT;
 	if (mask == 0 || mask >= (1u << fw->channels))
 		return PB_ST_BAD_VALUE;
 	fw->hold_mask = (uint8_t)mask;

@@ -76,6 +76,8 @@ struct pb_fw_chan {
 	uint64_t over_since;          /* above target + margin */
 	uint64_t abs_since;           /* above the absolute trip */
 	uint64_t release_pending_since; /* valve opened, vacuum not yet gone */
+	double   release_ref_mmhg;    /* reading when the valve opened */
+	bool     was_venting;         /* valve open to vent at the last tick */
 	double   rate_ref_mmhg;       /* occlusion: reading one window ago */
 	uint64_t rate_ref_us;
 	double   cycle_peak_mmhg;     /* peak of the running cycle (filtered) */
