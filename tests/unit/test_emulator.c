@@ -311,6 +311,9 @@ START_TEST(hello_reports_device_info)
 	host_open(&h, &prof_s10, &o);
 	run(&h, 10 * MS);
 	ck_assert_int_eq(count_events(&h, PB_EV_BOOT, -1), 1);
+	/* a calibrated pump boots without alarm noise */
+	ck_assert_int_eq(count_events(&h, PB_EV_ALARM_RAISED, -1), 0);
+	ck_assert_int_eq(count_events(&h, PB_EV_ALARM_CLEARED, -1), 0);
 	struct pb_response r = hello(&h);
 	ck_assert_uint_eq(r.status, PB_ST_OK);
 	ck_assert_uint_eq(r.body_kind, PB_BODY_INFO);
@@ -1049,6 +1052,9 @@ START_TEST(corrupt_eeprom_file_means_cal_invalid)
 	ck_assert_ptr_nonnull(strstr(h.logs, "no valid record"));
 	ck_assert_uint_ne(cmd_simple(&h, PB_T_START), PB_ST_OK);
 	ck_assert(h.last_tel.alarms & PB_AL_CAL_INVALID);
+	/* reported once at boot, as raised */
+	ck_assert_int_eq(count_events(&h, PB_EV_ALARM_RAISED, 12), 1);
+	ck_assert_int_eq(count_events(&h, PB_EV_ALARM_CLEARED, 12), 0);
 	host_close(&h);
 	rm_tmp();
 }

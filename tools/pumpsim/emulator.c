@@ -315,6 +315,18 @@ static void boot(struct pb_emu *e)
 	    e->prof.id, e->prof.firmware, r ? r->serial : "?", (unsigned)n);
 	send_log_lines(e, 1, msg);
 	apply_stored_cal(e);
+
+	/* The firmware model raises CAL_INVALID at init and clears it when
+	 * the stored calibration arrives; real firmware reads its EEPROM
+	 * before it reports anything.  So the boot-time events are replaced
+	 * by what is true once booted: an ALARM_RAISED per active alarm. */
+	struct pb_fw_event ev;
+	while (pb_fw_event_pop(&e->fw, &ev))
+		;
+	for (unsigned b = 0; b < PB_AL_COUNT; b++)
+		if (e->fw.alarms & (1u << b))
+			send_event(e, e->now_us, PB_EV_ALARM_RAISED, (uint8_t)b,
+			    0, 0);
 }
 
 static void power_off(struct pb_emu *e)
