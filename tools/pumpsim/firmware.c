@@ -1061,9 +1061,18 @@ int pb_fw_clear_fault(struct pb_fw *fw, uint64_t now_us)
 		for (int ch = 0; ch < fw->channels; ch++) {
 			const struct pb_fw_chan *c = &fw->ch[ch];
 			bool valid = reading_valid(fw, ch);
-			if ((bit == PB_AL_OVERPRESSURE ||
-			    bit == PB_AL_VACUUM_STUCK) && valid &&
-			    c->filt_mmhg > p->stuck_mmhg)
+			/* vented: overpressure gone once every reading is
+			 * back within the over-target margin of atmosphere;
+			 * a stuck valve once the reading has come down as
+			 * the stuck check demands (an offset is no cause) */
+			if (bit == PB_AL_OVERPRESSURE && valid &&
+			    c->filt_mmhg > p->trip_over_target_mmhg)
+				gone = false;
+			if (bit == PB_AL_VACUUM_STUCK && valid &&
+			    c->filt_mmhg > p->stuck_mmhg &&
+			    c->filt_mmhg > c->release_ref_mmhg -
+			    STUCK_DROP_SHARE * (c->release_ref_mmhg -
+			    p->stuck_mmhg))
 				gone = false;
 			if (bit == PB_AL_SENSOR_OPEN &&
 			    c->volts < p->sensor_low_v)
