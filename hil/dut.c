@@ -23,6 +23,8 @@ struct pb_dut {
 	uint64_t start_us;
 	double step_timeout_s;
 	bool silent;
+	uint64_t deaf_until;
+	uint64_t deaf_bytes;
 	unsigned inflight;
 
 	bool have_info;
@@ -273,8 +275,28 @@ void pb_dut_set_silent(struct pb_dut *d, bool silent)
  * the client reopens by itself, commands time out if it stays gone. */
 static void service(struct pb_dut *d)
 {
-	if (!d->silent)
-		(void)pb_client_service(d->cl, pb_fixture_now(d->fix));
+	if (d->silent)
+		return;
+	uint64_t now = pb_fixture_now(d->fix);
+	if (now < d->deaf_until) {
+		uint8_t junk[1024];
+		ssize_t n;
+		while ((n = pb_link_read(pb_client_link(d->cl), junk,
+		    sizeof junk)) > 0)
+			d->deaf_bytes += (uint64_t)n;
+	} else if (d->deaf_bytes) {
+		note(d, "host hears again (%llu bytes thrown away)",
+		    (unsigned long long)d->deaf_bytes);
+		d->deaf_bytes = 0;
+	}
+	(void)pb_client_service(d->cl, now);
+}
+
+void pb_dut_set_deaf_until(struct pb_dut *d, uint64_t until_us)
+{
+	d->deaf_until = until_us;
+	note(d, "host deaf for %.3f s", (double)(until_us -
+	    pb_fixture_now(d->fix)) / 1e6);
 }
 
 static int fix_fail(struct pb_dut *d, int rc)

@@ -75,6 +75,11 @@ int pb_dut_advance(struct pb_dut *d, uint64_t until_us);
  * heartbeats): used to test the firmware's lost-heartbeat safety. */
 void pb_dut_set_silent(struct pb_dut *d, bool silent);
 
+/* Deaf until rig time until_us: every byte from the DUT is read and
+ * thrown away (responses, telemetry), while the host still sends and
+ * its timers run, so lost responses make the client retry. */
+void pb_dut_set_deaf_until(struct pb_dut *d, uint64_t until_us);
+
 /* Send a command and wait (rig time) for its response.  m->type and m->u
  * are used.  Returns PB_DUT_OK, PB_DUT_E_STATUS (resp->status has the
  * device's status) or another error.  resp may be NULL. */

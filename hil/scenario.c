@@ -1468,6 +1468,40 @@ static int l_link_mute(lua_State *L)
 	return 0;
 }
 
+/* link.deaf(s): the host throws away everything the DUT sends for s
+ * seconds (non-blocking): a command sent meanwhile loses its response
+ * and the client retries it. */
+static int l_link_deaf(lua_State *L)
+{
+	struct scn *s = need_rig(L, "link.deaf");
+	double sec = luaL_checknumber(L, 1);
+	if (!(sec >= 0 && sec <= 3600))
+		return luaL_error(L, "link.deaf: seconds out of range 0..3600");
+	pb_dut_set_deaf_until(s->dut, pb_dut_now(s->dut) + secs_us(sec));
+	return 0;
+}
+
+/* link.stats() -> the protocol client's counters */
+static int l_link_stats(lua_State *L)
+{
+	struct scn *s = need_rig(L, "link.stats");
+	const struct pb_client_stats *st = pb_client_stats(
+	    pb_dut_client(s->dut));
+	lua_createtable(L, 0, 12);
+	setint(L, "cmds_sent", (lua_Integer)st->cmds_sent);
+	setint(L, "cmds_ok", (lua_Integer)st->cmds_ok);
+	setint(L, "cmds_failed", (lua_Integer)st->cmds_failed);
+	setint(L, "retries", (lua_Integer)st->retries);
+	setint(L, "timeouts", (lua_Integer)st->timeouts);
+	setint(L, "frames_lost", (lua_Integer)st->frames_lost);
+	setint(L, "samples_lost", (lua_Integer)st->samples_lost);
+	setint(L, "frames_dropped", (lua_Integer)pb_rx_dropped(&st->rx));
+	setint(L, "reconnects", (lua_Integer)st->reconnects);
+	setnum(L, "last_rtt", st->last_rtt_us / 1e6);
+	setbool(L, "link_up", st->link_up);
+	return 1;
+}
+
 static int l_link_up(lua_State *L)
 {
 	struct scn *s = need_rig(L, "link.up");
@@ -2016,6 +2050,7 @@ static void setup_state(lua_State *L, struct scn *s)
 	reg(L, "gpio", gpio);
 	static const luaL_Reg link[] = {
 		{ "silence", l_link_silence }, { "mute", l_link_mute },
+		{ "deaf", l_link_deaf }, { "stats", l_link_stats },
 		{ "up", l_link_up },
 		{ NULL, NULL }
 	};
