@@ -489,6 +489,47 @@ START_TEST(offset_is_not_a_stuck_valve)
 }
 END_TEST
 
+/* Healthy units with uncalibrated sensors (unit errors drawn from the
+ * profile's spreads, datasheet calibration): no false alarm in any mode,
+ * level or channel choice, through pumping and a stop. */
+START_TEST(healthy_units_never_alarm)
+{
+	static struct rig r;
+	for (int k = 0; k < 40; k++) {
+		struct pb_profile p;
+		load(&p, k % 2 ? "s10pro" : "s21");
+		memset(&r, 0, sizeof r);
+		r.p = p;
+		r.t = 1000;
+		ck_assert_int_eq(pb_plant_init(&r.pl, &p, 7000u + (unsigned)k,
+		    true, r.t), 0);
+		pb_fw_init(&r.fw, &p, 0, r.t);
+		struct pb_sensor_params sp;
+		pb_plant_sensor_params(&p, &sp);
+		for (int ch = 0; ch < p.channels; ch++) {
+			struct pb_cal c;
+			pb_sensor_nominal_cal(&sp, ch, &c);
+			ck_assert_int_eq(pb_fw_set_cal(&r.fw, &c, r.t), 0);
+		}
+		r.pings = true;
+		unsigned mask = p.channels == 2 ? 1u + (unsigned)(k / 2) % 3 : 1u;
+		start(&r, 1 + k % 3, 1 + (k * 7) % p.levels, mask);
+		uint16_t seen = 0;
+		for (int i = 0; i < 150000; i++) {
+			rig_step(&r);
+			seen |= r.fw.alarms;
+		}
+		ck_assert_int_eq(pb_fw_stop(&r.fw, r.t), PB_ST_OK);
+		for (int i = 0; i < 30000; i++) {
+			rig_step(&r);
+			seen |= r.fw.alarms;
+		}
+		ck_assert_msg(seen == 0, "unit %d (%s): alarms %#x", k, p.id,
+		    seen);
+	}
+}
+END_TEST
+
 /* Occlusion seen as vacuum rising while the motor is off (the HIL rig
  * ramps the injected sensor voltage during the hold). */
 START_TEST(occlusion_rise_with_motor_off)
@@ -1105,6 +1146,7 @@ static Suite *firmware_suite(void)
 	tcase_add_test(tc, leak_by_decay_and_by_miss);
 	tcase_add_test(tc, leak_on_one_channel_of_two);
 	tcase_add_test(tc, offset_is_not_a_stuck_valve);
+	tcase_add_test(tc, healthy_units_never_alarm);
 	tcase_add_test(tc, occlusion_rise_with_motor_off);
 	tcase_add_test(tc, overpressure_vents_within_100ms);
 	tcase_add_test(tc, heartbeat_loss_vents_within_1s);

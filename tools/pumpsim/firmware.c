@@ -614,10 +614,14 @@ static void begin_cycle(struct pb_fw *fw)
 static void judge_leak(struct pb_fw *fw)
 {
 	const struct pb_profile *p = &fw->prof;
-	/* per channel: a leak on one side of a double pump must show even
-	 * though the other side reaches the target */
-	double low_peak = INFINITY, decay = -INFINITY;
-	int low_ch = 0, decay_ch = 0;
+	/* missed target: the pump as a whole (the highest pumping channel,
+	 * the one the motor stops on) did not get there - judged on the
+	 * highest so that two sensors that disagree (an uncalibrated pair)
+	 * are not a leak.  Hold decay: per channel, so a leak on one side
+	 * of a double pump shows although the other side holds; a decay
+	 * does not depend on a sensor's offset. */
+	double high_peak = -INFINITY, decay = -INFINITY;
+	int high_ch = 0, decay_ch = 0;
 	double dur = (double)(fw->now_us - fw->hold_start_us) / 1e6;
 	bool judge_decay = fw->target_reached && fw->hold_ref_taken &&
 	    dur * 1000.0 >= p->leak_min_hold_ms;
@@ -625,9 +629,9 @@ static void judge_leak(struct pb_fw *fw)
 		if (!(fw->channel_mask & (1u << ch)) || !reading_valid(fw, ch))
 			continue;
 		const struct pb_fw_chan *c = &fw->ch[ch];
-		if (c->cycle_peak_mmhg < low_peak) {
-			low_peak = c->cycle_peak_mmhg;
-			low_ch = ch;
+		if (c->cycle_peak_mmhg > high_peak) {
+			high_peak = c->cycle_peak_mmhg;
+			high_ch = ch;
 		}
 		double d = judge_decay ? (c->hold_ref_mmhg - c->filt_mmhg) / dur
 		    : -INFINITY;
@@ -636,10 +640,10 @@ static void judge_leak(struct pb_fw *fw)
 			decay_ch = ch;
 		}
 	}
-	if (!isfinite(low_peak))
+	if (!isfinite(high_peak))
 		return;   /* no usable reading: the sensor check speaks */
-	fw->last_peak_mmhg = low_peak;
-	if (low_peak < fw->target_mmhg - p->leak_miss_mmhg)
+	fw->last_peak_mmhg = high_peak;
+	if (high_peak < fw->target_mmhg - p->leak_miss_mmhg)
 		fw->missed_cycles++;
 	else
 		fw->missed_cycles = 0;
@@ -653,7 +657,7 @@ static void judge_leak(struct pb_fw *fw)
 	if (fw->leak_by_decay)
 		raise_alarm(fw, PB_AL_LEAK, decay_ch, fw->last_hold_decay);
 	else if (fw->leak_by_miss)
-		raise_alarm(fw, PB_AL_LEAK, low_ch, low_peak);
+		raise_alarm(fw, PB_AL_LEAK, high_ch, high_peak);
 	else
 		clear_alarm(fw, PB_AL_LEAK);
 }

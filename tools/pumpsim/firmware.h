@@ -126,7 +126,7 @@ struct pb_fw {
 	unsigned rate_n;
 	bool     hold_ref_taken;      /* occlusion: motor-off reference */
 	double   hold_ref_mmhg;
-	double   last_peak_mmhg;      /* lowest channel peak, last judged cycle */
+	double   last_peak_mmhg;      /* highest channel peak, last judged cycle */
 	uint64_t hold_start_us;
 	double   hold_start_mmhg;
 	unsigned missed_cycles;       /* leak: consecutive missed targets */
