@@ -2,7 +2,8 @@
  * tests/unit/test_firmware.c - the emulated pump firmware driving the
  * plant in lock-step virtual time (no wall clock).
  *
- * Regulation: for each shipped profile, every mode x level (and single /
+ * Regulation: for each shipped profile, every mode x level (stimulation,
+ * expression and mixed; single /
  * double pumping on s10pro) keeps every cycle's true peak vacuum within
  * +/-5 mmHg of the target and the cycle rate within +/-2 cycles/min,
  * measured on the plant's true vacuum, not on what the firmware believes.
@@ -282,6 +283,54 @@ START_TEST(regulation_every_level)
 	}
 	printf("regulation: %d cases, worst peak error %.2f mmHg, worst rate "
 	    "error %.3f cpm\n", n_reg, worst_peak, worst_rate);
+}
+END_TEST
+
+/* Mixed mode at every level: each cycle's peak is its kind's target
+ * (+/-5 mmHg) and each cycle lasts its kind's period (+/-2 cpm). */
+START_TEST(regulation_mixed_every_level)
+{
+	static const struct { const char *id; unsigned mask; } pumps[] = {
+		{ "s21", 1 }, { "s10pro", 1 }, { "s10pro", 3 },
+	};
+	static struct rig r;
+	for (size_t k = 0; k < 3; k++) {
+		struct pb_profile p;
+		load(&p, pumps[k].id);
+		int n = p.mixed_stim_cycles + p.mixed_expr_cycles;
+		for (int l = 1; l <= p.levels; l++) {
+			rig_init(&r, pumps[k].id, 3000u + (unsigned)l, 0);
+			start(&r, PB_MODE_MIXED, l, pumps[k].mask);
+			double ts = pb_profile_peak_mmhg(&p, 1, l);
+			double te = pb_profile_peak_mmhg(&p, 2, l);
+			double rs = pb_profile_rate_cpm(&p, 1, l);
+			double re = pb_profile_rate_cpm(&p, 2, l);
+			double super = p.mixed_stim_cycles * 60.0 / rs +
+			    p.mixed_expr_cycles * 60.0 / re;
+			static struct cycles cy;
+			measure(&r, 0, ts, 2 * super + 0.3, &cy);
+			ck_assert_int_ge(cy.n, 2 * n);
+			for (int i = 0; i < 2 * n; i++) {
+				bool stim = pb_profile_mixed_is_stim(&p,
+				    (unsigned)i);
+				double want = stim ? ts : te;
+				ck_assert_msg(fabs(cy.peak[i] - want) <= 5.0,
+				    "%s level %d cycle %d: peak %.1f, want %.1f",
+				    p.id, l, i, cy.peak[i], want);
+				/* the period is measured between rising
+				 * crossings of the same kind of cycle */
+				if (i + 1 < cy.n && stim ==
+				    pb_profile_mixed_is_stim(&p, (unsigned)i + 1)) {
+					double cpm = 60.0 / (cy.start_s[i + 1] -
+					    cy.start_s[i]);
+					ck_assert_msg(fabs(cpm - (stim ? rs : re))
+					    <= 2.0, "%s level %d cycle %d: %.2f "
+					    "cpm", p.id, l, i, cpm);
+				}
+			}
+			ck_assert_int_eq(r.fw.alarms, 0);
+		}
+	}
 }
 END_TEST
 
@@ -1126,6 +1175,7 @@ static Suite *firmware_suite(void)
 	TCase *tc = tcase_create("regulation");
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, regulation_every_level);
+	tcase_add_test(tc, regulation_mixed_every_level);
 	tcase_add_test(tc, regulation_calibrated_unit);
 	tcase_add_test(tc, regulation_while_container_fills);
 	tcase_add_test(tc, regulation_across_changes);
