@@ -250,7 +250,6 @@ struct scn {
 	struct pb_attempt *a;
 	struct pb_dut *dut;
 	struct pb_fixture *fix;
-	const char *path;
 	char dir[512];
 	uint64_t t0_us, deadline_us;
 	uint64_t wall0;
@@ -2190,7 +2189,6 @@ static enum pb_outcome run(const char *code, size_t len, const char *chunk,
 	s.a = a;
 	s.dut = ctx->dut;
 	s.fix = ctx->dut ? pb_dut_fixture(ctx->dut) : NULL;
-	s.path = path;
 	s.trace_max = ctx->trace_max_samples ? ctx->trace_max_samples :
 	    200000;
 	snprintf(s.dir, sizeof s.dir, "%s", path ? path : ".");
