@@ -330,6 +330,43 @@ START_TEST(junit_escapes_everything)
 }
 END_TEST
 
+START_TEST(aborted_and_errors_count_as_failed)
+{
+	struct pb_report r;
+	pb_report_init(&r, "pumphil");
+	snprintf(r.rig_kind, sizeof r.rig_kind, "ftdi");
+	static const enum pb_outcome o[] = { PB_OUT_ERROR, PB_OUT_ABORTED,
+		PB_OUT_PASS };
+	for (int i = 0; i < 3; i++) {
+		struct pb_case *c = pb_report_add_case(&r);
+		snprintf(c->name, sizeof c->name, "c%d", i);
+		struct pb_attempt *a = pb_case_add_attempt(c);
+		a->outcome = o[i];
+		if (o[i] == PB_OUT_ABORTED)
+			snprintf(a->message, sizeof a->message,
+			    "interrupted by signal 2");
+		pb_case_finish(c);
+	}
+	char line[128];
+	pb_report_summary_line(&r, line, sizeof line);
+	ck_assert_str_eq(line, "1 passed, 2 failed, 0 skipped");
+	char *x = to_string(&r, false);
+	/* ERROR and ABORTED are JUnit errors; a message even when empty */
+	ck_assert_ptr_nonnull(strstr(x, "errors=\"2\""));
+	ck_assert_ptr_nonnull(strstr(x, "<error message=\"ERROR\" type=\"ERROR\">ERROR</error>"));
+	ck_assert_ptr_nonnull(strstr(x, "<error message=\"interrupted by signal 2\" "
+	    "type=\"ABORTED\">"));
+	ck_assert_ptr_nonnull(strstr(x, "<testsuite name=\"pumphil.ftdi\""));
+	free(x);
+	/* a case with no attempt at all is an ERROR, not a pass */
+	struct pb_case *c = pb_report_add_case(&r);
+	snprintf(c->name, sizeof c->name, "none");
+	pb_case_finish(c);
+	ck_assert_int_eq(c->outcome, PB_OUT_ERROR);
+	pb_report_free(&r);
+}
+END_TEST
+
 START_TEST(save_atomic_and_hash)
 {
 	char dir[] = "/tmp/pb_report_XXXXXX";
@@ -392,6 +429,7 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, json_record_shape);
 	tcase_add_test(tc, junit_golden_shape);
 	tcase_add_test(tc, junit_escapes_everything);
+	tcase_add_test(tc, aborted_and_errors_count_as_failed);
 	tcase_add_test(tc, save_atomic_and_hash);
 	tcase_add_test(tc, iso8601_format);
 	suite_add_tcase(s, tc);
