@@ -1683,12 +1683,13 @@ static void push_alarms(lua_State *L, unsigned bits)
 		}
 }
 
-static unsigned current_alarms(struct scn *s, bool *known)
+/* Active alarms as pump.status() reports them: from the latest telemetry
+ * (it comes every few ms), else from the latest heartbeat. */
+static unsigned current_alarms(struct scn *s)
 {
 	const struct pb_telemetry *t = pb_dut_telemetry(s->dut, NULL);
 	const struct pb_heartbeat *hb = pb_dut_heartbeat(s->dut);
-	*known = t || hb;
-	return (t ? t->alarms : 0) | (hb ? hb->alarms : 0);
+	return t ? t->alarms : hb ? hb->alarms : 0;
 }
 
 /* pump.status() -> {state, alarms={...}, alarm_bits, mode, level, phase,
@@ -1702,14 +1703,11 @@ static int l_pump_status(lua_State *L)
 	const struct pb_heartbeat *hb = pb_dut_heartbeat(s->dut);
 	lua_createtable(L, 0, 16);
 	setbool(L, "link_up", pb_dut_link_up(s->dut));
-	unsigned al = 0;
-	if (hb) {
+	unsigned al = current_alarms(s);
+	if (hb)
 		setstr(L, "state", pb_run_state_name(hb->run_state));
-		al = hb->alarms;
-	}
 	if (t) {
 		setstr(L, "state", pb_run_state_name(t->run_state));
-		al = t->alarms;
 		setstr(L, "mode", pb_mode_name(t->mode));
 		setint(L, "level", t->level);
 		setstr(L, "phase", pb_phase_name(t->phase));
@@ -1749,9 +1747,7 @@ static int l_pump_alarm(lua_State *L)
 	for (unsigned i = 0; i < PB_AL_COUNT; i++) {
 		if (!name_eq(name, pb_alarm_name(i)))
 			continue;
-		bool known;
-		unsigned al = current_alarms(s, &known);
-		lua_pushboolean(L, (al >> i) & 1u);
+		lua_pushboolean(L, (current_alarms(s) >> i) & 1u);
 		return 1;
 	}
 	return luaL_error(L, "pump.alarm: unknown alarm '%s'", name);
