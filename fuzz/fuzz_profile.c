@@ -7,15 +7,22 @@
  * NUL-terminated "name:LINE: message" naming a line between 0 and the
  * input's line count; a success gives a profile the emulator can use
  * (1..PB_MAX_CH channels, 1..32 levels, every level's target within the
- * software limit, trip above the limit, a known mode).
+ * software limit, trip above the limit, a known mode), and the emulator's
+ * plant and firmware built from it run 50 ms of a session with finite
+ * vacuum and a duty within 0..1.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <math.h>
+
 #include "proto/msg.h"
 #include "pump/profile.h"
+#include "tools/pumpsim/firmware.h"
+#include "tools/pumpsim/plant.h"
+#include "tools/pumpsim/sensor.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -52,5 +59,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (pb_profile_peak_mmhg(&p, m, l) > p.max_target_mmhg ||
 			    !(pb_profile_rate_cpm(&p, m, l) > 0))
 				__builtin_trap();
+
+	/* the models accept it or refuse it, never misbehave */
+	static struct pb_plant pl;
+	static struct pb_fw fw;
+	if (pb_plant_init(&pl, &p, size, true, 0) != 0)
+		return 0;
+	pb_fw_init(&fw, &p, 0, 0);
+	struct pb_sensor_params sp;
+	pb_plant_sensor_params(&p, &sp);
+	for (int ch = 0; ch < p.channels; ch++) {
+		struct pb_cal c;
+		pb_sensor_nominal_cal(&sp, ch, &c);
+		(void)pb_fw_set_cal(&fw, &c, 0);
+	}
+	(void)pb_fw_set_channels(&fw, (1u << p.channels) - 1, 0);
+	(void)pb_fw_start(&fw, 0);
+	for (int i = 0; i < 500; i++) {
+		struct pb_fw_inputs in = { .now_us = pl.t_us,
+			.motor_ma = pb_plant_motor_ma(&pl),
+			.supply_v = pb_plant_supply_v(&pl) };
+		for (int ch = 0; ch < p.channels; ch++)
+			in.adc[ch] = pb_plant_adc(&pl, ch);
+		struct pb_fw_outputs out;
+		pb_fw_step(&fw, &in, &out);
+		if (!(out.motor_duty >= 0.0 && out.motor_duty <= 1.0))
+			__builtin_trap();
+		struct pb_plant_inputs pi = { .motor_duty = out.motor_duty,
+			.power = true };
+		for (int ch = 0; ch < PB_MAX_CH; ch++) {
+			pi.valve_open[ch] = out.valve_open[ch];
+			pi.connect[ch] = out.connect[ch];
+		}
+		pb_plant_step(&pl, &pi);
+		for (int ch = 0; ch < p.channels; ch++)
+			if (!isfinite(pb_plant_vacuum_mmhg(&pl, ch)))
+				__builtin_trap();
+	}
 	return 0;
 }
