@@ -355,7 +355,10 @@ static void run_case(struct run *r, const char *file, bool defect_run)
 			attempt_error(a, false, "%s", err);
 			snprintf(a->where, sizeof a->where, "%s", file);
 		} else if (!r->have_rig) {
-			attempt_error(a, true, "rig: %s", r->rig_err);
+			/* a rig file that is missing or wrong, or a bench
+			 * still busy after the lock wait: retrying now
+			 * cannot help */
+			attempt_error(a, false, "rig: %s", r->rig_err);
 		} else if (meta.requires[0] &&
 		    strcmp(meta.requires, r->rep->rig_kind) != 0) {
 			a->outcome = PB_OUT_SKIPPED;
