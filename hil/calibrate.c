@@ -4,8 +4,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "cal/certificate.h"
 #include "hil/calibrate.h"
+#include "hil/lock.h"
+#include "hil/rig.h"
+#include "hil/runner.h"
+#include "proto/station.h"
 
 static void
 say(const struct pb_hil_cal_hooks *h, const char *fmt, ...)
@@ -142,4 +149,159 @@ pb_hil_calibrate(struct pb_dut *d, const struct pb_cal_config *cfg,
 		say(hooks, "verdict %s%s%s", pb_cal_verdict_name(out->verdict),
 		    out->reason[0] ? ": " : "", out->reason);
 	return rc;
+}
+
+/* ---- the station run -------------------------------------------------- */
+
+static void
+print_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	printf("pumphil: %s\n", line);
+	fflush(stdout);
+}
+
+static bool
+cancelled(void)
+{
+	return pb_fixture_interrupted() != 0;
+}
+
+static int
+write_certs(const struct pb_hil_cal_run_opts *o, const struct pb_cal_result *r,
+    const struct pb_profile *prof, const struct pb_cert_meta *meta)
+{
+	static const struct { const char *ext; enum pb_cert_fmt fmt; } out[] = {
+		{ ".json", PB_CERT_JSON }, { ".txt", PB_CERT_TEXT },
+		{ ".html", PB_CERT_HTML },
+	};
+	char prefix[768], path[800], err[1024];
+	if (o->cert_prefix)
+		snprintf(prefix, sizeof prefix, "%s", o->cert_prefix);
+	else {
+		char when[32];
+		time_t t = (time_t)meta->date_unix;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", &tm);
+		snprintf(prefix, sizeof prefix, "cal-%s-%s",
+		    r->info.serial[0] ? r->info.serial : "unknown", when);
+	}
+	int rc = 0;
+	for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
+		snprintf(path, sizeof path, "%s%s", prefix, out[i].ext);
+		if (pb_cert_write(path, out[i].fmt, r, prof, meta, err,
+		    sizeof err) != 0) {
+			fprintf(stderr, "pumphil: certificate: %s\n", err);
+			rc = -1;
+		} else if (!o->quiet)
+			printf("pumphil: certificate %s\n", path);
+	}
+	return rc;
+}
+
+int
+pb_hil_calibrate_run(const struct pb_hil_cal_run_opts *o)
+{
+	char err[1024];
+	struct pb_rig rig;
+	struct pb_profile prof;
+	struct pb_cal_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+
+	if (pb_rig_find(&rig, o->rig_spec ? o->rig_spec : "sim", err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "pumphil: %s\n", err);
+		return PB_EXIT_ERROR;
+	}
+	if (pb_profile_find(&prof, o->profile, err, sizeof err) != 0) {
+		fprintf(stderr, "pumphil: %s\n", err);
+		return PB_EXIT_ERROR;
+	}
+	if (pb_station_load_key(o->key_path, cfg.key, &cfg.key_len, err,
+	    sizeof err) != 0) {
+		fprintf(stderr, "pumphil: %s\n", err);
+		return PB_EXIT_ERROR;
+	}
+	char host[64] = "station";
+	gethostname(host, sizeof host - 1);
+	snprintf(cfg.station, sizeof cfg.station, "%s",
+	    o->station ? o->station : host);
+	cfg.profile = &prof;
+	cfg.date = (uint32_t)time(NULL);
+
+	struct pb_lock lock = { .fd = -1 };
+	if (rig.backend == PB_RIG_FTDI) {
+		if (pb_lock_acquire(&lock, o->lock_dir, rig.serial,
+		    o->lock_timeout_s, cancelled, err, sizeof err) != PB_LOCK_OK) {
+			fprintf(stderr, "pumphil: %s\n", err);
+			return PB_EXIT_ERROR;
+		}
+	}
+	struct pb_fixture_opts fo;
+	memset(&fo, 0, sizeof fo);
+	fo.profile = &prof;
+	fo.seed = o->seed;
+	fo.sensor_errors = !o->ideal_sensor;
+	fo.eeprom_path = o->eeprom_path;
+	fo.dut_serial = o->dut_serial;
+	fo.factory_key_path = o->key_path;
+	struct pb_fixture *fix = NULL;
+	struct pb_dut *dut = NULL;
+	int exit_code = PB_EXIT_ERROR;
+	if (pb_fixture_open(&rig, &fo, &fix, err, sizeof err) != PB_FIX_OK) {
+		fprintf(stderr, "pumphil: %s\n", err);
+		goto out;
+	}
+	if (pb_dut_new(fix, &dut, err, sizeof err) != PB_DUT_OK) {
+		fprintf(stderr, "pumphil: %s\n", err);
+		goto out;
+	}
+	if (pb_fixture_set_power(fix, true) != PB_FIX_OK ||
+	    pb_dut_hello_until(dut, 10) != PB_DUT_OK) {
+		fprintf(stderr, "pumphil: the pump did not answer HELLO: %s\n",
+		    pb_dut_errmsg(dut));
+		goto out;
+	}
+	if (!o->quiet) {
+		const struct pb_device_info *info = pb_dut_info(dut);
+		printf("pumphil: calibrating %s (firmware %s, profile %s) on "
+		    "rig %s\n", info->serial, info->fw_version, prof.id,
+		    rig.name);
+	}
+	struct pb_hil_cal_hooks hooks = { NULL, NULL,
+	    o->quiet ? NULL : print_line };
+	struct pb_cal_result res;
+	if (pb_hil_calibrate(dut, &cfg, &hooks, o->max_s > 0 ? o->max_s : 600,
+	    &res, err, sizeof err) != 0) {
+		fprintf(stderr, "pumphil: %s\n", err);
+		goto out;
+	}
+	char ref[200];
+	snprintf(ref, sizeof ref, "%s", o->reference ? o->reference :
+	    "rig reference transducer via MCP3202 ADC");
+	struct pb_cert_meta meta = { cfg.station, ref, NULL,
+	    (int64_t)time(NULL) };
+	int wc = write_certs(o, &res, &prof, &meta);
+	switch (res.verdict) {
+	case PB_CAL_PASS:	exit_code = wc == 0 ? PB_EXIT_OK : PB_EXIT_ERROR; break;
+	case PB_CAL_FAIL:	exit_code = PB_EXIT_FAIL; break;
+	case PB_CAL_ABORTED:	exit_code = PB_EXIT_ABORTED; break;
+	default:		exit_code = PB_EXIT_ERROR; break;
+	}
+	printf("pumphil: %s %s%s%s\n", res.info.serial,
+	    pb_cal_verdict_name(res.verdict), res.reason[0] ? ": " : "",
+	    res.reason);
+out:
+	if (fix && pb_fixture_safe(fix) != PB_FIX_OK) {
+		fprintf(stderr, "pumphil: fixture not safe: %s\n",
+		    pb_fixture_errmsg(fix));
+		if (exit_code == PB_EXIT_OK)
+			exit_code = PB_EXIT_ERROR;
+	}
+	pb_dut_free(dut);
+	pb_fixture_close(fix);
+	pb_lock_release(&lock);
+	memset(cfg.key, 0, sizeof cfg.key);
+	return exit_code;
 }

@@ -36,4 +36,27 @@ int pb_hil_calibrate(struct pb_dut *d, const struct pb_cal_config *cfg,
     const struct pb_hil_cal_hooks *hooks, double max_s,
     struct pb_cal_result *out, char *err, size_t errlen);
 
+/* `pumphil calibrate`: the whole station run. */
+struct pb_hil_cal_run_opts {
+	const char *rig_spec;      /* sim, ftdi:SERIAL, a rig name or file */
+	const char *profile;       /* pump profile id or path (required) */
+	const char *key_path;      /* station key file (required) */
+	const char *station;       /* station name for records (default host) */
+	const char *reference;     /* reference instrument description */
+	const char *cert_prefix;   /* writes PREFIX.json .txt .html */
+	const char *lock_dir;
+	double      lock_timeout_s;
+	double      max_s;         /* whole procedure, rig seconds */
+	uint64_t    seed;          /* sim: emulator seed */
+	bool        ideal_sensor;  /* sim: no unit sensor errors */
+	const char *eeprom_path;   /* sim: emulated EEPROM file */
+	const char *dut_serial;    /* sim: serial of a fresh EEPROM */
+	bool        quiet;
+};
+
+/* Find the rig, lock it (ftdi), open the fixture, power the DUT, run the
+ * procedure, write the certificate, leave the fixture safe.  Returns an
+ * exit code: 0 PASS, 1 FAIL, 3 ERROR, 4 ABORTED (hil/runner.h). */
+int pb_hil_calibrate_run(const struct pb_hil_cal_run_opts *o);
+
 #endif

@@ -3,6 +3,7 @@
  *
  *   pumphil run [options] SCENARIO...   run scenarios, write reports
  *   pumphil list-rigs                   attached FT232H fixtures, rig files
+ *   pumphil calibrate [options]         factory calibration of one unit
  *   pumphil --help
  *
  * Bad options: one line on stderr, exit 2.  Exit codes of `run` are in
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hil/calibrate.h"
 #include "hil/fixture.h"
 #include "hil/report.h"
 #include "hil/rig.h"
@@ -26,6 +28,7 @@ static void usage(FILE *f)
 	fputs(
 "usage: pumphil run [options] SCENARIO.lua...\n"
 "       pumphil list-rigs\n"
+"       pumphil calibrate --profile P --key FILE [options]\n"
 "       pumphil --help\n"
 "\n"
 "run options:\n"
@@ -47,8 +50,23 @@ static void usage(FILE *f)
 "                      file name; one CI runner per rig runs one shard)\n"
 "  -q, --quiet         print only the closing line\n"
 "\n"
-"exit status: 0 all passed (or skipped), 1 a scenario FAILED, 2 usage,\n"
-"3 rig/infrastructure ERROR, 4 aborted by a signal\n", f);
+"\n"
+"calibrate options (factory calibration, unattended; docs/calibration.md):\n"
+"  --rig SPEC          sim (default), ftdi:SERIAL, a rig name or a rig .ini\n"
+"  --profile P         pump profile id or file (required)\n"
+"  --key FILE          station key, mode 600 (required)\n"
+"  --station NAME      station name in records (default: host name)\n"
+"  --reference TEXT    reference instrument for the certificate\n"
+"  --cert PREFIX       certificate files PREFIX.json .txt .html\n"
+"                      (default cal-SERIAL-DATE in this directory)\n"
+"  --max-time S        give up after S rig seconds (default 600)\n"
+"  --lock-timeout S, --lock-dir DIR   as for run\n"
+"  --seed N, --ideal-sensor, --eeprom FILE, --serial SN   sim rig only\n"
+"  -q, --quiet         print only the verdict line\n"
+"\n"
+"exit status: 0 all passed (or skipped) / calibration PASS, 1 a scenario\n"
+"FAILED / unit FAILED calibration, 2 usage, 3 rig/infrastructure ERROR,\n"
+"4 aborted by a signal\n", f);
 }
 
 static int bad(const char *fmt, const char *a, const char *b)
@@ -180,6 +198,95 @@ static int cmd_run(int argc, char **argv)
 	return rc;
 }
 
+enum {
+	C_RIG = 512, C_PROFILE, C_KEY, C_STATION, C_REF, C_CERT, C_MAXT,
+	C_LOCKT, C_LOCKD, C_SEED, C_IDEAL, C_EEPROM, C_SERIAL
+};
+
+static int cmd_calibrate(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "rig", required_argument, NULL, C_RIG },
+		{ "profile", required_argument, NULL, C_PROFILE },
+		{ "key", required_argument, NULL, C_KEY },
+		{ "station", required_argument, NULL, C_STATION },
+		{ "reference", required_argument, NULL, C_REF },
+		{ "cert", required_argument, NULL, C_CERT },
+		{ "max-time", required_argument, NULL, C_MAXT },
+		{ "lock-timeout", required_argument, NULL, C_LOCKT },
+		{ "lock-dir", required_argument, NULL, C_LOCKD },
+		{ "seed", required_argument, NULL, C_SEED },
+		{ "ideal-sensor", no_argument, NULL, C_IDEAL },
+		{ "eeprom", required_argument, NULL, C_EEPROM },
+		{ "serial", required_argument, NULL, C_SERIAL },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct pb_hil_cal_run_opts o;
+	memset(&o, 0, sizeof o);
+	o.rig_spec = "sim";
+	o.lock_timeout_s = 600;
+	o.max_s = 600;
+	o.seed = 1;
+	opterr = 0;
+	optind = 1;
+	int c;
+	double v;
+	while ((c = getopt_long(argc, argv, ":qh", longs, NULL)) != -1) {
+		switch (c) {
+		case C_RIG: o.rig_spec = optarg; break;
+		case C_PROFILE: o.profile = optarg; break;
+		case C_KEY: o.key_path = optarg; break;
+		case C_STATION: o.station = optarg; break;
+		case C_REF: o.reference = optarg; break;
+		case C_CERT: o.cert_prefix = optarg; break;
+		case C_MAXT:
+			if (parse_num("--max-time", optarg, 1, 86400, &v))
+				return PB_EXIT_USAGE;
+			o.max_s = v;
+			break;
+		case C_LOCKT:
+			if (parse_num("--lock-timeout", optarg, 0, 604800, &v))
+				return PB_EXIT_USAGE;
+			o.lock_timeout_s = v;
+			break;
+		case C_LOCKD: o.lock_dir = optarg; break;
+		case C_SEED:
+			if (parse_num("--seed", optarg, 0, 4294967295.0, &v))
+				return PB_EXIT_USAGE;
+			if (v != floor(v))
+				return bad("--seed: '%s' is not a whole number%s",
+				    optarg, "");
+			o.seed = (uint64_t)v;
+			break;
+		case C_IDEAL: o.ideal_sensor = true; break;
+		case C_EEPROM: o.eeprom_path = optarg; break;
+		case C_SERIAL: o.dut_serial = optarg; break;
+		case 'q': o.quiet = true; break;
+		case 'h': usage(stdout); return 0;
+		case ':':
+			return bad("%s needs a value%s", argv[optind - 1], "");
+		default:
+			return bad("calibrate: unknown option '%s'%s",
+			    argv[optind - 1], "");
+		}
+	}
+	if (optind < argc)
+		return bad("calibrate: unexpected argument '%s'%s",
+		    argv[optind], "");
+	if (!o.profile)
+		return bad("calibrate: --profile is required%s%s", "", "");
+	if (!o.key_path)
+		return bad("calibrate: --key is required%s%s", "", "");
+	if (pb_fixture_catch_signals() != 0)
+		fprintf(stderr, "pumphil: cannot catch signals; an interrupted "
+		    "calibration may leave the fixture unsafe\n");
+	int rc = pb_hil_calibrate_run(&o);
+	pb_fixture_restore_signals();
+	return rc;
+}
+
 /* Rig files in the fixture directories, with attachment state. */
 static void list_rig_dir(const char *dir, const struct pb_fixture_info *att,
     int natt, int *shown)
@@ -286,5 +393,7 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "list-rigs") == 0)
 		return cmd_list_rigs(argc - 1, argv + 1);
+	if (strcmp(cmd, "calibrate") == 0)
+		return cmd_calibrate(argc - 1, argv + 1);
 	return bad("unknown command '%s'%s", cmd, "");
 }
