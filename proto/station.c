@@ -51,42 +51,56 @@ pb_station_load_key(const char *path, uint8_t *key, size_t *key_len,
 		close(fd);
 		return PB_STATION_E_PERM;
 	}
+	if (st.st_size > (off_t)sizeof buf) {
+		snprintf(err, errlen, "%s: station key file is %lld bytes: too "
+		    "long for a key", path, (long long)st.st_size);
+		close(fd);
+		return PB_STATION_E_FORMAT;
+	}
 	ssize_t n = read(fd, buf, sizeof buf);
 	close(fd);
 	if (n < 0) {
 		snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
 		return PB_STATION_E_OPEN;
 	}
-	size_t len = (size_t)n;
+	return pb_station_parse_key(buf, (size_t)n, path, key, key_len, err,
+	    errlen);
+}
+
+int
+pb_station_parse_key(const uint8_t *buf, size_t len, const char *name,
+    uint8_t *key, size_t *key_len, char *err, size_t errlen)
+{
 	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
 	    buf[len - 1] == ' '))
 		len--;
 	if (len == 0) {
-		snprintf(err, errlen, "%s: station key is empty", path);
+		snprintf(err, errlen, "%s: station key is empty", name);
 		return PB_STATION_E_FORMAT;
 	}
-	int hex = len % 2 == 0 && len >= 32;
+	int hex = len % 2 == 0 && len >= 2 * PB_STATION_KEY_MIN;
 	for (size_t i = 0; hex && i < len; i++)
 		if (hexval(buf[i]) < 0)
 			hex = 0;
-	if (hex) {
-		if (len / 2 > PB_STATION_KEY_MAX)
-			goto toolong;
-		for (size_t i = 0; i < len / 2; i++)
+	size_t n = hex ? len / 2 : len;
+	if (n > PB_STATION_KEY_MAX) {
+		snprintf(err, errlen, "%s: station key longer than %d bytes",
+		    name, PB_STATION_KEY_MAX);
+		return PB_STATION_E_FORMAT;
+	}
+	if (n < PB_STATION_KEY_MIN) {
+		snprintf(err, errlen, "%s: station key shorter than %d bytes",
+		    name, PB_STATION_KEY_MIN);
+		return PB_STATION_E_FORMAT;
+	}
+	if (hex)
+		for (size_t i = 0; i < n; i++)
 			key[i] = (uint8_t)(hexval(buf[2 * i]) << 4 |
 			    hexval(buf[2 * i + 1]));
-		*key_len = len / 2;
-		return PB_STATION_OK;
-	}
-	if (len > PB_STATION_KEY_MAX)
-		goto toolong;
-	memcpy(key, buf, len);
-	*key_len = len;
+	else
+		memcpy(key, buf, n);
+	*key_len = n;
 	return PB_STATION_OK;
-toolong:
-	snprintf(err, errlen, "%s: station key longer than %d bytes", path,
-	    PB_STATION_KEY_MAX);
-	return PB_STATION_E_FORMAT;
 }
 
 int
