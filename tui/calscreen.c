@@ -134,8 +134,7 @@ static void load_key(struct pb_calscreen *c)
 		memset(c->key, 0, sizeof c->key);
 		c->key_len = 0;
 		snprintf(c->key_problem, sizeof c->key_problem, "Station key "
-		    "unusable: %s%s", err, r == PB_STATION_E_PERM ?
-		    " (chmod 600 it)" : "");
+		    "unusable: %s", err);
 		return;
 	}
 	c->key_ok = true;

@@ -242,6 +242,20 @@ static void wrap(struct out *o, enum pb_calview_style st, int prio,
 	wrap_at(o, st, prio, indent, text, false);
 }
 
+/* A formatted paragraph, wrapped with a two-space hanging indent. */
+static void para(struct out *o, enum pb_calview_style st, int prio,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void para(struct out *o, enum pb_calview_style st, int prio,
+    const char *fmt, ...)
+{
+	char buf[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	wrap(o, st, prio, "  ", buf);
+}
+
 static char chn(int ch)
 {
 	return (char)('A' + ch);
@@ -353,7 +367,7 @@ static void fmt_points(const struct pb_profile *p, char *buf, size_t n)
 
 static void render_intro(const struct pb_calview_state *v, struct out *o)
 {
-	line(o, PB_CVS_TITLE, 0, "Factory calibration of %s (profile %s, "
+	para(o, PB_CVS_TITLE, 0, "Factory calibration of %s (profile %s, "
 	    "firmware %s, stored calibration id %lu)",
 	    v->serial && *v->serial ? v->serial : "?",
 	    v->profile_id && *v->profile_id ? v->profile_id : "?",
@@ -362,43 +376,44 @@ static void render_intro(const struct pb_calview_state *v, struct out *o)
 	if (v->prof) {
 		char pts[160];
 		fmt_points(v->prof, pts, sizeof pts);
-		line(o, PB_CVS_NORMAL, 2, "Points %s mmHg on %d channel%s; fit "
+		para(o, PB_CVS_NORMAL, 2, "Points %s mmHg on %d channel%s; fit "
 		    "order %d; accept +/-%g mmHg or %g %% of reading",
 		    pts, v->prof->channels, v->prof->channels == 1 ? "" : "s",
 		    v->prof->cal_order, v->prof->cal_accept_abs_mmhg,
 		    v->prof->cal_accept_rel * 100);
-		line(o, PB_CVS_NORMAL, 3, "Each point: hold, dwell %g s and "
+		para(o, PB_CVS_NORMAL, 3, "Each point: hold, dwell %g s and "
 		    "until stable within %g mmHg, average 2 s, then you type "
 		    "the reference gauge reading.", v->prof->cal_dwell_s,
 		    v->prof->cal_stable_mmhg);
 	}
-	line(o, PB_CVS_NORMAL, 2, "Station %s, key %s%s", v->station,
+	para(o, PB_CVS_NORMAL, 2, "Station %s, key %s%s", v->station,
 	    v->key_path ? v->key_path : "(none: --key FILE)",
 	    v->key_problem ? "" : " (ok)");
-	line(o, PB_CVS_NORMAL, 2, "Certificate %s.json .txt .html",
+	para(o, PB_CVS_NORMAL, 2, "Certificate %s.json .txt .html",
 	    v->cert_prefix && *v->cert_prefix ? v->cert_prefix :
 	    "cal-<serial>-<time>");
 	if (v->key_problem)
 		wrap(o, PB_CVS_BAD, 0, "  ", v->key_problem);
 	if (v->ask_stop)
-		line(o, PB_CVS_WARN, 0, "The pump is running a session. Stop it "
+		para(o, PB_CVS_WARN, 0, "The pump is running a session. Stop it "
 		    "and calibrate?  y = yes   n = no");
 	else if (v->blocker)
 		wrap(o, PB_CVS_BAD, 0, "  ", v->blocker);
 	if (v->message && *v->message)
 		wrap(o, v->message_bad ? PB_CVS_BAD : PB_CVS_NORMAL, 0, "  ",
 		    v->message);
-	line(o, PB_CVS_DIM, 0, "Keys: Enter start calibration   Esc or C "
+	para(o, PB_CVS_DIM, 0, "Keys: Enter start calibration   Esc or C "
 	    "back to the dashboard   q quit");
 }
 
 static void render_live(const struct pb_calview_state *v, struct out *o)
 {
+	int pr = v->phase == PB_CVP_RUNNING ? 0 : 3;
 	if (!v->have_live) {
-		line(o, PB_CVS_DIM, 1, "  no telemetry");
+		line(o, PB_CVS_DIM, pr, "  no telemetry");
 		return;
 	}
-	line(o, PB_CVS_DIM, 1, "  ch   reading mmHg   raw counts   "
+	line(o, PB_CVS_DIM, pr, "  ch   reading mmHg   raw counts   "
 	    "stability (1 s)");
 	for (int ch = 0; ch < v->channels && ch < PB_MAX_CH; ch++) {
 		char stab[48];
@@ -408,7 +423,7 @@ static void render_live(const struct pb_calview_state *v, struct out *o)
 			snprintf(stab, sizeof stab, "%5.2f mmHg %s", v->span[ch],
 			    v->span[ch] <= v->stable_mmhg ? "stable" :
 			    "settling");
-		line(o, PB_CVS_NORMAL, 1, "  %c   %12.1f   %10u   %s", chn(ch),
+		line(o, PB_CVS_NORMAL, pr, "  %c   %12.1f   %10u   %s", chn(ch),
 		    v->reading[ch], v->raw[ch], stab);
 	}
 }
@@ -467,8 +482,8 @@ static void render_points(const struct pb_calview_state *v, struct out *o)
 			continue;
 		for (int ch = 0; ch < r->channels && ch < PB_MAX_CH; ch++)
 			line(o, vf->pass[ch] ? PB_CVS_NORMAL : PB_CVS_BAD, 1,
-			    "  verify %d at %.0f mmHg, %c: device %.2f, reference "
-			    "%.2f, error %+.2f mmHg  %s", k + 1, vf->target_mmhg,
+			    "  verify %d  %5.1f   %c  device %7.2f  reference "
+			    "%7.2f  error %+6.2f  %s", k + 1, vf->target_mmhg,
 			    chn(ch), vf->device[ch], vf->reference[ch],
 			    vf->error[ch], vf->pass[ch] ? "ok" : "FAIL");
 	}
@@ -498,7 +513,7 @@ static void render_stored(const struct pb_calview_state *v, struct out *o)
 		const char *what = is_new ? "new" : (is_old ? "unchanged" :
 		    "neither the old nor the new record");
 		bool good = r->verdict == PB_CAL_PASS ? is_new : is_old;
-		line(o, good ? PB_CVS_GOOD : PB_CVS_BAD, 0, "Stored calibration "
+		para(o, good ? PB_CVS_GOOD : PB_CVS_BAD, 0, "Stored calibration "
 		    "%c: id %lu (%s), station %.*s, order %u", chn(ch),
 		    (unsigned long)c->cal_id, what, PB_STR_LEN, c->station,
 		    (unsigned)c->order);
@@ -509,7 +524,7 @@ static void render_run(const struct pb_calview_state *v, struct out *o)
 {
 	const struct pb_cal_result *r = v->res;
 	unsigned long el = v->elapsed_s > 0 ? (unsigned long)v->elapsed_s : 0;
-	line(o, PB_CVS_TITLE, 0, "Calibrating %s (profile %s, station %s)   "
+	para(o, PB_CVS_TITLE, 0, "Calibrating %s (profile %s, station %s)   "
 	    "%02lu:%02lu%s", v->serial && *v->serial ? v->serial : "?",
 	    v->profile_id && *v->profile_id ? v->profile_id : "?", v->station,
 	    el / 60, el % 60, v->aborting && v->phase == PB_CVP_RUNNING ?
@@ -521,12 +536,12 @@ static void render_run(const struct pb_calview_state *v, struct out *o)
 	if (v->phase == PB_CVP_RUNNING) {
 		if (v->target_mmhg > 0 || v->point >= 0 || v->verifying) {
 			if (v->verifying)
-				line(o, PB_CVS_NORMAL, 0, "Now: verify point %d of %d, "
+				para(o, PB_CVS_NORMAL, 0, "Now: verify point %d of %d, "
 				    "target %.1f mmHg (%s)", v->vpoint + 1,
 				    PB_CAL_VERIFY_POINTS, v->target_mmhg,
 				    pb_cal_stage_name(v->stage));
 			else
-				line(o, PB_CVS_NORMAL, 0, "Now: point %d of %d, "
+				para(o, PB_CVS_NORMAL, 0, "Now: point %d of %d, "
 				    "target %.1f mmHg (%s)", v->point + 1,
 				    v->npoints, v->target_mmhg,
 				    pb_cal_stage_name(v->stage));
@@ -550,17 +565,17 @@ static void render_run(const struct pb_calview_state *v, struct out *o)
 	if (v->phase == PB_CVP_FINISHED && r) {
 		enum pb_calview_style st = r->verdict == PB_CAL_PASS ?
 		    PB_CVS_GOOD : PB_CVS_BAD;
-		line(o, st, 0, "Verdict: %s%s%s", pb_cal_verdict_name(r->verdict),
+		para(o, st, 0, "Verdict: %s%s%s", pb_cal_verdict_name(r->verdict),
 		    r->reason[0] ? ": " : "", r->reason);
 		if (r->restored)
-			line(o, PB_CVS_WARN, 0, "The old calibration was written "
+			para(o, PB_CVS_WARN, 0, "The old calibration was written "
 			    "back.");
 		else if (r->verdict != PB_CAL_PASS) {
 			bool any = false;
 			for (int ch = 0; ch < r->channels && ch < PB_MAX_CH; ch++)
 				any = any || r->was_written[ch];
 			if (!any)
-				line(o, PB_CVS_NORMAL, 0, "Nothing was written: the "
+				para(o, PB_CVS_NORMAL, 0, "Nothing was written: the "
 				    "old calibration stays.");
 		}
 		render_stored(v, o);
@@ -576,15 +591,15 @@ static void render_run(const struct pb_calview_state *v, struct out *o)
 		}
 		if (v->cert_error && *v->cert_error)
 			wrap(o, PB_CVS_BAD, 0, "  ", v->cert_error);
-		line(o, PB_CVS_DIM, 0, "Keys: Enter calibrate again   Esc or C "
+		para(o, PB_CVS_DIM, 0, "Keys: Enter calibrate again   Esc or C "
 		    "back to the dashboard   q quit");
 	} else if (v->quit_after) {
-		line(o, PB_CVS_WARN, 0, "Quitting once the pump is vented and "
+		para(o, PB_CVS_WARN, 0, "Quitting once the pump is vented and "
 		    "the old calibration is back...");
 	} else if (v->aborting) {
-		line(o, PB_CVS_DIM, 0, "Keys: q quit (after the abort finishes)");
+		para(o, PB_CVS_DIM, 0, "Keys: q quit (after the abort finishes)");
 	} else {
-		line(o, PB_CVS_DIM, 0, "Keys: 0-9 . Backspace Enter: reading   "
+		para(o, PB_CVS_DIM, 0, "Keys: 0-9 . Backspace Enter: reading   "
 		    "Esc: abort (vents, keeps the old calibration)   q: abort "
 		    "and quit");
 	}
@@ -605,27 +620,40 @@ int pb_calview_fit(struct pb_calview_line *lines, int n, int rows)
 {
 	if (rows < 0)
 		rows = 0;
-	int lim = 0;
+	if (n <= rows)
+		return n;
+	bool keep[256];
+	if (n > 256)
+		n = 256;
+	memset(keep, 0, sizeof keep);
+	int maxp = 0;
 	for (int i = 0; i < n; i++)
-		if (lines[i].prio > lim)
-			lim = lines[i].prio;
-	for (; lim > 0; lim--) {
-		int k = 0;
+		if (lines[i].prio > maxp)
+			maxp = lines[i].prio;
+	/* whole priority levels while they fit; of the first level that
+	 * does not, its last lines (the newest table rows; at level 0 the
+	 * prompt and the keys, which are at the bottom) */
+	int left = rows;
+	for (int lim = 0; lim <= maxp && left > 0; lim++) {
+		int cnt = 0;
 		for (int i = 0; i < n; i++)
-			if (lines[i].prio <= lim)
-				k++;
-		if (k <= rows)
-			break;
+			if (lines[i].prio == lim)
+				cnt++;
+		int skip = cnt > left ? cnt - left : 0;
+		for (int i = 0; i < n; i++) {
+			if (lines[i].prio != lim)
+				continue;
+			if (skip > 0) {
+				skip--;
+				continue;
+			}
+			keep[i] = true;
+			left--;
+		}
 	}
 	int k = 0;
 	for (int i = 0; i < n; i++)
-		if (lines[i].prio <= lim)
+		if (keep[i])
 			lines[k++] = lines[i];
-	if (k > rows) {
-		/* even the essentials do not fit: keep the last rows (the
-		 * prompt and the keys are at the bottom) */
-		memmove(lines, lines + (k - rows), (size_t)rows * sizeof *lines);
-		k = rows;
-	}
 	return k;
 }

@@ -365,7 +365,7 @@ START_TEST(render_finished)
 	ck_assert_int_ge(find(l, n, "Stored calibration A: id 1 (new)"), 0);
 	ck_assert_int_ge(find(l, n, "Certificates: c.json c.txt c.html"), 0);
 	ck_assert_int_ge(find(l, n, "[x] done"), 0);
-	ck_assert_int_ge(find(l, n, "verify 2 at 170 mmHg"), 0);
+	ck_assert_int_ge(find(l, n, "verify 2  170.0   A  device"), 0);
 	/* an abort that restored: the old record is back */
 	r.verdict = PB_CAL_ABORTED;
 	snprintf(r.reason, sizeof r.reason, "aborted: operator pressed Esc");
@@ -408,6 +408,17 @@ START_TEST(fit_drops_low_priority_first)
 	ck_assert_str_eq(l[0].text, "line 3");
 	ck_assert_str_eq(l[1].text, "line 5");
 	ck_assert_int_eq(pb_calview_fit(l, 2, 0), 0);
+	/* a level that fits only in part: its last lines stay */
+	const int p2[5] = { 1, 1, 1, 0, 2 };
+	for (int i = 0; i < 5; i++) {
+		snprintf(l[i].text, sizeof l[i].text, "row %d", i);
+		l[i].prio = p2[i];
+	}
+	n = pb_calview_fit(l, 5, 3);
+	ck_assert_int_eq(n, 3);
+	ck_assert_str_eq(l[0].text, "row 1");
+	ck_assert_str_eq(l[1].text, "row 2");
+	ck_assert_str_eq(l[2].text, "row 3");
 }
 END_TEST
 

@@ -1,0 +1,140 @@
+#!/bin/sh
+# Bench calibration in the dashboard against the emulator (s21, one
+# channel, four points), through the real screen in tmux.
+#
+# The operator's reference gauge is the emulator's true vacuum, read from
+# pumpsim's control socket (`status` ... vacuum=) at each prompt and typed
+# in.  That is what makes the test meaningful: the emulated unit has its
+# own sensor errors (offset, gain, bow), so the reading the dashboard
+# shows before calibration is off by several mmHg, and a calibration that
+# passes verification (new calibration applied, against the gauge) has
+# really corrected it.
+#
+# 1. PASS: C, Enter, type the gauge at every prompt; dashboard keys are
+#    refused meanwhile; verdict PASS, the stored record read back is the
+#    new one, certificate .json/.txt/.html exist and the JSON says PASS
+#    with the unit's serial.
+# 2. A second pumpbench on the same EEPROM file shows the new calibration
+#    id; Esc during the verification (after the write) aborts: the old
+#    record (the one from run 1) is written back and read back unchanged,
+#    and the certificate says ABORTED.  Then Esc before anything is
+#    written: "Nothing was written".
+# 3. A station key readable by others: a one-line error at start, and the
+#    calibration screen names the file and refuses to start.
+. tests/e2e/tui_lib.inc
+B=${B:-build/rel}
+CTL="$B/tests/tools/pb-ctl"
+case "$CTL" in /*) ;; *) CTL="$PWD/$CTL";; esac
+[ -x "$CTL" ] || { echo "FAIL: $CTL not built"; exit 1; }
+
+KEY="$TMPD/station.key"
+printf '%s\n' 5f0b8c1e27d4a9366e1f0c2b3a4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f > "$KEY"
+chmod 600 "$KEY"
+CSOCK="$TMPD/ctl"
+EEP="$TMPD/unit.eeprom"
+SIMARGS="--sim-arg=--control=$CSOCK --sim-arg=--eeprom=$EEP"
+
+# the true vacuum of channel 1, one decimal
+gauge() {
+	"$CTL" "$CSOCK" status | sed -n 's/.* vacuum=\([-0-9.]*\).*/\1/p'
+}
+# type the gauge reading at the prompt "$1" (a regex), check it is taken
+answer() {
+	wait_for "$1" 90
+	wait_for 'reference mmHg> _' 10
+	v=$(gauge)
+	[ -n "$v" ] || fail "no vacuum from the control socket"
+	keys "$v" Enter
+	wait_for "reference [0-9.-]+ mmHg entered" 10
+}
+
+start_pane 120 50 C.UTF-8
+run "$PB --sim s21 --key $KEY --station t1 --cert $TMPD/cert $SIMARGS"
+wait_for 'link +UP' 20
+keys C
+wait_for 'Factory calibration of' 10
+serial=$(cap | sed -n 's/.*Factory calibration of \([^ ]*\) .*/\1/p' | head -n 1)
+[ -n "$serial" ] || fail "no serial on the calibration screen"
+cap | grep -q 'stored calibration id 0' || fail "a fresh unit should have calibration id 0"
+cap | grep -q 'key .*station.key (ok)' || fail "key not shown as usable"
+keys Enter
+wait_for '\[>\] point 1/4' 20
+# dashboard keys are off while calibrating
+keys s
+wait_for 'dashboard keys are off' 5
+cap | head -n 1 | grep -q '| running |' && fail "s started a session during calibration"
+# the uncalibrated unit reads wrong at 0 mmHg: the gauge is what counts
+answer 'Point 1 of 4, holding 0 mmHg'
+# a letter is refused, a bad number too
+wait_for 'Point 2 of 4, holding 50 mmHg' 90
+keys x
+wait_for "'x' is not part of a reading" 5
+keys . Enter
+wait_for "'\\.' is not a number" 5
+keys BSpace
+answer 'Point 2 of 4, holding 50 mmHg'
+answer 'Point 3 of 4, holding 150 mmHg'
+answer 'Point 4 of 4, holding 250 mmHg'
+answer 'Verify point 1 of 2'
+answer 'Verify point 2 of 2'
+wait_for 'Verdict: PASS' 60
+wait_for 'Stored calibration A: id 1 \(new\), station t1' 10
+wait_for "Certificates: $TMPD/cert.json $TMPD/cert.txt $TMPD/cert.html" 5
+for e in json txt html; do
+	[ -s "$TMPD/cert.$e" ] || fail "certificate $TMPD/cert.$e missing"
+done
+grep -q '"verdict": *"PASS"' "$TMPD/cert.json" || { cat "$TMPD/cert.json"; fail "JSON verdict is not PASS"; }
+grep -q "\"serial\": *\"$serial\"" "$TMPD/cert.json" || fail "JSON lacks serial $serial"
+grep -q '"station": *"t1"' "$TMPD/cert.json" || fail "JSON lacks the station"
+grep -q 'PASS' "$TMPD/cert.txt" || fail "text certificate lacks the verdict"
+grep -q '<svg' "$TMPD/cert.html" || fail "HTML certificate lacks the residual plot"
+keys Escape
+wait_gone 'Factory calibration|Calibrating' 5
+keys q
+wait_for 'EXIT=0' 10
+
+# ---- 2: the new record survived; Esc after the write restores it ----------
+run "$PB --sim s21 --key $KEY --station t2 --cert $TMPD/abort $SIMARGS"
+wait_for 'link +UP' 20
+keys C
+wait_for "Factory calibration of $serial .*stored calibration id 1" 10
+keys Enter
+answer 'Point 1 of 4, holding 0 mmHg'
+answer 'Point 2 of 4, holding 50 mmHg'
+answer 'Point 3 of 4, holding 150 mmHg'
+answer 'Point 4 of 4, holding 250 mmHg'
+wait_for 'Verify point 1 of 2' 90
+keys Escape
+wait_for 'Verdict: ABORTED: aborted: operator pressed Esc' 30
+wait_for 'old calibration was written back' 5
+wait_for 'Stored calibration A: id 1 \(unchanged\), station t1' 10
+grep -q '"verdict": *"ABORTED"' "$TMPD/abort.json" || fail "aborted run's JSON verdict"
+# the device is vented
+st=$("$CTL" "$CSOCK" status)
+echo "$st" | grep -q 'state=idle' || fail "pump not idle after the abort: $st"
+
+# Esc before anything was written
+keys Enter
+wait_for '\[>\] point 1/4' 20
+keys Escape
+wait_for 'Verdict: ABORTED' 30
+wait_for 'Nothing was written' 5
+wait_for 'Stored calibration A: id 1 \(unchanged\)' 10
+[ -s "$TMPD/abort-2.json" ] || fail "second run's certificate abort-2.json missing"
+keys q
+wait_for 'EXIT=0' 10
+
+# ---- 3: a key file others may read ------------------------------------------
+chmod 644 "$KEY"
+run "$PB --sim s21 --key $KEY"
+wait_for 'link +UP' 20
+keys C
+wait_for 'Station key unusable: .*station.key' 10
+keys Enter
+wait_for 'Station key unusable' 5
+cap | grep -q 'Calibrating' && fail "started with an unusable key"
+keys Escape q
+wait_for 'EXIT=0' 10
+tm capture-pane -p -J -t pb | grep -q 'pumpbench: .*station.key.*0644.*calibration will not start' ||
+	fail "no one-line key error at start"
+echo "ok"
