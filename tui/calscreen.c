@@ -38,6 +38,7 @@ struct pb_calscreen {
 	bool have_res;
 	uint64_t started_us;
 	bool aborting, quit_after;
+	enum pb_cal_stage furthest;      /* before VENT, for the step marks */
 	bool ask_stop, start_when_idle;
 	uint64_t start_deadline;
 	int runs;                        /* finished runs (for -N names) */
@@ -255,6 +256,7 @@ static void start_run(struct pb_calscreen *c, const struct pb_app *app,
 		return;
 	}
 	c->phase = PB_CVP_RUNNING;
+	c->furthest = PB_CAL_S_INFO;
 	c->started_us = now;
 	c->aborting = c->quit_after = false;
 	c->ask_stop = c->start_when_idle = false;
@@ -458,6 +460,9 @@ void pb_calscreen_service(struct pb_calscreen *c, const struct pb_app *app,
 			return;
 		struct pb_cal_action act;
 		pb_cal_poll(c->proc, now, &act);
+		enum pb_cal_stage st = pb_cal_stage(c->proc);
+		if (st < PB_CAL_S_VENT && st > c->furthest)
+			c->furthest = st;
 		switch (act.kind) {
 		case PB_CAL_ACT_WAIT:
 			if (c->prompting) {
@@ -738,6 +743,7 @@ void pb_calscreen_view(struct pb_calscreen *c, const struct pb_app *app,
 		v->elapsed_s = (double)(c->res.finished_us - c->res.started_us) /
 		    1e6;
 	}
+	v->furthest = c->furthest;
 	v->aborting = c->aborting;
 	v->quit_after = c->quit_after;
 

@@ -301,28 +301,33 @@ void pb_calview_steps(const struct pb_calview_state *v, char *buf, size_t n)
 	enum grp cur = v->phase == PB_CVP_INTRO ? (enum grp)-1 : group_of(v);
 	bool restore = cur == G_RESTORE || (v->res && v->res->restored);
 	bool finished = v->phase == PB_CVP_FINISHED || cur == G_DONE;
-	/* a run that stopped early skipped steps: they stay unticked */
 	bool failed = v->res && v->res->verdict != PB_CAL_PENDING &&
 	    v->res->verdict != PB_CAL_PASS;
+	struct pb_calview_state fv = *v;
+	fv.stage = v->furthest;
+	fv.verifying = false;
+	int reached = group_of(&fv);
+	if (cur < G_RESTORE && (int)cur > reached)
+		reached = (int)cur;
 	size_t o = 0;
 	buf[0] = '\0';
 	for (int g = 0; g < G_N; g++) {
 		if (g == G_RESTORE && !restore)
 			continue;
 		const char *mark;
+		bool tail = g == G_RESTORE || g == G_VENT || g == G_DONE;
 		if (v->phase == PB_CVP_INTRO)
 			mark = "[ ]";
 		else if (g == (int)cur && !finished)
 			mark = "[>]";
-		else if (finished)
-			mark = g == G_DONE || g == G_VENT || g == G_RESTORE ||
-			    !failed ? "[x]" : "[-]";
-		else if (g < (int)cur && !(failed && g > G_FIT))
+		else if (tail)
+			mark = finished || g < (int)cur ? "[x]" : "[ ]";
+		else if (g < reached)
 			mark = "[x]";
-		else if (failed && g < (int)cur)
-			mark = "[-]";
+		else if (g == reached)
+			mark = failed ? "[!]" : (finished ? "[x]" : "[ ]");
 		else
-			mark = "[ ]";
+			mark = failed ? "[-]" : "[ ]";
 		char name[80];
 		if (g == G_POINTS) {
 			if (g == (int)cur && !finished && v->point >= 0)

@@ -134,6 +134,8 @@ struct pb_calview_state {
 	bool     verifying;
 	int      vpoint;               /* verify point index when verifying */
 	double   elapsed_s;            /* since the start */
+	enum pb_cal_stage furthest;    /* the furthest stage reached before
+	                                  VENT (for the step marks) */
 	const struct pb_cal_result *res;   /* NULL before the start */
 	bool     aborting;             /* Esc pressed, restoring and venting */
 	bool     quit_after;           /* q pressed: quit when finished */
@@ -174,8 +176,9 @@ int pb_calview_render(const struct pb_calview_state *v,
  * numbers first, order kept); returns the new count (<= rows). */
 int pb_calview_fit(struct pb_calview_line *lines, int n, int rows);
 
-/* The step list with marks: "[x] done", "[>] current", "[ ] to do"
- * (ASCII), as one string, from v's stage, points and result. */
+/* The step list with marks: "[x] done", "[>] current", "[ ] to do",
+ * after a failure "[!]" where it stopped and "[-]" skipped (ASCII), as
+ * one string, from v's stage, furthest stage, points and result. */
 void pb_calview_steps(const struct pb_calview_state *v, char *buf, size_t n);
 
 #endif

@@ -18,7 +18,8 @@
 #    id; Esc during the verification (after the write) aborts: the old
 #    record (the one from run 1) is written back and read back unchanged,
 #    and the certificate says ABORTED.  Then Esc before anything is
-#    written: "Nothing was written".
+#    written: "Nothing was written"; Ctrl-C during a run aborts it (a
+#    certificate says so) before the program leaves.
 # 3. A station key readable by others: a one-line error at start, and the
 #    calibration screen names the file and refuses to start.
 . tests/e2e/tui_lib.inc
@@ -121,8 +122,14 @@ wait_for 'Verdict: ABORTED' 30
 wait_for 'Nothing was written' 5
 wait_for 'Stored calibration A: id 1 \(unchanged\)' 10
 [ -s "$TMPD/abort-2.json" ] || fail "second run's certificate abort-2.json missing"
-keys q
-wait_for 'EXIT=0' 10
+# Ctrl-C (SIGINT) during a run: abort first, then leave
+keys Enter
+wait_for '\[>\] point 1/4' 20
+keys C-c
+wait_for 'EXIT=[0-9]' 30
+[ -s "$TMPD/abort-3.json" ] || fail "no certificate for the interrupted run"
+grep -q '"verdict": *"ABORTED"' "$TMPD/abort-3.json" || fail "interrupted run not ABORTED"
+grep -q 'interrupted by a signal' "$TMPD/abort-3.json" || fail "interrupted run's reason"
 
 # ---- 3: a key file others may read ------------------------------------------
 chmod 644 "$KEY"

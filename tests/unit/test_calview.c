@@ -379,6 +379,41 @@ START_TEST(render_finished)
 	i = find(l, n, "Stored calibration A: id 0 (unchanged)");
 	ck_assert_int_ge(i, 0);
 	ck_assert_int_eq(l[i].style, PB_CVS_GOOD);
+	/* step marks: a PASS ticks everything */
+	v.furthest = PB_CAL_S_VERIFY_AVERAGE;
+	r.verdict = PB_CAL_PASS;
+	char steps[600];
+	pb_calview_steps(&v, steps, sizeof steps);
+	ck_assert_ptr_nonnull(strstr(steps, "[x] verify at 2 points"));
+	ck_assert_ptr_nonnull(strstr(steps, "[x] write calibration"));
+	ck_assert_ptr_null(strstr(steps, "[-]"));
+	ck_assert_ptr_null(strstr(steps, "[ ]"));
+	/* a fit that failed acceptance: where it stopped, what was skipped */
+	r.verdict = PB_CAL_FAIL;
+	r.restored = false;
+	v.furthest = PB_CAL_S_FIT;
+	pb_calview_steps(&v, steps, sizeof steps);
+	ck_assert_ptr_nonnull(strstr(steps, "[x] 4 points"));
+	ck_assert_ptr_nonnull(strstr(steps, "[!] fit"));
+	ck_assert_ptr_nonnull(strstr(steps, "[-] factory unlock"));
+	ck_assert_ptr_nonnull(strstr(steps, "[-] verify at 2 points"));
+	ck_assert_ptr_nonnull(strstr(steps, "[x] vent"));
+	ck_assert_ptr_nonnull(strstr(steps, "[x] done"));
+	ck_assert_ptr_null(strstr(steps, "restore"));
+	/* while restoring after an abort in the verification */
+	r.verdict = PB_CAL_ABORTED;
+	v.phase = PB_CVP_RUNNING;
+	v.stage = PB_CAL_S_RESTORE;
+	v.furthest = PB_CAL_S_VERIFY_SETTLE;
+	pb_calview_steps(&v, steps, sizeof steps);
+	ck_assert_ptr_nonnull(strstr(steps, "[x] read back"));
+	ck_assert_ptr_nonnull(strstr(steps, "[!] verify at 2 points"));
+	ck_assert_ptr_nonnull(strstr(steps, "[>] restore old calibration"));
+	ck_assert_ptr_nonnull(strstr(steps, "[ ] vent"));
+	v.phase = PB_CVP_FINISHED;
+	v.stage = PB_CAL_S_DONE;
+	r.verdict = PB_CAL_ABORTED;
+
 	/* an abort before any write */
 	r.restored = false;
 	r.was_written[0] = false;
