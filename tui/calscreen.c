@@ -450,6 +450,12 @@ void pb_calscreen_service(struct pb_calscreen *c, const struct pb_app *app,
 			    "started.");
 		}
 	}
+	if (c->proc && !c->aborting && !app->link_up && !app->replay) {
+		/* the pump's own heartbeat watchdog vents it; the procedure
+		 * restores what it can once the link is back, or gives up */
+		pb_calscreen_abort(c, "link to the pump lost", now);
+		say(c, true, "Link to the pump lost: calibration aborted.");
+	}
 	if (c->retry_send && now >= c->retry_at) {
 		struct pb_msg m = c->pending;
 		send_now(c, c->out, &m, now);

@@ -35,6 +35,22 @@ CSOCK="$TMPD/ctl"
 EEP="$TMPD/unit.eeprom"
 SIMARGS="--sim-arg=--control=$CSOCK --sim-arg=--eeprom=$EEP"
 
+# options: a one-line usage error and exit status 2
+usage_err() {
+	want="$1"; shift
+	out=$("$PB" "$@" 2>&1 </dev/null); rc=$?
+	[ "$rc" -eq 2 ] || { echo "FAIL: pumpbench $*: exit $rc, not 2: $out"; exit 1; }
+	[ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ] || { echo "FAIL: pumpbench $*: not one line: $out"; exit 1; }
+	printf '%s\n' "$out" | grep -q -- "$want" || { echo "FAIL: pumpbench $*: '$out' lacks '$want'"; exit 1; }
+}
+usage_err 'go with --key' --sim s21 --station t1
+usage_err 'go with --key' --sim s21 --cert x
+usage_err '1 to 15 characters' --sim s21 --key "$KEY" --station 0123456789abcdef
+usage_err 'no spaces' --sim s21 --key "$KEY" --station 'a b'
+usage_err '--sim-arg goes with --sim' --port /dev/null --sim-arg --seed=2
+usage_err 'needs an argument' --sim s21 --key
+"$PB" --help | grep -q -- '--key FILE' || { echo "FAIL: --help lacks --key"; exit 1; }
+
 # the true vacuum of channel 1, one decimal
 gauge() {
 	"$CTL" "$CSOCK" status | sed -n 's/.* vacuum=\([-0-9.]*\).*/\1/p'

@@ -664,6 +664,17 @@ START_TEST(signal_abort_and_lost_answers)
 	ck_assert_int_eq(res->verdict, PB_CAL_ERROR);
 	/* a late completion with nothing in flight is ignored */
 	pb_calscreen_cmd_done(r.cs, PB_CL_OK, NULL, r.now);
+
+	/* the link goes down during a hold: the run aborts by itself */
+	key(&r, '\r');
+	for (int i = 0; i < 60; i++)
+		step(&r);
+	ck_assert(pb_calscreen_running(r.cs));
+	r.app.link_up = false;
+	finish(&r, 10);
+	res = pb_calscreen_result(r.cs);
+	ck_assert_int_eq(res->verdict, PB_CAL_ABORTED);
+	ck_assert_ptr_nonnull(strstr(res->reason, "link"));
 	rig_free(&r);
 }
 END_TEST
