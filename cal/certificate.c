@@ -150,8 +150,7 @@ print_json(FILE *f, const struct pb_cal_result *r, const struct pb_profile *p,
 	json_object_object_add(root, "old_calibration_restored",
 	    json_object_new_boolean(r->restored));
 	const char *s = json_object_to_json_string_ext(root,
-	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-	    JSON_C_TO_STRING_NOSLASHESCAPE);
+	    JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
 	int rc = fprintf(f, "%s\n", s) < 0 ? -1 : 0;
 	json_object_put(root);
 	return rc;

@@ -83,14 +83,10 @@ pb_station_parse_key(const uint8_t *buf, size_t len, const char *name,
 		if (hexval(buf[i]) < 0)
 			hex = 0;
 	size_t n = hex ? len / 2 : len;
-	if (n > PB_STATION_KEY_MAX) {
-		snprintf(err, errlen, "%s: station key longer than %d bytes",
-		    name, PB_STATION_KEY_MAX);
-		return PB_STATION_E_FORMAT;
-	}
-	if (n < PB_STATION_KEY_MIN) {
-		snprintf(err, errlen, "%s: station key shorter than %d bytes",
-		    name, PB_STATION_KEY_MIN);
+	if (n < PB_STATION_KEY_MIN || n > PB_STATION_KEY_MAX) {
+		snprintf(err, errlen, "%s: station key is %zu bytes; it must be "
+		    "%d to %d bytes (e.g. openssl rand -hex 32)", name, n,
+		    PB_STATION_KEY_MIN, PB_STATION_KEY_MAX);
 		return PB_STATION_E_FORMAT;
 	}
 	if (hex)

@@ -23,8 +23,8 @@ grep -q "S10-E2E-1 PASS" "$dir/out1" || fail "no PASS line"
 for ext in json txt html; do
 	[ -s "$dir/unit1.$ext" ] || fail "missing certificate unit1.$ext"
 done
-grep -q '"verdict": "PASS"' "$dir/unit1.json" || fail "json verdict"
-grep -q '"serial": "S10-E2E-1"' "$dir/unit1.json" || fail "json serial"
+grep -q '"verdict":"PASS"' "$dir/unit1.json" || fail "json verdict"
+grep -q '"serial":"S10-E2E-1"' "$dir/unit1.json" || fail "json serial"
 grep -q '<svg' "$dir/unit1.html" || fail "html plot"
 grep -q "written       cal id 1 (previous 0)" "$dir/unit1.txt" || fail "first id"
 
