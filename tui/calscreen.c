@@ -324,9 +324,13 @@ static void write_certs(struct pb_calscreen *c)
 static void send_now(struct pb_calscreen *c, enum outstanding who,
     const struct pb_msg *m, uint64_t now);
 
+/* After a run: READ_CAL per channel, then READ_INFO (so the dashboard's
+ * device info - the calibration id in the link panel and in recordings -
+ * is current). */
 static void stored_next(struct pb_calscreen *c, uint64_t now)
 {
-	if (c->stored_ch >= c->res.channels || c->stored_ch >= PB_MAX_CH) {
+	int nch = c->res.channels < PB_MAX_CH ? c->res.channels : PB_MAX_CH;
+	if (c->stored_ch > nch) {
 		c->stored_pending = false;
 		c->have_stored = true;
 		c->dirty = true;
@@ -334,8 +338,12 @@ static void stored_next(struct pb_calscreen *c, uint64_t now)
 	}
 	struct pb_msg m;
 	memset(&m, 0, sizeof m);
-	m.type = PB_T_READ_CAL;
-	m.u.channel = (uint8_t)c->stored_ch;
+	if (c->stored_ch < nch) {
+		m.type = PB_T_READ_CAL;
+		m.u.channel = (uint8_t)c->stored_ch;
+	} else {
+		m.type = PB_T_READ_INFO;
+	}
 	send_now(c, OUT_STORED, &m, now);
 }
 
@@ -378,8 +386,13 @@ static void done_stored(struct pb_calscreen *c, int status,
     const struct pb_response *resp, uint64_t now)
 {
 	int ch = c->stored_ch;
-	if (status == PB_CL_OK && resp && resp->body_kind == PB_BODY_CAL &&
-	    ch < PB_MAX_CH) {
+	if (ch >= c->res.channels || ch >= PB_MAX_CH) {
+		/* the READ_INFO: its answer refreshed the session's info */
+		c->stored_ch++;
+		stored_next(c, now);
+		return;
+	}
+	if (status == PB_CL_OK && resp && resp->body_kind == PB_BODY_CAL) {
 		c->stored[ch] = resp->body.cal;
 		c->stored_valid[ch] = true;
 	} else if (!(resp && status == PB_CL_E_STATUS)) {

@@ -550,6 +550,13 @@ static void on_done(void *ctx, uint8_t txn, int status,
 	}
 	if (s->txn_kind[txn] == TXN_LISTENER) {
 		s->txn_kind[txn] = PB_CMD_NONE;
+		/* READ_INFO refreshes what the client knows (e.g. a new
+		 * calibration id): show it */
+		const struct pb_device_info *i = pb_client_info(s->cl);
+		if (status == PB_CL_OK && resp &&
+		    resp->req_type == PB_T_READ_INFO && i)
+			pb_app_set_info(s->app, i,
+			    s->have_profile ? &s->profile : NULL);
 		if (s->lis.done)
 			s->lis.done(s->lis.ctx, status, resp, s->now_us);
 		s->dirty = true;

@@ -32,7 +32,7 @@ struct fake {
 	uint8_t nonce[PB_NONCE_LEN];
 	uint8_t key[64];
 	size_t key_len;
-	int    writes, stops;
+	int    writes, stops, info_reads;
 	unsigned seed;
 	uint32_t sample;
 };
@@ -73,6 +73,7 @@ static void answer(struct fake *f, const struct pb_msg *cmd, int *status,
 	r->status = PB_ST_OK;
 	switch (cmd->type) {
 	case PB_T_READ_INFO:
+		f->info_reads++;
 		r->body_kind = PB_BODY_INFO;
 		r->body.info.channels = (uint8_t)f->channels;
 		r->body.info.max_target = 3000;
@@ -535,6 +536,8 @@ START_TEST(full_pass_typed_readings)
 	ck_assert(v.have_stored);
 	ck_assert(v.stored_valid[0] && v.stored_valid[1]);
 	ck_assert_uint_eq(v.stored[1].cal_id, 8);
+	/* and the device info asked afresh (the new calibration id) */
+	ck_assert_int_eq(r.f.info_reads, 2);
 	struct pb_calview_line l[96];
 	int n = pb_calview_render(&v, l, 96, 120);
 	bool pass = false, isnew = false;
