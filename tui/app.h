@@ -67,7 +67,7 @@ enum pb_action {
 	PB_ACT_ACK,           /* acknowledge active alarms */
 	PB_ACT_CLEAR_FAULT,   /* ask the device to clear latched alarms */
 	PB_ACT_HELP,          /* `?` overlay */
-	PB_ACT_CALIBRATION,   /* calibration screen (issue 6 hook) */
+	PB_ACT_CALIBRATION,   /* calibration screen (tui/calscreen.h) */
 	PB_ACT_QUIT,
 	PB_ACT_YES,           /* answers in the quit dialog */
 	PB_ACT_NO,
