@@ -94,6 +94,22 @@ static int parse_num(const char *opt, const char *s, double lo, double hi,
 	return 0;
 }
 
+/* A whole number in lo..hi (for --retries, --seed). */
+static int parse_whole(const char *opt, const char *s, double lo, double hi,
+    uint64_t *out)
+{
+	double v;
+	if (parse_num(opt, s, lo, hi, &v))
+		return -1;
+	if (v != floor(v)) {
+		fprintf(stderr, "pumphil: %s: '%s' is not a whole number "
+		    "(try pumphil --help)\n", opt, s);
+		return -1;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
 enum {
 	O_RIG = 256, O_JUNIT, O_JSON, O_RETRIES, O_TIMEOUT, O_STEP, O_LOCKT,
 	O_LOCKD, O_DEFECTS, O_DEFECTS_ONLY, O_SEED, O_SHARD
@@ -124,18 +140,16 @@ static int cmd_run(int argc, char **argv)
 	optind = 1;
 	int c;
 	double v;
+	uint64_t u;
 	while ((c = getopt_long(argc, argv, ":qh", longs, NULL)) != -1) {
 		switch (c) {
 		case O_RIG: o.rig_spec = optarg; break;
 		case O_JUNIT: o.junit_path = optarg; break;
 		case O_JSON: o.json_path = optarg; break;
 		case O_RETRIES:
-			if (parse_num("--retries", optarg, 0, 10, &v))
+			if (parse_whole("--retries", optarg, 0, 10, &u))
 				return PB_EXIT_USAGE;
-			if (v != floor(v))
-				return bad("--retries: '%s' is not a whole "
-				    "number%s", optarg, "");
-			o.retries = (int)v;
+			o.retries = (int)u;
 			break;
 		case O_TIMEOUT:
 			if (parse_num("--timeout", optarg, 0.001, 86400, &v))
@@ -157,12 +171,9 @@ static int cmd_run(int argc, char **argv)
 		case O_DEFECTS: o.defects = PB_DEFECTS_ALSO; break;
 		case O_DEFECTS_ONLY: o.defects = PB_DEFECTS_ONLY; break;
 		case O_SEED:
-			if (parse_num("--seed", optarg, 0, 4294967295.0, &v))
+			if (parse_whole("--seed", optarg, 0, 4294967295.0,
+			    &o.seed))
 				return PB_EXIT_USAGE;
-			if (v != floor(v))
-				return bad("--seed: '%s' is not a whole number%s",
-				    optarg, "");
-			o.seed = (uint64_t)v;
 			break;
 		case O_SHARD: {
 			int k = 0, nn = 0;
@@ -253,12 +264,9 @@ static int cmd_calibrate(int argc, char **argv)
 			break;
 		case C_LOCKD: o.lock_dir = optarg; break;
 		case C_SEED:
-			if (parse_num("--seed", optarg, 0, 4294967295.0, &v))
+			if (parse_whole("--seed", optarg, 0, 4294967295.0,
+			    &o.seed))
 				return PB_EXIT_USAGE;
-			if (v != floor(v))
-				return bad("--seed: '%s' is not a whole number%s",
-				    optarg, "");
-			o.seed = (uint64_t)v;
 			break;
 		case C_IDEAL: o.ideal_sensor = true; break;
 		case C_EEPROM: o.eeprom_path = optarg; break;
