@@ -58,6 +58,7 @@ static void usage(FILE *f)
 	    "                    (default profile s10pro)\n"
 	    "  --port PATH       a serial port: /dev/ttyUSB0, /dev/serial/by-id/..., a pty\n"
 	    "  --baud N          baud rate for --port (default 921600)\n"
+	    "  --flow none|rtscts  flow control for --port (default none)\n"
 	    "  --profile P       pump profile to compare cycles with (default: the one\n"
 	    "                    the device reports)\n"
 	    "  --list-ports      list serial ports and exit\n"
@@ -108,6 +109,7 @@ static int parse(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof *o);
 	o->s.units = PB_UNIT_MMHG;
 	int modes = 0;
+	bool flow_given = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = NULL;
@@ -149,6 +151,20 @@ static int parse(int argc, char **argv, struct opts *o)
 			if (*end || b <= 0 || b > 20000000)
 				return bad("bad baud rate '%s'", val);
 			o->s.baud = (int)b;
+		} else if (!strcmp(a, "--flow")) {
+			NEED_ARG();
+			if (!strcmp(val, "none"))
+				o->s.flow = PB_FLOW_NONE;
+			else if (!strcmp(val, "rtscts"))
+				o->s.flow = PB_FLOW_RTSCTS;
+			else if (!strcmp(val, "xonxoff"))
+				return bad("%s", "--flow xonxoff cannot carry the "
+				    "protocol (its frames contain 0x11/0x13); use "
+				    "rtscts or none");
+			else
+				return bad("bad flow control '%s' (none or rtscts)",
+				    val);
+			flow_given = true;
 		} else if (!strcmp(a, "--list-ports")) {
 			if (val)
 				return bad("%s takes no argument", a);
@@ -223,6 +239,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		return bad("%s", "use only one of --sim, --port and --replay");
 	if (o->s.baud && !o->s.port)
 		return bad("%s", "--baud goes with --port");
+	if (flow_given && !o->s.port)
+		return bad("%s", "--flow goes with --port");
 	if (o->duration > 0 && !o->headless)
 		return bad("%s", "--duration goes with --headless");
 	if (o->headless && o->duration <= 0 && !o->s.replay)

@@ -714,7 +714,8 @@ static int open_replay(struct pb_session *s, char *err, size_t errlen)
 static int open_client(struct pb_session *s, const char *path, char *err,
     size_t errlen)
 {
-	struct pb_link_opts lo = { .baud = s->o.baud, .flow = PB_FLOW_NONE };
+	struct pb_link_opts lo = { .baud = s->o.baud,
+	    .flow = (enum pb_flow)s->o.flow };
 	int lerr = 0;
 	char msg[256] = "";
 	struct pb_link *l = pb_link_open(path, &lo, &lerr, msg, sizeof msg);

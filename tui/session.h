@@ -51,6 +51,7 @@ struct pb_session_opts {
 	const char *pumpsim;       /* explicit pumpsim path (NULL: search) */
 	const char *port;          /* --port PATH */
 	int         baud;          /* --baud (0: default) */
+	int         flow;          /* --flow: enum pb_flow (none, rtscts) */
 	const char *replay;        /* --replay FILE */
 	const char *profile;       /* --profile P: expectations for --port */
 	const char *record;        /* --record FILE: record from the start */

@@ -21,7 +21,8 @@ expect 0 "$PB" --version
 grep -q '^pumpbench ' "$d/out" || { echo "FAIL: version"; failed=1; }
 for bad in "--bogus" "--units furlongs --sim" "--baud x --port /dev/null" \
     "--sim --port /dev/null" "" "--headless --sim" "--duration 2 --sim" \
-    "--sim --baud 9600" "--record"; do
+    "--sim --baud 9600" "--record" "--sim --flow rtscts" \
+    "--port /dev/null --flow xonxoff" "--port /dev/null --flow odd"; do
 	# shellcheck disable=SC2086
 	expect 2 "$PB" $bad
 	[ "$(wc -l < "$d/err")" -eq 1 ] || { echo "FAIL: '$bad': not one line"; cat "$d/err"; failed=1; }
