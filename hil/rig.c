@@ -2,6 +2,7 @@
  * hil/rig.c - rig description loader (libinih). See rig.h.
  */
 #include "hil/rig.h"
+#include "pump/inivalue.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -178,56 +179,11 @@ static char *reader(char *str, int num, void *stream)
 	return str;
 }
 
-static bool parse_double(const char *v, double *out)
-{
-	char *end;
-	errno = 0;
-	double d = strtod(v, &end);
-	if (end == v || errno != 0 || !isfinite(d))
-		return false;
-	while (isspace((unsigned char)*end))
-		end++;
-	if (*end)
-		return false;
-	*out = d;
-	return true;
-}
-
-static bool parse_long(const char *v, long *out)
-{
-	char *end;
-	errno = 0;
-	long l = strtol(v, &end, 10);
-	if (end == v || errno != 0)
-		return false;
-	while (isspace((unsigned char)*end))
-		end++;
-	if (*end)
-		return false;
-	*out = l;
-	return true;
-}
-
-static bool parse_bool(const char *v, bool *out)
-{
-	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
-	    !strcmp(v, "1") || !strcasecmp(v, "on")) {
-		*out = true;
-		return true;
-	}
-	if (!strcasecmp(v, "no") || !strcasecmp(v, "false") ||
-	    !strcmp(v, "0") || !strcasecmp(v, "off")) {
-		*out = false;
-		return true;
-	}
-	return false;
-}
-
 static int num_in(struct parse *ps, const char *key, const char *v,
     double lo, double hi, double *out)
 {
 	double d;
-	if (!parse_double(v, &d)) {
+	if (!pb_ini_double(v, &d)) {
 		fail(ps, PB_RIG_E_VALUE, "%s: '%s' is not a number", key, v);
 		return 0;
 	}
@@ -244,7 +200,7 @@ static int int_in(struct parse *ps, const char *key, const char *v,
     long lo, long hi, long *out)
 {
 	long l;
-	if (!parse_long(v, &l)) {
+	if (!pb_ini_long(v, &l)) {
 		fail(ps, PB_RIG_E_VALUE, "%s: '%s' is not an integer", key, v);
 		return 0;
 	}
@@ -411,7 +367,7 @@ static int key_dac(struct parse *ps, const char *k, const char *v)
 	if (!strcmp(k, "safe_volts"))
 		return num_in(ps, k, v, 0.0, 5.5, &r->dac.safe_volts);
 	if (!strcmp(k, "buffered")) {
-		if (!parse_bool(v, &r->dac.buffered)) {
+		if (!pb_ini_bool(v, &r->dac.buffered)) {
 			fail(ps, PB_RIG_E_VALUE, "buffered: '%s' is not yes/no", v);
 			return 0;
 		}

@@ -8,6 +8,7 @@
  * in one table below with its type, range and whether it is required;
  * docs/pumpsim.md ("Profiles") documents the same keys.
  */
+#include "pump/inivalue.h"
 #include "pump/profile.h"
 
 #include <ctype.h>
@@ -236,61 +237,6 @@ static const char *trim_view(const char *s, size_t *n)
 	return s;
 }
 
-static bool parse_double(const char *v, double *out)
-{
-	size_t n;
-	const char *s = trim_view(v, &n);
-	if (n == 0 || n > 64)
-		return false;
-	char tmp[80];
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	char *end;
-	errno = 0;
-	double d = strtod(tmp, &end);
-	if (end == tmp || *end != '\0' || errno != 0 || !isfinite(d))
-		return false;
-	*out = d;
-	return true;
-}
-
-static bool parse_int(const char *v, long *out)
-{
-	size_t n;
-	const char *s = trim_view(v, &n);
-	if (n == 0 || n > 20)
-		return false;
-	char tmp[32];
-	memcpy(tmp, s, n);
-	tmp[n] = '\0';
-	char *end;
-	errno = 0;
-	long l = strtol(tmp, &end, 10);
-	if (end == tmp || *end != '\0' || errno != 0)
-		return false;
-	*out = l;
-	return true;
-}
-
-static bool parse_bool(const char *v, bool *out)
-{
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-	static const char *const no[] = { "false", "no", "off", "0" };
-	size_t n;
-	const char *s = trim_view(v, &n);
-	for (size_t i = 0; i < 4; i++) {
-		if (strlen(yes[i]) == n && strncasecmp(s, yes[i], n) == 0) {
-			*out = true;
-			return true;
-		}
-		if (strlen(no[i]) == n && strncasecmp(s, no[i], n) == 0) {
-			*out = false;
-			return true;
-		}
-	}
-	return false;
-}
-
 static void set_value(struct ctx *c, size_t k, const char *value)
 {
 	const struct keydef *d = &keys[k];
@@ -298,7 +244,7 @@ static void set_value(struct ctx *c, size_t k, const char *value)
 	switch (d->t) {
 	case K_DBL: {
 		double v;
-		if (!parse_double(value, &v)) {
+		if (!pb_ini_double(value, &v)) {
 			fail(c, PB_PROFILE_E_VALUE, c->line,
 			    "[%s] %s: '%s' is not a number", d->sec, d->key,
 			    value);
@@ -315,7 +261,7 @@ static void set_value(struct ctx *c, size_t k, const char *value)
 	}
 	case K_INT: {
 		long v;
-		if (!parse_int(value, &v)) {
+		if (!pb_ini_long(value, &v)) {
 			fail(c, PB_PROFILE_E_VALUE, c->line,
 			    "[%s] %s: '%s' is not an integer", d->sec, d->key,
 			    value);
@@ -333,7 +279,7 @@ static void set_value(struct ctx *c, size_t k, const char *value)
 	}
 	case K_BOOL: {
 		bool v;
-		if (!parse_bool(value, &v)) {
+		if (!pb_ini_bool(value, &v)) {
 			fail(c, PB_PROFILE_E_VALUE, c->line,
 			    "[%s] %s: '%s' is not a boolean (true/false)",
 			    d->sec, d->key, value);
@@ -381,7 +327,7 @@ static void set_value(struct ctx *c, size_t k, const char *value)
 			}
 			memcpy(tmp, s, n);
 			tmp[n] = '\0';
-			if (!parse_double(tmp, &v)) {
+			if (!pb_ini_double(tmp, &v)) {
 				size_t tn;
 				const char *ts = trim_view(tmp, &tn);
 				fail(c, PB_PROFILE_E_VALUE, c->line,
