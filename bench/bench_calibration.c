@@ -26,7 +26,6 @@
 #include "hil/rig.h"
 #include "proto/station.h"
 #include "pump/profile.h"
-#include "tools/pumpsim/emulator.h"
 
 static double
 wall(void)
@@ -43,44 +42,12 @@ cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The pump's worst |reading - true vacuum| at mmhg, NAN on failure. */
 static double
-error_at(struct pb_fixture *fix, struct pb_dut *d, int channels, double mmhg)
+error_at(struct pb_dut *d, int channels, double mmhg)
 {
-	struct pb_msg m;
-	memset(&m, 0, sizeof m);
-	m.type = PB_T_CAL_HOLD;
-	m.u.hold.channel_mask = (uint8_t)((1u << channels) - 1);
-	m.u.hold.target = (int16_t)lround(mmhg * 10);
-	struct pb_response r;
-	if (pb_dut_command(d, &m, &r) != 0)
-		return NAN;
-	pb_dut_advance(d, pb_dut_now(d) + 3000000);
-	struct pb_emu *emu = pb_fixture_emulator(fix);
-	double dev[PB_MAX_CH] = { 0 }, tru[PB_MAX_CH] = { 0 };
-	int n = 0;
-	uint32_t last = UINT32_MAX;
-	uint64_t end = pb_dut_now(d) + 2000000;
-	while (pb_dut_now(d) < end) {
-		if (pb_dut_advance(d, pb_dut_now(d) + 5000) != 0)
-			return NAN;
-		double ts;
-		const struct pb_telemetry *t = pb_dut_telemetry(d, &ts);
-		if (t == NULL || t->first_sample == last || t->n == 0)
-			continue;
-		last = t->first_sample;
-		for (int ch = 0; ch < channels; ch++) {
-			double s = 0;
-			for (int i = 0; i < t->n; i++)
-				s += t->samples[ch][i];
-			dev[ch] += s / t->n / 10.0;
-			tru[ch] += pb_emu_true_vacuum_mmhg(emu, ch);
-		}
-		n++;
-	}
-	double worst = 0;
-	for (int ch = 0; ch < channels; ch++)
-		worst = fmax(worst, fabs((dev[ch] - tru[ch]) / n));
-	return worst;
+	double worst;
+	return pb_hil_cal_error(d, channels, mmhg, &worst) == 0 ? worst : NAN;
 }
 
 int
@@ -129,7 +96,7 @@ main(int argc, char **argv)
 		pb_dut_hello_until(d, 10);
 		before[u] = 0;
 		for (double v = 0; v <= 300; v += 25)
-			before[u] = fmax(before[u], error_at(fix, d, prof.channels, v));
+			before[u] = fmax(before[u], error_at(d, prof.channels, v));
 		struct pb_cal_config cfg;
 		memset(&cfg, 0, sizeof cfg);
 		cfg.profile = &prof;
@@ -142,7 +109,7 @@ main(int argc, char **argv)
 		pump_s[u] = (res.finished_us - res.started_us) / 1e6;
 		after[u] = 0;
 		for (double v = 0; v <= 300; v += 25)
-			after[u] = fmax(after[u], error_at(fix, d, prof.channels, v));
+			after[u] = fmax(after[u], error_at(d, prof.channels, v));
 		printf("%4d  %4d  %12.2f  %11.3f  %12.1f  %s\n", u, 1000 + u,
 		    before[u], after[u], pump_s[u],
 		    rc ? err : pb_cal_verdict_name(res.verdict));

@@ -1,6 +1,7 @@
 /*
  * hil/calibrate.c - the calibration procedure on a rig (see calibrate.h).
  */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "hil/rig.h"
 #include "hil/runner.h"
 #include "proto/station.h"
+#include "tools/pumpsim/emulator.h"
 
 static void
 say(const struct pb_hil_cal_hooks *h, const char *fmt, ...)
@@ -149,6 +151,55 @@ pb_hil_calibrate(struct pb_dut *d, const struct pb_cal_config *cfg,
 		say(hooks, "verdict %s%s%s", pb_cal_verdict_name(out->verdict),
 		    out->reason[0] ? ": " : "", out->reason);
 	return rc;
+}
+
+int
+pb_hil_cal_error(struct pb_dut *d, int channels, double mmhg, double *worst)
+{
+	struct pb_emu *emu = pb_fixture_emulator(pb_dut_fixture(d));
+	if (emu == NULL)
+		return PB_FIX_E_NOT_SUPPORTED;
+	if (channels < 1 || channels > PB_MAX_CH)
+		return PB_DUT_E_ARG;
+	struct pb_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PB_T_CAL_HOLD;
+	m.u.hold.channel_mask = (uint8_t)((1u << channels) - 1);
+	m.u.hold.target = (int16_t)lround(mmhg * 10);
+	struct pb_response r;
+	int rc = pb_dut_command(d, &m, &r);
+	if (rc == PB_DUT_OK)
+		rc = pb_dut_advance(d, pb_dut_now(d) + 3000000);
+	if (rc != PB_DUT_OK)
+		return rc;
+	double dev[PB_MAX_CH] = { 0 }, tru[PB_MAX_CH] = { 0 };
+	int n = 0;
+	uint32_t last = UINT32_MAX;
+	uint64_t end = pb_dut_now(d) + 2000000;
+	while (pb_dut_now(d) < end) {
+		rc = pb_dut_advance(d, pb_dut_now(d) + 5000);
+		if (rc != PB_DUT_OK)
+			return rc;
+		double ts;
+		const struct pb_telemetry *t = pb_dut_telemetry(d, &ts);
+		if (t == NULL || t->first_sample == last || t->n == 0)
+			continue;
+		last = t->first_sample;
+		for (int ch = 0; ch < channels; ch++) {
+			double sum = 0;
+			for (int i = 0; i < t->n; i++)
+				sum += t->samples[ch][i];
+			dev[ch] += sum / t->n / 10.0;
+			tru[ch] += pb_emu_true_vacuum_mmhg(emu, ch);
+		}
+		n++;
+	}
+	if (n <= 50)
+		return PB_DUT_E_TIMEOUT;
+	*worst = 0;
+	for (int ch = 0; ch < channels; ch++)
+		*worst = fmax(*worst, fabs((dev[ch] - tru[ch]) / n));
+	return 0;
 }
 
 /* ---- the station run -------------------------------------------------- */

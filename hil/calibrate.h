@@ -36,6 +36,16 @@ int pb_hil_calibrate(struct pb_dut *d, const struct pb_cal_config *cfg,
     const struct pb_hil_cal_hooks *hooks, double max_s,
     struct pb_cal_result *out, char *err, size_t errlen);
 
+/* sim rig only: how far the pump's own reading is from the truth at one
+ * vacuum.  Holds mmhg on every channel (CAL_HOLD), settles 3 s, then
+ * averages the pump's telemetry and the true vacuum of the emulated
+ * pneumatics over 2 s; *worst gets the largest |reading - true| over the
+ * channels.  Returns 0; PB_FIX_E_NOT_SUPPORTED when the rig has no
+ * emulator; a PB_DUT_E_* code when the hold or an advance fails; or
+ * PB_DUT_E_TIMEOUT when fewer than 50 telemetry batches arrived. */
+int pb_hil_cal_error(struct pb_dut *d, int channels, double mmhg,
+    double *worst);
+
 /* `pumphil calibrate`: the whole station run. */
 struct pb_hil_cal_run_opts {
 	const char *rig_spec;      /* sim, ftdi:SERIAL, a rig name or file */

@@ -23,7 +23,6 @@
 #include "proto/station.h"
 #include "pump/profile.h"
 #include "tests/lib/check_main.h"
-#include "tools/pumpsim/emulator.h"
 
 static const char KEYHEX[] =
     "5f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0\n";
@@ -86,59 +85,14 @@ unit_close(struct unit *u)
 	pb_fixture_close(u->fix);
 }
 
-static int
-hold(struct unit *u, double mmhg)
-{
-	struct pb_msg m;
-	memset(&m, 0, sizeof m);
-	m.type = PB_T_CAL_HOLD;
-	m.u.hold.channel_mask = (uint8_t)((1u << u->prof.channels) - 1);
-	m.u.hold.target = (int16_t)lround(mmhg * 10);
-	struct pb_response r;
-	int rc = pb_dut_command(u->dut, &m, &r);
-	if (rc != 0)
-		fprintf(stderr, "hold %.0f mmHg: %s (%s)\n", mmhg,
-		    pb_dut_strerror(rc), pb_dut_errmsg(u->dut));
-	return rc;
-}
-
-/* Hold mmhg, settle, then average the pump's reading and the true vacuum
- * over 2 s; returns the worst channel's error. */
+/* The pump's worst |reading - true vacuum| at mmhg (hil/calibrate.c). */
 static double
 error_at(struct unit *u, double mmhg)
 {
-	ck_assert_int_eq(hold(u, mmhg), 0);
-	ck_assert_int_eq(pb_dut_advance(u->dut, pb_dut_now(u->dut) + 3000000),
-	    0);
-	struct pb_emu *emu = pb_fixture_emulator(u->fix);
-	double dev[PB_MAX_CH] = { 0 }, tru[PB_MAX_CH] = { 0 };
-	int n = 0;
-	uint32_t last = UINT32_MAX;
-	uint64_t end = pb_dut_now(u->dut) + 2000000;
-	while (pb_dut_now(u->dut) < end) {
-		ck_assert_int_eq(pb_dut_advance(u->dut, pb_dut_now(u->dut) +
-		    5000), 0);
-		double ts;
-		const struct pb_telemetry *t = pb_dut_telemetry(u->dut, &ts);
-		if (t == NULL || t->first_sample == last || t->n == 0)
-			continue;
-		last = t->first_sample;
-		for (int ch = 0; ch < u->prof.channels; ch++) {
-			double s = 0;
-			for (int i = 0; i < t->n; i++)
-				s += t->samples[ch][i];
-			dev[ch] += s / t->n / 10.0;
-			tru[ch] += pb_emu_true_vacuum_mmhg(emu, ch);
-		}
-		n++;
-	}
-	ck_assert_int_gt(n, 50);
-	double worst = 0;
-	for (int ch = 0; ch < u->prof.channels; ch++) {
-		double e = (dev[ch] - tru[ch]) / n;
-		if (fabs(e) > fabs(worst))
-			worst = e;
-	}
+	double worst = NAN;
+	int rc = pb_hil_cal_error(u->dut, u->prof.channels, mmhg, &worst);
+	ck_assert_msg(rc == 0, "error at %.0f mmHg: %s (%s)", mmhg,
+	    pb_dut_strerror(rc), pb_dut_errmsg(u->dut));
 	return worst;
 }
 
