@@ -743,14 +743,27 @@ static const struct pb_mode_curve *curve(const struct pb_profile *p,
 	return &p->stim;
 }
 
+static double curve_peak(const struct pb_mode_curve *m, int level)
+{
+	return m->peak_base_mmhg + m->peak_step_mmhg * (level - 1);
+}
+
 double pb_profile_peak_mmhg(const struct pb_profile *p, int mode, int level)
 {
-	const struct pb_mode_curve *m = curve(p, mode);
-	level = clamp_level(p, level);
-	double v = m->peak_base_mmhg + m->peak_step_mmhg * (level - 1);
+	double v = curve_peak(curve(p, mode), clamp_level(p, level));
 	if (p->max_target_mmhg > 0.0 && v > p->max_target_mmhg)
 		v = p->max_target_mmhg;
 	return v;
+}
+
+double pb_profile_curve_peak_mmhg(const struct pb_profile *p, int mode,
+    int level)
+{
+	level = clamp_level(p, level);
+	if (mode == 3 /* PB_MODE_MIXED */)
+		return fmax(curve_peak(&p->stim, level),
+		    curve_peak(&p->expr, level));
+	return curve_peak(curve(p, mode), level);
 }
 
 double pb_profile_rate_cpm(const struct pb_profile *p, int mode, int level)

@@ -159,6 +159,11 @@ int pb_profile_find(struct pb_profile *p, const char *id_or_path, char *err,
  * mode the peak and rate are those of the cycle kind given by
  * pb_profile_mixed_is_stim(). Out-of-range inputs clamp. */
 double pb_profile_peak_mmhg(const struct pb_profile *p, int mode, int level);
+/* The mode's peak curve at a level before pb_profile_peak_mmhg() clamps
+ * it to max_target_mmhg, so a caller can tell that a level asks for more
+ * than the limit; in mixed mode the higher of the two cycle kinds. */
+double pb_profile_curve_peak_mmhg(const struct pb_profile *p, int mode,
+    int level);
 double pb_profile_rate_cpm(const struct pb_profile *p, int mode, int level);
 bool   pb_profile_mixed_is_stim(const struct pb_profile *p, unsigned cycle);
 /* Physical pull time (s) from atmosphere to target_mmhg for one channel

@@ -301,15 +301,10 @@ bool pb_app_level_allowed(const struct pb_app *a, int mode, int level)
 		if (a->profile->levels > 0 && level > a->profile->levels)
 			return false;
 		if (mode >= PB_MODE_STIMULATION && mode <= PB_MODE_MIXED) {
-			/* the curve itself: pb_profile_peak_mmhg() clamps to
-			 * the limit, which would hide a level beyond it */
-			const struct pb_profile *pp = a->profile;
-			double ps = pp->stim.peak_base_mmhg +
-			    pp->stim.peak_step_mmhg * (level - 1);
-			double pe = pp->expr.peak_base_mmhg +
-			    pp->expr.peak_step_mmhg * (level - 1);
-			double peak = mode == PB_MODE_STIMULATION ? ps :
-			    mode == PB_MODE_EXPRESSION ? pe : (ps > pe ? ps : pe);
+			/* the unclamped curve: the clamped peak would hide a
+			 * level beyond the limit */
+			double peak = pb_profile_curve_peak_mmhg(a->profile,
+			    mode, level);
 			double lim = a->profile->max_target_mmhg;
 			if (a->have_info && a->info.max_target > 0 &&
 			    a->info.max_target / 10.0 < lim)

@@ -118,6 +118,27 @@ END_TEST
 
 /* The closed-form pull time agrees with the isothermal model and the
  * shipped profiles leave a margin at every level. */
+START_TEST(curve_before_the_limit)
+{
+	struct pb_profile p;
+	load_ok(&p, "s10pro");
+	p.max_target_mmhg = 200;   /* a lower limit than the curves reach */
+	ck_assert_double_eq_tol(pb_profile_peak_mmhg(&p, 2, 12), 200, 1e-9);
+	ck_assert_double_eq_tol(pb_profile_curve_peak_mmhg(&p, 2, 12),
+	    60 + 20 * 11, 1e-9);
+	ck_assert_double_eq_tol(pb_profile_curve_peak_mmhg(&p, 1, 12),
+	    40 + 8 * 11, 1e-9);
+	/* mixed runs both kinds of cycle: the higher curve counts */
+	ck_assert_double_eq_tol(pb_profile_curve_peak_mmhg(&p, 3, 12),
+	    60 + 20 * 11, 1e-9);
+	ck_assert_double_eq_tol(pb_profile_curve_peak_mmhg(&p, 3, 1), 60,
+	    1e-9);
+	/* levels clamp as in pb_profile_peak_mmhg */
+	ck_assert_double_eq_tol(pb_profile_curve_peak_mmhg(&p, 2, 99),
+	    60 + 20 * 11, 1e-9);
+}
+END_TEST
+
 START_TEST(pull_time)
 {
 	struct pb_profile p;
@@ -378,6 +399,7 @@ static Suite *profile_suite(void)
 	tcase_add_test(tc, shipped_s21);
 	tcase_add_test(tc, shipped_s10pro);
 	tcase_add_test(tc, mixed_pattern);
+	tcase_add_test(tc, curve_before_the_limit);
 	tcase_add_test(tc, pull_time);
 	tcase_add_test(tc, find_paths);
 	tcase_add_test(tc, bad_syntax);
