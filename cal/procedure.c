@@ -24,7 +24,6 @@ struct pb_cal_proc {
 	enum pb_cal_stage stage;
 	bool     waiting;          /* a SEND is outstanding */
 	struct pb_msg pending;     /* the command asked for */
-	bool     pending_set;
 	int      sub;              /* channel index within a per-channel stage */
 	int      point;            /* calibration point index */
 	int      vpoint;           /* verify point index */
@@ -51,7 +50,6 @@ struct pb_cal_proc {
 	int      n_ref[PB_MAX_CH];
 	double   sum_dev[PB_MAX_CH];
 	int      n_dev[PB_MAX_CH];
-	bool     manual_have[PB_MAX_CH];
 	double   manual_ref[PB_MAX_CH];
 
 	struct pb_cal_result res;
@@ -118,7 +116,6 @@ enter(struct pb_cal_proc *p, enum pb_cal_stage s, uint64_t now)
 	p->stage = s;
 	p->stage_us = now;
 	p->sub = 0;
-	p->pending_set = false;
 }
 
 static void
@@ -138,7 +135,6 @@ reset_average(struct pb_cal_proc *p)
 	memset(p->n_ref, 0, sizeof p->n_ref);
 	memset(p->sum_dev, 0, sizeof p->sum_dev);
 	memset(p->n_dev, 0, sizeof p->n_dev);
-	memset(p->manual_have, 0, sizeof p->manual_have);
 }
 
 /* Decide the verdict (first decision wins) and head for the exit:
@@ -229,7 +225,6 @@ set_cmd(struct pb_cal_proc *p, uint8_t type)
 {
 	memset(&p->pending, 0, sizeof p->pending);
 	p->pending.type = type;
-	p->pending_set = true;
 }
 
 static bool
@@ -373,7 +368,6 @@ close_average(struct pb_cal_proc *p, uint64_t now, bool verify)
 	}
 	for (int ch = 0; ch < p->channels; ch++)
 		p->manual_ref[ch] = p->sum_ref[ch] / p->n_ref[ch];
-	memset(p->manual_have, 1, sizeof p->manual_have);
 	p->verify_window = verify;
 }
 
@@ -435,10 +429,8 @@ pb_cal_poll(struct pb_cal_proc *p, uint64_t now, struct pb_cal_action *act)
 {
 	memset(act, 0, sizeof *act);
 	act->kind = PB_CAL_ACT_WAIT;
-	if (p->waiting) {
-		act->kind = PB_CAL_ACT_WAIT;
+	if (p->waiting)
 		return;
-	}
 	if (p->abort_requested && !p->failed)
 		finish(p, PB_CAL_ABORTED, now, "aborted");
 
@@ -746,7 +738,6 @@ pb_cal_enter_reference(struct pb_cal_proc *p, int ch, double mmhg,
 	if (!isfinite(mmhg) || mmhg < -50 || mmhg > 1000)
 		return PB_CALP_E_ARG;
 	p->manual_ref[ch] = mmhg;
-	p->manual_have[ch] = true;
 	if (++p->sub >= p->channels)
 		store_point(p, now);
 	return PB_CALP_OK;
