@@ -696,10 +696,7 @@ pb_cal_on_telemetry(struct pb_cal_proc *p, const struct pb_telemetry *t,
 		return;
 	int nch = t->channels < p->channels ? t->channels : p->channels;
 	for (int ch = 0; ch < nch; ch++) {
-		double sum = 0;
-		for (int i = 0; i < t->n; i++)
-			sum += t->samples[ch][i];
-		double dev = sum / t->n / 10.0;
+		double dev = pb_tel_mean_dmmhg(t, ch) / 10.0;
 		struct win_entry *e = &p->win[ch][p->win_head[ch]];
 		e->t = now;
 		e->v = dev;

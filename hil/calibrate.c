@@ -186,10 +186,7 @@ pb_hil_cal_error(struct pb_dut *d, int channels, double mmhg, double *worst)
 			continue;
 		last = t->first_sample;
 		for (int ch = 0; ch < channels; ch++) {
-			double sum = 0;
-			for (int i = 0; i < t->n; i++)
-				sum += t->samples[ch][i];
-			dev[ch] += sum / t->n / 10.0;
+			dev[ch] += pb_tel_mean_dmmhg(t, ch) / 10.0;
 			tru[ch] += pb_emu_true_vacuum_mmhg(emu, ch);
 		}
 		n++;

@@ -189,6 +189,16 @@ static bool inject_ok(const struct pb_inject *j)
 	    (j->channel < PB_MAX_CH || j->channel == PB_CH_NONE);
 }
 
+double pb_tel_mean_dmmhg(const struct pb_telemetry *t, int ch)
+{
+	if (t->n == 0 || ch < 0 || ch >= t->channels || ch >= PB_MAX_CH)
+		return NAN;
+	double sum = 0;
+	for (int i = 0; i < t->n; i++)
+		sum += t->samples[ch][i];
+	return sum / t->n;
+}
+
 bool pb_type_is_command(uint8_t type)
 {
 	return type == PB_T_HELLO ||

@@ -302,6 +302,10 @@ uint8_t pb_response_body_kind(uint8_t req_type, uint8_t status);
 /* True for the command types (those a host sends with PB_F_ACK_REQ). */
 bool pb_type_is_command(uint8_t type);
 
+/* Mean of channel ch's samples in a telemetry batch, in 0.1 mmHg; NaN
+ * when the batch has no samples or no such channel. */
+double pb_tel_mean_dmmhg(const struct pb_telemetry *t, int ch);
+
 /* Names for logs and the dashboard; never NULL ("?" when unknown). */
 const char *pb_type_name(uint8_t type);
 const char *pb_status_name(uint8_t status);

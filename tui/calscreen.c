@@ -533,10 +533,7 @@ void pb_calscreen_on_telemetry(struct pb_calscreen *c,
 	int nch = t->channels < PB_MAX_CH ? t->channels : PB_MAX_CH;
 	c->live_channels = nch;
 	for (int ch = 0; ch < nch; ch++) {
-		double sum = 0;
-		for (int i = 0; i < t->n; i++)
-			sum += t->samples[ch][i];
-		c->reading[ch] = sum / t->n / 10.0;
+		c->reading[ch] = pb_tel_mean_dmmhg(t, ch) / 10.0;
 		c->raw[ch] = t->raw[ch];
 		pb_calview_stab_push(&c->stab[ch], now, c->reading[ch]);
 	}

@@ -610,6 +610,26 @@ START_TEST(random_payloads_never_crash)
 }
 END_TEST
 
+START_TEST(telemetry_mean)
+{
+	struct pb_telemetry t;
+	memset(&t, 0, sizeof t);
+	t.channels = 2;
+	t.n = 4;
+	int16_t a[4] = { 10, 20, 30, 41 }, b[4] = { -5, -5, -5, -5 };
+	memcpy(t.samples[0], a, sizeof a);
+	memcpy(t.samples[1], b, sizeof b);
+	ck_assert_double_eq_tol(pb_tel_mean_dmmhg(&t, 0), 25.25, 1e-12);
+	ck_assert_double_eq_tol(pb_tel_mean_dmmhg(&t, 1), -5.0, 1e-12);
+	ck_assert(isnan(pb_tel_mean_dmmhg(&t, 2)));
+	ck_assert(isnan(pb_tel_mean_dmmhg(&t, -1)));
+	t.channels = 1;
+	ck_assert(isnan(pb_tel_mean_dmmhg(&t, 1)));
+	t.n = 0;
+	ck_assert(isnan(pb_tel_mean_dmmhg(&t, 0)));
+}
+END_TEST
+
 static Suite *msg_suite(void)
 {
 	Suite *s = suite_create("msg");
@@ -629,6 +649,7 @@ static Suite *msg_suite(void)
 	tcase_add_test(tc, info_validation);
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, random_payloads_never_crash);
+	tcase_add_test(tc, telemetry_mean);
 	suite_add_tcase(s, tc);
 	return s;
 }
