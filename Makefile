@@ -57,6 +57,7 @@ ALL_LDFLAGS = $(LDFLAGS) $(SAN)
 LIBS_M := -lm -lpthread
 
 # ---- sources: one module per file, grouped in rooms ----------------------
+BASE_SRC  := $(wildcard base/*.c)
 PROTO_SRC := $(wildcard proto/*.c)
 PUMP_SRC  := $(wildcard pump/*.c)
 SIM_SRC   := $(filter-out tools/pumpsim/main.c,$(wildcard tools/pumpsim/*.c))
@@ -66,13 +67,15 @@ HIL_SRC   := $(filter-out hil/main.c,$(wildcard hil/*.c))
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))
 
+LIB_BASE  := $(B)/libpbbase.a
 LIB_PROTO := $(B)/libpbproto.a
 LIB_PUMP  := $(B)/libpbpump.a
 LIB_SIM   := $(B)/libpbsim.a
 LIB_CAL   := $(B)/libpbcal.a
 LIB_TUI   := $(B)/libpbtui.a
 LIB_HIL   := $(B)/libpbhil.a
-ALL_LIBS  := $(LIB_HIL) $(LIB_TUI) $(LIB_CAL) $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO)
+ALL_LIBS  := $(LIB_HIL) $(LIB_TUI) $(LIB_CAL) $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO) \
+	$(LIB_BASE)
 
 PROGS := $(BIN)/pumpbench $(BIN)/pumpsim $(BIN)/pumphil
 
@@ -93,7 +96,7 @@ FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 .SECONDARY:
 
 .PHONY: all run check tests bench fuzz clean install uninstall deps \
-	proto sim tui hil cal
+	base proto sim tui hil cal
 
 all: $(PROGS)
 
@@ -111,6 +114,7 @@ check: deps
 tests: $(PROGS) $(UNIT_BINS) $(MOCK_BINS) $(TEST_TOOLS)
 
 # room targets, for working on one part
+base: $(LIB_BASE)
 proto: $(LIB_PROTO)
 sim: $(LIB_SIM) $(BIN)/pumpsim
 tui: $(LIB_TUI) $(BIN)/pumpbench
@@ -141,6 +145,7 @@ $(1): $(call obj,$(2))
 	@$$(if $$(Q),echo "  AR      $$@")
 	$$(Q)rm -f $$@ && ar rcs $$@ $$^
 endef
+$(eval $(call mklib,$(LIB_BASE),$(BASE_SRC)))
 $(eval $(call mklib,$(LIB_PROTO),$(PROTO_SRC)))
 $(eval $(call mklib,$(LIB_PUMP),$(PUMP_SRC)))
 $(eval $(call mklib,$(LIB_SIM),$(SIM_SRC)))
@@ -153,11 +158,11 @@ LINK = @mkdir -p $(@D); $(if $(Q),echo "  LD      $@";) \
 	-Wl,--start-group $(filter %.a,$^) -Wl,--end-group
 
 # Doors point one way: pumpbench links no hil, pumpsim links no tui/hil.
-$(BIN)/pumpsim: $(B)/tools/pumpsim/main.o $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO)
+$(BIN)/pumpsim: $(B)/tools/pumpsim/main.o $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO) $(LIB_BASE)
 	$(LINK) $(PKG_LIBS) $(LIBS_M)
-$(BIN)/pumpbench: $(B)/tui/main.o $(LIB_TUI) $(LIB_CAL) $(LIB_PUMP) $(LIB_PROTO)
+$(BIN)/pumpbench: $(B)/tui/main.o $(LIB_TUI) $(LIB_CAL) $(LIB_PUMP) $(LIB_PROTO) $(LIB_BASE)
 	$(LINK) $(PKG_LIBS) $(LIBS_M)
-$(BIN)/pumphil: $(B)/hil/main.o $(LIB_HIL) $(LIB_CAL) $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO)
+$(BIN)/pumphil: $(B)/hil/main.o $(LIB_HIL) $(LIB_CAL) $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO) $(LIB_BASE)
 	$(LINK) $(PKG_LIBS) $(LIBS_M)
 
 TEST_HELPER_OBJ := $(patsubst %.c,$(B)/%.o,$(TEST_HELPER_SRC))
@@ -175,7 +180,7 @@ $(B)/bench/%: $(B)/bench/%.o $(ALL_LIBS)
 FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 -I. \
 	-fsanitize=fuzzer,address,undefined -DPB_DATADIR='"$(DATADIR)"'
 # Each target links every room's library sources (not the mains).
-LIB_SRC := $(PROTO_SRC) $(PUMP_SRC) $(SIM_SRC) $(CAL_SRC) $(TUI_SRC) $(HIL_SRC)
+LIB_SRC := $(BASE_SRC) $(PROTO_SRC) $(PUMP_SRC) $(SIM_SRC) $(CAL_SRC) $(TUI_SRC) $(HIL_SRC)
 build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard */*.h tools/pumpsim/*.h)
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"

@@ -13,16 +13,7 @@
 #include <json.h>
 
 #include "cal/certificate.h"
-
-static void
-iso_date(int64_t t, char *buf, size_t len)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (gmtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, len, "%lld", (long long)t);
-}
+#include "base/isotime.h"
 
 static const char *
 or_dash(const char *s)
@@ -55,7 +46,7 @@ print_json(FILE *f, const struct pb_cal_result *r, const struct pb_profile *p,
     const struct pb_cert_meta *m)
 {
 	char date[40];
-	iso_date(m->date_unix, date, sizeof date);
+	pb_isotime(m->date_unix * 1000, PB_ISO_UTC, date, sizeof date);
 	json_object *root = json_object_new_object();
 	json_object_object_add(root, "certificate",
 	    json_object_new_string("pumpbench calibration v1"));
@@ -163,7 +154,7 @@ print_text(FILE *f, const struct pb_cal_result *r, const struct pb_profile *p,
     const struct pb_cert_meta *m)
 {
 	char date[40];
-	iso_date(m->date_unix, date, sizeof date);
+	pb_isotime(m->date_unix * 1000, PB_ISO_UTC, date, sizeof date);
 	fprintf(f, "PUMPBENCH CALIBRATION CERTIFICATE\n\n");
 	fprintf(f, "  Serial      %s\n", or_dash(r->info.serial));
 	fprintf(f, "  Firmware    %s\n", or_dash(r->info.fw_version));

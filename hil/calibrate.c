@@ -10,6 +10,7 @@
 
 #include "cal/certificate.h"
 #include "hil/calibrate.h"
+#include "base/isotime.h"
 #include "hil/lock.h"
 #include "hil/rig.h"
 #include "hil/runner.h"
@@ -228,10 +229,8 @@ write_certs(const struct pb_hil_cal_run_opts *o, const struct pb_cal_result *r,
 		snprintf(prefix, sizeof prefix, "%s", o->cert_prefix);
 	else {
 		char when[32];
-		time_t t = (time_t)meta->date_unix;
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", &tm);
+		pb_isotime(meta->date_unix * 1000, PB_ISO_BASIC, when,
+		    sizeof when);
 		snprintf(prefix, sizeof prefix, "cal-%s-%s",
 		    r->info.serial[0] ? r->info.serial : "unknown", when);
 	}

@@ -3,6 +3,7 @@
  * See lock.h for the promise.
  */
 #include "hil/lock.h"
+#include "base/isotime.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,11 +81,9 @@ static void write_holder(int fd)
 	const char *job = getenv("CI_JOB_ID");
 	if (!job)
 		job = getenv("BUILD_TAG");   /* Jenkins */
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
 	char since[32];
-	strftime(since, sizeof since, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	pb_isotime((int64_t)time(NULL) * 1000, PB_ISO_UTC, since,
+	    sizeof since);
 	char line[400];
 	int len = snprintf(line, sizeof line,
 	    "pid %ld on %s, user %s%s%s, since %s\n", (long)getpid(), host,

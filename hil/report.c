@@ -3,6 +3,7 @@
  * See report.h for the promise.
  */
 #include "hil/report.h"
+#include "base/isotime.h"
 
 #include <errno.h>
 #include <math.h>
@@ -246,31 +247,6 @@ void pb_report_summary_line(const struct pb_report *r, char *buf, size_t n)
 	    k.failed + k.errors + k.aborted, k.skipped);
 }
 
-void pb_iso8601(int64_t unix_ms, char *buf, size_t n)
-{
-	time_t s = (time_t)(unix_ms / 1000);
-	int ms = (int)(unix_ms % 1000);
-	if (ms < 0) {
-		ms += 1000;
-		s -= 1;
-	}
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	char d[32];
-	strftime(d, sizeof d, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, n, "%s.%03dZ", d, ms);
-}
-
-/* JUnit wants a timestamp without zone or fraction (xs:dateTime subset
- * that Jenkins parses). */
-static void junit_timestamp(int64_t unix_ms, char *buf, size_t n)
-{
-	time_t s = (time_t)(unix_ms / 1000);
-	struct tm tm;
-	gmtime_r(&s, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%S", &tm);
-}
-
 /* ---- JSON (json-c) ------------------------------------------------------ */
 
 typedef struct json_object jobj;
@@ -302,7 +278,7 @@ static jobj *jstr(const char *s)
 static jobj *jtime(int64_t ms)
 {
 	char b[40];
-	pb_iso8601(ms, b, sizeof b);
+	pb_isotime(ms, PB_ISO_UTC_MS, b, sizeof b);
 	return jstr(b);
 }
 
@@ -582,7 +558,7 @@ int pb_report_write_junit(const struct pb_report *r, FILE *f)
 				first = r->cases[j].attempts[0].start_ms;
 		}
 		char ts[40];
-		junit_timestamp(first ? first : r->start_ms, ts, sizeof ts);
+		pb_isotime(first ? first : r->start_ms, PB_ISO_JUNIT, ts, sizeof ts);
 		fputs("  <testsuite name=\"", f);
 		xml_str(f, sname);
 		fprintf(f, "\" tests=\"%u\" failures=\"%u\" errors=\"%u\" "

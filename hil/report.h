@@ -147,8 +147,6 @@ void pb_report_counts(const struct pb_report *r, const char *suite_filter,
  * ABORTED cases. */
 void pb_report_summary_line(const struct pb_report *r, char *buf, size_t n);
 
-/* ISO 8601 UTC with milliseconds: 2026-11-28T17:55:44.123Z */
-void pb_iso8601(int64_t unix_ms, char *buf, size_t n);
 
 /* The JUnit testsuite a case belongs to: "<suite>.<rig_kind>" or
  * "<suite>.<rig_kind>.defects" for defect runs. */

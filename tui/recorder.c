@@ -8,6 +8,7 @@
  * partial last row if the kill landed inside a write().
  */
 #include "tui/recorder.h"
+#include "base/isotime.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -56,23 +57,6 @@ int pb_rec_unit_decimals(enum pb_unit u)
 	case PB_UNIT_CMH2O: return 2;
 	default: return 1;
 	}
-}
-
-void pb_rec_iso8601(int64_t unix_ms, char *buf, size_t n)
-{
-	if (!buf || n == 0)
-		return;
-	int64_t s = unix_ms >= 0 ? unix_ms / 1000 : (unix_ms - 999) / 1000;
-	int ms = (int)(unix_ms - s * 1000);
-	time_t t = (time_t)s;
-	struct tm tm;
-	if (!gmtime_r(&t, &tm)) {
-		snprintf(buf, n, "1970-01-01T00:00:00.000Z");
-		return;
-	}
-	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ms);
 }
 
 /* Copy s into out, replacing what would break a row or a header line. */
@@ -255,7 +239,7 @@ static int start(struct pb_recorder *r, const struct pb_rec_meta *meta,
 	sanitize(serial, sizeof serial, meta->serial, true);
 	sanitize(fw, sizeof fw, meta->firmware, true);
 	sanitize(prof, sizeof prof, meta->profile, true);
-	pb_rec_iso8601(meta->start_unix_ms, r->meta.start_iso,
+	pb_isotime(meta->start_unix_ms, PB_ISO_UTC_MS, r->meta.start_iso,
 	    sizeof r->meta.start_iso);
 	const char *un = pb_unit_name(r->meta.unit);
 	char hdr[1024];

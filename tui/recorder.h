@@ -163,7 +163,5 @@ const char *pb_rec_strerror(int err);
 /* Formatting helpers shared with replay (pure). */
 /* Decimals written for a unit (mmHg 1, kPa 4, cmH2O 2). */
 int pb_rec_unit_decimals(enum pb_unit u);
-/* UTC ISO 8601 with milliseconds: "2026-11-28T17:55:02.123Z". */
-void pb_rec_iso8601(int64_t unix_ms, char *buf, size_t n);
 
 #endif

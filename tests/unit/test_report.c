@@ -409,15 +409,6 @@ START_TEST(save_atomic_and_hash)
 }
 END_TEST
 
-START_TEST(iso8601_format)
-{
-	char b[40];
-	pb_iso8601(0, b, sizeof b);
-	ck_assert_str_eq(b, "1970-01-01T00:00:00.000Z");
-	pb_iso8601(1764352800123, b, sizeof b);
-	ck_assert_str_eq(b, "2025-11-28T18:00:00.123Z");
-}
-END_TEST
 
 static Suite *report_suite(void)
 {
@@ -431,7 +422,6 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, junit_escapes_everything);
 	tcase_add_test(tc, aborted_and_errors_count_as_failed);
 	tcase_add_test(tc, save_atomic_and_hash);
-	tcase_add_test(tc, iso8601_format);
 	suite_add_tcase(s, tc);
 	return s;
 }
