@@ -20,6 +20,17 @@
 
 struct sp_port;
 
+/* Backend operations: one struct per backend (serial, tty, mem); callers
+ * of the public API see only the opaque struct pb_link. */
+struct pb_link_ops {
+	const char *name;   /* "serial", "tty", "mem" */
+	ssize_t (*read)(struct pb_link *l, uint8_t *buf, size_t n);
+	ssize_t (*write)(struct pb_link *l, const uint8_t *buf, size_t n);
+	int     (*fd)(struct pb_link *l);
+	int     (*reopen)(struct pb_link *l);
+	void    (*close)(struct pb_link *l);
+};
+
 struct pb_link {
 	const struct pb_link_ops *ops;
 	char path[PATH_MAX];        /* as given by the caller (may be by-id) */

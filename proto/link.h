@@ -37,16 +37,6 @@ struct pb_link_opts {
 
 struct pb_link;   /* opaque */
 
-/* Backend operations: one struct per backend (serial, tty, mem). */
-struct pb_link_ops {
-	const char *name;   /* "serial", "tty", "mem" */
-	ssize_t (*read)(struct pb_link *l, uint8_t *buf, size_t n);
-	ssize_t (*write)(struct pb_link *l, const uint8_t *buf, size_t n);
-	int     (*fd)(struct pb_link *l);
-	int     (*reopen)(struct pb_link *l);
-	void    (*close)(struct pb_link *l);
-};
-
 /* Open a port by path, picking the backend. On failure returns NULL and,
  * if err is given, a PB_LINK_E_* code and a message in msg (msglen): one
  * line saying what went wrong ("no such port (see --list-ports)", "in use
