@@ -225,3 +225,9 @@ size_t pb_device_take(pb_device *d, uint8_t *buf, size_t cap)
 	d->out_len -= n;
 	return n;
 }
+
+void pb_device_forget_txns(pb_device *d)
+{
+	for (unsigned i = 0; i < PB_DEV_TXN_CACHE; i++)
+		d->cache[i].used = false;
+}

@@ -74,5 +74,8 @@ int  pb_device_send(pb_device *d, const struct pb_msg *m);
 bool pb_device_host_lost(const pb_device *d, uint64_t now_us);
 /* Drain queued wire bytes: copy up to cap into buf, return bytes copied. */
 size_t pb_device_take(pb_device *d, uint8_t *buf, size_t cap);
+/* Forget every remembered response, so a retried command runs again (the
+ * emulator's "no-txn-dedup" defect switch; a device never calls it). */
+void pb_device_forget_txns(pb_device *d);
 
 #endif

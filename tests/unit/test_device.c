@@ -218,6 +218,21 @@ START_TEST(stale_cache_entry_not_taken_for_retry)
 }
 END_TEST
 
+START_TEST(forget_txns_makes_a_retry_run_again)
+{
+	static struct fx f;
+	setup(&f);
+	set_level(&f, PB_F_ACK_REQ, 5, 2, 0);
+	pb_device_forget_txns(&f.dev);
+	set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, 5, 2, 1000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], 2);
+	ck_assert_uint_eq(f.dev.dup_commands, 0);
+	/* and remembers again from then on */
+	set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, 5, 2, 2000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], 2);
+}
+END_TEST
+
 START_TEST(cache_holds_all_entries)
 {
 	static struct fx f;
@@ -413,6 +428,7 @@ static Suite *device_suite(void)
 	tcase_add_test(tc, same_txn_without_retry_flag_is_new_command);
 	tcase_add_test(tc, retry_with_other_type_is_new_command);
 	tcase_add_test(tc, stale_cache_entry_not_taken_for_retry);
+	tcase_add_test(tc, forget_txns_makes_a_retry_run_again);
 	tcase_add_test(tc, cache_holds_all_entries);
 	tcase_add_test(tc, cache_evicts_oldest);
 	tcase_add_test(tc, bad_payload_refused_without_running);
