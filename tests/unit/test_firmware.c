@@ -1067,8 +1067,21 @@ START_TEST(cal_invalid_until_set)
 	bad = c;
 	bad.order = 3;
 	ck_assert_int_eq(pb_fw_set_cal(&r.fw, &bad, r.t), PB_ST_BAD_VALUE);
+	/* the check alone stores nothing; READ_CAL sees no calibration */
+	struct pb_cal got;
+	ck_assert_int_eq(pb_fw_check_cal(&r.fw, &c), PB_ST_OK);
+	bad = c;
+	bad.c[1] = 0.0f;
+	ck_assert_int_eq(pb_fw_check_cal(&r.fw, &bad), PB_ST_BAD_VALUE);
+	ck_assert_int_eq(pb_fw_read_cal(&r.fw, 0, &got), PB_ST_STORAGE);
+	ck_assert_int_eq(pb_fw_read_cal(&r.fw, 2, &got), PB_ST_BAD_VALUE);
 	/* one channel of two is not enough */
+	c.cal_id = 77;
 	ck_assert_int_eq(pb_fw_set_cal(&r.fw, &c, r.t), PB_ST_OK);
+	ck_assert_int_eq(pb_fw_read_cal(&r.fw, 0, &got), PB_ST_OK);
+	ck_assert_uint_eq(got.cal_id, 77);
+	ck_assert_uint_eq(got.channel, 0);
+	ck_assert_int_eq(pb_fw_read_cal(&r.fw, 1, &got), PB_ST_STORAGE);
 	rig_run(&r, 0.01);
 	ck_assert(r.fw.alarms & PB_AL_CAL_INVALID);
 	c.channel = 1;
@@ -1109,10 +1122,14 @@ START_TEST(cal_hold)
 	ck_assert_int_eq(r.fw.run_state, PB_RS_IDLE);
 	rig_run(&r, 1.0);
 	ck_assert_double_lt(pb_plant_vacuum_mmhg(&r.pl, 1), 2.0);
-	/* not while a session runs */
+	/* not while a session runs; field rules still come first */
 	start(&r, PB_MODE_EXPRESSION, 1, 1);
 	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 1, 500, r.t),
 	    PB_ST_WRONG_STATE);
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 4, 500, r.t), PB_ST_BAD_VALUE);
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 0, 500, r.t), PB_ST_BAD_VALUE);
+	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 1, 3001, r.t), PB_ST_LIMIT);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
 	/* s21's limit is 250 */
 	rig_init(&r, "s21", 4, 0);
 	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 1, 2501, r.t), PB_ST_LIMIT);

@@ -371,14 +371,12 @@ static void fill_info(struct pb_emu *e, struct pb_device_info *in)
 	in->sample_rate_hz = e->rate_hz;
 	in->max_target = to_dmmhg(e->prof.max_target_mmhg);
 	in->trip = to_dmmhg(e->prof.trip_abs_mmhg);
-	for (int ch = 0; ch < e->prof.channels; ch++)
-		if (e->fw.ch[ch].cal_valid && e->fw.ch[ch].cal.cal_id > in->cal_id)
-			in->cal_id = e->fw.ch[ch].cal.cal_id;
-}
-
-static unsigned all_mask(const struct pb_emu *e)
-{
-	return (1u << e->prof.channels) - 1u;
+	for (unsigned ch = 0; ch < (unsigned)e->prof.channels; ch++) {
+		struct pb_cal c;
+		if (pb_fw_read_cal(&e->fw, ch, &c) == PB_ST_OK &&
+		    c.cal_id > in->cal_id)
+			in->cal_id = c.cal_id;
+	}
 }
 
 /* Commit a record; returns a status. A power cut during the write kills
@@ -426,15 +424,8 @@ static uint8_t do_write_cal(struct pb_emu *e, const struct pb_cal *c,
 		send_log(e, 1, "WRITE_CAL refused: factory mode is locked");
 		return st;
 	}
-	if (c->channel >= e->prof.channels)
-		return PB_ST_BAD_VALUE;
-	/* validate by the firmware's own rule, on a scratch copy */
-	struct pb_fw *scratch = malloc(sizeof *scratch);
-	if (!scratch)
-		return PB_ST_STORAGE;
-	*scratch = e->fw;
-	int v = pb_fw_set_cal(scratch, c, e->now_us);
-	free(scratch);
+	/* the firmware's own rule, before anything is stored */
+	int v = pb_fw_check_cal(&e->fw, c);
 	if (v != PB_ST_OK) {
 		send_log(e, 1, "WRITE_CAL ch%u refused: coefficients unusable",
 		    c->channel);
@@ -532,28 +523,16 @@ static void cmd_handler(void *ctx, const struct pb_msg *cmd,
 		st = pb_fw_stop(&e->fw, e->now_us);
 		pb_factory_lock(&e->fac, "stop");
 		break;
+	/* the firmware validates mode, level, channel mask and hold */
 	case PB_T_SET_MODE:
-		if (!pb_profile_has_mode(&e->prof, cmd->u.mode))
-			st = PB_ST_BAD_VALUE;
-		else
-			st = pb_fw_set_mode(&e->fw, cmd->u.mode, e->now_us);
+		st = pb_fw_set_mode(&e->fw, cmd->u.mode, e->now_us);
 		break;
 	case PB_T_SET_LEVEL:
-		if (cmd->u.level < 1 || cmd->u.level > e->prof.levels)
-			st = PB_ST_BAD_VALUE;
-		else
-			st = pb_fw_set_level(&e->fw, cmd->u.level, e->now_us);
+		st = pb_fw_set_level(&e->fw, cmd->u.level, e->now_us);
 		break;
-	case PB_T_SET_CHANNELS: {
-		unsigned m = cmd->u.channel_mask;
-		bool two = (m & (m - 1)) != 0;
-		if (m == 0 || (m & ~all_mask(e)) ||
-		    (two && !e->prof.double_pumping))
-			st = PB_ST_BAD_VALUE;
-		else
-			st = pb_fw_set_channels(&e->fw, m, e->now_us);
+	case PB_T_SET_CHANNELS:
+		st = pb_fw_set_channels(&e->fw, cmd->u.channel_mask, e->now_us);
 		break;
-	}
 	case PB_T_SET_RATE:
 		if (cmd->u.rate_hz < RATE_MIN_HZ || cmd->u.rate_hz > RATE_MAX_HZ) {
 			st = PB_ST_BAD_VALUE;
@@ -566,30 +545,15 @@ static void cmd_handler(void *ctx, const struct pb_msg *cmd,
 	case PB_T_CLEAR_FAULT:
 		st = pb_fw_clear_fault(&e->fw, e->now_us);
 		break;
-	case PB_T_CAL_HOLD: {
-		unsigned m = cmd->u.hold.channel_mask;
-		if (m == 0 || (m & ~all_mask(e)) || cmd->u.hold.target < 0)
-			st = PB_ST_BAD_VALUE;
-		else if (cmd->u.hold.target > to_dmmhg(e->prof.max_target_mmhg))
-			st = PB_ST_LIMIT;
-		else
-			st = pb_fw_cal_hold(&e->fw, m, cmd->u.hold.target,
-			    e->now_us);
+	case PB_T_CAL_HOLD:
+		st = pb_fw_cal_hold(&e->fw, cmd->u.hold.channel_mask,
+		    cmd->u.hold.target, e->now_us);
 		break;
-	}
-	case PB_T_READ_CAL: {
-		unsigned ch = cmd->u.channel;
-		if (ch >= (unsigned)e->prof.channels) {
-			st = PB_ST_BAD_VALUE;
-		} else if (!e->fw.ch[ch].cal_valid) {
-			st = PB_ST_STORAGE;
-		} else {
-			resp->body.cal = e->fw.ch[ch].cal;
-			resp->body.cal.channel = (uint8_t)ch;
+	case PB_T_READ_CAL:
+		st = pb_fw_read_cal(&e->fw, cmd->u.channel, &resp->body.cal);
+		if (st == PB_ST_OK)
 			resp->body_kind = PB_BODY_CAL;
-		}
 		break;
-	}
 	case PB_T_WRITE_CAL:
 		st = do_write_cal(e, &cmd->u.cal, &dead);
 		break;
@@ -792,8 +756,7 @@ void pb_emu_rx(struct pb_emu *e, const uint8_t *bytes, size_t n)
 	if (e->defects & PB_DEF_NO_TXN_DEDUP) {
 		/* the defect: the device forgets answered commands, so a
 		 * retried one runs again */
-		for (unsigned i = 0; i < PB_DEV_TXN_CACHE; i++)
-			e->dev.cache[i].used = false;
+		pb_device_forget_txns(&e->dev);
 	}
 	pb_device_rx(&e->dev, bytes, n, e->now_us);
 	if (e->dead) {

@@ -131,9 +131,8 @@ static void check_cal_alarm(struct pb_fw *fw)
 		pb_fw_raise(fw, PB_AL_CAL_INVALID, 0, 0.0);
 }
 
-int pb_fw_set_cal(struct pb_fw *fw, const struct pb_cal *cal, uint64_t now_us)
+int pb_fw_check_cal(const struct pb_fw *fw, const struct pb_cal *cal)
 {
-	fw->now_us = now_us > fw->now_us ? now_us : fw->now_us;
 	if (cal->channel >= fw->channels || cal->order < 1 || cal->order > 2)
 		return PB_ST_BAD_VALUE;
 	for (int i = 0; i < 3; i++)
@@ -144,6 +143,26 @@ int pb_fw_set_cal(struct pb_fw *fw, const struct pb_cal *cal, uint64_t now_us)
 	/* vacuum must increase with counts over the whole ADC range */
 	if (!(cal->c[1] > 0.0) || !(cal->c[1] + 2.0 * c2 * full > 0.0))
 		return PB_ST_BAD_VALUE;
+	return PB_ST_OK;
+}
+
+int pb_fw_read_cal(const struct pb_fw *fw, unsigned ch, struct pb_cal *out)
+{
+	if (ch >= (unsigned)fw->channels)
+		return PB_ST_BAD_VALUE;
+	if (!fw->ch[ch].cal_valid)
+		return PB_ST_STORAGE;
+	*out = fw->ch[ch].cal;
+	out->channel = (uint8_t)ch;
+	return PB_ST_OK;
+}
+
+int pb_fw_set_cal(struct pb_fw *fw, const struct pb_cal *cal, uint64_t now_us)
+{
+	fw->now_us = now_us > fw->now_us ? now_us : fw->now_us;
+	int st = pb_fw_check_cal(fw, cal);
+	if (st != PB_ST_OK)
+		return st;
 	struct pb_fw_chan *c = &fw->ch[cal->channel];
 	c->cal = *cal;
 	if (c->cal.order < 2)
@@ -465,9 +484,10 @@ int pb_fw_cal_hold(struct pb_fw *fw, unsigned mask, int32_t target_dmmhg,
     uint64_t now_us)
 {
 	now_at(fw, now_us);
-	if (target_dmmhg < 0)
+	if (target_dmmhg < 0 || mask == 0 || mask >= (1u << fw->channels))
 		return PB_ST_BAD_VALUE;
-	if ((double)target_dmmhg > fw->prof.max_target_mmhg * 10.0 + 1e-9)
+	/* the limit is the max_target the device reports (whole dmmHg) */
+	if (target_dmmhg > lround(fw->prof.max_target_mmhg * 10.0))
 		return PB_ST_LIMIT;
 	if (fw->run_state == PB_RS_RUNNING)
 		return PB_ST_WRONG_STATE;
@@ -479,8 +499,6 @@ int pb_fw_cal_hold(struct pb_fw *fw, unsigned mask, int32_t target_dmmhg,
 	}
 	if (fw->latched)
 		return PB_ST_FAULT;
-	if (mask == 0 || mask >= (1u << fw->channels))
-		return PB_ST_BAD_VALUE;
 	fw->hold_mask = (uint8_t)mask;
 	fw->hold_target_mmhg = target_dmmhg / 10.0;
 	fw->target_mmhg = fw->hold_target_mmhg;

@@ -175,8 +175,10 @@ int pb_fw_set_level(struct pb_fw *fw, int level, uint64_t now_us);
 int pb_fw_set_channels(struct pb_fw *fw, unsigned mask, uint64_t now_us);
 int pb_fw_clear_fault(struct pb_fw *fw, uint64_t now_us);
 /* Hold target_dmmhg (0.1 mmHg) on the channels of mask for calibration;
- * 0 vents and returns to IDLE; above the profile's max target
- * PB_ST_LIMIT; only from IDLE or CAL_HOLD (else PB_ST_WRONG_STATE). */
+ * 0 vents and returns to IDLE.  Field rules first: a mask naming no
+ * channel or one the pump lacks, or a negative target, PB_ST_BAD_VALUE;
+ * above the profile's max target (as reported in dmmHg) PB_ST_LIMIT; then
+ * the state rules: only from IDLE or CAL_HOLD (else PB_ST_WRONG_STATE). */
 int pb_fw_cal_hold(struct pb_fw *fw, unsigned mask, int32_t target_dmmhg,
     uint64_t now_us);
 /* Validate and store a channel's calibration (PB_ST_BAD_VALUE if the
@@ -184,6 +186,13 @@ int pb_fw_cal_hold(struct pb_fw *fw, unsigned mask, int32_t target_dmmhg,
  * increasing over the ADC range).  Clears CAL_INVALID when all channels
  * are valid. */
 int pb_fw_set_cal(struct pb_fw *fw, const struct pb_cal *cal, uint64_t now_us);
+/* The same rule without storing anything: PB_ST_OK when pb_fw_set_cal()
+ * would accept cal, else PB_ST_BAD_VALUE. */
+int pb_fw_check_cal(const struct pb_fw *fw, const struct pb_cal *cal);
+/* The stored calibration of channel ch into *out (channel field set):
+ * PB_ST_OK, PB_ST_BAD_VALUE for a channel the pump lacks, PB_ST_STORAGE
+ * when the channel has no valid calibration (READ_CAL's answers). */
+int pb_fw_read_cal(const struct pb_fw *fw, unsigned ch, struct pb_cal *out);
 
 /* Host link: call on every valid frame from the host.  The firmware
  * itself notices silence longer than heartbeat_timeout_ms (after the first
