@@ -3,6 +3,7 @@
  */
 #include "hil/fixture-sim.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "proto/link.h"
 #include "pump/profile.h"
 #include "tools/pumpsim/emulator.h"
+#include "tools/pumpsim/sensor.h"
 
 #define SIM_TXBUF 65536
 
@@ -394,6 +396,20 @@ int pb_fixture_sim_open(const struct pb_rig *rig,
 			x->supply_v = s->prof.sensor_supply_v;
 			x->min_mmhg = s->prof.sensor_min_mmhg;
 			x->fs_mmhg = s->prof.sensor_fs_mmhg;
+			/* the DAC stands in for the emulated sensor: a rig
+			 * file with another transfer would inject wrong
+			 * vacuums */
+			if (fabs(x->lo_frac - PB_SENSOR_LO_FRAC) > 1e-9 ||
+			    fabs(x->hi_frac - PB_SENSOR_HI_FRAC) > 1e-9) {
+				snprintf(err, errlen, "%s: [channel%d] sensor_lo "
+				    "%g / sensor_hi %g differ from the emulated "
+				    "pump's sensor (%g / %g)", r->path[0] ?
+				    r->path : r->name, c + 1, x->lo_frac,
+				    x->hi_frac, PB_SENSOR_LO_FRAC,
+				    PB_SENSOR_HI_FRAC);
+				free(s);
+				return PB_FIX_E_PROFILE;
+			}
 		}
 	}
 

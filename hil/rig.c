@@ -29,8 +29,8 @@ static void xfer_default(struct pb_rig_xfer *x, double fs)
 	x->supply_v = 5.0;
 	x->fs_mmhg = fs;
 	x->min_mmhg = 0.0;
-	x->lo_frac = 0.05;
-	x->hi_frac = 0.95;
+	x->lo_frac = 0.1;     /* the XGZP6847A datasheet: 0.5 .. 4.5 V at 5 V */
+	x->hi_frac = 0.9;
 }
 
 void pb_rig_defaults(struct pb_rig *r)

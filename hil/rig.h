@@ -18,8 +18,11 @@
  * Transfer functions (vacuum mmHg, positive = vacuum, <-> volts) are
  * ratiometric like the pump's own XGZP6847-style sensor:
  *     v = supply_v * (lo_frac + (hi_frac - lo_frac) * (P - min) / (fs - min))
- * with lo_frac 0.05, hi_frac 0.95 and min 0 mmHg by default (0.25..4.75 V
- * at 5 V); a compound sensor has min below 0 (the pumps' -50 mmHg).
+ * with lo_frac 0.1, hi_frac 0.9 and min 0 mmHg by default (0.5..4.5 V at
+ * 5 V, the XGZP6847A datasheet); a compound sensor has min below 0 (the
+ * pumps' -50 mmHg).  On the sim rig `sensor_fs_mmhg = profile` takes the
+ * whole sensor function from the emulated pump, and a rig file that
+ * gives other lo/hi fractions for it is refused at open.
  *
  * File format (see docs/hil.md "Rig files"):
  *   [rig]      name, backend = sim|ftdi, serial (ftdi: USB serial of the
@@ -73,8 +76,8 @@ struct pb_rig_xfer {
 	double supply_v;   /* 5.0 */
 	double fs_mmhg;    /* vacuum at hi_frac (0 = from the profile, sim) */
 	double min_mmhg;   /* vacuum at lo_frac (0; -50 for a compound range) */
-	double lo_frac;    /* 0.05 */
-	double hi_frac;    /* 0.95 */
+	double lo_frac;    /* 0.1 */
+	double hi_frac;    /* 0.9 */
 };
 
 struct pb_rig_channel {

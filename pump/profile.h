@@ -109,7 +109,7 @@ struct pb_profile {
 	double batt_low_ms;               /* debounce of warn and cut-off */
 	double batt_hyst_v;               /* clear above threshold + this */
 	/* sensor */
-	double sensor_min_mmhg;           /* vacuum at 0.05*Vs (< 0: compound) */
+	double sensor_min_mmhg;           /* vacuum at 0.1*Vs (< 0: compound) */
 	double sensor_open_v;             /* output of an open sensor */
 	double sensor_short_v;            /* output of a shorted sensor */
 	double sensor_low_v;              /* firmware: below this = open (0.25) */

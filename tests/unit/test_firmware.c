@@ -1186,6 +1186,61 @@ START_TEST(deterministic)
 }
 END_TEST
 
+/* Issue 9: the gauge sensor at its full-scale vacuum must not look like a
+ * shorted sensor.  The datasheet transfer Vs*(0.1 + 0.8*(P-Pmin)/span)
+ * reads 4.5 V there, clear of the short band (> 4.75 V); the old model
+ * (0.05 + 0.9 x span) put full scale on the 4.75 V threshold itself, so a
+ * unit reading a little high (here +1 standard deviation of the profile's
+ * offset and gain spreads) and its noise latched SENSOR_SHORT, and the
+ * firmware stopped trusting its overpressure reading near the top of the
+ * range.  Every pressure from atmosphere to full scale is swept on both
+ * profiles with the profile's own noise; no open or short may be raised. */
+START_TEST(full_scale_vacuum_is_not_a_sensor_fault)
+{
+	static const char *const ids[] = { "s10pro", "s21" };
+	for (size_t k = 0; k < sizeof ids / sizeof ids[0]; k++) {
+		static struct rig r;
+		rig_init(&r, ids[k], 31, 0);
+		struct pb_sensor_params sp;
+		pb_plant_sensor_params(&r.p, &sp);
+		sp.offset_mmhg = r.p.sensor_offset_sd_mmhg;
+		sp.gain = r.p.sensor_gain_sd;
+		sp.nonlin = r.p.sensor_nonlin_fs;
+		struct pb_sensor sens[PB_MAX_CH];
+		struct pb_rng rng;
+		pb_rng_seed(&rng, 7);
+		for (int ch = 0; ch < r.p.channels; ch++)
+			pb_sensor_init(&sens[ch], &sp, 0.0);
+		double fs = r.p.sensor_fs_mmhg;
+		/* 0 .. full scale in 5 mmHg steps of 20 ms, then 1 s at full
+		 * scale: far longer than the 10 ms open/short debounce */
+		for (double p = 0; p <= fs + 1e-9; p += 5.0) {
+			double hold_s = p + 5.0 > fs + 1e-9 ? 1.0 : 0.02;
+			uint64_t end = r.t + (uint64_t)(hold_s * 1e6);
+			while (r.t < end) {
+				struct pb_fw_inputs in = {
+					.now_us = r.t,
+					.supply_v = pb_plant_supply_v(&r.pl),
+				};
+				for (int ch = 0; ch < r.p.channels; ch++) {
+					pb_sensor_step(&sens[ch], PB_PLANT_DT_US / 1e6,
+					    p, &rng);
+					in.adc[ch] = sens[ch].counts;
+				}
+				pb_fw_step(&r.fw, &in, &r.out);
+				r.t += PB_PLANT_DT_US;
+			}
+			ck_assert_msg(!(r.fw.alarms & (PB_AL_SENSOR_SHORT |
+			    PB_AL_SENSOR_OPEN)), "%s: %.0f mmHg (%.3f V) read as "
+			    "a sensor fault", ids[k], p, sens[0].v_out);
+		}
+		/* the datasheet's full-scale output */
+		ck_assert_double_eq_tol(pb_sensor_nominal_volts(&sp, fs),
+		    0.9 * sp.supply_v, 1e-9);
+	}
+}
+END_TEST
+
 static Suite *firmware_suite(void)
 {
 	Suite *s = suite_create("firmware");
@@ -1214,6 +1269,7 @@ static Suite *firmware_suite(void)
 	tcase_add_test(tc, leak_on_one_channel_of_two);
 	tcase_add_test(tc, offset_is_not_a_stuck_valve);
 	tcase_add_test(tc, healthy_units_never_alarm);
+	tcase_add_test(tc, full_scale_vacuum_is_not_a_sensor_fault);
 	tcase_add_test(tc, occlusion_rise_with_motor_off);
 	tcase_add_test(tc, overpressure_vents_within_100ms);
 	tcase_add_test(tc, heartbeat_loss_vents_within_1s);

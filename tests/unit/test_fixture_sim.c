@@ -148,7 +148,7 @@ START_TEST(inject_reaches_emulator)
 	ck_assert(pb_mpsse_interp_pin_driven(it, 5, &lvl));
 	ck_assert(lvl);
 	run_for(200000);
-	/* 2.5 V through the pump's sensor: -50 + (0.5-0.05)/0.9*425 */
+	/* 2.5 V through the pump's sensor: -50 + (0.5-0.1)/0.8*425 */
 	double m = status().measured_mmhg[0];
 	ck_assert_msg(fabs(m - 162.5) < 8.0, "pump reads %.1f for 2.5 V", m);
 	ck_assert_msg(fabs(status().measured_mmhg[1]) < 10.0,
@@ -194,10 +194,10 @@ START_TEST(reference_and_gpio_follow_the_pump)
 		ck_assert_int_eq(pb_fixture_read_reference(fx, 0, &v, &mmhg),
 		    PB_FIX_OK);
 		double truth = pb_emu_true_vacuum_mmhg(emu, 0);
-		/* one ADC step of the 0..500 mmHg transducer is 0.14 mmHg */
+		/* one ADC step of the 0..500 mmHg transducer is 0.15 mmHg */
 		ck_assert_msg(fabs(mmhg - truth) < 0.3, "ref %.2f true %.2f",
 		    mmhg, truth);
-		ck_assert_double_eq_tol(v, 5.0 * (0.05 + 0.9 * truth / 500.0),
+		ck_assert_double_eq_tol(v, 5.0 * (0.1 + 0.8 * truth / 500.0),
 		    2.5 / 4096 * 2);
 		ck_assert_int_eq(pb_fixture_read_outputs(fx, &bits), PB_FIX_OK);
 		ck_assert_int_eq((bits & PB_FIX_OUT_MOTOR) != 0,
@@ -343,6 +343,16 @@ START_TEST(open_errors)
 	    PB_FIX_E_PROFILE);
 	ck_assert_int_eq(pb_fixture_open(NULL, NULL, &f, err, sizeof(err)),
 	    PB_FIX_E_ARG);
+	/* a rig that stands in for the emulated sensor with another
+	 * transfer (the old 0.05/0.95 one) would inject wrong vacuums */
+	ck_assert_int_eq(pb_rig_find(&r, "sim", err, sizeof(err)), PB_RIG_OK);
+	r.ch[1].sensor.lo_frac = 0.05;
+	r.ch[1].sensor.hi_frac = 0.95;
+	ck_assert_int_eq(pb_fixture_open(&r, NULL, &f, err, sizeof(err)),
+	    PB_FIX_E_PROFILE);
+	ck_assert_ptr_null(f);
+	ck_assert_msg(strstr(err, "[channel2] sensor_lo 0.05 / sensor_hi 0.95 "
+	    "differ from the emulated pump's sensor (0.1 / 0.9)"), "%s", err);
 	ck_assert_str_eq(pb_fixture_strerror(PB_FIX_E_GONE),
 	    "fixture disappeared (unplugged?)");
 	pb_fixture_close(NULL);

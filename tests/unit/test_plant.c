@@ -339,16 +339,23 @@ START_TEST(sensor_transfer_and_quantisation)
 	double span = sp.max_mmhg - sp.min_mmhg;
 	for (double p = 0; p <= 300; p += 7.3) {
 		pb_sensor_step(&s, 1e-4, p, &r);
-		double v = sp.supply_v * (0.05 + 0.9 * (p - sp.min_mmhg) / span);
+		/* the XGZP6847A datasheet, not the model's own constants */
+		double v = sp.supply_v * (0.1 + 0.8 * (p - sp.min_mmhg) / span);
 		ck_assert_double_eq_tol(s.v_out, v, 1e-9);
 		double want = floor(v / sp.supply_v * 4095.0 + 0.5);
 		ck_assert_uint_eq(s.counts, (unsigned)want);
 	}
-	/* the range ends map to 0.05 Vs and 0.95 Vs */
+	/* the range ends map to 0.5 V and 4.5 V at 5 V, inside the
+	 * firmware's open (< 0.25 V) and short (> 4.75 V) bands */
+	ck_assert_double_eq_tol(sp.supply_v, 5.0, 1e-12);
 	ck_assert_double_eq_tol(pb_sensor_nominal_volts(&sp, sp.min_mmhg),
-	    0.05 * sp.supply_v, 1e-12);
+	    0.5, 1e-12);
 	ck_assert_double_eq_tol(pb_sensor_nominal_volts(&sp, sp.max_mmhg),
-	    0.95 * sp.supply_v, 1e-12);
+	    4.5, 1e-12);
+	ck_assert_double_gt(pb_sensor_nominal_volts(&sp, sp.min_mmhg),
+	    prof.sensor_low_v);
+	ck_assert_double_lt(pb_sensor_nominal_volts(&sp, sp.max_mmhg),
+	    prof.sensor_high_v);
 	/* quantisation: one count is Vs/4095; nearby pressures collide */
 	ck_assert_uint_eq(pb_sensor_volts_to_counts(&sp, 0.0), 0);
 	ck_assert_uint_eq(pb_sensor_volts_to_counts(&sp, 5.0), 4095);
@@ -360,7 +367,7 @@ START_TEST(sensor_transfer_and_quantisation)
 	struct pb_cal cal;
 	pb_sensor_nominal_cal(&sp, 0, &cal);
 	ck_assert_int_eq(cal.order, 1);
-	double mm_per_count = span / (0.9 * 4095);
+	double mm_per_count = span / (0.8 * 4095);
 	for (double p = 0; p <= 300; p += 25) {
 		uint16_t c = pb_sensor_volts_to_counts(&sp,
 		    pb_sensor_nominal_volts(&sp, p));
@@ -409,7 +416,7 @@ START_TEST(sensor_unit_errors)
 	sp.noise_mmhg = 1.0;
 	pb_sensor_init(&s, &sp, 0.0);
 	double sum = 0, sum2 = 0;
-	double per_count = span / (0.9 * 4095);
+	double per_count = span / (0.8 * 4095);
 	for (int i = 0; i < 20000; i++) {
 		pb_sensor_step(&s, 1e-4, 100.0, &r);
 		double mm = s.counts * per_count;
@@ -508,6 +515,24 @@ START_TEST(plant_deterministic)
 }
 END_TEST
 
+/* A profile whose open/short thresholds reach into the sensor's healthy
+ * output range (0.5 .. 4.5 V at 5 V) is refused: a healthy sensor would
+ * read as a fault somewhere in its range. */
+START_TEST(plant_refuses_thresholds_inside_the_sensor_range)
+{
+	load("s10pro");
+	static struct pb_plant pl;
+	struct pb_profile p = prof;
+	ck_assert_int_eq(pb_plant_init(&pl, &p, 1, false, 0), PB_PLANT_OK);
+	p.sensor_high_v = 4.5;     /* full scale sits on the short band */
+	ck_assert_int_eq(pb_plant_init(&pl, &p, 1, false, 0), PB_PLANT_E_SENSOR);
+	p = prof;
+	p.sensor_low_v = 0.5;      /* the range's low end on the open band */
+	ck_assert_int_eq(pb_plant_init(&pl, &p, 1, false, 0), PB_PLANT_E_SENSOR);
+	ck_assert(strstr(pb_plant_strerror(PB_PLANT_E_SENSOR), "low_v") != NULL);
+}
+END_TEST
+
 START_TEST(plant_power_and_faults)
 {
 	load("s21");
@@ -595,6 +620,7 @@ static Suite *plant_suite(void)
 	tc = tcase_create("plant");
 	tcase_add_test(tc, plant_deterministic);
 	tcase_add_test(tc, plant_power_and_faults);
+	tcase_add_test(tc, plant_refuses_thresholds_inside_the_sensor_range);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -65,13 +65,13 @@ START_TEST(bench_rig_loads)
 	ck_assert_double_eq(r.ch[0].sensor.fs_mmhg, 375.0);
 	ck_assert_double_eq(r.ch[0].sensor.min_mmhg, -50.0);
 	ck_assert_double_eq(r.ch[1].ref.lo_frac, 0.1);
-	/* the pump's sensor: 0.25 V at -50 mmHg, 4.75 V at 375, and
-	 * atmosphere at 0.78 V as the profile says */
-	ck_assert_double_eq_tol(pb_rig_xfer_volts(&r.ch[0].sensor, -50), 0.25,
+	/* the pump's sensor (XGZP6847A datasheet): 0.5 V at -50 mmHg,
+	 * 4.5 V at 375, and atmosphere at 0.97 V */
+	ck_assert_double_eq_tol(pb_rig_xfer_volts(&r.ch[0].sensor, -50), 0.5,
 	    1e-12);
-	ck_assert_double_eq_tol(pb_rig_xfer_volts(&r.ch[0].sensor, 375), 4.75,
+	ck_assert_double_eq_tol(pb_rig_xfer_volts(&r.ch[0].sensor, 375), 4.5,
 	    1e-12);
-	ck_assert_double_eq_tol(pb_rig_xfer_volts(&r.ch[0].sensor, 0), 0.7794,
+	ck_assert_double_eq_tol(pb_rig_xfer_volts(&r.ch[0].sensor, 0), 0.9706,
 	    1e-3);
 	/* reference transducer: 0.5 V at 0, 4.5 V at 500 */
 	ck_assert_double_eq_tol(pb_rig_xfer_volts(&r.ch[0].ref, 0), 0.5, 1e-12);
@@ -109,7 +109,7 @@ END_TEST
 
 START_TEST(transfer_round_trip)
 {
-	struct pb_rig_xfer x = { 5.0, 375.0, -50.0, 0.05, 0.95 };
+	struct pb_rig_xfer x = { 5.0, 375.0, -50.0, 0.1, 0.9 };
 	for (int p = -50; p <= 375; p += 5)
 		ck_assert_double_eq_tol(pb_rig_xfer_mmhg(&x,
 		    pb_rig_xfer_volts(&x, p)), p, 1e-9);

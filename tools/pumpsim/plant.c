@@ -31,6 +31,12 @@ int pb_plant_init(struct pb_plant *pl, const struct pb_profile *p,
 	    !(p->sensor_fs_mmhg > p->sensor_min_mmhg) ||
 	    p->adc_bits < 8 || p->adc_bits > 16)
 		return PB_PLANT_E_PROFILE;
+	/* A healthy sensor anywhere in its range must never look open or
+	 * shorted: its datasheet output (0.1 .. 0.9 Vs) stays strictly
+	 * inside the firmware's low_v .. high_v. */
+	if (!(PB_SENSOR_LO_FRAC * p->sensor_supply_v > p->sensor_low_v) ||
+	    !(PB_SENSOR_HI_FRAC * p->sensor_supply_v < p->sensor_high_v))
+		return PB_PLANT_E_SENSOR;
 	pl->channels = p->channels;
 	pl->t_us = t0_us;
 	pb_rng_seed(&pl->rng, seed);
@@ -272,6 +278,9 @@ const char *pb_plant_strerror(int err)
 	case PB_PLANT_E_FAULT: return "unknown fault id";
 	case PB_PLANT_E_CHANNEL: return "channel out of range";
 	case PB_PLANT_E_VALUE: return "fault value out of range";
+	case PB_PLANT_E_SENSOR: return "[sensor] low_v/high_v must lie "
+	    "outside the sensor's output range (0.1 to 0.9 x supply_v), or a "
+	    "healthy sensor reads as open or shorted";
 	default: return "unknown plant error";
 	}
 }

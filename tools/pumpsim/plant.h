@@ -60,7 +60,9 @@ enum pb_plant_err {
 	PB_PLANT_E_PROFILE = -1,   /* profile values unusable */
 	PB_PLANT_E_FAULT = -2,     /* unknown fault id */
 	PB_PLANT_E_CHANNEL = -3,   /* channel out of range */
-	PB_PLANT_E_VALUE = -4      /* fault value out of range */
+	PB_PLANT_E_VALUE = -4,     /* fault value out of range */
+	PB_PLANT_E_SENSOR = -5     /* the sensor's output range reaches the
+	                              firmware's open/short bands */
 };
 
 /* Build the plant for a profile at rest (atmosphere, motor stopped).

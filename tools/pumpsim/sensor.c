@@ -22,8 +22,8 @@ static double full_counts(const struct pb_sensor_params *p)
 double pb_sensor_nominal_volts(const struct pb_sensor_params *p,
     double vac_mmhg)
 {
-	return p->supply_v * (0.05 + 0.9 * (vac_mmhg - p->min_mmhg) /
-	    span(p));
+	return p->supply_v * (PB_SENSOR_LO_FRAC + (PB_SENSOR_HI_FRAC -
+	    PB_SENSOR_LO_FRAC) * (vac_mmhg - p->min_mmhg) / span(p));
 }
 
 uint16_t pb_sensor_volts_to_counts(const struct pb_sensor_params *p,
@@ -50,11 +50,12 @@ void pb_sensor_nominal_cal(const struct pb_sensor_params *p, int ch,
     struct pb_cal *cal)
 {
 	memset(cal, 0, sizeof(*cal));
-	double sp = span(p);
+	/* counts = fc * (lo + (hi - lo) * (P - min) / span), inverted */
+	double sp = span(p), k = PB_SENSOR_HI_FRAC - PB_SENSOR_LO_FRAC;
 	cal->channel = (uint8_t)ch;
 	cal->order = 1;
-	cal->c[0] = (float)(p->min_mmhg - 0.05 * sp / 0.9);
-	cal->c[1] = (float)(sp / (0.9 * full_counts(p)));
+	cal->c[0] = (float)(p->min_mmhg - PB_SENSOR_LO_FRAC * sp / k);
+	cal->c[1] = (float)(sp / (k * full_counts(p)));
 	cal->c[2] = 0.0f;
 	cal->cal_id = 0;
 	cal->date = 0;

@@ -7,11 +7,12 @@
  *     Pm = offset + drift*t + Pf*(1+gain) + 4*nl*span*x*(1-x) + noise
  * with x = (Pf - Pmin)/span, span = Pmax - Pmin, nl the quadratic
  * non-linearity as a fraction of span and noise Gaussian (RMS noise_mmhg).
- * The output follows the XGZP6847A-style ratiometric transfer
- *     Vout = Vs * (0.05 + 0.9 * (Pm - Pmin)/span)
- * clamped to [0, Vs]; Pmin may be negative (a compound range) so that an
- * open (Vout ~ 0) or shorted (Vout ~ Vs) sensor is distinguishable from
- * atmosphere.  The ADC is ratiometric to Vs with 2^bits levels:
+ * The output follows the XGZP6847A datasheet's ratiometric transfer
+ *     Vout = Vs * (0.1 + 0.8 * (Pm - Pmin)/span)
+ * (0.5 V .. 4.5 V at Vs = 5 V) clamped to [0, Vs], so the whole range
+ * stays clear of the firmware's open and short bands (the profiles'
+ * low_v 0.25 V, high_v 4.75 V; pb_plant_init refuses thresholds inside
+ * the range); Pmin may be negative (a compound range).  The ADC is ratiometric to Vs with 2^bits levels:
  *     counts = clamp(round(Vout/Vs * (2^bits - 1)), 0, 2^bits - 1)
  * Faults: open -> open_v, short -> short_v, stuck -> the output frozen at
  * its value when the fault began; offset and drift add to Pm.  With the
@@ -25,9 +26,13 @@
 #include "proto/msg.h"
 #include "tools/pumpsim/rng.h"
 
+/* The datasheet transfer: Vout/Vs at Pmin and at Pmax. */
+#define PB_SENSOR_LO_FRAC 0.1
+#define PB_SENSOR_HI_FRAC 0.9
+
 struct pb_sensor_params {
 	double supply_v;           /* Vs */
-	double min_mmhg, max_mmhg; /* range: Vout 0.05*Vs .. 0.95*Vs */
+	double min_mmhg, max_mmhg; /* range: Vout 0.1*Vs .. 0.9*Vs */
 	int    adc_bits;
 	double offset_mmhg;        /* this unit's offset error */
 	double gain;               /* this unit's gain error (fraction) */
