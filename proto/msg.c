@@ -683,6 +683,20 @@ const char *pb_mode_name(uint8_t mode)
 	return "?";
 }
 
+const char *pb_event_kind_name(uint8_t kind)
+{
+	switch (kind) {
+	case PB_EV_ALARM_RAISED: return "alarm_raised";
+	case PB_EV_ALARM_CLEARED: return "alarm_cleared";
+	case PB_EV_STATE: return "state";
+	case PB_EV_MODE: return "mode";
+	case PB_EV_AUTO_OFF: return "auto_off";
+	case PB_EV_BOOT: return "boot";
+	case PB_EV_FACTORY: return "factory";
+	}
+	return "?";
+}
+
 const char *pb_phase_name(uint8_t phase)
 {
 	static const char *const names[] = {

@@ -313,6 +313,9 @@ const char *pb_mode_name(uint8_t mode);
 const char *pb_phase_name(uint8_t phase);
 const char *pb_run_state_name(uint8_t state);
 const char *pb_alarm_name(unsigned bit_index);   /* 0..PB_AL_COUNT-1 */
+/* PB_EV_* as written in recordings and seen by scenarios: "alarm_raised",
+ * "alarm_cleared", "state", "mode", "auto_off", "boot", "factory". */
+const char *pb_event_kind_name(uint8_t kind);
 const char *pb_msg_strerror(int err);
 
 #endif

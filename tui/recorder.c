@@ -382,20 +382,6 @@ int pb_rec_marker(struct pb_recorder *r, uint32_t device_ms, uint64_t index,
 	    (unsigned long)device_ms, (unsigned long long)index, n, t);
 }
 
-static const char *event_kind_name(uint8_t k)
-{
-	switch (k) {
-	case PB_EV_ALARM_RAISED: return "alarm_raised";
-	case PB_EV_ALARM_CLEARED: return "alarm_cleared";
-	case PB_EV_STATE: return "state";
-	case PB_EV_MODE: return "mode";
-	case PB_EV_AUTO_OFF: return "auto_off";
-	case PB_EV_BOOT: return "boot";
-	case PB_EV_FACTORY: return "factory";
-	default: return "unknown";
-	}
-}
-
 int pb_rec_event(struct pb_recorder *r, uint32_t device_ms, uint64_t index,
     const struct pb_event *e, uint64_t now_us)
 {
@@ -415,7 +401,7 @@ int pb_rec_event(struct pb_recorder *r, uint32_t device_ms, uint64_t index,
 	    "E,%lu,%llu,,,event=%s kind=%u code=%u channel=%u value=%ld "
 	    "text=%s\n",
 	    (unsigned long)device_ms, (unsigned long long)index,
-	    event_kind_name(e->kind), e->kind, e->code, e->channel,
+	    pb_event_kind_name(e->kind), e->kind, e->code, e->channel,
 	    (long)e->value, t);
 }
 

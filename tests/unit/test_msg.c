@@ -571,6 +571,10 @@ START_TEST(names)
 	ck_assert_str_eq(pb_phase_name(9), "?");
 	ck_assert_str_eq(pb_run_state_name(PB_RS_FAULT), "fault");
 	ck_assert_str_eq(pb_run_state_name(9), "?");
+	for (unsigned k = PB_EV_ALARM_RAISED; k <= PB_EV_FACTORY; k++)
+		ck_assert_str_ne(pb_event_kind_name((uint8_t)k), "?");
+	ck_assert_str_eq(pb_event_kind_name(PB_EV_AUTO_OFF), "auto_off");
+	ck_assert_str_eq(pb_event_kind_name(0), "?");
 	for (int e = PB_MSG_E_SPACE; e <= PB_MSG_OK; e++)
 		ck_assert_str_ne(pb_msg_strerror(e), "");
 	ck_assert(pb_type_is_command(PB_T_HELLO));

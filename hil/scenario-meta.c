@@ -1,0 +1,206 @@
+/*
+ * hil/scenario-meta.c - the --@ header of a scenario (pure) and reading a
+ * scenario's metadata from its file.  See scenario.h.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hil/scenario.h"
+#include "tools/pumpsim/emulator.h"
+
+const char *pb_scn_strerror(int err)
+{
+	switch (err) {
+	case PB_SCN_OK: return "ok";
+	case PB_SCN_E_OPEN: return "cannot read scenario";
+	case PB_SCN_E_META: return "bad scenario metadata";
+	}
+	return "unknown scenario error";
+}
+
+/* ---- metadata (pure) --------------------------------------------------- */
+
+static void trim(char *s)
+{
+	size_t n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		s[--n] = '\0';
+	size_t i = 0;
+	while (s[i] && isspace((unsigned char)s[i]))
+		i++;
+	memmove(s, s + i, n - i + 1);
+}
+
+static void default_name(const char *path, char *out, size_t n)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	snprintf(out, n, "%s", b);
+	char *dot = strrchr(out, '.');
+	if (dot && strcmp(dot, ".lua") == 0)
+		*dot = '\0';
+}
+
+int pb_scn_parse_meta(const char *text, size_t len, const char *name,
+    struct pb_scn_meta *m, char *err, size_t errlen)
+{
+	memset(m, 0, sizeof *m);
+	default_name(name, m->name, sizeof m->name);
+	size_t pos = 0;
+	int line = 0;
+	while (pos < len) {
+		size_t end = pos;
+		while (end < len && text[end] != '\n')
+			end++;
+		line++;
+		char buf[512];
+		size_t n = end - pos;
+		if (n >= sizeof buf)
+			n = sizeof buf - 1;
+		memcpy(buf, text + pos, n);
+		buf[n] = '\0';
+		pos = end + 1;
+		if (memchr(buf, '\0', n)) {
+			snprintf(err, errlen, "%s:%d: NUL byte in scenario",
+			    name, line);
+			return PB_SCN_E_META;
+		}
+		trim(buf);
+		if (line == 1 && buf[0] == '#')   /* shebang */
+			continue;
+		if (buf[0] == '\0')
+			continue;
+		if (strncmp(buf, "--", 2) != 0)
+			break;                        /* first line of code */
+		if (buf[2] != '@')
+			continue;                     /* ordinary comment */
+		char *key = buf + 3;
+		char *val = key;
+		while (*val && !isspace((unsigned char)*val))
+			val++;
+		if (*val)
+			*val++ = '\0';
+		trim(val);
+		struct { const char *k; char *dst; size_t cap; } strs[] = {
+			{ "name", m->name, sizeof m->name },
+			{ "profile", m->profile, sizeof m->profile },
+			{ "defect", m->defect, sizeof m->defect },
+			{ "requires", m->requires, sizeof m->requires },
+			{ "description", m->description, sizeof m->description },
+		};
+		bool known = false;
+		for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+			if (strcmp(key, strs[i].k) != 0)
+				continue;
+			known = true;
+			if (!*val || strlen(val) >= strs[i].cap) {
+				snprintf(err, errlen, "%s:%d: --@%s needs a value "
+				    "(at most %zu characters)", name, line, key,
+				    strs[i].cap - 1);
+				return PB_SCN_E_META;
+			}
+			snprintf(strs[i].dst, strs[i].cap, "%s", val);
+		}
+		if (strcmp(key, "timeout") == 0) {
+			known = true;
+			char *e = NULL;
+			errno = 0;
+			double t = strtod(val, &e);
+			if (errno || e == val || *e || !(t > 0 && t <= 86400)) {
+				snprintf(err, errlen, "%s:%d: --@timeout wants "
+				    "seconds in (0, 86400], got '%s'", name, line,
+				    val);
+				return PB_SCN_E_META;
+			}
+			m->timeout_s = t;
+		}
+		if (!known) {
+			snprintf(err, errlen, "%s:%d: unknown metadata key "
+			    "'--@%s' (name, profile, defect, requires, timeout, "
+			    "description)", name, line, key);
+			return PB_SCN_E_META;
+		}
+		if (strcmp(key, "requires") == 0 &&
+		    strcmp(m->requires, "sim") != 0 &&
+		    strcmp(m->requires, "ftdi") != 0) {
+			snprintf(err, errlen, "%s:%d: --@requires wants sim or "
+			    "ftdi, got '%s'", name, line, m->requires);
+			return PB_SCN_E_META;
+		}
+		if (strcmp(key, "defect") == 0) {
+			unsigned bit;
+			if (pb_defect_parse(m->defect, &bit) != 0) {
+				snprintf(err, errlen, "%s:%d: unknown defect "
+				    "switch '%s'", name, line, m->defect);
+				return PB_SCN_E_META;
+			}
+		}
+	}
+	return PB_SCN_OK;
+}
+
+static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		if (n + 1 >= cap) {
+			if (cap > (16u << 20)) {
+				snprintf(err, errlen, "%s: larger than 16 MiB",
+				    path);
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			char *p = realloc(buf, cap * 2);
+			if (!p) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		size_t k = fread(buf + n, 1, cap - n - 1, f);
+		n += k;
+		if (k == 0)
+			break;
+	}
+	if (buf && ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		free(buf);
+		buf = NULL;
+	} else if (!buf && !err[0]) {
+		snprintf(err, errlen, "%s: out of memory", path);
+	}
+	fclose(f);
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	return buf;
+}
+
+int pb_scn_read_meta(const char *path, struct pb_scn_meta *m, char *err,
+    size_t errlen)
+{
+	size_t len = 0;
+	err[0] = '\0';
+	char *text = slurp(path, &len, err, errlen);
+	if (!text) {
+		memset(m, 0, sizeof *m);
+		default_name(path, m->name, sizeof m->name);
+		return PB_SCN_E_OPEN;
+	}
+	int rc = pb_scn_parse_meta(text, len, path, m, err, errlen);
+	free(text);
+	return rc;
+}

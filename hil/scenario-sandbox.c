@@ -1,0 +1,269 @@
+/*
+ * hil/scenario-sandbox.c - the Lua state a scenario runs in: the memory
+ * cap, the libraries it may use, the guard (wall clock, signals), running
+ * a chunk under a message handler, and turning how it ended into the
+ * attempt's outcome.  See scenario.h for the promise and scenario-impl.h
+ * for the module's parts.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+
+#include "hil/scenario-impl.h"
+
+/* ---- sandbox and setup ------------------------------------------------- */
+
+static void *scn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	struct scn *s = ud;
+	if (!ptr)
+		osize = 0;
+	if (nsize == 0) {
+		free(ptr);
+		s->mem_used -= osize;
+		return NULL;
+	}
+	if (nsize > osize && s->mem_used + (nsize - osize) > SCN_MEM_LIMIT)
+		return NULL;
+	void *p = realloc(ptr, nsize);
+	if (p)
+		s->mem_used = s->mem_used - osize + nsize;
+	return p;
+}
+
+static void hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	struct scn *s = scn_get(L);
+	if (pb_fixture_interrupted())
+		scn_raise(L, s, CTRL_ABORT, "interrupted by signal %d",
+		    pb_fixture_interrupted());
+	if (s->ctx->wall_us && s->ctx->wall_limit_s > 0) {
+		double el = (double)(s->ctx->wall_us() - s->wall0) / 1e6;
+		if (el > s->ctx->wall_limit_s)
+			scn_raise(L, s, CTRL_ERROR, "scenario used %.0f s of wall "
+			    "time (limit %.0f s) without finishing", el,
+			    s->ctx->wall_limit_s);
+	}
+}
+
+/* import("lib/common.lua"): run another file from the scenario's
+ * directory in the same sandbox; returns what it returns. */
+static int l_import(lua_State *L)
+{
+	struct scn *s = scn_get(L);
+	const char *rel = luaL_checkstring(L, 1);
+	if (rel[0] == '/' || strstr(rel, ".."))
+		return luaL_error(L, "import: '%s' must be a relative path "
+		    "inside the scenario directory", rel);
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", s->dir, rel);
+	if (luaL_loadfilex(L, path, "t") != LUA_OK)
+		return lua_error(L);
+	lua_call(L, 0, 1);
+	return 1;
+}
+
+static void setup_state(lua_State *L, struct scn *s)
+{
+	static const luaL_Reg libs[] = {
+		{ LUA_GNAME, luaopen_base }, { LUA_TABLIBNAME, luaopen_table },
+		{ LUA_STRLIBNAME, luaopen_string },
+		{ LUA_MATHLIBNAME, luaopen_math },
+		{ LUA_UTF8LIBNAME, luaopen_utf8 },
+	};
+	for (size_t i = 0; i < sizeof libs / sizeof libs[0]; i++) {
+		luaL_requiref(L, libs[i].name, libs[i].func, 1);
+		lua_pop(L, 1);
+	}
+	static const char *const banned[] = { "dofile", "loadfile", "load",
+		"require", "collectgarbage", "rawequal", NULL };
+	for (int i = 0; banned[i]; i++) {
+		lua_pushnil(L);
+		lua_setglobal(L, banned[i]);
+	}
+	/* math.random with a fixed seed: deterministic runs */
+	(void)luaL_dostring(L, "math.randomseed(1)");
+
+	scn_bind(L, s);
+	scn_open_core(L);
+	lua_pushcfunction(L, l_import);
+	lua_setglobal(L, "import");
+	scn_open_rig(L, s);
+	scn_open_pump(L, s);
+
+	lua_sethook(L, hook, LUA_MASKCOUNT, SCN_HOOK_COUNT);
+}
+
+/* Message handler: remember where, add a traceback. */
+static int msgh(lua_State *L)
+{
+	struct scn *s = scn_get(L);
+	const char *msg = lua_tostring(L, 1);
+	if (!msg) {
+		if (luaL_callmeta(L, 1, "__tostring") &&
+		    lua_type(L, -1) == LUA_TSTRING)
+			msg = lua_tostring(L, -1);
+		else
+			msg = lua_pushfstring(L, "(error object is a %s value)",
+			    luaL_typename(L, 1));
+	}
+	scn_where(L, s->err_where, sizeof s->err_where);
+	luaL_traceback(L, L, msg, 1);
+	return 1;
+}
+
+/* "path:12: text" -> where "path:12" when the message has one */
+static bool split_where(const char *msg, char *where, size_t n)
+{
+	const char *p = msg;
+	while ((p = strchr(p, ':')) != NULL) {
+		const char *q = p + 1;
+		if (!isdigit((unsigned char)*q)) {
+			p++;
+			continue;
+		}
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (*q == ':') {
+			size_t len = (size_t)(q - msg);
+			if (len >= n)
+				len = n - 1;
+			memcpy(where, msg, len);
+			where[len] = '\0';
+			return true;
+		}
+		p++;
+	}
+	return false;
+}
+
+static void first_line(const char *msg, char *out, size_t n)
+{
+	snprintf(out, n, "%s", msg);
+	char *nl = strchr(out, '\n');
+	if (nl)
+		*nl = '\0';
+}
+
+static enum pb_outcome finish(struct scn *s, int rc, const char *errtext)
+{
+	struct pb_attempt *a = s->a;
+	scn_drain_dut_log(s);
+	a->rig_seconds = scn_rig_seconds(s);
+	if (s->ctrl != CTRL_NONE) {
+		a->outcome = s->ctrl == CTRL_FAIL ? PB_OUT_FAIL :
+		    s->ctrl == CTRL_SKIP ? PB_OUT_SKIPPED :
+		    s->ctrl == CTRL_ABORT ? PB_OUT_ABORTED : PB_OUT_ERROR;
+		snprintf(a->where, sizeof a->where, "%s", s->ctrl_where);
+		a->rig_error = a->outcome == PB_OUT_ERROR && s->rig_error;
+		if (a->outcome == PB_OUT_ERROR && s->ctrl_where[0])
+			snprintf(a->message, sizeof a->message, "%.200s: %.300s",
+			    s->ctrl_where, s->ctrl_msg);
+		else
+			snprintf(a->message, sizeof a->message, "%s",
+			    s->ctrl_msg);
+		/* a failed expect before an infrastructure error is still
+		 * reported in the log, but the rig error decides */
+		if (a->outcome == PB_OUT_ERROR && errtext)
+			pb_attempt_log(a, "%s", errtext);
+	} else if (rc != LUA_OK) {
+		a->outcome = PB_OUT_ERROR;
+		char line[512];
+		first_line(errtext ? errtext : "unknown Lua error", line,
+		    sizeof line);
+		if (!split_where(line, a->where, sizeof a->where))
+			snprintf(a->where, sizeof a->where, "%s", s->err_where);
+		if (strncmp(line, a->where, strlen(a->where)) == 0 ||
+		    !a->where[0])
+			snprintf(a->message, sizeof a->message, "%s", line);
+		else
+			snprintf(a->message, sizeof a->message, "%.200s: %.300s",
+			    a->where, line);
+		pb_attempt_log(a, "Lua error: %s", errtext ? errtext : "?");
+	} else if (s->failed) {
+		a->outcome = PB_OUT_FAIL;
+		snprintf(a->message, sizeof a->message, "%s", s->fail_msg);
+		snprintf(a->where, sizeof a->where, "%s", s->fail_where);
+	} else {
+		a->outcome = PB_OUT_PASS;
+		a->message[0] = '\0';
+	}
+	if (a->outcome == PB_OUT_FAIL && s->failed && s->ctrl == CTRL_FAIL)
+		pb_attempt_log(a, "also failed: %s at %s", s->fail_msg,
+		    s->fail_where);
+	pb_attempt_log(a, "outcome %s%s%s", pb_outcome_name(a->outcome),
+	    a->message[0] ? ": " : "", a->message);
+	return a->outcome;
+}
+
+static enum pb_outcome run(const char *code, size_t len, const char *chunk,
+    const char *path, const struct pb_scn_ctx *ctx, struct pb_attempt *a)
+{
+	struct scn s;
+	memset(&s, 0, sizeof s);
+	s.ctx = ctx;
+	s.a = a;
+	s.dut = ctx->dut;
+	s.fix = ctx->dut ? pb_dut_fixture(ctx->dut) : NULL;
+	s.trace_max = ctx->trace_max_samples ? ctx->trace_max_samples :
+	    200000;
+	snprintf(s.dir, sizeof s.dir, "%s", path ? path : ".");
+	char *slash = strrchr(s.dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(s.dir, sizeof s.dir, ".");
+	if (s.dut) {
+		pb_dut_mark_start(s.dut);
+		pb_dut_set_step_timeout(s.dut, ctx->step_timeout_s > 0 ?
+		    ctx->step_timeout_s : 10.0);
+		s.t0_us = pb_dut_now(s.dut);
+	}
+	double to = ctx->timeout_s > 0 ? ctx->timeout_s : 600.0;
+	s.deadline_us = s.t0_us + scn_secs_us(to);
+	s.wall0 = ctx->wall_us ? ctx->wall_us() : 0;
+
+	lua_State *L = lua_newstate(scn_alloc, &s);
+	if (!L) {
+		a->outcome = PB_OUT_ERROR;
+		snprintf(a->message, sizeof a->message,
+		    "cannot create a Lua state");
+		return a->outcome;
+	}
+	setup_state(L, &s);
+	lua_pushcfunction(L, msgh);
+	int base = lua_gettop(L);
+	int rc = code ? luaL_loadbufferx(L, code, len, chunk, "t") :
+	    luaL_loadfilex(L, path, "t");
+	if (rc == LUA_OK)
+		rc = lua_pcall(L, 0, 0, base);
+	char *errtext = NULL;
+	if (rc != LUA_OK) {
+		const char *m = lua_tostring(L, -1);
+		errtext = strdup(m ? m : "non-string error");
+	}
+	lua_close(L);
+	enum pb_outcome o = finish(&s, rc, errtext);
+	free(errtext);
+	return o;
+}
+
+enum pb_outcome pb_scn_run(const char *path, const struct pb_scn_ctx *ctx,
+    struct pb_attempt *a)
+{
+	return run(NULL, 0, NULL, path, ctx, a);
+}
+
+enum pb_outcome pb_scn_run_string(const char *code, const char *chunkname,
+    const struct pb_scn_ctx *ctx, struct pb_attempt *a)
+{
+	char chunk[256];
+	snprintf(chunk, sizeof chunk, "@%s", chunkname ? chunkname : "string");
+	return run(code, strlen(code), chunk, chunkname, ctx, a);
+}
