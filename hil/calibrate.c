@@ -10,12 +10,12 @@
 
 #include "cal/certificate.h"
 #include "hil/calibrate.h"
+#include "hil/fixture-sim.h"
 #include "base/isotime.h"
 #include "hil/lock.h"
 #include "hil/rig.h"
 #include "hil/runner.h"
 #include "proto/station.h"
-#include "tools/pumpsim/emulator.h"
 
 static void
 say(const struct pb_hil_cal_hooks *h, const char *fmt, ...)
@@ -157,8 +157,8 @@ pb_hil_calibrate(struct pb_dut *d, const struct pb_cal_config *cfg,
 int
 pb_hil_cal_error(struct pb_dut *d, int channels, double mmhg, double *worst)
 {
-	struct pb_emu *emu = pb_fixture_emulator(pb_dut_fixture(d));
-	if (emu == NULL)
+	struct pb_sim_status st;
+	if (pb_fixture_sim_status(pb_dut_fixture(d), &st) != PB_FIX_OK)
 		return PB_FIX_E_NOT_SUPPORTED;
 	if (channels < 1 || channels > PB_MAX_CH)
 		return PB_DUT_E_ARG;
@@ -186,9 +186,10 @@ pb_hil_cal_error(struct pb_dut *d, int channels, double mmhg, double *worst)
 		if (t == NULL || t->first_sample == last || t->n == 0)
 			continue;
 		last = t->first_sample;
+		pb_fixture_sim_status(pb_dut_fixture(d), &st);
 		for (int ch = 0; ch < channels; ch++) {
 			dev[ch] += pb_tel_mean_dmmhg(t, ch) / 10.0;
-			tru[ch] += pb_emu_true_vacuum_mmhg(emu, ch);
+			tru[ch] += st.vacuum_mmhg[ch];
 		}
 		n++;
 	}

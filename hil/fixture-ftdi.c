@@ -121,16 +121,6 @@ static int ftdi_xfer(void *ctx, const uint8_t *out, size_t n, uint8_t *in,
 	return PB_FIX_OK;
 }
 
-static int fail_bus(struct ftdi_fixture *x, int rc)
-{
-	snprintf(x->base.msg, sizeof(x->base.msg), "%s", x->bus.msg);
-	/* After a lost or garbled exchange the chip's reply stream may be
-	 * out of step: flush and sync again before the next transaction. */
-	if (rc == PB_FIX_E_TIMEOUT || rc == PB_FIX_E_IO || rc == PB_FIX_E_SYNC)
-		x->bus.ready = false;
-	return rc;
-}
-
 static int ftdi_fail(struct ftdi_fixture *x, int rc, const char *what)
 {
 	snprintf(x->base.msg, sizeof(x->base.msg), "FT232H %s: %s: %s",
@@ -138,16 +128,15 @@ static int ftdi_fail(struct ftdi_fixture *x, int rc, const char *what)
 	return rc;
 }
 
-/* Bitmode reset -> MPSSE -> flush, then the rig's init stream. */
-static int ready(struct ftdi_fixture *x)
+/* Bitmode reset -> MPSSE -> flush; the init stream follows (fixture.c). */
+static int ftdi_bus_reset(struct pb_fixture *f)
 {
+	struct ftdi_fixture *x = F(f);
 	if (x->gone) {
-		snprintf(x->base.msg, sizeof(x->base.msg), "FT232H %s is gone "
-		    "(unplugged?)", x->base.rig.serial);
+		snprintf(f->msg, sizeof(f->msg), "FT232H %s is gone "
+		    "(unplugged?)", f->rig.serial);
 		return PB_FIX_E_GONE;
 	}
-	if (x->bus.ready)
-		return PB_FIX_OK;
 	if (x->mpsse && ftdi_tcioflush(x->ctx) < 0)   /* stale replies */
 		return ftdi_fail(x, PB_FIX_E_IO, "flush");
 	if (!x->mpsse) {
@@ -159,52 +148,10 @@ static int ready(struct ftdi_fixture *x)
 		if (ftdi_tcioflush(x->ctx) < 0)
 			return ftdi_fail(x, PB_FIX_E_IO, "flush");
 	}
-	int rc = pb_rigbus_begin(&x->bus);
-	return rc ? fail_bus(x, rc) : PB_FIX_OK;
+	return PB_FIX_OK;
 }
 
 /* ---- ops ------------------------------------------------------------------- */
-
-static int ftdi_set_inject_op(struct pb_fixture *f, int ch, bool enable,
-    double volts)
-{
-	struct ftdi_fixture *x = F(f);
-	int rc = ready(x);
-	if (rc)
-		return rc;
-	rc = pb_rigbus_set_inject(&x->bus, ch, enable, volts);
-	return rc ? fail_bus(x, rc) : PB_FIX_OK;
-}
-
-static int ftdi_read_reference_op(struct pb_fixture *f, int ch, double *v)
-{
-	struct ftdi_fixture *x = F(f);
-	int rc = ready(x);
-	if (rc)
-		return rc;
-	rc = pb_rigbus_read_reference(&x->bus, ch, v);
-	return rc ? fail_bus(x, rc) : PB_FIX_OK;
-}
-
-static int ftdi_read_outputs_op(struct pb_fixture *f, uint32_t *bits)
-{
-	struct ftdi_fixture *x = F(f);
-	int rc = ready(x);
-	if (rc)
-		return rc;
-	rc = pb_rigbus_read_outputs(&x->bus, bits);
-	return rc ? fail_bus(x, rc) : PB_FIX_OK;
-}
-
-static int ftdi_set_power_op(struct pb_fixture *f, bool on)
-{
-	struct ftdi_fixture *x = F(f);
-	int rc = ready(x);
-	if (rc)
-		return rc;
-	rc = pb_rigbus_set_power(&x->bus, on);
-	return rc ? fail_bus(x, rc) : PB_FIX_OK;
-}
 
 static int ftdi_take_dut_link_op(struct pb_fixture *f, struct pb_link **out)
 {
@@ -262,7 +209,7 @@ static int ftdi_safe(struct pb_fixture *f)
 		int rc = pb_rigbus_safe(&x->bus);
 		if (rc) {
 			first = rc;
-			fail_bus(x, rc);
+			pb_fixture_bus_fail(f, rc);
 		}
 	}
 	if (!x->gone) {
@@ -294,15 +241,11 @@ static void ftdi_close_op(struct pb_fixture *f)
 
 static const struct pb_fixture_ops ftdi_ops = {
 	.name = "ftdi",
-	.set_inject = ftdi_set_inject_op,
-	.read_reference = ftdi_read_reference_op,
-	.read_outputs = ftdi_read_outputs_op,
-	.set_power = ftdi_set_power_op,
+	.bus_reset = ftdi_bus_reset,
 	.take_dut_link = ftdi_take_dut_link_op,
 	.now = ftdi_now,
 	.advance = ftdi_advance,
 	.inject_fault = NULL,   /* a real pump has no fault switches */
-	.emulator = NULL,
 	.safe = ftdi_safe,
 	.close = ftdi_close_op,
 };
@@ -327,6 +270,7 @@ int pb_fixture_ftdi_open(const struct pb_rig *rig,
 	x->base.rig = *rig;
 	const struct pb_rig *r = &x->base.rig;
 	pb_rigbus_init(&x->bus, r, ftdi_xfer, x);
+	x->base.bus = &x->bus;
 
 	x->ctx = ftdi_new();
 	if (!x->ctx) {
@@ -377,7 +321,7 @@ int pb_fixture_ftdi_open(const struct pb_rig *rig,
 		rc = ftdi_fail(x, PB_FIX_E_OPEN, "latency timer");
 		goto fail;
 	}
-	rc = ready(x);
+	rc = pb_fixture_bus_begin(&x->base);
 	if (rc)
 		goto fail;
 	*out = &x->base;

@@ -12,6 +12,7 @@
 #include "hil/rigbus.h"
 #include "proto/link.h"
 #include "pump/profile.h"
+#include "tools/pumpsim/defect.h"
 #include "tools/pumpsim/emulator.h"
 #include "tools/pumpsim/sensor.h"
 
@@ -125,77 +126,24 @@ static int sim_xfer(void *ctx, const uint8_t *out, size_t n, uint8_t *in,
 	return PB_FIX_OK;
 }
 
-static int fail_bus(struct sim_fixture *s, int rc)
+/* Bitmode reset and MPSSE; the init stream follows (fixture.c). */
+static int sim_bus_reset(struct pb_fixture *f)
 {
-	snprintf(s->base.msg, sizeof(s->base.msg), "%s", s->bus.msg);
-	/* After a lost or garbled exchange the chip's reply stream may be
-	 * out of step: flush and sync again before the next transaction. */
-	if (rc == PB_FIX_E_TIMEOUT || rc == PB_FIX_E_IO || rc == PB_FIX_E_SYNC)
-		s->bus.ready = false;
-	return rc;
-}
-
-/* After open, safe() or a re-plug: bitmode MPSSE and the init stream. */
-static int ready(struct sim_fixture *s)
-{
+	struct sim_fixture *s = S(f);
 	if (s->unplugged) {
-		snprintf(s->base.msg, sizeof(s->base.msg), "simulated FT232H "
-		    "of rig %s is unplugged", s->base.rig.name);
+		snprintf(f->msg, sizeof(f->msg), "simulated FT232H of rig %s is "
+		    "unplugged", f->rig.name);
 		return PB_FIX_E_GONE;
 	}
-	if (s->bus.ready)
-		return PB_FIX_OK;
 	uint8_t junk[256];                       /* purge stale replies */
 	while (pb_mpsse_interp_read(s->it, junk, sizeof(junk)) > 0)
 		;
 	pb_mpsse_interp_reset(s->it);            /* BITMODE_RESET */
 	pb_mpsse_interp_set_mpsse(s->it, true);  /* BITMODE_MPSSE */
-	int rc = pb_rigbus_begin(&s->bus);
-	return rc ? fail_bus(s, rc) : PB_FIX_OK;
+	return PB_FIX_OK;
 }
 
 /* ---- ops ------------------------------------------------------------------ */
-
-static int sim_set_inject(struct pb_fixture *f, int ch, bool enable,
-    double volts)
-{
-	struct sim_fixture *s = S(f);
-	int rc = ready(s);
-	if (rc)
-		return rc;
-	rc = pb_rigbus_set_inject(&s->bus, ch, enable, volts);
-	return rc ? fail_bus(s, rc) : PB_FIX_OK;
-}
-
-static int sim_read_reference(struct pb_fixture *f, int ch, double *volts)
-{
-	struct sim_fixture *s = S(f);
-	int rc = ready(s);
-	if (rc)
-		return rc;
-	rc = pb_rigbus_read_reference(&s->bus, ch, volts);
-	return rc ? fail_bus(s, rc) : PB_FIX_OK;
-}
-
-static int sim_read_outputs(struct pb_fixture *f, uint32_t *bits)
-{
-	struct sim_fixture *s = S(f);
-	int rc = ready(s);
-	if (rc)
-		return rc;
-	rc = pb_rigbus_read_outputs(&s->bus, bits);
-	return rc ? fail_bus(s, rc) : PB_FIX_OK;
-}
-
-static int sim_set_power(struct pb_fixture *f, bool on)
-{
-	struct sim_fixture *s = S(f);
-	int rc = ready(s);
-	if (rc)
-		return rc;
-	rc = pb_rigbus_set_power(&s->bus, on);
-	return rc ? fail_bus(s, rc) : PB_FIX_OK;
-}
 
 static int sim_take_dut_link(struct pb_fixture *f, struct pb_link **out)
 {
@@ -290,11 +238,6 @@ static int sim_inject_fault(struct pb_fixture *f, int fault, int ch,
 	return PB_FIX_OK;
 }
 
-static struct pb_emu *sim_emulator(struct pb_fixture *f)
-{
-	return S(f)->emu;
-}
-
 static int sim_safe(struct pb_fixture *f)
 {
 	struct sim_fixture *s = S(f);
@@ -302,7 +245,7 @@ static int sim_safe(struct pb_fixture *f)
 	if (!s->unplugged) {
 		rc = pb_rigbus_safe(&s->bus);
 		if (rc)
-			fail_bus(s, rc);
+			pb_fixture_bus_fail(f, rc);
 	} else {
 		/* as on a bench: the chip cannot be reached, the board's
 		 * pull-downs already hold every relay off */
@@ -335,15 +278,11 @@ static void sim_close(struct pb_fixture *f)
 
 static const struct pb_fixture_ops sim_ops = {
 	.name = "sim",
-	.set_inject = sim_set_inject,
-	.read_reference = sim_read_reference,
-	.read_outputs = sim_read_outputs,
-	.set_power = sim_set_power,
+	.bus_reset = sim_bus_reset,
 	.take_dut_link = sim_take_dut_link,
 	.now = sim_now,
 	.advance = sim_advance,
 	.inject_fault = sim_inject_fault,
-	.emulator = sim_emulator,
 	.safe = sim_safe,
 	.close = sim_close,
 };
@@ -353,6 +292,47 @@ const struct pb_mpsse_interp *pb_fixture_sim_interp(const struct pb_fixture *f)
 	if (!f || f->ops != &sim_ops)
 		return NULL;
 	return ((const struct sim_fixture *)f)->it;
+}
+
+struct pb_emu *pb_fixture_sim_emulator(struct pb_fixture *f)
+{
+	if (!f || f->ops != &sim_ops)
+		return NULL;
+	return S(f)->emu;
+}
+
+int pb_fixture_sim_status(struct pb_fixture *f, struct pb_sim_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	struct pb_emu *e = pb_fixture_sim_emulator(f);
+	if (!e) {
+		if (f)
+			snprintf(f->msg, sizeof(f->msg), "the pump model's own "
+			    "view needs the sim rig");
+		return PB_FIX_E_NOT_SUPPORTED;
+	}
+	struct pb_emu_status es;
+	pb_emu_status(e, &es);
+	st->run_state = es.run_state;
+	st->target_mmhg = es.target_mmhg;
+	st->battery_v = es.battery_v;
+	st->motor_duty = es.motor_duty;
+	st->session_s = es.session_s;
+	st->cycles = es.cycles;
+	for (int c = 0; c < PB_MAX_CH; c++) {
+		st->vacuum_mmhg[c] = es.vacuum_mmhg[c];
+		st->measured_mmhg[c] = es.measured_mmhg[c];
+	}
+	return PB_FIX_OK;
+}
+
+int pb_fixture_sim_defect(const char *name, unsigned *mask)
+{
+	unsigned bit;
+	if (!name || pb_defect_parse(name, &bit) != 0)
+		return PB_FIX_E_ARG;
+	*mask = bit;
+	return PB_FIX_OK;
 }
 
 int pb_fixture_sim_open(const struct pb_rig *rig,
@@ -450,7 +430,8 @@ int pb_fixture_sim_open(const struct pb_rig *rig,
 	}
 
 	pb_rigbus_init(&s->bus, r, sim_xfer, s);
-	int rc = ready(s);
+	s->base.bus = &s->bus;
+	int rc = pb_fixture_bus_begin(&s->base);
 	if (rc) {
 		snprintf(err, errlen, "rig %s: %s", r->name, s->base.msg);
 		sim_close(&s->base);

@@ -1,5 +1,7 @@
 /*
- * hil/fixture.c - backend dispatch, signals, status codes. See fixture.h.
+ * hil/fixture.c - backend dispatch, the operations every MPSSE backend
+ * does the same way (over hil/rigbus.c), signals, status codes.  See
+ * fixture.h.
  */
 #include "hil/fixture.h"
 
@@ -9,6 +11,7 @@
 
 #include "hil/fixture-ftdi.h"
 #include "hil/fixture-sim.h"
+#include "hil/rigbus.h"
 
 int pb_fixture_open(const struct pb_rig *rig,
     const struct pb_fixture_opts *opts, struct pb_fixture **out,
@@ -65,6 +68,70 @@ static int bad_ch(struct pb_fixture *f, int ch)
 	return PB_FIX_E_ARG;
 }
 
+/* ---- the bus: sim and ftdi send the same transactions ------------------ */
+
+int pb_fixture_bus_fail(struct pb_fixture *f, int rc)
+{
+	snprintf(f->msg, sizeof(f->msg), "%s", f->bus->msg);
+	/* After a lost or garbled exchange the chip's reply stream may be
+	 * out of step: flush and sync again before the next transaction. */
+	if (rc == PB_FIX_E_TIMEOUT || rc == PB_FIX_E_IO || rc == PB_FIX_E_SYNC)
+		f->bus->ready = false;
+	return rc;
+}
+
+/* After open, safe() or a lost exchange: the chip into MPSSE mode (the
+ * backend's part), then the rig's init stream. */
+static int bus_up(struct pb_fixture *f)
+{
+	if (f->bus->ready)
+		return PB_FIX_OK;
+	int rc = f->ops->bus_reset ? f->ops->bus_reset(f) : PB_FIX_OK;
+	if (rc)
+		return rc;
+	rc = pb_rigbus_begin(f->bus);
+	return rc ? pb_fixture_bus_fail(f, rc) : PB_FIX_OK;
+}
+
+static int bus_done(struct pb_fixture *f, int rc)
+{
+	return rc ? pb_fixture_bus_fail(f, rc) : PB_FIX_OK;
+}
+
+static int bus_set_inject(struct pb_fixture *f, int ch, bool enable,
+    double volts)
+{
+	int rc = bus_up(f);
+	return rc ? rc : bus_done(f, pb_rigbus_set_inject(f->bus, ch, enable,
+	    volts));
+}
+
+static int bus_read_reference(struct pb_fixture *f, int ch, double *volts)
+{
+	int rc = bus_up(f);
+	return rc ? rc : bus_done(f, pb_rigbus_read_reference(f->bus, ch,
+	    volts));
+}
+
+static int bus_read_outputs(struct pb_fixture *f, uint32_t *bits)
+{
+	int rc = bus_up(f);
+	return rc ? rc : bus_done(f, pb_rigbus_read_outputs(f->bus, bits));
+}
+
+static int bus_set_power(struct pb_fixture *f, bool on)
+{
+	int rc = bus_up(f);
+	return rc ? rc : bus_done(f, pb_rigbus_set_power(f->bus, on));
+}
+
+int pb_fixture_bus_begin(struct pb_fixture *f)
+{
+	return bus_up(f);
+}
+
+/* ---- the interface ------------------------------------------------------- */
+
 int pb_fixture_set_inject(struct pb_fixture *f, int ch, bool enable,
     double volts)
 {
@@ -79,9 +146,12 @@ int pb_fixture_set_inject(struct pb_fixture *f, int ch, bool enable,
 		    f->rig.dac.vref);
 		return PB_FIX_E_ARG;
 	}
-	if (!f->ops->set_inject)
+	if (f->bus)
+		rc = bus_set_inject(f, ch, enable, volts);
+	else if (f->ops->set_inject)
+		rc = f->ops->set_inject(f, ch, enable, volts);
+	else
 		return unsupported(f, "injection");
-	rc = f->ops->set_inject(f, ch, enable, volts);
 	if (rc == PB_FIX_OK) {
 		f->inject_on[ch] = enable;
 		f->inject_v[ch] = volts;
@@ -109,10 +179,13 @@ int pb_fixture_read_reference(struct pb_fixture *f, int ch, double *volts,
 	int rc = bad_ch(f, ch);
 	if (rc)
 		return rc;
-	if (!f->ops->read_reference)
-		return unsupported(f, "reading the reference transducer");
 	double v = 0.0;
-	rc = f->ops->read_reference(f, ch, &v);
+	if (f->bus)
+		rc = bus_read_reference(f, ch, &v);
+	else if (f->ops->read_reference)
+		rc = f->ops->read_reference(f, ch, &v);
+	else
+		return unsupported(f, "reading the reference transducer");
 	if (rc)
 		return rc;
 	if (volts)
@@ -126,6 +199,8 @@ int pb_fixture_read_outputs(struct pb_fixture *f, uint32_t *bits)
 {
 	if (!f)
 		return PB_FIX_E_ARG;
+	if (f->bus)
+		return bus_read_outputs(f, bits);
 	if (!f->ops->read_outputs)
 		return unsupported(f, "reading outputs");
 	return f->ops->read_outputs(f, bits);
@@ -135,9 +210,13 @@ int pb_fixture_set_power(struct pb_fixture *f, bool on)
 {
 	if (!f)
 		return PB_FIX_E_ARG;
-	if (!f->ops->set_power)
+	int rc;
+	if (f->bus)
+		rc = bus_set_power(f, on);
+	else if (f->ops->set_power)
+		rc = f->ops->set_power(f, on);
+	else
 		return unsupported(f, "DUT power switching");
-	int rc = f->ops->set_power(f, on);
 	if (rc == PB_FIX_OK)
 		f->power_on = on;
 	return rc;
@@ -177,13 +256,6 @@ int pb_fixture_inject_fault(struct pb_fixture *f, int fault, int ch,
 	if (!f->ops->inject_fault)
 		return unsupported(f, "fault injection");
 	return f->ops->inject_fault(f, fault, ch, value);
-}
-
-struct pb_emu *pb_fixture_emulator(struct pb_fixture *f)
-{
-	if (!f || !f->ops->emulator)
-		return NULL;
-	return f->ops->emulator(f);
 }
 
 int pb_fixture_safe(struct pb_fixture *f)

@@ -77,12 +77,12 @@ enum pb_fix_err {
 #define PB_FIX_FAULT_UNPLUG 0x100
 
 struct pb_profile;
-struct pb_emu;
 
 struct pb_fixture_opts {
 	/* sim only (ignored by ftdi): */
 	const struct pb_profile *profile; /* NULL: load rig->profile */
-	unsigned defects;                 /* enum pb_defect mask */
+	unsigned defects;                 /* defect switches, a mask from
+	                                     pb_fixture_sim_defect() */
 	uint64_t seed;
 	const char *eeprom_path;          /* NULL: EEPROM in memory */
 	const char *dut_serial;           /* serial of a fresh EEPROM */
@@ -92,11 +92,19 @@ struct pb_fixture_opts {
 };
 
 struct pb_fixture;
+struct pb_rigbus;
 
-/* One struct per backend. Any operation may be NULL: the wrappers below
- * then answer PB_FIX_E_NOT_SUPPORTED (or do nothing for safe/close). */
+/* One struct per backend.  A backend with an MPSSE bus (sim, ftdi) points
+ * pb_fixture.bus at it: injection, the reference, the output lines and
+ * the DUT power then go over hil/rigbus.c here, in fixture.c, the same
+ * for every such backend, and bus_reset only brings its chip into MPSSE
+ * mode (bitmode reset, MPSSE, flush) before the bus's init stream.  A
+ * backend without a bus (a test fake) gives set_inject .. set_power
+ * itself.  Any other operation may be NULL: the wrappers below then
+ * answer PB_FIX_E_NOT_SUPPORTED (or do nothing for safe/close). */
 struct pb_fixture_ops {
 	const char *name;   /* "sim", "ftdi" */
+	int  (*bus_reset)(struct pb_fixture *f);
 	int  (*set_inject)(struct pb_fixture *f, int ch, bool enable,
 	    double volts);
 	int  (*read_reference)(struct pb_fixture *f, int ch, double *volts);
@@ -107,7 +115,6 @@ struct pb_fixture_ops {
 	int  (*advance)(struct pb_fixture *f, uint64_t until_us);
 	int  (*inject_fault)(struct pb_fixture *f, int fault, int ch,
 	    int32_t value);
-	struct pb_emu *(*emulator)(struct pb_fixture *f);
 	int  (*safe)(struct pb_fixture *f);
 	void (*close)(struct pb_fixture *f);   /* frees f */
 };
@@ -116,11 +123,19 @@ struct pb_fixture_ops {
 struct pb_fixture {
 	const struct pb_fixture_ops *ops;
 	struct pb_rig rig;
+	struct pb_rigbus *bus;           /* NULL: the backend has none */
 	bool   inject_on[PB_MAX_CH];     /* last commanded state */
 	double inject_v[PB_MAX_CH];
 	bool   power_on;
 	char   msg[320];                 /* detail of the last failure */
 };
+
+/* For backends: a bus transaction failed with rc; its message becomes
+ * the fixture's, and after a lost or garbled exchange (timeout, I/O,
+ * sync) the bus is brought up afresh by the next call.  Returns rc. */
+int pb_fixture_bus_fail(struct pb_fixture *f, int rc);
+/* For backends: bring the bus up now (at open); PB_FIX_OK when it is. */
+int pb_fixture_bus_begin(struct pb_fixture *f);
 
 /* Open the backend rig->backend names. err gets a message on failure. */
 int pb_fixture_open(const struct pb_rig *rig,
@@ -156,11 +171,12 @@ int pb_fixture_take_dut_link(struct pb_fixture *f, struct pb_link **out);
 uint64_t pb_fixture_now(struct pb_fixture *f);
 int pb_fixture_advance(struct pb_fixture *f, uint64_t until_us);
 
-/* sim only: emulator fault (enum pb_fault) and the emulator itself for
- * richer fault injection / observation.  ftdi: NOT_SUPPORTED / NULL. */
+/* sim only: emulator fault (enum pb_fault, proto/msg.h) or
+ * PB_FIX_FAULT_UNPLUG.  ftdi: NOT_SUPPORTED.  What only the simulated
+ * rig can tell (the pump model's own view, defect switches) is in
+ * hil/fixture-sim.h. */
 int pb_fixture_inject_fault(struct pb_fixture *f, int fault, int ch,
     int32_t value);
-struct pb_emu *pb_fixture_emulator(struct pb_fixture *f);
 
 /* Safe state (see top). Returns the first error met, having tried all. */
 int pb_fixture_safe(struct pb_fixture *f);

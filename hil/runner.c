@@ -12,11 +12,11 @@
 #include <openssl/evp.h>
 
 #include "hil/dut.h"
+#include "hil/fixture-sim.h"
 #include "hil/lock.h"
 #include "hil/rig.h"
 #include "hil/scenario.h"
 #include "pump/profile.h"
-#include "tools/pumpsim/emulator.h"
 
 #define SIM_DUT_SERIAL "HILSIM0001"
 #define POWER_OFF_S    0.2
@@ -157,7 +157,8 @@ static void run_attempt(struct run *r, const char *file,
 		have_prof = true;
 	}
 	unsigned defect_bits = 0;
-	if (defect_run && pb_defect_parse(meta->defect, &defect_bits) != 0) {
+	if (defect_run && pb_fixture_sim_defect(meta->defect, &defect_bits) !=
+	    PB_FIX_OK) {
 		attempt_error(a, false, "unknown defect switch '%s'",
 		    meta->defect);
 		return;

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "hil/scenario.h"
-#include "tools/pumpsim/emulator.h"
+#include "hil/fixture-sim.h"
 
 const char *pb_scn_strerror(int err)
 {
@@ -132,7 +132,7 @@ int pb_scn_parse_meta(const char *text, size_t len, const char *name,
 		}
 		if (strcmp(key, "defect") == 0) {
 			unsigned bit;
-			if (pb_defect_parse(m->defect, &bit) != 0) {
+			if (pb_fixture_sim_defect(m->defect, &bit) != PB_FIX_OK) {
 				snprintf(err, errlen, "%s:%d: unknown defect "
 				    "switch '%s'", name, line, m->defect);
 				return PB_SCN_E_META;

@@ -14,7 +14,8 @@
 #include "hil/scenario-impl.h"
 #include "hil/series.h"
 #include "pump/units.h"
-#include "tools/pumpsim/emulator.h"
+#include "hil/fixture-sim.h"
+#include "proto/msg.h"
 
 /* ---- measurements ------------------------------------------------------ */
 
@@ -484,11 +485,9 @@ static int l_sim_clear(lua_State *L)
 static int l_sim_status(lua_State *L)
 {
 	struct scn *s = scn_need_rig(L, "sim.status");
-	struct pb_emu *e = pb_fixture_emulator(s->fix);
-	if (!e)
+	struct pb_sim_status st;
+	if (pb_fixture_sim_status(s->fix, &st) != PB_FIX_OK)
 		return scn_raise(L, s, CTRL_SKIP, "sim.status needs the sim rig");
-	struct pb_emu_status st;
-	pb_emu_status(e, &st);
 	lua_createtable(L, 0, 10);
 	scn_setstr(L, "state", pb_run_state_name(st.run_state));
 	scn_setnum(L, "battery_v", st.battery_v);

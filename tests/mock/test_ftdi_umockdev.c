@@ -732,7 +732,10 @@ START_TEST(reuse_after_safe_and_limits)
 	/* a real pump has no fault switches and no emulator */
 	ck_assert_int_eq(pb_fixture_inject_fault(f, 1, 0, 1),
 	    PB_FIX_E_NOT_SUPPORTED);
-	ck_assert_ptr_null(pb_fixture_emulator(f));
+	ck_assert_ptr_null(pb_fixture_sim_emulator(f));
+	struct pb_sim_status sst;
+	ck_assert_int_eq(pb_fixture_sim_status(f, &sst),
+	    PB_FIX_E_NOT_SUPPORTED);
 	/* the bench's DUT port does not exist here */
 	struct pb_link *l = NULL;
 	int rc = pb_fixture_take_dut_link(f, &l);

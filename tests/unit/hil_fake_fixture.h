@@ -134,11 +134,6 @@ static int fake_inject_fault(struct pb_fixture *f, int fault, int ch,
 	    PB_FIX_E_ARG;
 }
 
-static struct pb_emu *fake_emulator(struct pb_fixture *f)
-{
-	return ((struct fake_fix *)f)->emu;
-}
-
 static int fake_safe(struct pb_fixture *f)
 {
 	struct fake_fix *x = (struct fake_fix *)f;
@@ -173,7 +168,6 @@ static const struct pb_fixture_ops fake_ops = {
 	.now = fake_now,
 	.advance = fake_advance,
 	.inject_fault = fake_inject_fault,
-	.emulator = fake_emulator,
 	.safe = fake_safe,
 	.close = fake_close,
 };

@@ -105,7 +105,7 @@ static void connect_client(void)
 static struct pb_emu_status status(void)
 {
 	struct pb_emu_status st;
-	pb_emu_status(pb_fixture_emulator(fx), &st);
+	pb_emu_status(pb_fixture_sim_emulator(fx), &st);
 	return st;
 }
 
@@ -185,7 +185,7 @@ START_TEST(reference_and_gpio_follow_the_pump)
 	ck_assert_uint_eq(bits & PB_FIX_OUT_MOTOR, 0);
 	ck_assert_int_eq(command(pb_client_start), PB_CL_OK);
 
-	struct pb_emu *emu = pb_fixture_emulator(fx);
+	struct pb_emu *emu = pb_fixture_sim_emulator(fx);
 	int motor_on = 0, samples = 0;
 	double peak = 0.0;
 	for (int i = 0; i < 300; i++) {
@@ -284,7 +284,7 @@ END_TEST
 
 START_TEST(faults_and_arguments)
 {
-	ck_assert_ptr_nonnull(pb_fixture_emulator(fx));
+	ck_assert_ptr_nonnull(pb_fixture_sim_emulator(fx));
 	ck_assert_int_eq(pb_fixture_inject_fault(fx, PB_FLT_LEAK, 0, 50),
 	    PB_FIX_OK);
 	ck_assert_int_eq(pb_fixture_inject_fault(fx, 99, 0, 1), PB_FIX_E_ARG);
@@ -421,7 +421,7 @@ START_TEST(active_low_lines)
 	uint32_t bits;
 	ck_assert_int_eq(pb_fixture_read_outputs(fx, &bits), PB_FIX_OK);
 	ck_assert_int_eq((bits & PB_FIX_OUT_MOTOR) != 0,
-	    pb_emu_motor_on(pb_fixture_emulator(fx)));
+	    pb_emu_motor_on(pb_fixture_sim_emulator(fx)));
 	/* safe: lines released; the board's pulls mean off */
 	ck_assert_int_eq(pb_fixture_safe(fx), PB_FIX_OK);
 	run_for(20000);

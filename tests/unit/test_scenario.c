@@ -438,13 +438,18 @@ START_TEST(sim_only_calls_skip_on_ftdi)
 	static struct pb_fixture_ops ops;
 	ops = fake_ops;
 	ops.inject_fault = NULL;
-	ops.emulator = NULL;
 	r.f->ops = &ops;
 	pb_attempt_free(&att);
 	memset(&att, 0, sizeof att);
 	struct pb_scn_ctx ctx = { .dut = r.d, .profile = &r.prof,
 		.rig_kind = "ftdi", .timeout_s = 60, .step_timeout_s = 5 };
 	ck_assert_int_eq(pb_scn_run_string("wait(0.1)\nsim.fault('leak', 1)\n"
+	    "error('not reached')", "f.lua", &ctx, &att), PB_OUT_SKIPPED);
+	ck_assert_ptr_nonnull(strstr(att.message, "needs the sim rig"));
+	/* the pump model's own view exists only on the sim fixture */
+	pb_attempt_free(&att);
+	memset(&att, 0, sizeof att);
+	ck_assert_int_eq(pb_scn_run_string("wait(0.1)\nlocal s = sim.status()\n"
 	    "error('not reached')", "f.lua", &ctx, &att), PB_OUT_SKIPPED);
 	ck_assert_ptr_nonnull(strstr(att.message, "needs the sim rig"));
 	r.f->ops = &fake_ops;

@@ -1,15 +1,36 @@
 /*
- * tools/pumpsim/defect.h - names of the defect switches.
+ * tools/pumpsim/defect.h - the defect switches and their names.
  *
- * Promise: the functions pb_defect_name() and pb_defect_parse() declared in
- * emulator.h are implemented in defect.c: a fixed table mapping each
- * enum pb_defect bit to a kebab-case name ("no-overpressure-trip").
- * pb_defect_parse_list() adds comma-separated names to a mask.
+ * Promise: pure; the one home of enum pb_defect (the firmware's switches)
+ * and of their names: a fixed table mapping each bit to a kebab-case name
+ * ("no-overpressure-trip").  pb_defect_parse_list() adds comma-separated
+ * names to a mask.  Includes nothing of the emulator, so a user of the
+ * names (pumpsim's options, the HIL sim fixture) needs no more.
  */
 #ifndef PB_PUMPSIM_DEFECT_H
 #define PB_PUMPSIM_DEFECT_H
 
-#include "tools/pumpsim/emulator.h"
+#include <stddef.h>
+
+/* Defect switches: each disables exactly one safety behaviour, so a test
+ * suite can prove it notices.  Bit mask. */
+enum pb_defect {
+	PB_DEF_NO_OVERPRESSURE_TRIP = 1u << 0,
+	PB_DEF_NO_STUCK_DETECT      = 1u << 1,
+	PB_DEF_NO_LEAK_DETECT       = 1u << 2,
+	PB_DEF_NO_OCCLUSION_DETECT  = 1u << 3,
+	PB_DEF_NO_STALL_DETECT      = 1u << 4,
+	PB_DEF_NO_SENSOR_CHECK      = 1u << 5,
+	PB_DEF_NO_BATTERY_CUTOFF    = 1u << 6,
+	PB_DEF_NO_HEARTBEAT_SAFE    = 1u << 7,
+	PB_DEF_NO_AUTO_OFF          = 1u << 8,
+	PB_DEF_NO_STIM_SWITCH       = 1u << 9,
+	PB_DEF_NO_TXN_DEDUP         = 1u << 10,
+	PB_DEF_NO_CAL_CRC           = 1u << 11
+};
+/* Name <-> bit for command lines and scenarios ("no-overpressure-trip"). */
+const char *pb_defect_name(unsigned bit);
+int pb_defect_parse(const char *name, unsigned *bit);
 
 /* Parse "a,b,c" into *mask (ORed in). Returns 0, or -1 naming the bad
  * entry's offset in *bad_at. */

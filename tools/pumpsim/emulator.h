@@ -27,26 +27,7 @@
 #include <stdint.h>
 #include "proto/msg.h"
 #include "pump/profile.h"
-
-/* Defect switches: each disables exactly one safety behaviour, so a test
- * suite can prove it notices.  Bit mask. */
-enum pb_defect {
-	PB_DEF_NO_OVERPRESSURE_TRIP = 1u << 0,
-	PB_DEF_NO_STUCK_DETECT      = 1u << 1,
-	PB_DEF_NO_LEAK_DETECT       = 1u << 2,
-	PB_DEF_NO_OCCLUSION_DETECT  = 1u << 3,
-	PB_DEF_NO_STALL_DETECT      = 1u << 4,
-	PB_DEF_NO_SENSOR_CHECK      = 1u << 5,
-	PB_DEF_NO_BATTERY_CUTOFF    = 1u << 6,
-	PB_DEF_NO_HEARTBEAT_SAFE    = 1u << 7,
-	PB_DEF_NO_AUTO_OFF          = 1u << 8,
-	PB_DEF_NO_STIM_SWITCH       = 1u << 9,
-	PB_DEF_NO_TXN_DEDUP         = 1u << 10,
-	PB_DEF_NO_CAL_CRC           = 1u << 11
-};
-/* Name <-> bit for command lines and scenarios ("no-overpressure-trip"). */
-const char *pb_defect_name(unsigned bit);
-int pb_defect_parse(const char *name, unsigned *bit);
+#include "tools/pumpsim/defect.h"
 
 struct pb_emu_opts {
 	uint64_t seed;
