@@ -3,7 +3,9 @@
 #   make            build bin/pumpbench, bin/pumpsim, bin/pumphil
 #   make run        install missing packages, build, open the dashboard on
 #                   the emulated double pump
-#   make check      install missing packages, build, run every test
+#   make check      install missing packages, check the doors between rooms,
+#                   build, run every test
+#   make doors      only the doors: no file includes a room it may not use
 #   make bench      benchmarks (results go to docs/BENCHMARKS.md by hand)
 #   make fuzz       build the libFuzzer targets, run each FUZZ_SECONDS
 #   make install    PREFIX=/usr/local DESTDIR=
@@ -95,7 +97,7 @@ FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 # keep objects of test programs (make would treat them as intermediate)
 .SECONDARY:
 
-.PHONY: all run check tests bench fuzz clean install uninstall deps \
+.PHONY: all run check tests bench fuzz clean install uninstall deps doors \
 	base proto sim tui hil cal
 
 all: $(PROGS)
@@ -103,11 +105,16 @@ all: $(PROGS)
 deps:
 	$(Q)tools/install-deps
 
+# includes cross only the doors in docs/architecture.md (the linker sees
+# calls, not header-only use)
+doors:
+	$(Q)tools/check-doors
+
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(BIN)/pumpbench --sim s10pro
 
-check: deps
+check: deps doors
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)BIN=$(BIN) B=$(B) SANITIZE=$(SANITIZE) tools/run-tests
 
