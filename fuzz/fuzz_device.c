@@ -4,10 +4,14 @@
  *
  * Input: byte 0 sets the chunk size (1..32) the rest is fed in; virtual
  * time advances 70 ms per chunk, so cached responses also expire.
- * Checked (trap on failure): every valid host frame causes at most one of
- * {handler run, cached answer, refusal}; everything the device emits is a
- * valid RESPONSE frame answering a command type, with consecutive seq
- * numbers, and the output buffer never overflows.
+ * Checked (trap on failure): every frame the decoder delivers lands in
+ * exactly one counter of protocol.md 7.6 (heartbeats, commands run,
+ * cached answers, ignored, unknown type, bad header, bad payload); every
+ * run, cached answer and header refusal is answered once, and nothing
+ * else is answered but a refused payload or unknown type; the watchdog
+ * is armed only by a valid heartbeat or command; everything the device
+ * emits is a valid RESPONSE frame with consecutive seq numbers, and the
+ * output buffer never overflows.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -97,10 +101,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	if (dev.out_dropped != 0)
 		__builtin_trap();
-	/* one answer per command frame, at most one run per answer */
-	if (f.runs + dev.dup_commands + dev.bad_payload > f.responses)
+	/* each delivered frame in exactly one counter */
+	if (dev.dec.st.frames_ok != dev.heartbeats + dev.commands +
+	    dev.dup_commands + dev.ignored + dev.unknown_type +
+	    dev.bad_header + dev.bad_payload)
 		__builtin_trap();
-	if (f.responses > dev.dec.st.frames_ok)
+	if (f.runs != dev.commands)
+		__builtin_trap();
+	/* answered: every run, cached answer and header refusal; maybe a
+	 * refused payload or unknown type; nothing else */
+	uint64_t must = dev.commands + dev.dup_commands + dev.bad_header;
+	if (f.responses < must ||
+	    f.responses > must + dev.bad_payload + dev.unknown_type)
+		__builtin_trap();
+	/* only a valid heartbeat or command arms the watchdog */
+	if (dev.host_seen != (dev.heartbeats + dev.commands +
+	    dev.dup_commands > 0))
 		__builtin_trap();
 	return 0;
 }

@@ -5,10 +5,14 @@
  * Promise: pure state machine over memory, time passed in (microseconds).
  * pb_device_rx() takes bytes from the host, decodes frames, answers
  * retried commands from a per-txn response cache so a retried command is
- * never executed twice, and hands every new command to the handler.
+ * never executed twice, and hands every new valid command to the handler.
  * Outgoing messages get consecutive seq numbers and are written as wire
  * bytes into an output buffer the caller drains.  The host-heartbeat
- * watchdog reports when no host frame has arrived for 1 s.
+ * watchdog reports when no valid HEARTBEAT or valid command has arrived
+ * for 1 s: a frame that only passes the CRC (a bad payload, an unknown
+ * type, a device-to-host type, a malformed command header) never feeds
+ * it.  Every received frame is counted exactly once, by the first rule it
+ * breaks (docs/protocol.md, section 7.6).
  */
 #ifndef PB_PROTO_DEVICE_H
 #define PB_PROTO_DEVICE_H
@@ -49,12 +53,24 @@ typedef struct pb_device {
 	uint16_t seq_tx;
 	int      last_seq_rx;         /* -1 before the first host frame */
 	uint64_t frames_lost_rx;      /* host->device seq gaps */
-	uint64_t last_host_us;        /* time of last valid host frame */
-	bool     host_seen;
+	uint64_t last_host_us;        /* last valid HEARTBEAT or command */
+	bool     host_seen;           /* one has arrived: watchdog armed */
+	bool     host_lost;           /* pb_device_watchdog() fired; cleared
+	                                 by the next valid host message */
 	struct pb_dev_cache_entry cache[PB_DEV_TXN_CACHE];
-	unsigned cache_next;
+	/* message-layer counters (the frame layer's are in dec.st); each
+	 * frame the decoder delivers adds one to exactly one of these */
+	uint64_t heartbeats;          /* valid host heartbeats */
+	uint64_t commands;            /* valid commands handed to the handler */
 	uint64_t dup_commands;        /* retried commands answered from cache */
-	uint64_t bad_payload;         /* commands that failed decode */
+	uint64_t unknown_type;        /* frames of a type the device lacks */
+	uint64_t bad_header;          /* commands without ACK_REQ or with txn 0 */
+	uint64_t bad_payload;         /* HEARTBEAT or command payloads that
+	                                 failed decode (or a host heartbeat
+	                                 carrying a run state or alarms) */
+	uint64_t ignored;             /* frames not for a device: RESPONSE
+	                                 flag set, or a device->host type */
+	uint64_t host_lost_count;     /* watchdog expiries */
 	uint8_t  out[PB_DEV_OUT_CAP];
 	size_t   out_len;
 	uint64_t out_dropped;         /* frames dropped: output full */
@@ -70,8 +86,16 @@ void pb_device_rx(pb_device *d, const uint8_t *bytes, size_t n,
 /* Queue an unsolicited message (telemetry, event, heartbeat, log).
  * Returns 0, or -1 when it did not fit (counted in out_dropped). */
 int  pb_device_send(pb_device *d, const struct pb_msg *m);
-/* True when a host was seen and has been silent for PB_HOST_LOST_US. */
+/* True when a host was seen and has sent no valid HEARTBEAT or command
+ * for PB_HOST_LOST_US. */
 bool pb_device_host_lost(const pb_device *d, uint64_t now_us);
+/* The watchdog's edge: true once when the host becomes lost (counted in
+ * host_lost_count), then false until a valid host message has arrived
+ * and the host is lost again.  Call it periodically. */
+bool pb_device_watchdog(pb_device *d, uint64_t now_us);
+/* Time of the last valid HEARTBEAT or command into *t_us; false before
+ * the first one. */
+bool pb_device_last_host(const pb_device *d, uint64_t *t_us);
 /* Drain queued wire bytes: copy up to cap into buf, return bytes copied. */
 size_t pb_device_take(pb_device *d, uint8_t *buf, size_t cap);
 /* Forget every remembered response, so a retried command runs again (the

@@ -101,6 +101,75 @@ static void host_send(struct fx *f, uint8_t type, uint8_t flags, uint8_t txn,
 	pb_device_rx(&f->dev, wire, (size_t)n, now);
 }
 
+/* A frame with any header and payload (the encoder would refuse it). */
+static void host_raw(struct fx *f, uint8_t type, uint8_t flags, uint8_t txn,
+    const uint8_t *payload, uint8_t len, uint64_t now)
+{
+	struct pb_frame_hdr h = { PB_PROTO_VERSION, flags, f->host_seq++, type,
+		txn, len };
+	uint8_t wire[PB_WIRE_MAX];
+	int n = pb_frame_encode(&h, payload, wire, sizeof wire);
+	ck_assert_int_gt(n, 0);
+	pb_device_rx(&f->dev, wire, (size_t)n, now);
+}
+
+/* Frames that pass the CRC but are no valid HEARTBEAT or command, one
+ * per rule of protocol.md 7.6; k picks one.  Returns the counter it must
+ * land in. */
+enum junk_counter { J_BAD_PAYLOAD, J_UNKNOWN, J_IGNORED, J_BAD_HEADER };
+#define N_JUNK 11
+static enum junk_counter send_junk(struct fx *f, int k, uint64_t now)
+{
+	const uint8_t hb_short[3] = { 1, 2, 3 };
+	/* time 0, run state 5 (no such state) */
+	const uint8_t hb_bad_state[7] = { 0, 0, 0, 0, 5, 0, 0 };
+	/* a device's heartbeat (RUNNING, leak alarm) looped back */
+	const uint8_t hb_running[7] = { 0x10, 0, 0, 0, 1, 4, 0 };
+	const uint8_t two[2] = { 4, 4 };
+	const uint8_t lvl = 3;
+	struct pb_msg m;
+	memset(&m, 0, sizeof m);
+	switch (k % N_JUNK) {
+	case 0:
+		host_raw(f, PB_T_HEARTBEAT, 0, 0, hb_short, 3, now);
+		return J_BAD_PAYLOAD;
+	case 1:
+		host_raw(f, PB_T_HEARTBEAT, 0, 0, hb_bad_state, 7, now);
+		return J_BAD_PAYLOAD;
+	case 2:
+		host_raw(f, PB_T_HEARTBEAT, 0, 0, hb_running, 7, now);
+		return J_BAD_PAYLOAD;
+	case 3:
+		host_raw(f, 0x6F, 0, 0, NULL, 0, now);
+		return J_UNKNOWN;
+	case 4:
+		host_raw(f, 0x6F, PB_F_ACK_REQ, 40, NULL, 0, now);
+		return J_UNKNOWN;
+	case 5:
+		host_raw(f, PB_T_SET_LEVEL, PB_F_ACK_REQ, 41, two, 2, now);
+		return J_BAD_PAYLOAD;
+	case 6:
+		host_raw(f, PB_T_SET_LEVEL, 0, 42, &lvl, 1, now);
+		return J_BAD_HEADER;
+	case 7:
+		host_raw(f, PB_T_SET_LEVEL, PB_F_ACK_REQ, 0, &lvl, 1, now);
+		return J_BAD_HEADER;
+	case 8:
+		m.u.ev.kind = PB_EV_BOOT;
+		host_send(f, PB_T_EVENT, 0, 0, &m, now);
+		return J_IGNORED;
+	case 9:
+		m.u.resp.status = PB_ST_OK;
+		m.u.resp.req_type = PB_T_STOP;
+		host_send(f, PB_T_RESPONSE, PB_F_RESPONSE, 43, &m, now);
+		return J_IGNORED;
+	default:
+		/* a valid heartbeat, but flagged as a device's answer */
+		host_send(f, PB_T_HEARTBEAT, PB_F_RESPONSE, 0, &m, now);
+		return J_IGNORED;
+	}
+}
+
 static void set_level(struct fx *f, uint8_t flags, uint8_t txn, uint8_t lvl,
     uint64_t now)
 {
@@ -329,6 +398,178 @@ START_TEST(heartbeat_feeds_watchdog_only)
 }
 END_TEST
 
+/* Safety regression: 2.5 s of frames that pass the CRC but are no valid
+ * heartbeat or command must not keep the watchdog quiet (they did). */
+START_TEST(only_valid_heartbeat_or_command_feeds_watchdog)
+{
+	static struct fx f;
+	setup(&f);
+	struct pb_msg hb;
+	memset(&hb, 0, sizeof hb);
+	host_send(&f, PB_T_HEARTBEAT, 0, 0, &hb, 1000000);
+	ck_assert(f.dev.host_seen);
+	int fired = 0;
+	uint64_t fired_at = 0;
+	for (int k = 0; k < 50; k++) {
+		uint64_t t = 1000000 + 50000u * (uint64_t)(k + 1);
+		send_junk(&f, k, t);
+		if (pb_device_watchdog(&f.dev, t)) {
+			fired++;
+			fired_at = t;
+		}
+	}
+	ck_assert_int_eq(f.total_runs, 0);
+	ck_assert_int_eq(fired, 1);
+	ck_assert_uint_eq(fired_at, 1000000 + PB_HOST_LOST_US);
+	ck_assert_uint_eq(f.dev.host_lost_count, 1);
+	ck_assert(pb_device_host_lost(&f.dev, 3500000));
+	uint64_t t;
+	ck_assert(pb_device_last_host(&f.dev, &t));
+	ck_assert_uint_eq(t, 1000000);
+	/* a valid heartbeat brings it back; the next silence fires again */
+	host_send(&f, PB_T_HEARTBEAT, 0, 0, &hb, 3600000);
+	ck_assert(!pb_device_host_lost(&f.dev, 3600000));
+	ck_assert(!pb_device_watchdog(&f.dev, 3600000));
+	ck_assert(pb_device_watchdog(&f.dev, 3600000 + PB_HOST_LOST_US));
+	ck_assert_uint_eq(f.dev.host_lost_count, 2);
+	/* and a valid command feeds it too */
+	set_level(&f, PB_F_ACK_REQ, 9, 4, 5000000);
+	ck_assert(!pb_device_host_lost(&f.dev, 5000000 + PB_HOST_LOST_US - 1));
+}
+END_TEST
+
+START_TEST(junk_before_any_host_does_not_arm_watchdog)
+{
+	static struct fx f;
+	setup(&f);
+	for (int k = 0; k < N_JUNK; k++)
+		send_junk(&f, k, 1000);
+	ck_assert(!f.dev.host_seen);
+	ck_assert(!pb_device_host_lost(&f.dev, 10000000));
+	ck_assert(!pb_device_watchdog(&f.dev, 10000000));
+}
+END_TEST
+
+/* Every frame past the frame checks lands in exactly one counter (or is
+ * a valid heartbeat or command); the answers are as the contract says. */
+START_TEST(each_frame_counted_once_by_first_broken_rule)
+{
+	static struct fx f;
+	setup(&f);
+	uint64_t want[4] = { 0, 0, 0, 0 };
+	for (int k = 0; k < N_JUNK; k++) {
+		want[send_junk(&f, k, 1000)]++;
+	}
+	ck_assert_uint_eq(f.dev.bad_payload, want[J_BAD_PAYLOAD]);
+	ck_assert_uint_eq(f.dev.unknown_type, want[J_UNKNOWN]);
+	ck_assert_uint_eq(f.dev.ignored, want[J_IGNORED]);
+	ck_assert_uint_eq(f.dev.bad_header, want[J_BAD_HEADER]);
+	ck_assert_uint_eq(f.dev.dec.st.frames_ok, N_JUNK);
+	ck_assert_int_eq(f.total_runs, 0);
+	ck_assert_uint_eq(f.dev.heartbeats + f.dev.commands +
+	    f.dev.dup_commands, 0);
+	/* a valid heartbeat, a command and its retry: one each */
+	struct pb_msg hb;
+	memset(&hb, 0, sizeof hb);
+	host_send(&f, PB_T_HEARTBEAT, 0, 0, &hb, 2000);
+	set_level(&f, PB_F_ACK_REQ, 8, 3, 3000);
+	set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, 8, 3, 4000);
+	ck_assert_uint_eq(f.dev.heartbeats, 1);
+	ck_assert_uint_eq(f.dev.commands, 1);
+	ck_assert_uint_eq(f.dev.dup_commands, 1);
+	ck_assert_uint_eq(f.dev.dec.st.frames_ok, f.dev.heartbeats +
+	    f.dev.commands + f.dev.dup_commands + f.dev.ignored +
+	    f.dev.unknown_type + f.dev.bad_header + f.dev.bad_payload);
+	/* answers: UNKNOWN_CMD for the unknown type with ACK_REQ, BAD_LENGTH
+	 * for the bad payload, BAD_VALUE for both bad headers; nothing for
+	 * heartbeats, ignored frames or the unknown type without ACK_REQ */
+	drain(&f);
+	ck_assert_int_eq(f.nout, 6);
+	ck_assert_int_eq(f.out[0].txn, 40);
+	ck_assert_int_eq(f.out[0].u.resp.status, PB_ST_UNKNOWN_CMD);
+	ck_assert_int_eq(f.out[0].u.resp.req_type, 0x6F);
+	ck_assert_int_eq(f.out[1].txn, 41);
+	ck_assert_int_eq(f.out[1].u.resp.status, PB_ST_BAD_LENGTH);
+	ck_assert_int_eq(f.out[2].txn, 42);
+	ck_assert_int_eq(f.out[2].u.resp.status, PB_ST_BAD_VALUE);
+	ck_assert_int_eq(f.out[2].u.resp.req_type, PB_T_SET_LEVEL);
+	ck_assert_int_eq(f.out[3].txn, 0);
+	ck_assert_int_eq(f.out[3].u.resp.status, PB_ST_BAD_VALUE);
+	for (int i = 0; i < 4; i++)
+		ck_assert(f.out[i].flags & PB_F_RESPONSE);
+}
+END_TEST
+
+START_TEST(heartbeat_with_ack_req_is_a_heartbeat)
+{
+	static struct fx f;
+	setup(&f);
+	struct pb_msg hb;
+	memset(&hb, 0, sizeof hb);
+	host_send(&f, PB_T_HEARTBEAT, PB_F_ACK_REQ | PB_F_RETRY, 17, &hb,
+	    2000000);
+	ck_assert_uint_eq(f.dev.out_len, 0);           /* never answered */
+	ck_assert(!pb_device_host_lost(&f.dev, 2000000 + PB_HOST_LOST_US - 1));
+	ck_assert(pb_device_host_lost(&f.dev, 2000000 + PB_HOST_LOST_US));
+	ck_assert_uint_eq(f.dev.bad_payload + f.dev.ignored +
+	    f.dev.unknown_type + f.dev.bad_header, 0);
+}
+END_TEST
+
+START_TEST(command_without_ack_req_or_txn_refused_not_run)
+{
+	static struct fx f;
+	setup(&f);
+	/* a good command with txn 5 runs and is remembered */
+	set_level(&f, PB_F_ACK_REQ, 5, 2, 0);
+	/* the same txn without ACK_REQ, or any command with txn 0, is not
+	 * run and does not replace the remembered answer */
+	set_level(&f, 0, 5, 7, 1000);
+	set_level(&f, PB_F_RETRY, 5, 7, 2000);
+	set_level(&f, PB_F_ACK_REQ, 0, 7, 3000);
+	set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, 0, 7, 4000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], 1);
+	ck_assert_int_eq(f.last_level, 2);
+	ck_assert_uint_eq(f.dev.bad_header, 4);
+	set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, 5, 2, 5000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], 1);
+	ck_assert_uint_eq(f.dev.dup_commands, 1);
+	drain(&f);
+	ck_assert_int_eq(f.nout, 6);
+	for (int i = 1; i <= 4; i++)
+		ck_assert_int_eq(f.out[i].u.resp.status, PB_ST_BAD_VALUE);
+	ck_assert_int_eq(f.out[5].u.resp.status, PB_ST_OK);
+	ck_assert_int_eq(f.out[5].txn, 5);
+}
+END_TEST
+
+START_TEST(device_types_from_host_never_answered)
+{
+	static struct fx f;
+	setup(&f);
+	struct pb_msg m;
+	memset(&m, 0, sizeof m);
+	m.u.tel.n = 1;
+	m.u.tel.channels = 1;
+	m.u.tel.mode = PB_MODE_EXPRESSION;
+	host_send(&f, PB_T_TELEMETRY, PB_F_ACK_REQ, 3, &m, 0);
+	memset(&m, 0, sizeof m);
+	m.u.resp.status = PB_ST_OK;
+	m.u.resp.req_type = PB_T_STOP;
+	host_send(&f, PB_T_RESPONSE, PB_F_ACK_REQ, 4, &m, 0);
+	memset(&m, 0, sizeof m);
+	m.u.log.level = 2;
+	host_send(&f, PB_T_LOG, PB_F_ACK_REQ, 5, &m, 0);
+	/* a command flagged RESPONSE is a device's frame too */
+	m.u.level = 3;
+	host_send(&f, PB_T_SET_LEVEL, PB_F_ACK_REQ | PB_F_RESPONSE, 6, &m, 0);
+	ck_assert_uint_eq(f.dev.out_len, 0);
+	ck_assert_uint_eq(f.dev.ignored, 4);
+	ck_assert_int_eq(f.total_runs, 0);
+	ck_assert(!f.dev.host_seen);
+}
+END_TEST
+
 START_TEST(garbage_from_host_ignored_and_counted)
 {
 	static struct fx f;
@@ -435,6 +676,12 @@ static Suite *device_suite(void)
 	tcase_add_test(tc, handler_status_is_sent);
 	tcase_add_test(tc, unknown_type_with_ack_gets_unknown_cmd);
 	tcase_add_test(tc, heartbeat_feeds_watchdog_only);
+	tcase_add_test(tc, only_valid_heartbeat_or_command_feeds_watchdog);
+	tcase_add_test(tc, junk_before_any_host_does_not_arm_watchdog);
+	tcase_add_test(tc, each_frame_counted_once_by_first_broken_rule);
+	tcase_add_test(tc, heartbeat_with_ack_req_is_a_heartbeat);
+	tcase_add_test(tc, command_without_ack_req_or_txn_refused_not_run);
+	tcase_add_test(tc, device_types_from_host_never_answered);
 	tcase_add_test(tc, garbage_from_host_ignored_and_counted);
 	tcase_add_test(tc, host_seq_gaps_counted);
 	tcase_add_test(tc, send_numbers_frames_and_queue_drains_in_chunks);

@@ -39,6 +39,9 @@ struct host {
 	uint16_t seq;
 	uint8_t txn;
 	bool send_hb;
+	bool send_junk;          /* CRC-valid frames that are no valid
+	                            heartbeat or command, every 50 ms */
+	int  njunk;
 	uint64_t next_hb;
 	uint64_t last_tx_us;     /* last frame the host sent */
 	/* responses */
@@ -154,6 +157,35 @@ static void send_hb(struct host *h)
 	host_send(h, &m);
 }
 
+/* One frame that passes the CRC but is no valid HEARTBEAT or command
+ * (protocol.md 7.3): a short or a device's heartbeat, an unknown type, a
+ * command with a bad payload, without ACK_REQ or with txn 0, a
+ * device->host type, a frame flagged RESPONSE. */
+static void send_junk(struct host *h)
+{
+	static const uint8_t hb_short[3] = { 1, 2, 3 };
+	static const uint8_t hb_dev[7] = { 0, 1, 0, 0, 1, 0, 0 };
+	static const uint8_t two[2] = { 3, 3 };
+	static const uint8_t lvl = 3;
+	struct { uint8_t type, flags, txn, len; const uint8_t *p; } j[] = {
+		{ PB_T_HEARTBEAT, 0, 0, 3, hb_short },
+		{ PB_T_HEARTBEAT, 0, 0, 7, hb_dev },
+		{ PB_T_HEARTBEAT, PB_F_RESPONSE, 0, 7, hb_dev },
+		{ 0x6F, 0, 0, 0, NULL },
+		{ PB_T_SET_LEVEL, PB_F_ACK_REQ, 200, 2, two },
+		{ PB_T_SET_LEVEL, 0, 201, 1, &lvl },
+		{ PB_T_SET_LEVEL, PB_F_ACK_REQ, 0, 1, &lvl },
+		{ PB_T_LOG, 0, 0, 1, &lvl },
+	};
+	int k = h->njunk++ % (int)(sizeof j / sizeof j[0]);
+	struct pb_frame_hdr hd = { PB_PROTO_VERSION, j[k].flags, h->seq++,
+	    j[k].type, j[k].txn, j[k].len };
+	uint8_t wire[PB_WIRE_MAX];
+	int n = pb_frame_encode(&hd, j[k].p, wire, sizeof wire);
+	ck_assert_int_gt(n, 0);
+	pb_emu_rx(h->e, wire, (size_t)n);
+}
+
 /* Run the emulator for dt in 1 ms slices, draining its output. */
 static void run(struct host *h, uint64_t dt)
 {
@@ -166,6 +198,8 @@ static void run(struct host *h, uint64_t dt)
 			send_hb(h);
 			h->next_hb = h->t + 250 * MS;
 		}
+		if (h->send_junk && h->t % (50 * MS) == 0)
+			send_junk(h);
 		drain(h);
 	}
 }
@@ -533,7 +567,7 @@ START_TEST(defect_no_txn_dedup_runs_twice)
 }
 END_TEST
 
-static void heartbeat_case(unsigned defects)
+static void heartbeat_case(unsigned defects, bool junk)
 {
 	struct host h;
 	struct pb_emu_opts o = base_opts();
@@ -550,9 +584,11 @@ static void heartbeat_case(unsigned defects)
 	    pb_emu_true_vacuum_mmhg(h.e, 1) > 60); i++)
 		run(&h, MS);
 	ck_assert(pb_emu_true_vacuum_mmhg(h.e, 1) > 60);
-	/* the host goes silent */
+	/* the host goes silent, or sends only frames that pass the CRC but
+	 * are no valid heartbeat or command: both are silence */
 	h.send_hb = false;
 	uint64_t last = h.last_tx_us;
+	h.send_junk = junk;
 	run(&h, last + 1000 * MS + 20 * MS - h.t);
 	struct pb_emu_status st;
 	pb_emu_status(h.e, &st);
@@ -575,19 +611,46 @@ static void heartbeat_case(unsigned defects)
 		ck_assert_msg(pb_emu_true_vacuum_mmhg(h.e, 0) < 5.0, "%.1f",
 		    pb_emu_true_vacuum_mmhg(h.e, 0));
 		ck_assert(pb_emu_true_vacuum_mmhg(h.e, 1) < 5.0);
+		/* 2.5 s of it: still safe, the alarm stays, never resumed */
+		run(&h, last + 2500 * MS - h.t);
+		pb_emu_status(h.e, &st);
+		ck_assert(st.alarms & PB_AL_HEARTBEAT_LOST);
+		ck_assert_uint_eq(st.run_state, PB_RS_IDLE);
+		ck_assert(!pb_emu_motor_on(h.e));
+		ck_assert_int_eq(count_events(&h, PB_EV_ALARM_CLEARED, 11), 0);
+		ck_assert_int_ge(count_events(&h, PB_EV_STATE, PB_RS_IDLE), 1);
+		if (junk)
+			ck_assert_int_ge(h.njunk, 45);
+		/* a valid heartbeat clears the alarm; pumping does not resume */
+		h.send_junk = false;
+		send_hb(&h);
+		run(&h, 20 * MS);
+		pb_emu_status(h.e, &st);
+		ck_assert(!(st.alarms & PB_AL_HEARTBEAT_LOST));
+		ck_assert_int_eq(count_events(&h, PB_EV_ALARM_CLEARED, 11), 1);
+		ck_assert_uint_eq(st.run_state, PB_RS_IDLE);
 	}
 	host_close(&h);
 }
 
 START_TEST(heartbeat_loss_safe_state)
 {
-	heartbeat_case(0);
+	heartbeat_case(0, false);
+}
+END_TEST
+
+/* Safety regression: frames that pass the CRC but carry a malformed
+ * payload or an unknown type kept the pump running (they fed the
+ * watchdog). */
+START_TEST(malformed_frames_are_no_heartbeat)
+{
+	heartbeat_case(0, true);
 }
 END_TEST
 
 START_TEST(defect_no_heartbeat_safe_keeps_running)
 {
-	heartbeat_case(PB_DEF_NO_HEARTBEAT_SAFE);
+	heartbeat_case(PB_DEF_NO_HEARTBEAT_SAFE, false);
 }
 END_TEST
 
@@ -1245,6 +1308,7 @@ static Suite *emulator_suite(void)
 	tcase_add_test(tc, retried_command_runs_once);
 	tcase_add_test(tc, defect_no_txn_dedup_runs_twice);
 	tcase_add_test(tc, heartbeat_loss_safe_state);
+	tcase_add_test(tc, malformed_frames_are_no_heartbeat);
 	tcase_add_test(tc, defect_no_heartbeat_safe_keeps_running);
 	tcase_add_test(tc, overpressure_vents_within_100ms);
 	tcase_add_test(tc, defect_no_overpressure_trip);

@@ -56,7 +56,8 @@ struct pb_emu {
 	bool     host_lost;        /* watchdog already reported */
 	bool     dead;             /* supply failed inside a command: reboot
 	                              once the rx call returns */
-	uint64_t last_host_us;     /* last host frame passed to firmware */
+	bool     host_fed;         /* the firmware has heard of a host */
+	uint64_t last_host_us;     /* last host message passed to firmware */
 
 	/* telemetry */
 	uint16_t rate_hz;
@@ -283,6 +284,7 @@ static void boot(struct pb_emu *e)
 		e->fw_out.valve_open[ch] = true;
 	pb_device_init(&e->dev, cmd_handler, e);
 	e->host_lost = false;
+	e->host_fed = false;
 	e->last_host_us = 0;
 	e->sample_idx = 0;
 	memset(&e->tel, 0, sizeof e->tel);
@@ -699,7 +701,7 @@ static void after_step(struct pb_emu *e)
 		send_event(e, ev.t_us < e->boot_us ? e->boot_us : ev.t_us,
 		    ev.kind, ev.code, ev.channel, ev.value);
 
-	if (!e->host_lost && pb_device_host_lost(&e->dev, e->now_us)) {
+	if (pb_device_watchdog(&e->dev, e->now_us)) {
 		e->host_lost = true;
 		if (!(e->defects & PB_DEF_NO_HEARTBEAT_SAFE))
 			pb_fw_host_lost(&e->fw, e->now_us);
@@ -764,8 +766,12 @@ void pb_emu_rx(struct pb_emu *e, const uint8_t *bytes, size_t n)
 		brownout(e);
 		return;
 	}
-	if (e->dev.host_seen && e->dev.last_host_us != e->last_host_us) {
-		e->last_host_us = e->dev.last_host_us;
+	/* only a valid HEARTBEAT or command moves this time (device.h) */
+	uint64_t t;
+	if (pb_device_last_host(&e->dev, &t) &&
+	    (!e->host_fed || t != e->last_host_us)) {
+		e->host_fed = true;
+		e->last_host_us = t;
 		pb_fw_host_alive(&e->fw, e->last_host_us);
 		if (e->host_lost) {
 			e->host_lost = false;
