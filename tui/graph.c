@@ -21,6 +21,9 @@ static const uint8_t braille_bit[2][4] = {
 	{ 0x08, 0x10, 0x20, 0x80 }
 };
 
+/* Sub-row range of a data column of one channel after joining; -1: none. */
+struct pb_graph_span { int top, bot; };
+
 void pb_graph_init(struct pb_graph *g)
 {
 	memset(g, 0, sizeof *g);
@@ -28,15 +31,23 @@ void pb_graph_init(struct pb_graph *g)
 	g->all_dirty = true;
 }
 
+static void free_buffers(struct pb_graph *g)
+{
+	free(g->cells);
+	free(g->prev);
+	free(g->dirty);
+	free(g->spans);
+	for (int c = 0; c < PB_HIST_MAX_CH; c++)
+		free(g->dots[c]);
+	free(g->colbuf);
+	free(g->colbuf2);
+}
+
 void pb_graph_free(struct pb_graph *g)
 {
 	if (!g)
 		return;
-	free(g->cells);
-	free(g->prev);
-	free(g->dirty);
-	free(g->colbuf);
-	free(g->colbuf2);
+	free_buffers(g);
 	pb_graph_init(g);
 }
 
@@ -63,22 +74,28 @@ int pb_graph_resize(struct pb_graph *g, int rows, int cols,
 {
 	if (!g || rows < 1 || cols < 1 || rows > 2000 || cols > 2000)
 		return PB_GRAPH_E_ARG;
-	size_t n = (size_t)rows * (size_t)cols;
-	struct pb_cell *c = calloc(n, sizeof *c);
-	struct pb_cell *p = calloc(n, sizeof *p);
-	bool *d = calloc((size_t)cols, sizeof *d);
-	if (!c || !p || !d) {
-		free(c);
-		free(p);
-		free(d);
+	/* every per-frame buffer, sized for the larger (braille) layout so a
+	 * glyph change needs no new allocation */
+	struct pb_graph n = *g;
+	size_t ncell = (size_t)rows * (size_t)cols;
+	size_t ndata = 2 * (size_t)cols;
+	n.cells = calloc(ncell, sizeof *n.cells);
+	n.prev = calloc(ncell, sizeof *n.prev);
+	n.dirty = calloc((size_t)cols, sizeof *n.dirty);
+	n.spans = calloc(ndata, sizeof *n.spans);
+	bool ok = n.cells && n.prev && n.dirty && n.spans;
+	for (int c = 0; c < PB_HIST_MAX_CH; c++) {
+		n.dots[c] = calloc(ncell, 1);
+		ok = ok && n.dots[c];
+	}
+	n.colbuf = calloc(ndata, sizeof *n.colbuf);
+	n.colbuf2 = calloc(ndata, sizeof *n.colbuf2);
+	if (!ok || !n.colbuf || !n.colbuf2) {
+		free_buffers(&n);
 		return PB_GRAPH_E_NOMEM;
 	}
-	free(g->cells);
-	free(g->prev);
-	free(g->dirty);
-	g->cells = c;
-	g->prev = p;
-	g->dirty = d;
+	free_buffers(g);
+	*g = n;
 	g->rows = rows;
 	g->cols = cols;
 	g->lay = pb_graph_layout(rows, cols, glyphs);
@@ -401,89 +418,58 @@ static void time_axis(struct pb_graph *g, const struct pb_graph_view *v,
 
 /* ---- traces ------------------------------------------------------------ */
 
-/* Sub-row range of each data column per channel after joining; -1 = none. */
-struct span { int top, bot; };
+/* The sweep erase gap of a frame, in cells and in data columns; empty
+ * (lo > hi, both past the plot) outside sweep mode. */
+struct erase_gap {
+	int head_cell;           /* cell column of the newest data, -1: none */
+	int lo_cell, hi_cell;
+	int lo, hi;              /* data columns */
+};
 
-static void build_spans(const struct pb_graph *g,
-    const struct pb_graph_view *v, const struct pb_hist_col *cols, int dc,
-    int ch, int gap_lo, int gap_hi, struct span *sp)
+static struct erase_gap erase_gap_of(const struct pb_graph_layout *l,
+    const struct pb_graph_view *v, int sweep_head_col, int per)
 {
-	int nsub = g->lay.plot_rows * g->lay.sub_rows;
-	struct span prev = { -1, -1 };
-	(void)v;
-	for (int i = 0; i < dc; i++) {
-		sp[i].top = sp[i].bot = -1;
-		if (i >= gap_lo && i <= gap_hi) {
-			prev.top = -1;
-			continue;
-		}
-		const struct pb_env *e = &cols[i].ch[ch];
-		if (!e->has_data) {
-			prev.top = -1;
-			continue;
-		}
-		struct span s;
-		s.top = sub_of(g, e->max, nsub);
-		s.bot = sub_of(g, e->min, nsub);
-		struct span raw = s;
-		if (prev.top >= 0) {
-			if (s.top > prev.bot + 1)
-				s.top = prev.bot + 1;
-			if (s.bot < prev.top - 1)
-				s.bot = prev.top - 1;
-		}
-		sp[i] = s;
-		prev = raw;
+	int pc = l->plot_cols;
+	struct erase_gap e = { -1, pc, pc - 1, 0, 0 };
+	if (v->mode == PB_GRAPH_SWEEP && sweep_head_col >= 0 &&
+	    sweep_head_col < l->data_cols) {
+		e.head_cell = sweep_head_col / per;
+		int gw = pc >= 40 ? 2 : 1;
+		e.lo_cell = e.head_cell + 1;
+		e.hi_cell = e.head_cell + gw;
+		if (e.hi_cell > pc - 1)
+			e.hi_cell = pc - 1;
 	}
+	e.lo = e.lo_cell * per;
+	e.hi = e.hi_cell * per + per - 1;
+	return e;
 }
 
-int pb_graph_render(struct pb_graph *g, const struct pb_graph_view *v,
-    const struct pb_hist_col *cols, size_t ncols, uint64_t t0,
-    int sweep_head_col)
+/* Every cell blank. */
+static void clear_grid(struct pb_graph *g)
 {
-	if (!g || !v || !g->cells || v->span == 0 || v->rate_hz == 0)
-		return PB_GRAPH_E_ARG;
-	const struct pb_graph_layout *l = &g->lay;
-	bool braille = v->glyphs == PB_GRAPH_BRAILLE;
-	int per = braille ? 2 : 1;
-	if (!l->too_small && (l->sub_rows != (braille ? 4 : 2) ||
-	    (size_t)l->data_cols != ncols || !cols))
-		return PB_GRAPH_E_ARG;
 	for (size_t i = 0; i < (size_t)g->rows * (size_t)g->cols; i++) {
 		g->cells[i].cp = ' ';
 		g->cells[i].attr = PB_GA_BLANK;
 	}
+}
 
-	if (l->too_small) {
-		const char *msg = "graph: window too small";
-		int len = (int)strlen(msg);
-		int c0 = g->cols > len ? (g->cols - len) / 2 : 0;
-		put_str(g, g->rows / 2, c0, msg, PB_GA_LABEL);
-		goto diff;
-	}
+static void draw_too_small(struct pb_graph *g)
+{
+	const char *msg = "graph: window too small";
+	int len = (int)strlen(msg);
+	int c0 = g->cols > len ? (g->cols - len) / 2 : 0;
+	put_str(g, g->rows / 2, c0, msg, PB_GA_LABEL);
+}
 
-	int dc = l->data_cols, pc = l->plot_cols, pr = l->plot_rows;
-	int nsub = pr * l->sub_rows;
-
-	/* sweep erase gap, in cells and in data columns */
-	int head_cell = -1, gap_lo_cell = pc, gap_hi_cell = pc - 1;
-	if (v->mode == PB_GRAPH_SWEEP && sweep_head_col >= 0 &&
-	    sweep_head_col < dc) {
-		head_cell = sweep_head_col / per;
-		int gw = pc >= 40 ? 2 : 1;
-		gap_lo_cell = head_cell + 1;
-		gap_hi_cell = head_cell + gw;
-		if (gap_hi_cell > pc - 1)
-			gap_hi_cell = pc - 1;
-	}
-	int gap_lo = gap_lo_cell * per, gap_hi = gap_hi_cell * per + per - 1;
-	g->sweep_head = head_cell;
-
-	/* scale from the visible data */
+/* Update the scale from the shown channels' data outside the erase gap. */
+static void scale_to_data(struct pb_graph *g, const struct pb_graph_view *v,
+    const struct pb_hist_col *cols, const struct erase_gap *eg)
+{
 	bool have = false;
 	int32_t dmin = 0, dmax = 0;
-	for (int i = 0; i < dc; i++) {
-		if (i >= gap_lo && i <= gap_hi)
+	for (int i = 0; i < g->lay.data_cols; i++) {
+		if (i >= eg->lo && i <= eg->hi)
 			continue;
 		for (int c = 0; c < PB_HIST_MAX_CH; c++) {
 			if (!(v->channel_mask & (1u << c)))
@@ -499,60 +485,100 @@ int pb_graph_render(struct pb_graph *g, const struct pb_graph_view *v,
 		}
 	}
 	update_scale(g, v, have, dmin, dmax);
+}
 
-	/* dots per cell per channel */
-	size_t ncell = (size_t)pr * (size_t)pc;
-	uint8_t *dots[PB_HIST_MAX_CH];
-	struct span *sp = malloc((size_t)dc * sizeof *sp);
-	dots[0] = calloc(ncell, 1);
-	dots[1] = calloc(ncell, 1);
-	if (!sp || !dots[0] || !dots[1]) {
-		free(sp);
-		free(dots[0]);
-		free(dots[1]);
-		return PB_GRAPH_E_NOMEM;
-	}
-	for (int c = 0; c < PB_HIST_MAX_CH; c++) {
-		if (!(v->channel_mask & (1u << c)))
+static void build_spans(const struct pb_graph *g,
+    const struct pb_hist_col *cols, int ch, const struct erase_gap *eg,
+    struct pb_graph_span *sp)
+{
+	int nsub = g->lay.plot_rows * g->lay.sub_rows;
+	struct pb_graph_span prev = { -1, -1 };
+	for (int i = 0; i < g->lay.data_cols; i++) {
+		sp[i].top = sp[i].bot = -1;
+		if (i >= eg->lo && i <= eg->hi) {
+			prev.top = -1;
 			continue;
-		build_spans(g, v, cols, dc, c, gap_lo, gap_hi, sp);
-		bool dotted = c == 1 && v->monochrome && braille;
-		int sub = l->sub_rows;
-		for (int i = 0; i < dc; i++) {
-			if (sp[i].top < 0)
-				continue;
-			int x = i / per, dx = i % per;
-			/* dotted: dots where (sub-row + column) is even; sub is
-			 * even, so the parity of the sub-row is that of dy */
-			uint8_t keep = 0xFF;
-			if (dotted) {
-				keep = 0;
-				for (int dy = 0; dy < sub; dy++)
-					if (!((dy + i) & 1))
-						keep |= braille_bit[dx][dy];
-			}
-			int r0 = sp[i].top / sub, r1 = sp[i].bot / sub;
-			for (int r = r0; r <= r1; r++) {
-				int d0 = r == r0 ? sp[i].top % sub : 0;
-				int d1 = r == r1 ? sp[i].bot % sub : sub - 1;
-				uint8_t m = 0;
-				if (d0 == 0 && d1 == sub - 1) {
-					m = braille ? (dx ? 0xB8 : 0x47) : 0x03;
-				} else {
-					for (int dy = d0; dy <= d1; dy++)
-						m |= braille ?
-						    braille_bit[dx][dy] :
-						    (uint8_t)(1u << dy);
-				}
-				dots[c][(size_t)r * (size_t)pc + (size_t)x] |=
-				    (uint8_t)(m & keep);
-			}
+		}
+		const struct pb_env *e = &cols[i].ch[ch];
+		if (!e->has_data) {
+			prev.top = -1;
+			continue;
+		}
+		struct pb_graph_span s;
+		s.top = sub_of(g, e->max, nsub);
+		s.bot = sub_of(g, e->min, nsub);
+		struct pb_graph_span raw = s;
+		if (prev.top >= 0) {
+			if (s.top > prev.bot + 1)
+				s.top = prev.bot + 1;
+			if (s.bot < prev.top - 1)
+				s.bot = prev.top - 1;
+		}
+		sp[i] = s;
+		prev = raw;
+	}
+}
+
+/* Dot bits (braille) or half-cell bits (ASCII) of one data column's span
+ * in cell row r, whose sub-rows d0..d1 it covers. */
+static uint8_t span_bits(bool braille, int dx, int d0, int d1, int sub)
+{
+	if (d0 == 0 && d1 == sub - 1)
+		return braille ? (dx ? 0xB8 : 0x47) : 0x03;
+	uint8_t m = 0;
+	for (int dy = d0; dy <= d1; dy++)
+		m |= braille ? braille_bit[dx][dy] : (uint8_t)(1u << dy);
+	return m;
+}
+
+/* Rasterise channel ch into its dot plane g->dots[ch] (cleared first):
+ * each data column lights its joined span. */
+static void raster_channel(struct pb_graph *g, const struct pb_graph_view *v,
+    const struct pb_hist_col *cols, int ch, const struct erase_gap *eg)
+{
+	const struct pb_graph_layout *l = &g->lay;
+	bool braille = v->glyphs == PB_GRAPH_BRAILLE;
+	int per = braille ? 2 : 1, sub = l->sub_rows, pc = l->plot_cols;
+	uint8_t *dots = g->dots[ch];
+	memset(dots, 0, (size_t)l->plot_rows * (size_t)pc);
+	if (!(v->channel_mask & (1u << ch)))
+		return;
+	struct pb_graph_span *sp = g->spans;
+	build_spans(g, cols, ch, eg, sp);
+	bool dotted = ch == 1 && v->monochrome && braille;
+	for (int i = 0; i < l->data_cols; i++) {
+		if (sp[i].top < 0)
+			continue;
+		int x = i / per, dx = i % per;
+		/* dotted: dots where (sub-row + column) is even; sub is even,
+		 * so the parity of the sub-row is that of dy */
+		uint8_t keep = 0xFF;
+		if (dotted) {
+			keep = 0;
+			for (int dy = 0; dy < sub; dy++)
+				if (!((dy + i) & 1))
+					keep |= braille_bit[dx][dy];
+		}
+		int r0 = sp[i].top / sub, r1 = sp[i].bot / sub;
+		for (int r = r0; r <= r1; r++) {
+			int d0 = r == r0 ? sp[i].top % sub : 0;
+			int d1 = r == r1 ? sp[i].bot % sub : sub - 1;
+			dots[(size_t)r * (size_t)pc + (size_t)x] |=
+			    (uint8_t)(span_bits(braille, dx, d0, d1, sub) & keep);
 		}
 	}
+}
 
-	/* per cell column: lost-only data columns, and lost-with-data */
-	for (int x = 0; x < pc; x++) {
-		if (x >= gap_lo_cell && x <= gap_hi_cell)
+/* Per cell column: shade columns whose samples were all lost, mark the
+ * bottom row of columns with data and some lost samples. */
+static void shade_lost(struct pb_graph *g, const struct pb_graph_view *v,
+    const struct pb_hist_col *cols, const struct erase_gap *eg)
+{
+	const struct pb_graph_layout *l = &g->lay;
+	bool braille = v->glyphs == PB_GRAPH_BRAILLE;
+	int per = braille ? 2 : 1, pr = l->plot_rows;
+	for (int x = 0; x < l->plot_cols; x++) {
+		if (x >= eg->lo_cell && x <= eg->hi_cell)
 			continue;
 		bool lost = false, partial = false;
 		for (int k = 0; k < per; k++) {
@@ -579,63 +605,76 @@ int pb_graph_render(struct pb_graph *g, const struct pb_graph_view *v,
 			    PB_GA_GAP);
 		}
 	}
+}
 
-	/* target line: every other cell where no trace */
-	if (v->show_target) {
-		int s = sub_of(g, v->target_dmmhg, nsub);
-		int r = s / l->sub_rows, dy = s % l->sub_rows;
-		if (v->target_dmmhg <= g->hi && v->target_dmmhg >= g->lo) {
-			for (int x = 0; x < pc; x += 2) {
-				if (x >= gap_lo_cell && x <= gap_hi_cell)
-					continue;
-				struct pb_cell *ce = cell(g, r, l->plot_x0 + x);
-				if (ce->attr == PB_GA_GAP)
-					continue;
-				uint32_t cp = braille ? CP_BRAILLE +
-				    (uint32_t)(braille_bit[0][dy] |
-				    braille_bit[1][dy]) : '-';
-				ce->cp = cp;
-				ce->attr = PB_GA_TARGET;
-			}
-		}
+/* The target line: every other cell, not over gap shading. */
+static void draw_target(struct pb_graph *g, const struct pb_graph_view *v,
+    const struct erase_gap *eg)
+{
+	const struct pb_graph_layout *l = &g->lay;
+	if (!v->show_target || v->target_dmmhg > g->hi ||
+	    v->target_dmmhg < g->lo)
+		return;
+	bool braille = v->glyphs == PB_GRAPH_BRAILLE;
+	int s = sub_of(g, v->target_dmmhg, l->plot_rows * l->sub_rows);
+	int r = s / l->sub_rows, dy = s % l->sub_rows;
+	uint32_t cp = braille ? CP_BRAILLE + (uint32_t)(braille_bit[0][dy] |
+	    braille_bit[1][dy]) : '-';
+	for (int x = 0; x < l->plot_cols; x += 2) {
+		if (x >= eg->lo_cell && x <= eg->hi_cell)
+			continue;
+		struct pb_cell *ce = cell(g, r, l->plot_x0 + x);
+		if (ce->attr == PB_GA_GAP)
+			continue;
+		ce->cp = cp;
+		ce->attr = PB_GA_TARGET;
 	}
+}
 
-	/* traces over everything in the plot */
-	for (int r = 0; r < pr; r++) {
+/* The glyph of a cell from both channels' dot bits (at least one set). */
+static uint32_t trace_glyph(bool braille, uint8_t a, uint8_t b)
+{
+	static const char g0[4] = { ' ', '\'', '.', '|' };
+	static const char g1[4] = { ' ', '`', ',', ':' };
+	if (braille)
+		return CP_BRAILLE + (uint32_t)(a | b);
+	if (a && b)
+		return '*';
+	return (uint32_t)(unsigned char)(a ? g0[a] : g1[b]);
+}
+
+/* Traces over everything else in the plot. */
+static void compose_traces(struct pb_graph *g, const struct pb_graph_view *v)
+{
+	const struct pb_graph_layout *l = &g->lay;
+	bool braille = v->glyphs == PB_GRAPH_BRAILLE;
+	int pc = l->plot_cols;
+	for (int r = 0; r < l->plot_rows; r++) {
 		for (int x = 0; x < pc; x++) {
 			size_t k = (size_t)r * (size_t)pc + (size_t)x;
-			uint8_t a = dots[0][k], b = dots[1][k];
+			uint8_t a = g->dots[0][k], b = g->dots[1][k];
 			if (!a && !b)
 				continue;
-			uint32_t cp;
 			uint8_t attr = a && b ? PB_GA_BOTH :
 			    a ? PB_GA_CH0 : PB_GA_CH1;
-			if (braille) {
-				cp = CP_BRAILLE + (uint32_t)(a | b);
-			} else if (a && b) {
-				cp = '*';
-			} else {
-				uint8_t m = a ? a : b;
-				static const char g0[4] = { ' ', '\'', '.', '|' };
-				static const char g1[4] = { ' ', '`', ',', ':' };
-				cp = (uint32_t)(unsigned char)(a ? g0[m] : g1[m]);
-			}
-			put(g, r, l->plot_x0 + x, cp, attr);
+			put(g, r, l->plot_x0 + x, trace_glyph(braille, a, b),
+			    attr);
 		}
 	}
-	free(sp);
-	free(dots[0]);
-	free(dots[1]);
+}
 
-	/* sweep erase gap */
-	for (int x = gap_lo_cell; x <= gap_hi_cell && x < pc; x++)
-		for (int r = 0; r < pr; r++)
+/* The sweep erase gap: blank cells right of the newest column. */
+static void draw_erase_gap(struct pb_graph *g, const struct erase_gap *eg)
+{
+	const struct pb_graph_layout *l = &g->lay;
+	for (int x = eg->lo_cell; x <= eg->hi_cell && x < l->plot_cols; x++)
+		for (int r = 0; r < l->plot_rows; r++)
 			put(g, r, l->plot_x0 + x, ' ', PB_GA_SWEEP);
+}
 
-	y_axis(g, v);
-	time_axis(g, v, t0, head_cell, gap_hi_cell);
-
-diff:;
+/* Compare with the previous frame: changed cells and columns. */
+static void diff_frame(struct pb_graph *g)
+{
 	size_t changed = 0;
 	for (int x = 0; x < g->cols; x++)
 		g->dirty[x] = g->all_dirty;
@@ -654,23 +693,60 @@ diff:;
 	g->changed = changed;
 	g->last_full = g->all_dirty;
 	g->all_dirty = false;
+}
+
+int pb_graph_render(struct pb_graph *g, const struct pb_graph_view *v,
+    const struct pb_hist_col *cols, size_t ncols, uint64_t t0,
+    int sweep_head_col)
+{
+	if (!g || !v || !g->cells || v->span == 0 || v->rate_hz == 0)
+		return PB_GRAPH_E_ARG;
+	const struct pb_graph_layout *l = &g->lay;
+	bool braille = v->glyphs == PB_GRAPH_BRAILLE;
+	if (!l->too_small && (l->sub_rows != (braille ? 4 : 2) ||
+	    (size_t)l->data_cols != ncols || !cols))
+		return PB_GRAPH_E_ARG;
+	clear_grid(g);
+	if (l->too_small) {
+		draw_too_small(g);
+		diff_frame(g);
+		return PB_GRAPH_OK;
+	}
+	struct erase_gap eg = erase_gap_of(l, v, sweep_head_col,
+	    braille ? 2 : 1);
+	g->sweep_head = eg.head_cell;
+	scale_to_data(g, v, cols, &eg);
+	for (int c = 0; c < PB_HIST_MAX_CH; c++)
+		raster_channel(g, v, cols, c, &eg);
+	shade_lost(g, v, cols, &eg);
+	draw_target(g, v, &eg);
+	compose_traces(g, v);
+	draw_erase_gap(g, &eg);
+	y_axis(g, v);
+	time_axis(g, v, t0, eg.head_cell, eg.hi_cell);
+	diff_frame(g);
 	return PB_GRAPH_OK;
 }
 
-static int ensure_buf(struct pb_graph *g, size_t n)
+/* Sweep: the current sweep up to the newest column, the previous sweep
+ * after it, in g->colbuf; returns the head's data column (-1: none) and
+ * the sweep's first index in *base. */
+static int compose_sweep(struct pb_graph *g, const struct pb_graph_view *v,
+    const struct pb_history *h, uint64_t *base)
 {
-	if (g->colbuf_n >= n)
-		return 0;
-	struct pb_hist_col *a = realloc(g->colbuf, n * sizeof *a);
-	if (!a)
-		return -1;
-	g->colbuf = a;
-	struct pb_hist_col *b = realloc(g->colbuf2, n * sizeof *b);
-	if (!b)
-		return -1;
-	g->colbuf2 = b;
-	g->colbuf_n = n;
-	return 0;
+	size_t dc = (size_t)g->lay.data_cols;
+	uint64_t end = v->end;
+	uint64_t b = end > 0 ? (end - 1) / v->span * v->span : 0;
+	int head = end > 0 ? (int)((end - 1 - b) * dc / v->span) : -1;
+	pb_history_query(h, b, b + v->span, g->colbuf, dc, NULL);
+	if (b >= v->span)
+		pb_history_query(h, b - v->span, b, g->colbuf2, dc, NULL);
+	else
+		memset(g->colbuf2, 0, dc * sizeof *g->colbuf2);
+	for (size_t i = (size_t)(head + 1); i < dc; i++)
+		g->colbuf[i] = g->colbuf2[i];
+	*base = b;
+	return head;
 }
 
 int pb_graph_frame(struct pb_graph *g, const struct pb_graph_view *v,
@@ -684,32 +760,17 @@ int pb_graph_frame(struct pb_graph *g, const struct pb_graph_view *v,
 		g->all_dirty = true;
 	}
 	const struct pb_graph_layout *l = &g->lay;
-	if (l->too_small) {
+	if (l->too_small)
 		return pb_graph_render(g, v, NULL, 0, 0, -1);
-	}
 	size_t dc = (size_t)l->data_cols;
-	if (ensure_buf(g, dc) < 0)
-		return PB_GRAPH_E_NOMEM;
-	int rc;
 	if (v->mode == PB_GRAPH_SWEEP) {
-		uint64_t end = v->end;
-		uint64_t base = end > 0 ? (end - 1) / v->span * v->span : 0;
-		int head = end > 0 ? (int)((end - 1 - base) * dc / v->span) : -1;
-		pb_history_query(h, base, base + v->span, g->colbuf, dc, NULL);
-		if (base >= v->span)
-			pb_history_query(h, base - v->span, base, g->colbuf2,
-			    dc, NULL);
-		else
-			memset(g->colbuf2, 0, dc * sizeof *g->colbuf2);
-		for (size_t i = (size_t)(head + 1); i < dc; i++)
-			g->colbuf[i] = g->colbuf2[i];
-		rc = pb_graph_render(g, v, g->colbuf, dc, base, head);
-	} else {
-		uint64_t t0 = v->end > v->span ? v->end - v->span : 0;
-		pb_history_query(h, t0, t0 + v->span, g->colbuf, dc, NULL);
-		rc = pb_graph_render(g, v, g->colbuf, dc, t0, -1);
+		uint64_t base;
+		int head = compose_sweep(g, v, h, &base);
+		return pb_graph_render(g, v, g->colbuf, dc, base, head);
 	}
-	return rc;
+	uint64_t t0 = v->end > v->span ? v->end - v->span : 0;
+	pb_history_query(h, t0, t0 + v->span, g->colbuf, dc, NULL);
+	return pb_graph_render(g, v, g->colbuf, dc, t0, -1);
 }
 
 size_t pb_graph_changed_cells(const struct pb_graph *g)

@@ -118,6 +118,8 @@ struct pb_graph_layout {
 #define PB_GRAPH_MIN_COLS 20
 #define PB_GRAPH_MIN_ROWS 4
 
+struct pb_graph_span;   /* private to graph.c */
+
 struct pb_graph {
 	int rows, cols;
 	struct pb_cell *cells;     /* rows * cols, row-major */
@@ -138,9 +140,11 @@ struct pb_graph {
 	int     shrink_count;
 	/* sweep state */
 	int     sweep_head;        /* cell column of the newest data (-1) */
-	/* scratch */
-	struct pb_hist_col *colbuf, *colbuf2;
-	size_t colbuf_n;
+	/* per-frame scratch, allocated by pb_graph_resize() (sized for the
+	 * braille layout, the larger): a frame allocates nothing */
+	struct pb_graph_span *spans;          /* 2 * cols: a channel's spans */
+	uint8_t *dots[PB_HIST_MAX_CH];       /* rows * cols: dot bits */
+	struct pb_hist_col *colbuf, *colbuf2; /* 2 * cols: query results */
 };
 
 enum pb_graph_err {
@@ -151,7 +155,9 @@ enum pb_graph_err {
 
 void pb_graph_init(struct pb_graph *g);
 void pb_graph_free(struct pb_graph *g);
-/* Set the grid size (cells).  Allocates; the next frame is all dirty. */
+/* Set the grid size (cells).  Allocates the grid and every buffer a
+ * frame needs (nothing is allocated per frame); on failure the graph is
+ * unchanged.  The next frame is all dirty. */
 int  pb_graph_resize(struct pb_graph *g, int rows, int cols,
     enum pb_graph_glyphs glyphs);
 /* Layout for a grid size and glyph mode (pure). */
