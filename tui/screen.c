@@ -17,6 +17,7 @@
 #include <ncurses.h>
 
 #include "tui/graph.h"
+#include "tui/view.h"
 
 /* colour pairs */
 enum {
@@ -24,13 +25,11 @@ enum {
 	CP_BANNER, CP_PAUSED, CP_TITLE, CP_WARN, CP_MARK
 };
 
-enum layout_kind { LAY_TINY, LAY_COMPACT, LAY_FULL };
-
 struct pb_screen {
 	struct pb_screen_opts o;
 	bool braille, color;
 	int  rows, cols;
-	enum layout_kind lay;
+	enum pb_view_kind lay;
 	WINDOW *w_status, *w_graph, *w_stats, *w_link, *w_alarms, *w_foot;
 	WINDOW *w_input;
 	struct pb_calscreen *cal;   /* the calibration screen (may be NULL) */
@@ -38,14 +37,7 @@ struct pb_screen {
 	bool g_ready;
 	bool full;              /* redraw every window on the next frame */
 	uint64_t frames;
-	/* pause freeze: what the graph showed when it was last rendered */
-	bool     frozen;
-	uint64_t f_end;
-	size_t   f_tb;
-	int      f_units;
-	bool     f_auto;
-	bool     was_paused;
-	size_t   last_markers;
+	struct pb_view_freeze freeze;   /* what a pause keeps on screen */
 };
 
 /* ---- attributes ----------------------------------------------------------- */
@@ -95,36 +87,29 @@ static WINDOW *mkwin(int h, int w, int y, int x)
 	return win;
 }
 
+static WINDOW *mkwin_at(struct pb_view_rect r)
+{
+	return r.h > 0 ? mkwin(r.h, r.w, r.y, r.x) : NULL;
+}
+
+/* Windows where tui/view.h puts them for the terminal's size. */
 static void layout(struct pb_screen *s)
 {
 	getmaxyx(stdscr, s->rows, s->cols);
 	del_windows(s);
 	s->full = true;
-	s->frozen = false;
-	if (s->cols < PB_SCREEN_MIN_COLS || s->rows < PB_SCREEN_MIN_ROWS) {
-		s->lay = LAY_TINY;
+	pb_view_freeze_reset(&s->freeze);
+	struct pb_view_layout l = pb_view_layout(s->rows, s->cols);
+	s->lay = l.kind;
+	if (l.kind == PB_VIEW_TINY)
 		return;
-	}
-	s->lay = (s->cols >= PB_SCREEN_FULL_COLS &&
-	    s->rows >= PB_SCREEN_FULL_ROWS) ? LAY_FULL : LAY_COMPACT;
-	int panel_h = 0;
-	if (s->lay == LAY_FULL) {
-		panel_h = s->rows >= 40 ? 13 : (s->rows >= 30 ? 11 : 9);
-	}
-	int gh = s->rows - 2 - panel_h;
-	s->w_status = mkwin(1, s->cols, 0, 0);
-	s->w_graph = mkwin(gh, s->cols, 1, 0);
-	s->w_foot = mkwin(1, s->cols, s->rows - 1, 0);
-	if (s->lay == LAY_FULL) {
-		int sw = s->cols * 55 / 100;
-		int lw = s->cols * 24 / 100;
-		int aw = s->cols - sw - lw;
-		int y = 1 + gh;
-		s->w_stats = mkwin(panel_h, sw, y, 0);
-		s->w_link = mkwin(panel_h, lw, y, sw);
-		s->w_alarms = mkwin(panel_h, aw, y, sw + lw);
-	}
-	pb_graph_resize(&s->g, gh - 1, s->cols,
+	s->w_status = mkwin_at(l.status);
+	s->w_graph = mkwin_at(l.graph);
+	s->w_foot = mkwin_at(l.footer);
+	s->w_stats = mkwin_at(l.stats);
+	s->w_link = mkwin_at(l.link);
+	s->w_alarms = mkwin_at(l.alarms);
+	pb_graph_resize(&s->g, l.grid_rows, l.grid_cols,
 	    s->braille ? PB_GRAPH_BRAILLE : PB_GRAPH_ASCII);
 	s->g_ready = true;
 }
@@ -475,65 +460,23 @@ static void draw_graph(struct pb_screen *s, struct pb_app *a,
 		wnoutrefresh(w);
 		return;
 	}
-	/* pause: keep the picture until the view itself changes */
-	if (a->paused) {
-		bool same = s->frozen && s->f_end == a->view_end &&
-		    s->f_tb == a->timebase && s->f_units == (int)a->units &&
-		    s->f_auto == a->autoscale;
-		if (!s->was_paused && a->sweep) {
-			/* just paused in sweep: freeze what is on screen */
-			s->frozen = true;
-			s->f_end = a->view_end;
-			s->f_tb = a->timebase;
-			s->f_units = (int)a->units;
-			s->f_auto = a->autoscale;
-			same = !full;
-		}
-		s->was_paused = true;
-		if (same && !full) {
-			wnoutrefresh(w);
-			return;
-		}
-		s->frozen = true;
-		s->f_end = a->view_end;
-		s->f_tb = a->timebase;
-		s->f_units = (int)a->units;
-		s->f_auto = a->autoscale;
-	} else {
-		if (s->was_paused)
-			full = true;
-		s->was_paused = false;
-		s->frozen = false;
+	enum pb_view_graph_step step = pb_view_freeze_step(&s->freeze, a,
+	    full);
+	if (step == PB_VIEW_GRAPH_KEEP) {
+		wnoutrefresh(w);
+		return;
 	}
-
-	struct pb_graph_view v;
-	memset(&v, 0, sizeof v);
-	v.mode = (a->sweep && !a->paused) ? PB_GRAPH_SWEEP : PB_GRAPH_SCROLL;
-	v.glyphs = s->braille ? PB_GRAPH_BRAILLE : PB_GRAPH_ASCII;
-	v.monochrome = !s->color;
-	v.unit = a->units;
-	int chn = pb_history_channels(h);
-	v.channel_mask = (uint8_t)((1u << chn) - 1);
-	v.autoscale = a->autoscale;
+	full = step == PB_VIEW_GRAPH_ALL;
 	const struct pb_profile *p = pb_session_profile(ses);
-	int32_t fixed = 0;
-	if (p && p->max_target_mmhg > 0)
-		fixed = (int32_t)lround(p->max_target_mmhg * 10.0);
-	else if (a->have_info && a->info.max_target > 0)
-		fixed = a->info.max_target;
-	else
-		fixed = 3000;
-	v.fixed_max_dmmhg = fixed;
-	v.show_target = a->have_tel && a->target > 0;
-	v.target_dmmhg = a->target;
-	v.end = pb_app_view_end(a);
-	v.rate_hz = a->rate_hz ? a->rate_hz : 1000;
-	double span = pb_app_span_s(a) * v.rate_hz;
-	v.span = span < 1 ? 1 : (uint64_t)span;
-	v.session_start = pb_session_start_index(ses);
-	if (v.end == 0)
-		v.end = pb_history_head(h);
-
+	struct pb_view_env env = {
+		.braille = s->braille,
+		.color = s->color,
+		.channels = pb_history_channels(h),
+		.profile_max_mmhg = p ? p->max_target_mmhg : 0,
+		.history_head = pb_history_head(h),
+		.session_start = pb_session_start_index(ses),
+	};
+	struct pb_graph_view v = pb_view_graph(a, &env);
 	if (full)
 		s->g.all_dirty = true;
 	if (pb_graph_frame(&s->g, &v, h) != PB_GRAPH_OK) {
@@ -969,7 +912,7 @@ static void draw_too_small(struct pb_screen *s)
 	const char *l1 = "terminal too small";
 	char l2[64];
 	snprintf(l2, sizeof l2, "%dx%d, need %dx%d", s->cols, s->rows,
-	    PB_SCREEN_MIN_COLS, PB_SCREEN_MIN_ROWS);
+	    PB_VIEW_MIN_COLS, PB_VIEW_MIN_ROWS);
 	int y = s->rows / 2 - 1;
 	mvwaddnstr(stdscr, y < 0 ? 0 : y, 0, l1, s->cols);
 	if (y + 1 < s->rows)
@@ -983,7 +926,7 @@ void pb_screen_draw(struct pb_screen *s, struct pb_app *a,
     const struct pb_session *ses, uint64_t now)
 {
 	s->frames++;
-	if (s->lay == LAY_TINY) {
+	if (s->lay == PB_VIEW_TINY) {
 		draw_too_small(s);
 		doupdate();
 		s->full = false;
@@ -1002,7 +945,7 @@ void pb_screen_draw(struct pb_screen *s, struct pb_app *a,
 		touchwin(s->w_graph);
 	}
 	draw_graph(s, a, ses);
-	if (s->lay == LAY_FULL) {
+	if (s->lay == PB_VIEW_FULL) {
 		draw_stats(s, a, ses);
 		draw_link(s, a, ses, now);
 		draw_alarms(s, a, now);

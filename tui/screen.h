@@ -18,8 +18,9 @@
  * or mono is asked; in monochrome, channels differ by glyph and state by
  * text (OK/OUT, LINK LOST, PAUSED).
  *
- * Sizes: full layout from 80x24; a compact layout (status, graph,
- * footer) from 40x12; below that a "terminal too small" message.  Resize
+ * Sizes: what goes where at which terminal size, which window of the
+ * history the graph shows and what a pause keeps are decided by the pure
+ * view policy (tui/view.h); this module only carries them out.  Resize
  * (KEY_RESIZE) is handled at any time, including inside overlays.
  */
 #ifndef PB_TUI_SCREEN_H
@@ -31,10 +32,6 @@
 #include "tui/calscreen.h"
 #include "tui/session.h"
 
-#define PB_SCREEN_FULL_COLS    80
-#define PB_SCREEN_FULL_ROWS    24
-#define PB_SCREEN_MIN_COLS     40
-#define PB_SCREEN_MIN_ROWS     12
 #define PB_SCREEN_FRAME_US     33334u   /* at most 30 frames a second */
 
 struct pb_screen_opts {
