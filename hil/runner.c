@@ -148,9 +148,12 @@ static void run_attempt(struct run *r, const char *file,
 
 	/* sim: the emulator runs the scenario's profile */
 	if (sim) {
-		const char *id = meta->profile[0] ? meta->profile :
-		    rig->profile;
-		if (pb_profile_find(&prof, id, err, sizeof err) != 0) {
+		/* a scenario names a profile by id only; the rig file (the
+		 * user's own configuration) may give a path */
+		int prc = meta->profile[0] ?
+		    pb_profile_find_id(&prof, meta->profile, err, sizeof err) :
+		    pb_profile_find(&prof, rig->profile, err, sizeof err);
+		if (prc != 0) {
 			attempt_error(a, false, "pump profile: %s", err);
 			return;
 		}
@@ -231,7 +234,8 @@ static void run_attempt(struct run *r, const char *file,
 			    "profile %s, the DUT runs %s", meta->profile, dprof);
 			goto out;
 		}
-		if (pb_profile_find(&prof, dprof, err, sizeof err) == 0)
+		/* the DUT's id is looked up by name only, never as a path */
+		if (pb_profile_find_id(&prof, dprof, err, sizeof err) == 0)
 			have_prof = true;
 		else
 			pb_attempt_log(a, "no profile file for %s: %s", dprof,

@@ -8,18 +8,22 @@
  * in one table below with its type, range and whether it is required;
  * docs/pumpsim.md ("Profiles") documents the same keys.
  */
+#include "base/file.h"
+#include "base/text.h"
 #include "pump/inivalue.h"
 #include "pump/profile.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <ini.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef PB_DATADIR
 #define PB_DATADIR "/usr/local/share/pumpbench"
@@ -188,13 +192,17 @@ static void fail(struct ctx *c, int err, int line, const char *fmt, ...)
 	c->err_line = line;
 	if (!c->msg || c->msglen == 0)
 		return;
-	int n = snprintf(c->msg, c->msglen, "%s:%d: ", c->name, line);
-	if (n < 0 || (size_t)n >= c->msglen)
-		return;
+	/* messages quote the file's bytes: escaped, so that a profile
+	 * cannot put escape sequences on a terminal (base/text.h) */
+	char raw[1024];
+	int n = snprintf(raw, sizeof raw, "%s:%d: ", c->name, line);
+	if (n < 0 || (size_t)n >= sizeof raw)
+		n = 0;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(c->msg + n, c->msglen - (size_t)n, fmt, ap);
+	vsnprintf(raw + n, sizeof raw - (size_t)n, fmt, ap);
 	va_end(ap);
+	pb_text_escape_str(c->msg, c->msglen, raw);
 }
 
 /* One whole line per call: truncated to num-1 bytes if longer (the rest
@@ -235,6 +243,17 @@ static const char *trim_view(const char *s, size_t *n)
 		l--;
 	*n = l;
 	return s;
+}
+
+bool pb_profile_id_valid(const char *id)
+{
+	if (!id || !*id || strnlen(id, PB_PROFILE_ID_LEN) >= PB_PROFILE_ID_LEN)
+		return false;
+	for (const char *s = id; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+			return false;
+	return true;
 }
 
 static void set_value(struct ctx *c, size_t k, const char *value)
@@ -307,6 +326,12 @@ static void set_value(struct ctx *c, size_t k, const char *value)
 		}
 		memcpy(base + d->off, s, n);
 		base[d->off + n] = '\0';
+		/* the id names the file (<id>.ini) and is what a pump reports
+		 * in HELLO: never a path */
+		if (d->off == OFF(id) && !pb_profile_id_valid(base + d->off))
+			fail(c, PB_PROFILE_E_VALUE, c->line,
+			    "[%s] %s: '%.*s' is not a profile id (letters, "
+			    "digits, '-' and '_')", d->sec, d->key, (int)n, s);
 		return;
 	}
 	case K_LIST: {
@@ -610,103 +635,86 @@ int pb_profile_load_mem(struct pb_profile *p, const char *name,
 	return c.err;
 }
 
+#define PROFILE_MAX_BYTES ((size_t)1 << 20)   /* 1 MiB is no profile */
+
 int pb_profile_load(struct pb_profile *p, const char *path, char *err,
     size_t errlen)
 {
 	if (err && errlen)
 		err[0] = '\0';
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s:0: cannot open: %s", path,
-			    strerror(errno));
+	char *buf;
+	size_t len;
+	char why[160];
+	/* never blocks on a FIFO, reads only a regular file (base/file.h) */
+	if (pb_file_read_all(path, PROFILE_MAX_BYTES, 0, &buf, &len, why,
+	    sizeof why) != PB_FILE_OK) {
+		if (err && errlen) {
+			char raw[512];
+			snprintf(raw, sizeof raw, "%s:0: %s", path, why);
+			pb_text_escape_str(err, errlen, raw);
+		}
 		memset(p, 0, sizeof(*p));
 		return PB_PROFILE_E_OPEN;
 	}
-	size_t cap = 8192, len = 0;
-	char *buf = malloc(cap);
-	int rc = 0;
-	while (buf) {
-		if (len == cap) {
-			if (cap >= (size_t)4 << 20) {  /* 4 MiB is no profile */
-				rc = -1;
-				break;
-			}
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				rc = -1;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		size_t n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0) {
-			if (ferror(f))
-				rc = -1;
-			break;
-		}
-	}
-	fclose(f);
-	if (!buf || rc != 0) {
-		free(buf);
-		if (err && errlen)
-			snprintf(err, errlen, "%s:0: cannot read (too large or "
-			    "I/O error)", path);
-		memset(p, 0, sizeof(*p));
-		return PB_PROFILE_E_OPEN;
-	}
-	rc = pb_profile_load_mem(p, path, buf, len, err, errlen);
+	int rc = pb_profile_load_mem(p, path, buf, len, err, errlen);
 	free(buf);
 	return rc;
 }
 
-static bool id_ok(const char *id)
+static bool is_path(const char *s)
 {
-	if (!*id || strlen(id) >= PB_PROFILE_ID_LEN)
-		return false;
-	for (const char *s = id; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_')
-			return false;
-	return true;
+	size_t n = strlen(s);
+	return strchr(s, '/') || (n > 4 && strcmp(s + n - 4, ".ini") == 0);
 }
 
-int pb_profile_find(struct pb_profile *p, const char *id_or_path, char *err,
+int pb_profile_find_id(struct pb_profile *p, const char *id, char *err,
     size_t errlen)
 {
-	size_t n = strlen(id_or_path);
-	if (strchr(id_or_path, '/') ||
-	    (n > 4 && strcmp(id_or_path + n - 4, ".ini") == 0))
-		return pb_profile_load(p, id_or_path, err, errlen);
-	if (!id_ok(id_or_path)) {
+	char eid[4 * PB_PROFILE_ID_LEN + 8];
+	pb_text_escape(eid, sizeof eid, id ? id : "",
+	    id ? strnlen(id, PB_PROFILE_ID_LEN) : 0);
+	memset(p, 0, sizeof(*p));
+	if (!pb_profile_id_valid(id)) {
 		if (err && errlen)
-			snprintf(err, errlen, "%s:0: not a profile id "
-			    "(letters, digits, '-', '_')", id_or_path);
-		memset(p, 0, sizeof(*p));
+			snprintf(err, errlen, "'%s' is not a profile id (1..%d "
+			    "letters, digits, '-' and '_'): not looked up",
+			    eid, PB_PROFILE_ID_LEN - 1);
 		return PB_PROFILE_E_OPEN;
 	}
 	const char *env = getenv("PUMPBENCH_FIXTURES");
 	const char *dirs[3] = { env && *env ? env : NULL, "./fixtures",
 		PB_DATADIR };
-	char path[512];
+	char path[PATH_MAX];
 	for (int i = 0; i < 3; i++) {
 		if (!dirs[i])
 			continue;
-		snprintf(path, sizeof(path), "%s/pumps/%s.ini", dirs[i],
-		    id_or_path);
-		FILE *f = fopen(path, "rb");
-		if (!f)
+		snprintf(path, sizeof(path), "%s/pumps/%s.ini", dirs[i], id);
+		if (access(path, F_OK) != 0 &&
+		    (errno == ENOENT || errno == ENOTDIR))
 			continue;
-		fclose(f);
-		return pb_profile_load(p, path, err, errlen);
+		int rc = pb_profile_load(p, path, err, errlen);
+		if (rc == PB_PROFILE_OK && strcmp(p->id, id) != 0) {
+			if (err && errlen)
+				snprintf(err, errlen, "%s:0: the file's id is "
+				    "'%s', not '%s'", path, p->id, id);
+			memset(p, 0, sizeof(*p));
+			return PB_PROFILE_E_VALUE;
+		}
+		return rc;
 	}
 	if (err && errlen)
-		snprintf(err, errlen, "%s.ini:0: profile '%s' not found in "
-		    "$PUMPBENCH_FIXTURES/pumps, ./fixtures/pumps or "
-		    "%s/pumps", id_or_path, id_or_path, PB_DATADIR);
-	memset(p, 0, sizeof(*p));
+		snprintf(err, errlen, "profile '%s' not found (no %s.ini in "
+		    "$PUMPBENCH_FIXTURES/pumps, ./fixtures/pumps or %s/pumps)",
+		    id, id, PB_DATADIR);
 	return PB_PROFILE_E_OPEN;
+}
+
+int pb_profile_find(struct pb_profile *p, const char *id_or_path, char *err,
+    size_t errlen)
+{
+	if (is_path(id_or_path))
+		return pb_profile_load(p, id_or_path, err, errlen);
+	return pb_profile_find_id(p, id_or_path, err, errlen);
 }
 
 const char *pb_profile_strerror(int err)

@@ -141,8 +141,10 @@ enum pb_profile_err {
 	PB_PROFILE_E_MISSING = -5   /* a required key is missing */
 };
 
-/* Load a profile from a file. On error returns < 0 and writes
- * "FILE:LINE: message" into err (errlen). */
+/* Load a profile from a file: opened without blocking (a FIFO or a
+ * device is refused, base/file.h), at most 1 MiB.  On error returns < 0
+ * and writes "FILE:LINE: message" into err (errlen); bytes of the file
+ * quoted in a message are escaped for a terminal (base/text.h). */
 int pb_profile_load(struct pb_profile *p, const char *path, char *err,
     size_t errlen);
 /* Load from memory (the same parser; name is used in messages).  Bytes
@@ -150,8 +152,21 @@ int pb_profile_load(struct pb_profile *p, const char *path, char *err,
 int pb_profile_load_mem(struct pb_profile *p, const char *name,
     const char *buf, size_t len, char *err, size_t errlen);
 const char *pb_profile_strerror(int err);
-/* Find "fixtures/pumps/<id>.ini" (or an explicit path) and load it.
- * Looks in $PUMPBENCH_FIXTURES, ./fixtures and the installed data dir. */
+/* True when id is a profile id: 1..15 ASCII letters, digits, '-' and
+ * '_' (so never a path).  The loader refuses a file whose [pump] id is
+ * not one. */
+bool pb_profile_id_valid(const char *id);
+/* Look a profile up by id only, for ids that came from outside (a pump's
+ * HELLO, a recording's header, a scenario): anything that is not a valid
+ * id is refused without touching the file system; otherwise <id>.ini is
+ * loaded from the first of $PUMPBENCH_FIXTURES/pumps, ./fixtures/pumps
+ * and the installed data dir that has it, and its [pump] id must be id.
+ * The message (in err) says which. */
+int pb_profile_find_id(struct pb_profile *p, const char *id, char *err,
+    size_t errlen);
+/* For the user's own argument (--profile, --sim): a string containing '/'
+ * or ending in ".ini" is a path, loaded as given; anything else goes to
+ * pb_profile_find_id().  Never pass it text from a device or a file. */
 int pb_profile_find(struct pb_profile *p, const char *id_or_path, char *err,
     size_t errlen);
 

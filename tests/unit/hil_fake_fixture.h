@@ -27,6 +27,7 @@ struct fake_knobs {
 	uint64_t gone_at_us;     /* advance fails GONE from here (0: never) */
 	int      gone_opens;     /* ...only for this many opens (0: all) */
 	bool     safe_fails;
+	const char *dut_profile_id;  /* the id the DUT reports (NULL: its own) */
 	/* counters */
 	int opens, open_attempts, safes, closes;
 	unsigned last_defects;
@@ -191,6 +192,14 @@ static int fake_open(void *ctx, const struct pb_rig *rig,
 		    "s10pro", err, errlen) != 0)
 			return PB_FIX_E_PROFILE;
 		p = &prof;
+	}
+	if (k->dut_profile_id) {
+		/* a pump that reports an id of its own choosing in HELLO */
+		if (p != &prof) {
+			prof = *p;
+			p = &prof;
+		}
+		snprintf(prof.id, sizeof prof.id, "%s", k->dut_profile_id);
 	}
 	struct fake_fix *x = calloc(1, sizeof *x);
 	if (!x)

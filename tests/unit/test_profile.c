@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "proto/msg.h"
@@ -383,12 +384,150 @@ START_TEST(long_line_and_binary)
 	int rc = pb_profile_load_mem(&p, "bin", bin, sizeof bin - 1, errbuf,
 	    sizeof errbuf);
 	ck_assert_int_lt(rc, 0);
-	ck_assert_str_eq(errbuf, "bin:3: syntax error (expected [section] or "
-	    "key = value)");
+	ck_assert_str_eq(errbuf, "bin:2: [pump] id: 'a b' is not a profile id "
+	    "(letters, digits, '-' and '_')");
 	/* the same text loads from memory as from the file */
 	rc = pb_profile_load_mem(&p, "mem", t, strlen(t), errbuf, sizeof errbuf);
 	ck_assert_int_eq(rc, 0);
 	ck_assert_str_eq(p.id, "s21");
+}
+END_TEST
+
+/* issue 9.4: the id is a name, never a path: the loader refuses any other
+ * id, and an id from outside is only looked up by name. */
+START_TEST(id_charset)
+{
+	const char *t = read_shipped("s21");
+	int l = line_of(t, "id =");
+	expect(replace_line(t, "id =", "id = ../../etc"), PB_PROFILE_E_VALUE,
+	    l, "[pump] id: '../../etc' is not a profile id (letters, digits, "
+	    "'-' and '_')");
+	expect(replace_line(t, "id =", "id = s21.ini"), PB_PROFILE_E_VALUE,
+	    l, "[pump] id: 's21.ini' is not a profile id (letters, digits, "
+	    "'-' and '_')");
+	expect(replace_line(t, "id =", "id = s 21"), PB_PROFILE_E_VALUE,
+	    l, "[pump] id: 's 21' is not a profile id (letters, digits, "
+	    "'-' and '_')");
+	ck_assert(pb_profile_id_valid("s10pro"));
+	ck_assert(pb_profile_id_valid("A-b_9"));
+	ck_assert(pb_profile_id_valid("abcdefghijklmno"));    /* 15 */
+	ck_assert(!pb_profile_id_valid("abcdefghijklmnop"));  /* 16 */
+	ck_assert(!pb_profile_id_valid(""));
+	ck_assert(!pb_profile_id_valid(NULL));
+	ck_assert(!pb_profile_id_valid(".."));
+	ck_assert(!pb_profile_id_valid("/etc/passwd"));
+	ck_assert(!pb_profile_id_valid("s21.ini"));
+	ck_assert(!pb_profile_id_valid("s\xc3\xa9"));
+}
+END_TEST
+
+START_TEST(find_by_id_only)
+{
+	struct pb_profile p;
+	/* what a pump may report: a path or a file name is never opened */
+	static const char *const hostile[] = {
+		"/etc/passwd", "fixtures/pumps/s21.ini", "s21.ini", "..",
+		"../pumps/s21", "",
+	};
+	for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+		int rc = pb_profile_find_id(&p, hostile[i], errbuf,
+		    sizeof errbuf);
+		ck_assert_msg(rc == PB_PROFILE_E_OPEN, "%s loaded", hostile[i]);
+		ck_assert_msg(strstr(errbuf, "is not a profile id") != NULL,
+		    "%s: %s", hostile[i], errbuf);
+		ck_assert_msg(strstr(errbuf, "not looked up") != NULL, "%s",
+		    errbuf);
+		ck_assert_str_eq(p.id, "");
+	}
+	/* pb_profile_find (the user's own argument) still takes a path */
+	ck_assert_int_eq(pb_profile_find(&p, "fixtures/pumps/s21.ini", errbuf,
+	    sizeof errbuf), 0);
+	/* a valid id loads from the profile directories */
+	ck_assert_int_eq(pb_profile_find_id(&p, "s21", errbuf, sizeof errbuf),
+	    0);
+	ck_assert_str_eq(p.id, "s21");
+	ck_assert_int_eq(pb_profile_find_id(&p, "nosuchpump", errbuf,
+	    sizeof errbuf), PB_PROFILE_E_OPEN);
+	ck_assert_ptr_nonnull(strstr(errbuf, "profile 'nosuchpump' not found"));
+}
+END_TEST
+
+/* a file found by id must carry that id (pumps/foo.ini saying s21 is not
+ * the profile of a pump that reports foo) */
+START_TEST(find_id_mismatch)
+{
+	char dir[] = "/tmp/pb-profdir-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char sub[64], path[96];
+	snprintf(sub, sizeof sub, "%s/pumps", dir);
+	ck_assert_int_eq(mkdir(sub, 0700), 0);
+	snprintf(path, sizeof path, "%s/foo.ini", sub);
+	const char *t = read_shipped("s21");
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(t, f);
+	fclose(f);
+	char *old = getenv("PUMPBENCH_FIXTURES");
+	char saved[512] = "";
+	if (old)
+		snprintf(saved, sizeof saved, "%s", old);
+	setenv("PUMPBENCH_FIXTURES", dir, 1);
+	struct pb_profile p;
+	int rc = pb_profile_find_id(&p, "foo", errbuf, sizeof errbuf);
+	if (old)
+		setenv("PUMPBENCH_FIXTURES", saved, 1);
+	else
+		unsetenv("PUMPBENCH_FIXTURES");
+	unlink(path);
+	rmdir(sub);
+	rmdir(dir);
+	ck_assert_int_eq(rc, PB_PROFILE_E_VALUE);
+	char want[256];
+	snprintf(want, sizeof want, "%s:0: the file's id is 's21', not 'foo'",
+	    path);
+	ck_assert_str_eq(errbuf, want);
+}
+END_TEST
+
+/* issue 9.5: a FIFO never blocks the loader (the alarm fails a hang) */
+START_TEST(fifo_refused)
+{
+	char dir[] = "/tmp/pb-proffifo-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof path, "%s/p.ini", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	alarm(10);
+	struct pb_profile p;
+	int rc = pb_profile_load(&p, path, errbuf, sizeof errbuf);
+	alarm(0);
+	unlink(path);
+	rmdir(dir);
+	ck_assert_int_eq(rc, PB_PROFILE_E_OPEN);
+	char want[128];
+	snprintf(want, sizeof want, "%s:0: not a regular file (a FIFO)", path);
+	ck_assert_str_eq(errbuf, want);
+	/* a directory likewise */
+	ck_assert_int_eq(pb_profile_load(&p, "/tmp", errbuf, sizeof errbuf),
+	    PB_PROFILE_E_OPEN);
+	ck_assert_str_eq(errbuf, "/tmp:0: not a regular file (a directory)");
+}
+END_TEST
+
+/* issue 9.6: bytes of the file quoted in a message are escaped */
+START_TEST(messages_escaped)
+{
+	const char *t = read_shipped("s21");
+	int l = line_of(t, "levels =");
+	expect(replace_line(t, "levels =", "levels = \x1b[2J\x1b]0;x\x07"),
+	    PB_PROFILE_E_VALUE, l,
+	    "[pump] levels: '\\x1B[2J\\x1B]0;x\\x07' is not an integer");
+	struct pb_profile p;
+	static const char sec[] = "[\x1b[31mred]\nk = v\n";
+	ck_assert_int_lt(pb_profile_load_mem(&p, "m\x1b", sec, sizeof sec - 1,
+	    errbuf, sizeof errbuf), 0);
+	ck_assert_str_eq(errbuf, "m\\x1B:2: unknown section [\\x1B[31mred]");
+	ck_assert_ptr_null(strchr(errbuf, 0x1b));
 }
 END_TEST
 
@@ -408,6 +547,11 @@ static Suite *profile_suite(void)
 	tcase_add_test(tc, cross_checks);
 	tcase_add_test(tc, missing_keys);
 	tcase_add_test(tc, long_line_and_binary);
+	tcase_add_test(tc, id_charset);
+	tcase_add_test(tc, find_by_id_only);
+	tcase_add_test(tc, find_id_mismatch);
+	tcase_add_test(tc, fifo_refused);
+	tcase_add_test(tc, messages_escaped);
 	suite_add_tcase(s, tc);
 	return s;
 }

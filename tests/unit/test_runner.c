@@ -366,6 +366,38 @@ START_TEST(busy_bench_is_an_error_naming_holder)
 }
 END_TEST
 
+/* issue 9.4: a real DUT that reports a path as its profile id makes
+ * pumphil open nothing: the id is looked up by name only. */
+START_TEST(dut_profile_id_is_a_name)
+{
+	char lockdir[160];
+	snprintf(lockdir, sizeof lockdir, "%s/locks", dir);
+	ck_assert_int_eq(mkdir(lockdir, 0700), 0);
+	knobs.dut_profile_id = "/etc/passwd";
+	char *f[] = { scenario("plain",
+	    "expect('x', dut.profile == '/etc/passwd')\n") };
+	struct pb_runner_opts o;
+	pb_runner_defaults(&o);
+	o.rig_spec = "fixtures/rigs/bench-ft232h.ini";
+	o.lock_dir = lockdir;
+	o.json_path = json_path;
+	o.out = out;
+	o.open_fixture = fake_open;
+	o.open_ctx = &knobs;
+	o.timeout_s = 120;
+	int rc = pb_runner_run(&o, f, 1, &rep);
+	ck_assert_uint_eq(rep.n_cases, 1);
+	ck_assert_uint_ge(rep.cases[0].n_attempts, 1);
+	const char *log = rep.cases[0].attempts[0].log;
+	ck_assert_ptr_nonnull(log);
+	ck_assert_msg(strstr(log, "no profile file for /etc/passwd: "
+	    "'/etc/passwd' is not a profile id") != NULL, "%s", log);
+	ck_assert_msg(strstr(log, "root:") == NULL, "%s", log);
+	ck_assert_str_eq(rep.cases[0].profile, "");
+	ck_assert_int_eq(rc, PB_EXIT_OK);
+}
+END_TEST
+
 static Suite *runner_suite(void)
 {
 	Suite *s = suite_create("runner");
@@ -378,6 +410,7 @@ static Suite *runner_suite(void)
 	tcase_add_test(tc, safe_failure_is_an_error);
 	tcase_add_test(tc, skips_and_defect_runs);
 	tcase_add_test(tc, report_written_without_rig_or_scenario);
+	tcase_add_test(tc, dut_profile_id_is_a_name);
 	tcase_add_test(tc, unique_names);
 	tcase_add_test(tc, shards_partition_the_suite);
 	tcase_add_test(tc, busy_bench_is_an_error_naming_holder);
