@@ -3,7 +3,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "base/file.h"
 #include "proto/station.h"
 
 static int
@@ -32,15 +32,17 @@ pb_station_load_key(const char *path, uint8_t *key, size_t *key_len,
 {
 	uint8_t buf[2 * PB_STATION_KEY_MAX + 4];
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_NOCTTY);
+	char why[128];
+	/* never blocks on a FIFO; only a regular file is read (base/file) */
+	int fd = pb_file_open_read(path, 0, why, sizeof why);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot open station key: %s", path,
-		    strerror(errno));
+		snprintf(err, errlen, "%s: cannot use station key: %s", path,
+		    why);
 		return PB_STATION_E_OPEN;
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: station key is not a regular file",
-		    path);
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: cannot stat station key: %s", path,
+		    strerror(errno));
 		close(fd);
 		return PB_STATION_E_OPEN;
 	}
@@ -57,14 +59,20 @@ pb_station_load_key(const char *path, uint8_t *key, size_t *key_len,
 		close(fd);
 		return PB_STATION_E_FORMAT;
 	}
-	ssize_t n = read(fd, buf, sizeof buf);
+	ssize_t n;
+	do
+		n = read(fd, buf, sizeof buf);
+	while (n < 0 && errno == EINTR);
+	int e = errno;
 	close(fd);
 	if (n < 0) {
-		snprintf(err, errlen, "%s: read: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s: read: %s", path, strerror(e));
 		return PB_STATION_E_OPEN;
 	}
-	return pb_station_parse_key(buf, (size_t)n, path, key, key_len, err,
+	int rc = pb_station_parse_key(buf, (size_t)n, path, key, key_len, err,
 	    errlen);
+	OPENSSL_cleanse(buf, sizeof buf);
+	return rc;
 }
 
 int

@@ -75,6 +75,32 @@ START_TEST(readable_by_others_is_refused)
 }
 END_TEST
 
+/* issue 9.5: a FIFO (or any non-regular file) as the key never blocks:
+ * the alarm turns a hang into a failure */
+START_TEST(fifo_is_refused_without_blocking)
+{
+	char dir[] = "/tmp/pbstationfifoXXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char fifo[64];
+	snprintf(fifo, sizeof fifo, "%s/key", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	uint8_t key[64];
+	size_t n = 0;
+	char err[256];
+	alarm(3);
+	int rc = pb_station_load_key(fifo, key, &n, err, sizeof err);
+	alarm(0);
+	unlink(fifo);
+	rmdir(dir);
+	ck_assert_int_eq(rc, PB_STATION_E_OPEN);
+	ck_assert_msg(strstr(err, "not a regular file (a FIFO)") != NULL, "%s",
+	    err);
+	ck_assert_int_eq(pb_station_load_key("/dev/null", key, &n, err,
+	    sizeof err), PB_STATION_E_OPEN);
+	ck_assert_msg(strstr(err, "a character device") != NULL, "%s", err);
+}
+END_TEST
+
 START_TEST(formats_and_lengths)
 {
 	uint8_t key[64];
@@ -112,6 +138,7 @@ station_suite(void)
 	TCase *tc = tcase_create("station");
 	tcase_add_test(tc, hex_key_and_hmac_vector);
 	tcase_add_test(tc, readable_by_others_is_refused);
+	tcase_add_test(tc, fifo_is_refused_without_blocking);
 	tcase_add_test(tc, formats_and_lengths);
 	suite_add_tcase(s, tc);
 	return s;
