@@ -7,9 +7,11 @@
  * lines are skipped) or ends, so a reader loop always terminates.
  */
 #include "tui/replay.h"
+#include "base/file.h"
+#include "base/text.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,11 +58,13 @@ static void set_err(struct pb_replay *rp, unsigned line, const char *fmt,
 static void set_err(struct pb_replay *rp, unsigned line, const char *fmt,
     ...)
 {
-	char msg[256];
+	char raw[256], msg[256];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	/* messages quote the file's bytes: escaped for a terminal */
+	pb_text_escape_str(msg, sizeof msg, raw);
 	if (line)
 		snprintf(rp->err, sizeof rp->err, "%s:%u: %s", rp->name, line,
 		    msg);
@@ -288,17 +292,15 @@ static void info_text(const char *info, char *out, size_t cap)
 	out[0] = '\0';
 	if (!info_get(info, "text", true, &v, &n))
 		return;
-	if (n >= cap)
-		n = cap - 1;
-	memcpy(out, v, n);
-	out[n] = '\0';
+	pb_text_escape(out, cap, v, n);
 }
 
 /* ---- header -------------------------------------------------------------- */
 
+/* Header text is shown on screen: escaped (base/text.h). */
 static void copy_field(char *dst, size_t cap, const char *v)
 {
-	snprintf(dst, cap, "%s", v);
+	pb_text_escape_str(dst, cap, v);
 }
 
 static int read_header(struct pb_replay *rp)
@@ -439,7 +441,7 @@ int pb_replay_open_mem(struct pb_replay **out, const void *buf, size_t len,
 	rp->fd = -1;
 	rp->mem = buf ? buf : "";
 	rp->mem_len = len;
-	snprintf(rp->name, sizeof rp->name, "%s", name ? name : "(memory)");
+	pb_text_escape_str(rp->name, sizeof rp->name, name ? name : "(memory)");
 	return open_common(rp, out, err, errlen);
 }
 
@@ -452,10 +454,15 @@ int pb_replay_open(struct pb_replay **out, const char *path, char *err,
 		return PB_RP_E_OPEN;
 	}
 	*out = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* never blocks on a FIFO; only a regular file is read */
+	char why[128];
+	int fd = pb_file_open_read(path, 0, why, sizeof why);
 	if (fd < 0) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (err && errlen) {
+			char raw[PATH_MAX + 160];
+			snprintf(raw, sizeof raw, "%s: %s", path, why);
+			pb_text_escape_str(err, errlen, raw);
+		}
 		return PB_RP_E_OPEN;
 	}
 	struct pb_replay *rp = calloc(1, sizeof *rp);
@@ -466,7 +473,7 @@ int pb_replay_open(struct pb_replay **out, const char *path, char *err,
 		return PB_RP_E_NOMEM;
 	}
 	rp->fd = fd;
-	snprintf(rp->name, sizeof rp->name, "%s", path);
+	pb_text_escape_str(rp->name, sizeof rp->name, path);
 	return open_common(rp, out, err, errlen);
 }
 

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "tests/lib/check_main.h"
 #include "tui/replay.h"
@@ -284,6 +286,75 @@ START_TEST(never_crashes_on_prefixes_and_noise)
 }
 END_TEST
 
+/* issue 9.6: nothing the reader hands on can drive a terminal: header
+ * text, marker and event text, and the messages quoting the file */
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+START_TEST(control_bytes_escaped)
+{
+	const char *s = "# pumpbench recording v1\n"
+	    "# serial: \x1b[2JPB\n"
+	    "# firmware: 1.0\x07\n"
+	    "# profile: s21\x1b]0;t\x07\n"
+	    "# units: mmHg\n"
+	    "# sample_rate_hz: 500\n"
+	    "# channels: 1\n"
+	    "kind,device_ms,index,ch1_mmHg,ch2_mmHg,info\n"
+	    "M,1,1,,,n=1 text=\x1b[31mred\n"
+	    "E,1,1,,,kind=1 code=2 text=\x1b[H\x9b\n"
+	    "S,1,2,\x1b[1m,,\n";
+	struct pb_replay *rp = open_str(s);
+	const struct pb_rec_meta *m = pb_replay_meta(rp);
+	ck_assert_str_eq(m->serial, "\\x1B[2JPB");
+	ck_assert_str_eq(m->firmware, "1.0\\x07");
+	ck_assert(!has_control(m->profile));
+	struct pb_replay_row row;
+	ck_assert_int_eq(pb_replay_next(rp, &row), PB_RP_ROW);
+	ck_assert_str_eq(row.text, "\\x1B[31mred");
+	ck_assert_int_eq(pb_replay_next(rp, &row), PB_RP_ROW);
+	ck_assert_str_eq(row.text, "\\x1B[H\\x9B");
+	pb_replay_close(rp);
+
+	/* a message quoting the file, and a file name with an escape */
+	struct pb_replay *r2 = NULL;
+	char err[256];
+	static const char bad[] = "# pumpbench recording v1\n"
+	    "# units: \x1b[2J\n";
+	ck_assert_int_lt(pb_replay_open_mem(&r2, bad, sizeof bad - 1,
+	    "n\x1b", err, sizeof err), 0);
+	ck_assert_str_eq(err, "n\\x1B:2: unknown unit \"\\x1B[2J\"");
+}
+END_TEST
+
+/* issue 9.5: a FIFO is refused at once (the alarm fails a hang) */
+START_TEST(fifo_refused)
+{
+	char dir[] = "/tmp/pb-replayfifo-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[64];
+	snprintf(path, sizeof path, "%s/r.csv", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	struct pb_replay *rp = NULL;
+	char err[256];
+	alarm(3);
+	int rc = pb_replay_open(&rp, path, err, sizeof err);
+	alarm(0);
+	unlink(path);
+	rmdir(dir);
+	ck_assert_int_eq(rc, PB_RP_E_OPEN);
+	ck_assert_ptr_null(rp);
+	char want[128];
+	snprintf(want, sizeof want, "%s: not a regular file (a FIFO)", path);
+	ck_assert_str_eq(err, want);
+}
+END_TEST
+
 static Suite *replay_suite(void)
 {
 	Suite *s = suite_create("replay");
@@ -293,6 +364,8 @@ static Suite *replay_suite(void)
 	tcase_add_test(tc, rows_of_every_kind);
 	tcase_add_test(tc, long_lines_nul_and_truncation);
 	tcase_add_test(tc, never_crashes_on_prefixes_and_noise);
+	tcase_add_test(tc, control_bytes_escaped);
+	tcase_add_test(tc, fifo_refused);
 	suite_add_tcase(s, tc);
 	return s;
 }
