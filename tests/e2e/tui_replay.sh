@@ -6,7 +6,10 @@
 
 "$PB" --sim --headless --duration 2 --record "$TMPD/r.csv" > "$TMPD/out" ||
 	fail "headless recording failed"
-n=$(sed -n 's/.*samples=\([0-9]*\) .*/\1/p' "$TMPD/out")
+# the session's count (" samples="), not the client's telemetry_samples=,
+# which also counts what came before the HELLO answer
+n=$(sed -n 's/^pumpbench: samples=\([0-9]*\) .*/\1/p' "$TMPD/out")
+[ -n "$n" ] || fail "no samples= in the headless summary"
 start_pane 120 40 C.UTF-8
 run "$PB --replay '$TMPD/r.csv'"
 wait_for 'REPLAY' 10
