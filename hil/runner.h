@@ -59,7 +59,7 @@ struct pb_runner_opts {
 	double timeout_s;            /* scenario default (rig s), 0 = 600 */
 	double step_timeout_s;       /* per blocking step, 0 = 30 */
 	double lock_timeout_s;       /* wait for a busy fixture, s */
-	const char *lock_dir;        /* NULL: $PUMPHIL_LOCK_DIR or /tmp */
+	const char *lock_dir;        /* NULL: pb_lock_dir()'s default */
 	enum pb_defect_runs defects;
 	uint64_t seed;               /* emulator seed (sim) */
 	double boot_timeout_s;       /* DUT HELLO after power-on, 0 = 10 */
