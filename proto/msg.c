@@ -67,6 +67,7 @@ static inline float getf(const uint8_t *p)
 #define L_EVENT     11
 #define L_INFO      (1 + 3 * PB_STR_LEN + 4 + 2 + 2 + 2 + 4)  /* 63 */
 #define L_CAL       (2 + 12 + 4 + 4 + PB_STR_LEN)             /* 38 */
+#define L_CAL_SET   (2 + PB_MAX_CH * L_CAL)                   /* 78 */
 #define L_HOLD      3
 #define L_INJECT    6
 #define L_RESP_HDR  2
@@ -178,6 +179,31 @@ static bool cal_ok(const struct pb_cal *c)
 	    (c->order == 2 || c->c[2] == 0.0f) && str_ok(c->station);
 }
 
+/* An unused slot of a WRITE_CAL_ALL: every field zero (so its 38 bytes
+ * on the wire are zero; -0.0f would not be). */
+static bool cal_blank(const struct pb_cal *c)
+{
+	static const uint8_t zero[sizeof c->station];
+	uint32_t bits[3];
+	memcpy(bits, c->c, sizeof bits);
+	return c->channel == 0 && c->order == 0 && bits[0] == 0 &&
+	    bits[1] == 0 && bits[2] == 0 && c->cal_id == 0 && c->date == 0 &&
+	    memcmp(c->station, zero, sizeof zero) == 0;
+}
+
+static bool cal_set_ok(const struct pb_cal_set *s)
+{
+	if ((s->mask & ~(unsigned)CH_MASK) != 0)
+		return false;
+	for (unsigned ch = 0; ch < PB_MAX_CH; ch++) {
+		const struct pb_cal *c = &s->cal[ch];
+		if (s->mask & (1u << ch) ? !(cal_ok(c) && c->channel == ch) :
+		    !cal_blank(c))
+			return false;
+	}
+	return true;
+}
+
 static bool hold_ok(const struct pb_cal_hold *h)
 {
 	return ch_mask_ok(h->channel_mask) && h->target >= 0;
@@ -202,7 +228,7 @@ double pb_tel_mean_dmmhg(const struct pb_telemetry *t, int ch)
 bool pb_type_is_command(uint8_t type)
 {
 	return type == PB_T_HELLO ||
-	    (type >= PB_T_START && type <= PB_T_INJECT);
+	    (type >= PB_T_START && type <= PB_T_WRITE_CAL_ALL);
 }
 
 uint8_t pb_response_body_kind(uint8_t req_type, uint8_t status)
@@ -327,6 +353,8 @@ static int enc_len(const struct pb_msg *m)
 		return m->u.channel < PB_MAX_CH ? 1 : PB_MSG_E_VALUE;
 	case PB_T_WRITE_CAL:
 		return cal_ok(&m->u.cal) ? L_CAL : PB_MSG_E_VALUE;
+	case PB_T_WRITE_CAL_ALL:
+		return cal_set_ok(&m->u.cal_set) ? L_CAL_SET : PB_MSG_E_VALUE;
 	case PB_T_FACTORY_UNLOCK:
 		return PB_MAC_LEN;
 	case PB_T_WRITE_SERIAL:
@@ -424,6 +452,12 @@ int pb_msg_encode(const struct pb_msg *m, uint8_t *buf, size_t cap,
 	case PB_T_SET_RATE: put16(buf, m->u.rate_hz); break;
 	case PB_T_READ_CAL: buf[0] = m->u.channel; break;
 	case PB_T_WRITE_CAL: put_cal(buf, &m->u.cal); break;
+	case PB_T_WRITE_CAL_ALL:
+		buf[0] = m->u.cal_set.mask;
+		buf[1] = 0;
+		for (unsigned ch = 0; ch < PB_MAX_CH; ch++)
+			put_cal(buf + 2 + ch * L_CAL, &m->u.cal_set.cal[ch]);
+		break;
 	case PB_T_FACTORY_UNLOCK: memcpy(buf, m->u.mac, PB_MAC_LEN); break;
 	case PB_T_WRITE_SERIAL: put_str(buf, m->u.serial); break;
 	case PB_T_CAL_HOLD:
@@ -567,6 +601,23 @@ static int decode_body(uint8_t type, const uint8_t *buf, size_t len,
 		NEED(L_CAL);
 		CHECK(get_cal(&m->u.cal, buf));
 		return PB_MSG_OK;
+	case PB_T_WRITE_CAL_ALL: {
+		struct pb_cal_set *cs = &m->u.cal_set;
+		NEED(L_CAL_SET);
+		cs->mask = buf[0];
+		CHECK(buf[1] == 0 && (cs->mask & ~(unsigned)CH_MASK) == 0);
+		for (unsigned ch = 0; ch < PB_MAX_CH; ch++) {
+			const uint8_t *p = buf + 2 + ch * L_CAL;
+			if (cs->mask & (1u << ch)) {
+				CHECK(get_cal(&cs->cal[ch], p));
+			} else {
+				for (unsigned i = 0; i < L_CAL; i++)
+					CHECK(p[i] == 0);
+			}
+		}
+		CHECK(cal_set_ok(cs));
+		return PB_MSG_OK;
+	}
 	case PB_T_FACTORY_UNLOCK:
 		NEED(PB_MAC_LEN);
 		memcpy(m->u.mac, buf, PB_MAC_LEN);
@@ -658,6 +709,7 @@ const char *pb_type_name(uint8_t type)
 	case PB_T_WRITE_SERIAL: return "WRITE_SERIAL";
 	case PB_T_CAL_HOLD: return "CAL_HOLD";
 	case PB_T_INJECT: return "INJECT";
+	case PB_T_WRITE_CAL_ALL: return "WRITE_CAL_ALL";
 	case PB_T_RESPONSE: return "RESPONSE";
 	}
 	return "?";

@@ -59,6 +59,9 @@ enum pb_type {
 	PB_T_WRITE_SERIAL = 0x1C, /* cmd: serial string; needs factory mode */
 	PB_T_CAL_HOLD     = 0x1D, /* cmd: hold a vacuum for calibration */
 	PB_T_INJECT       = 0x1E, /* cmd: emulator fault injection (debug) */
+	PB_T_WRITE_CAL_ALL = 0x1F, /* cmd: every channel's calibration in one
+	                              message, stored in one commit; needs
+	                              factory mode */
 
 	PB_T_RESPONSE     = 0x80  /* dev->host: status + body */
 };
@@ -224,6 +227,14 @@ struct pb_cal {
 	char     station[PB_STR_LEN];
 };
 
+/* WRITE_CAL_ALL: the unit's whole calibration.  Channel c gets cal[c]
+ * (whose channel field is c) when bit c of mask is set; a channel whose
+ * bit is clear is left without calibration, and its cal[c] is all zero. */
+struct pb_cal_set {
+	uint8_t      mask;
+	struct pb_cal cal[PB_MAX_CH];
+};
+
 struct pb_cal_hold {
 	uint8_t channel_mask;
 	int16_t target;     /* 0.1 mmHg; 0 = vent */
@@ -267,6 +278,7 @@ struct pb_msg {
 		uint16_t              rate_hz;   /* SET_RATE */
 		uint8_t               channel;   /* READ_CAL */
 		struct pb_cal         cal;       /* WRITE_CAL */
+		struct pb_cal_set     cal_set;   /* WRITE_CAL_ALL */
 		uint8_t               mac[PB_MAC_LEN]; /* FACTORY_UNLOCK */
 		char                  serial[PB_STR_LEN]; /* WRITE_SERIAL */
 		struct pb_cal_hold    hold;      /* CAL_HOLD */

@@ -20,7 +20,7 @@ static const uint8_t gen_types[] = {
 	PB_T_SET_CHANNELS, PB_T_SET_RATE, PB_T_CLEAR_FAULT, PB_T_READ_CAL,
 	PB_T_WRITE_CAL, PB_T_READ_INFO, PB_T_FACTORY_CHALLENGE,
 	PB_T_FACTORY_UNLOCK, PB_T_WRITE_SERIAL, PB_T_CAL_HOLD, PB_T_INJECT,
-	PB_T_RESPONSE
+	PB_T_WRITE_CAL_ALL, PB_T_RESPONSE
 };
 #define GEN_NTYPES (sizeof gen_types / sizeof gen_types[0])
 
@@ -169,6 +169,15 @@ static inline void gen_msg(struct gen_rng *r, uint8_t type, struct pb_msg *m)
 	case PB_T_READ_CAL: m->u.channel = (uint8_t)gen_below(r, PB_MAX_CH);
 		break;
 	case PB_T_WRITE_CAL: gen_cal(r, &m->u.cal); break;
+	case PB_T_WRITE_CAL_ALL:
+		/* any mask, 0 (no calibration left) included */
+		m->u.cal_set.mask = (uint8_t)gen_below(r, 1u << PB_MAX_CH);
+		for (unsigned ch = 0; ch < PB_MAX_CH; ch++)
+			if (m->u.cal_set.mask & (1u << ch)) {
+				gen_cal(r, &m->u.cal_set.cal[ch]);
+				m->u.cal_set.cal[ch].channel = (uint8_t)ch;
+			}
+		break;
 	case PB_T_FACTORY_UNLOCK:
 		for (unsigned i = 0; i < PB_MAC_LEN; i++)
 			m->u.mac[i] = (uint8_t)gen_u32(r);
@@ -292,6 +301,14 @@ static inline bool gen_msg_eq(const struct pb_msg *a, const struct pb_msg *b)
 	case PB_T_SET_RATE: return a->u.rate_hz == b->u.rate_hz;
 	case PB_T_READ_CAL: return a->u.channel == b->u.channel;
 	case PB_T_WRITE_CAL: return gen_cal_eq(&a->u.cal, &b->u.cal);
+	case PB_T_WRITE_CAL_ALL:
+		if (a->u.cal_set.mask != b->u.cal_set.mask)
+			return false;
+		for (unsigned ch = 0; ch < PB_MAX_CH; ch++)
+			if (!gen_cal_eq(&a->u.cal_set.cal[ch],
+			    &b->u.cal_set.cal[ch]))
+				return false;
+		return true;
 	case PB_T_FACTORY_UNLOCK:
 		return memcmp(a->u.mac, b->u.mac, PB_MAC_LEN) == 0;
 	case PB_T_WRITE_SERIAL: return strcmp(a->u.serial, b->u.serial) == 0;

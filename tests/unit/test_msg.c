@@ -77,7 +77,8 @@ START_TEST(payload_lengths)
 		{ PB_T_READ_CAL, 1 }, { PB_T_WRITE_CAL, 38 },
 		{ PB_T_READ_INFO, 0 }, { PB_T_FACTORY_CHALLENGE, 0 },
 		{ PB_T_FACTORY_UNLOCK, 32 }, { PB_T_WRITE_SERIAL, 16 },
-		{ PB_T_CAL_HOLD, 3 }, { PB_T_INJECT, 6 }
+		{ PB_T_CAL_HOLD, 3 }, { PB_T_INJECT, 6 },
+		{ PB_T_WRITE_CAL_ALL, 78 }
 	};
 	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
 		gen_msg(&r, fixed[i].type, &m);
@@ -396,7 +397,7 @@ START_TEST(command_validation)
 	/* unknown types */
 	ck_assert_int_eq(dec(0x00, b, 0), PB_MSG_E_TYPE);
 	ck_assert_int_eq(dec(0x06, b, 0), PB_MSG_E_TYPE);
-	ck_assert_int_eq(dec(0x1F, b, 0), PB_MSG_E_TYPE);
+	ck_assert_int_eq(dec(0x2F, b, 0), PB_MSG_E_TYPE);
 	ck_assert_int_eq(dec(0x81, b, 3), PB_MSG_E_TYPE);
 	ck_assert_int_eq(dec(0xFF, b, 3), PB_MSG_E_TYPE);
 	ck_assert_int_eq(dec(PB_T_HELLO, b, PB_MAX_PAYLOAD + 1),
@@ -439,6 +440,72 @@ START_TEST(cal_validation)
 	    PB_MSG_E_VALUE);
 	m.u.cal.c[2] = 0.0f;
 	ck_assert_int_eq(pb_msg_encode(&m, buf, sizeof buf, &len), PB_MSG_OK);
+}
+END_TEST
+
+/* WRITE_CAL_ALL: mask, a reserved 0, then channel 0's and channel 1's
+ * record at 2 and 40; a slot outside the mask is 38 zero bytes; a slot's
+ * channel field is its index. */
+START_TEST(cal_set_layout_and_validation)
+{
+	struct pb_msg m;
+	uint8_t buf[PB_MAX_PAYLOAD];
+	size_t len;
+	memset(&m, 0, sizeof m);
+	m.type = PB_T_WRITE_CAL_ALL;
+	m.u.cal_set.mask = 2;
+	struct pb_cal *c = &m.u.cal_set.cal[1];
+	c->channel = 1;
+	c->order = 1;
+	c->c[0] = -1.5f;
+	c->c[1] = 0.25f;
+	c->cal_id = 9;
+	c->date = 0x65000000;
+	strcpy(c->station, "bench-3");
+	ck_assert_uint_eq(enc(&m, buf), 78);
+	ck_assert_uint_eq(buf[0], 2);
+	ck_assert_uint_eq(buf[1], 0);
+	static const uint8_t zero[38];
+	ck_assert_mem_eq(buf + 2, zero, 38);
+	ck_assert_mem_eq(buf + 40, "\x01\x01\x00\x00\xc0\xbf\x00\x00\x80\x3e"
+	    "\x00\x00\x00\x00\x09\x00\x00\x00\x00\x00\x00\x65"
+	    "bench-3\0\0\0\0\0\0\0\0\0", 38);
+	struct pb_msg back;
+	ck_assert_int_eq(pb_msg_decode(PB_T_WRITE_CAL_ALL, PB_F_ACK_REQ, buf,
+	    78, &back), PB_MSG_OK);
+	ck_assert_uint_eq(back.u.cal_set.mask, 2);
+	ck_assert_uint_eq(back.u.cal_set.cal[1].cal_id, 9);
+
+	expect_bad(&m, 0, 4, PB_MSG_E_VALUE, "mask bit 2");
+	expect_bad(&m, 1, 1, PB_MSG_E_VALUE, "reserved byte");
+	expect_bad(&m, 2 + 10, 1, PB_MSG_E_VALUE, "byte in an unused slot");
+	expect_bad(&m, 40, 0, PB_MSG_E_VALUE, "slot 1 names channel 0");
+	expect_bad(&m, 41, 3, PB_MSG_E_VALUE, "order 3");
+	expect_bad(&m, 0, 3, PB_MSG_E_VALUE, "slot 0 claimed but empty");
+	expect_bad(&m, 0, 0, PB_MSG_E_VALUE, "mask 0 with slot 1 filled");
+	ck_assert_int_eq(dec(PB_T_WRITE_CAL_ALL, buf, 77), PB_MSG_E_LENGTH);
+	ck_assert_int_eq(dec(PB_T_WRITE_CAL_ALL, buf, 40), PB_MSG_E_LENGTH);
+
+	/* encode refuses what decode would: junk in an unused slot (even a
+	 * negative zero), a wrong channel field, a record it cannot carry */
+	m.u.cal_set.cal[0].c[0] = -0.0f;
+	ck_assert_int_eq(pb_msg_encode(&m, buf, sizeof buf, &len),
+	    PB_MSG_E_VALUE);
+	m.u.cal_set.cal[0].c[0] = 0.0f;
+	c->channel = 0;
+	ck_assert_int_eq(pb_msg_encode(&m, buf, sizeof buf, &len),
+	    PB_MSG_E_VALUE);
+	c->channel = 1;
+	c->c[2] = 1.0f;      /* linear with a quadratic term */
+	ck_assert_int_eq(pb_msg_encode(&m, buf, sizeof buf, &len),
+	    PB_MSG_E_VALUE);
+	/* mask 0: the whole calibration removed, 78 bytes of which one
+	 * carries nothing but zeros */
+	memset(&m.u.cal_set, 0, sizeof m.u.cal_set);
+	ck_assert_uint_eq(enc(&m, buf), 78);
+	for (int i = 0; i < 78; i++)
+		ck_assert_uint_eq(buf[i], 0);
+	ck_assert_int_eq(dec(PB_T_WRITE_CAL_ALL, buf, 78), PB_MSG_OK);
 }
 END_TEST
 
@@ -581,7 +648,8 @@ START_TEST(names)
 	ck_assert(pb_type_is_command(PB_T_INJECT));
 	ck_assert(!pb_type_is_command(PB_T_HEARTBEAT));
 	ck_assert(!pb_type_is_command(PB_T_RESPONSE));
-	ck_assert(!pb_type_is_command(0x1F));
+	ck_assert(pb_type_is_command(PB_T_WRITE_CAL_ALL));
+	ck_assert_str_eq(pb_type_name(0x1F), "WRITE_CAL_ALL");
 }
 END_TEST
 
@@ -648,6 +716,7 @@ static Suite *msg_suite(void)
 	tcase_add_test(tc, log_validation);
 	tcase_add_test(tc, command_validation);
 	tcase_add_test(tc, cal_validation);
+	tcase_add_test(tc, cal_set_layout_and_validation);
 	tcase_add_test(tc, event_validation);
 	tcase_add_test(tc, response_bodies);
 	tcase_add_test(tc, info_validation);

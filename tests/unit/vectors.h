@@ -164,6 +164,41 @@ static void vec_log(struct pb_msg *m)
 	strcpy(m->u.log.text, "boot ok");
 }
 
+static void vec_write_cal_all(struct pb_msg *m)
+{
+	memset(m, 0, sizeof *m);
+	m->type = PB_T_WRITE_CAL_ALL;
+	m->flags = PB_F_ACK_REQ;
+	m->seq = 14;
+	m->txn = 8;
+	m->u.cal_set.mask = 3;
+	for (int ch = 0; ch < 2; ch++) {
+		struct pb_cal *c = &m->u.cal_set.cal[ch];
+		c->channel = (uint8_t)ch;
+		c->cal_id = 3;
+		c->date = 1790000000u;
+		strcpy(c->station, "line-3");
+	}
+	m->u.cal_set.cal[0].order = 2;
+	m->u.cal_set.cal[0].c[0] = -116.5f;
+	m->u.cal_set.cal[0].c[1] = 0.125f;
+	m->u.cal_set.cal[0].c[2] = 0x1p-22f;
+	m->u.cal_set.cal[1].order = 1;
+	m->u.cal_set.cal[1].c[0] = -112.0f;
+	m->u.cal_set.cal[1].c[1] = 0.1328125f;
+}
+
+static void vec_response_write_cal_all(struct pb_msg *m)
+{
+	memset(m, 0, sizeof *m);
+	m->type = PB_T_RESPONSE;
+	m->flags = PB_F_RESPONSE;
+	m->seq = 15;
+	m->txn = 8;
+	m->u.resp.status = PB_ST_OK;
+	m->u.resp.req_type = PB_T_WRITE_CAL_ALL;
+}
+
 struct vec_def {
 	const char *name;
 	void (*build)(struct pb_msg *m);
@@ -182,6 +217,8 @@ static const struct vec_def vec_defs[] = {
 	{ "response_limit", vec_response_limit },
 	{ "event_alarm", vec_event_alarm },
 	{ "log", vec_log },
+	{ "write_cal_all", vec_write_cal_all },
+	{ "response_write_cal_all", vec_response_write_cal_all },
 };
 #define VEC_COUNT (sizeof vec_defs / sizeof vec_defs[0])
 
