@@ -35,6 +35,8 @@ struct pb_cal_proc {
 	double   points[PB_CAL_MAX_POINTS];
 	int      npoints;
 	bool     need_restore;
+	bool     per_channel;      /* old firmware without WRITE_CAL_ALL, one
+	                              channel: WRITE_CAL is atomic by itself */
 	bool     abort_requested;
 	bool     failed;           /* verdict decided: finishing (restore/vent) */
 	bool     vent_sent;
@@ -135,6 +137,20 @@ reset_average(struct pb_cal_proc *p)
 	memset(p->n_ref, 0, sizeof p->n_ref);
 	memset(p->sum_dev, 0, sizeof p->sum_dev);
 	memset(p->n_dev, 0, sizeof p->n_dev);
+}
+
+/* Append to the result's reason (restore problems after the verdict). */
+static void note(struct pb_cal_proc *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void note(struct pb_cal_proc *p, const char *fmt, ...)
+{
+	size_t used = strlen(p->res.reason);
+	if (used + 1 >= sizeof p->res.reason)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(p->res.reason + used, sizeof p->res.reason - used, fmt, ap);
+	va_end(ap);
 }
 
 /* Decide the verdict (first decision wins) and head for the exit:
@@ -522,9 +538,21 @@ pb_cal_poll(struct pb_cal_proc *p, uint64_t now, struct pb_cal_action *act)
 		want(p, act);
 		return;
 	case PB_CAL_S_WRITE:
-		set_cmd(p, PB_T_WRITE_CAL);
-		make_record(p, p->sub, &p->pending.u.cal);
-		p->res.written[p->sub] = p->pending.u.cal;
+		/* every channel in one message, stored by the pump in one
+		 * commit: it holds the old or the new calibration, never a
+		 * mix (docs/protocol.md 5.11) */
+		if (p->per_channel) {
+			set_cmd(p, PB_T_WRITE_CAL);
+			make_record(p, 0, &p->pending.u.cal);
+			p->res.written[0] = p->pending.u.cal;
+		} else {
+			set_cmd(p, PB_T_WRITE_CAL_ALL);
+			p->pending.u.cal_set.mask = all_mask(p);
+			for (int ch = 0; ch < p->channels; ch++) {
+				make_record(p, ch, &p->pending.u.cal_set.cal[ch]);
+				p->res.written[ch] = p->pending.u.cal_set.cal[ch];
+			}
+		}
 		want(p, act);
 		return;
 	case PB_CAL_S_READBACK:
@@ -533,17 +561,33 @@ pb_cal_poll(struct pb_cal_proc *p, uint64_t now, struct pb_cal_action *act)
 		want(p, act);
 		return;
 	case PB_CAL_S_RESTORE:
-		while (p->sub < p->channels && (!p->res.was_written[p->sub] ||
-		    p->res.old[p->sub].order == 0))
-			p->sub++;
-		if (p->sub >= p->channels) {
+		/* the old calibration as a whole, in one message: a channel
+		 * that had none is left with none */
+		if (p->sub == 0 && p->per_channel && p->res.old[0].order == 0) {
+			note(p, "; the unit had no calibration before, and its "
+			    "firmware (no WRITE_CAL_ALL) cannot remove the new one");
+			p->sub = 1;
+		}
+		if (p->sub > 0) {
 			p->need_restore = false;
 			enter(p, PB_CAL_S_VENT, now);
 			pb_cal_poll(p, now, act);
 			return;
 		}
-		set_cmd(p, PB_T_WRITE_CAL);
-		p->pending.u.cal = p->res.old[p->sub];
+		if (p->per_channel) {
+			set_cmd(p, PB_T_WRITE_CAL);
+			p->pending.u.cal = p->res.old[0];
+			p->pending.u.cal.channel = 0;
+		} else {
+			set_cmd(p, PB_T_WRITE_CAL_ALL);
+			for (int ch = 0; ch < p->channels; ch++) {
+				if (p->res.old[ch].order == 0)
+					continue;
+				p->pending.u.cal_set.mask |= (uint8_t)(1u << ch);
+				p->pending.u.cal_set.cal[ch] = p->res.old[ch];
+				p->pending.u.cal_set.cal[ch].channel = (uint8_t)ch;
+			}
+		}
 		want(p, act);
 		return;
 	case PB_CAL_S_VENT:
@@ -644,15 +688,32 @@ pb_cal_cmd_done(struct pb_cal_proc *p, int status,
 		}
 		return;
 	case PB_CAL_S_WRITE:
-		if (!ok) {
-			finish(p, PB_CAL_ERROR, now, "%s channel %c: %s", what,
-			    ch_name(p->sub), why);
+		if (ok) {
+			for (int ch = 0; ch < p->channels; ch++)
+				p->res.was_written[ch] = true;
+			p->need_restore = true;
+			enter(p, PB_CAL_S_READBACK, now);
 			return;
 		}
-		p->res.was_written[p->sub] = true;
-		p->need_restore = true;
-		if (++p->sub >= p->channels)
-			enter(p, PB_CAL_S_READBACK, now);
+		if (resp != NULL && resp->status == PB_ST_UNKNOWN_CMD &&
+		    !p->per_channel) {
+			/* firmware older than WRITE_CAL_ALL: nothing written */
+			if (p->channels == 1) {
+				p->per_channel = true;   /* poll sends WRITE_CAL */
+				return;
+			}
+			finish(p, PB_CAL_ERROR, now, "the pump's firmware does not "
+			    "know WRITE_CAL_ALL, and writing %d channels one by one "
+			    "could leave a mixed calibration: nothing was written; "
+			    "update the firmware", p->channels);
+			return;
+		}
+		/* no answer, or STORAGE: the pump may hold the old or the new
+		 * calibration (never a mix); write the old one back */
+		if (status != 0 || resp == NULL ||
+		    resp->status == PB_ST_STORAGE)
+			p->need_restore = true;
+		finish(p, PB_CAL_ERROR, now, "%s: %s", what, why);
 		return;
 	case PB_CAL_S_READBACK:
 		if (!ok || resp->body_kind != PB_BODY_CAL) {
@@ -674,10 +735,7 @@ pb_cal_cmd_done(struct pb_cal_proc *p, int status,
 		if (ok)
 			p->res.restored = true;
 		else
-			snprintf(p->res.reason + strlen(p->res.reason),
-			    sizeof p->res.reason - strlen(p->res.reason),
-			    "; restoring channel %c failed: %s", ch_name(p->sub),
-			    why);
+			note(p, "; restoring the old calibration failed: %s", why);
 		p->sub++;
 		return;
 	case PB_CAL_S_VENT:

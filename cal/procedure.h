@@ -16,13 +16,19 @@
  * the profile hold it on all channels, dwell until stable, average raw
  * counts and the reference; fit each channel (order from the profile) by
  * least squares; check residuals against the profile's acceptance; unlock
- * factory mode (challenge, HMAC-SHA256 answer); write the coefficients;
+ * factory mode (challenge, HMAC-SHA256 answer); write the coefficients of
+ * every channel in ONE message (WRITE_CAL_ALL, which the pump stores in
+ * one commit, so it holds the old or the new calibration, never a mix);
  * read them back and compare; verify at two points with the new
  * calibration applied; vent.  The result carries everything the
- * certificate needs.
+ * certificate needs.  Firmware that predates WRITE_CAL_ALL answers
+ * UNKNOWN_CMD: a one-channel unit is then written with WRITE_CAL (one
+ * record is atomic by itself), a multi-channel unit is left untouched
+ * with ERROR.
  *
- * Abort (pb_cal_abort(), or any failure) vents and, if any channel was
- * already written, writes the old records back, so the old calibration
+ * Abort (pb_cal_abort(), or any failure) vents and, if the write was
+ * sent, writes the old calibration back as a whole (one WRITE_CAL_ALL;
+ * a channel that had none is left with none), so the old calibration
  * stays in place.  The host never asks for a hold above the device's
  * software maximum (from HELLO) or the profile's limit.
  */
@@ -48,7 +54,7 @@ enum pb_cal_stage {
 	PB_CAL_S_PROMPT,      /* waiting for the operator's reading */
 	PB_CAL_S_FIT,
 	PB_CAL_S_UNLOCK,      /* FACTORY_CHALLENGE then FACTORY_UNLOCK */
-	PB_CAL_S_WRITE,       /* WRITE_CAL per channel */
+	PB_CAL_S_WRITE,       /* WRITE_CAL_ALL: every channel at once */
 	PB_CAL_S_READBACK,    /* READ_CAL per channel, compare */
 	PB_CAL_S_VERIFY_HOLD, /* hold a verify point */
 	PB_CAL_S_VERIFY_SETTLE,
@@ -110,7 +116,7 @@ struct pb_cal_verify {
 
 struct pb_cal_result {
 	enum pb_cal_verdict verdict;
-	char   reason[200];           /* why, when not PASS */
+	char   reason[320];           /* why, when not PASS */
 	struct pb_device_info info;
 	int    channels;
 	int    npoints;

@@ -101,6 +101,8 @@ pb_hil_calibrate(struct pb_dut *d, const struct pb_cal_config *cfg,
 			struct pb_response resp;
 			memset(&resp, 0, sizeof resp);
 			int cr = pb_dut_command(d, &act.cmd, &resp);
+			if (hooks && hooks->command)
+				hooks->command(hooks->ctx, d, &act.cmd, cr);
 			int status = cr == PB_DUT_OK || cr == PB_DUT_E_STATUS ?
 			    0 : -1;
 			pb_cal_cmd_done(p, status, status == 0 ? &resp : NULL,
@@ -318,7 +320,7 @@ pb_hil_calibrate_run(const struct pb_hil_cal_run_opts *o)
 		    rig.name);
 	}
 	struct pb_hil_cal_hooks hooks = { NULL, NULL,
-	    o->quiet ? NULL : print_line };
+	    o->quiet ? NULL : print_line, NULL };
 	struct pb_cal_result res;
 	if (pb_hil_calibrate(dut, &cfg, &hooks, o->max_s > 0 ? o->max_s : 600,
 	    &res, err, sizeof err) != 0) {

@@ -25,6 +25,12 @@ struct pb_hil_cal_hooks {
 	void (*stage)(void *ctx, struct pb_dut *d, enum pb_cal_stage s);
 	/* a line of progress for the operator's console */
 	void (*progress)(void *ctx, const char *line);
+	/* called after every command has its answer (result: a PB_DUT_*
+	 * code), before the procedure sees it: the device has done what it
+	 * was asked and the station has not acted on it yet (tests kill
+	 * the station here) */
+	void (*command)(void *ctx, struct pb_dut *d, const struct pb_msg *cmd,
+	    int result);
 };
 
 /* Run the procedure. cfg->manual_reference must be false (the rig reads

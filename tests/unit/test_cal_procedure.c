@@ -29,11 +29,25 @@ struct fake {
 	uint8_t nonce[PB_NONCE_LEN];
 	bool   corrupt_write;        /* store wrong coefficients */
 	bool   apply_wrong;          /* read back fine but apply a bad cal */
+	bool   old_firmware;         /* predates WRITE_CAL_ALL */
+	int    storage_fail;         /* answer STORAGE to this many writes */
 	int    holds_above_limit;
-	int    writes;
+	int    writes;               /* write messages (either kind) */
+	int    write_cals;           /* of which WRITE_CAL */
 	int    stops;
+	int    commands;             /* every command answered */
+	int    die_after;            /* > 0: the station dies after this many */
 	double max_hold_seen;
 };
+
+static void
+store(struct fake *f, const struct pb_cal *c, int ch)
+{
+	f->cal[ch] = *c;
+	f->cal_valid[ch] = true;
+	if (f->corrupt_write)
+		f->cal[ch].c[0] += 1.0f;
+}
 
 static double
 raw_of(const struct fake *f, int ch, double v)
@@ -106,10 +120,35 @@ device_answer(struct fake *f, const struct pb_msg *cmd, struct pb_response *r)
 			break;
 		}
 		f->writes++;
-		f->cal[cmd->u.cal.channel] = cmd->u.cal;
-		f->cal_valid[cmd->u.cal.channel] = true;
-		if (f->corrupt_write)
-			f->cal[cmd->u.cal.channel].c[0] += 1.0f;
+		f->write_cals++;
+		store(f, &cmd->u.cal, cmd->u.cal.channel);
+		if (f->storage_fail > 0 && f->storage_fail--)
+			r->status = PB_ST_STORAGE;
+		break;
+	case PB_T_WRITE_CAL_ALL:
+		if (f->old_firmware) {
+			r->status = PB_ST_UNKNOWN_CMD;
+			break;
+		}
+		if (!f->unlocked) {
+			r->status = PB_ST_LOCKED;
+			break;
+		}
+		if (cmd->u.cal_set.mask >> f->channels) {
+			r->status = PB_ST_BAD_VALUE;
+			break;
+		}
+		f->writes++;
+		/* one commit: every channel at once, those outside the mask
+		 * left without calibration */
+		for (int ch = 0; ch < f->channels; ch++) {
+			if (cmd->u.cal_set.mask & (1u << ch))
+				store(f, &cmd->u.cal_set.cal[ch], ch);
+			else
+				f->cal_valid[ch] = false;
+		}
+		if (f->storage_fail > 0 && f->storage_fail--)
+			r->status = PB_ST_STORAGE;
 		break;
 	case PB_T_STOP:
 		f->stops++;
@@ -184,6 +223,9 @@ drive(struct fake *f, struct pb_cal_config *cfg, double max_s,
 		if (act.kind == PB_CAL_ACT_SEND) {
 			struct pb_response r;
 			device_answer(f, &act.cmd, &r);
+			f->commands++;
+			if (f->die_after > 0 && f->commands >= f->die_after)
+				break;   /* SIGKILL: the station is gone */
 			now += 5000;   /* the round trip */
 			pb_cal_cmd_done(p, 0, &r, now);
 			continue;
@@ -253,7 +295,8 @@ START_TEST(full_pass_two_channels)
 	ck_assert_msg(r.verdict == PB_CAL_PASS, "verdict %s: %s",
 	    pb_cal_verdict_name(r.verdict), r.res->reason);
 	ck_assert_int_eq(pb_cal_stage(r.proc), PB_CAL_S_DONE);
-	ck_assert_int_eq(f.writes, 2);
+	ck_assert_int_eq(f.writes, 1);       /* both channels in one message */
+	ck_assert_int_eq(f.write_cals, 0);
 	ck_assert_int_eq(f.stops, 1);        /* vented at the end */
 	ck_assert(f.max_hold_seen <= 300);
 	for (int ch = 0; ch < 2; ch++) {
@@ -412,6 +455,138 @@ START_TEST(unstable_hold_is_an_error)
 }
 END_TEST
 
+/* A whole run of a channels-channel unit with the usual profile and key. */
+static void
+run_unit(struct fake *f, int channels, struct run *r)
+{
+	static struct pb_profile prof;
+	static struct pb_cal_config cfg;
+	make_profile(&prof, channels);
+	config(&cfg, &prof);
+	drive(f, &cfg, 120, -1, r);
+}
+
+/* The pump holds, on every channel, either its old calibration (id 7) or
+ * the new one (id 8): never one of each. */
+static bool
+whole_old_or_whole_new(const struct fake *f, uint32_t *id)
+{
+	for (int ch = 0; ch < f->channels; ch++)
+		if (!f->cal_valid[ch] || f->cal[ch].cal_id != f->cal[0].cal_id)
+			return false;
+	*id = f->cal[0].cal_id;
+	return *id == 7 || *id == 8;
+}
+
+/* Issue 9: a station that died between the two channels' WRITE_CAL left
+ * channel A new and channel B old.  Kill the station after every command
+ * of a passing run (the device has answered it; nothing after it is
+ * sent): the pump holds the whole old or the whole new calibration. */
+START_TEST(station_killed_after_any_command_leaves_no_mix)
+{
+	struct fake f;
+	struct run r;
+	fake_init(&f, 2);
+	run_unit(&f, 2, &r);
+	ck_assert_int_eq(r.verdict, PB_CAL_PASS);
+	int total = f.commands;
+	pb_cal_free(r.proc);
+	ck_assert_int_gt(total, 10);
+	int saw_new = 0;
+	for (int k = 1; k <= total; k++) {
+		fake_init(&f, 2);
+		f.die_after = k;
+		run_unit(&f, 2, &r);
+		uint32_t id = 0;
+		ck_assert_msg(whole_old_or_whole_new(&f, &id), "killed after "
+		    "command %d of %d: channel A id %u (%s), B id %u (%s)", k,
+		    total, f.cal[0].cal_id, f.cal_valid[0] ? "valid" : "none",
+		    f.cal[1].cal_id, f.cal_valid[1] ? "valid" : "none");
+		saw_new += id == 8;
+		pb_cal_free(r.proc);
+	}
+	ck_assert_int_gt(saw_new, 0);
+}
+END_TEST
+
+/* Verification fails on a unit whose channel B had no calibration: the
+ * restore gives back the whole old state, B without calibration, not the
+ * new unverified record (the old per-channel restore skipped B). */
+START_TEST(restore_leaves_an_uncalibrated_channel_uncalibrated)
+{
+	struct fake f;
+	struct run r;
+	fake_init(&f, 2);
+	f.cal_valid[1] = false;
+	f.apply_wrong = true;
+	run_unit(&f, 2, &r);
+	ck_assert_int_eq(r.verdict, PB_CAL_FAIL);
+	ck_assert(r.res->restored);
+	ck_assert_int_eq(f.writes, 2);       /* the new set, then the old */
+	ck_assert(f.cal_valid[0]);
+	ck_assert_uint_eq(f.cal[0].cal_id, 7);
+	ck_assert(!f.cal_valid[1]);
+	pb_cal_free(r.proc);
+}
+END_TEST
+
+/* The pump answers STORAGE: it may hold either calibration, so the
+ * procedure writes the old one back and reports ERROR. */
+START_TEST(storage_error_restores_old)
+{
+	struct fake f;
+	struct run r;
+	fake_init(&f, 2);
+	f.storage_fail = 1;
+	run_unit(&f, 2, &r);
+	ck_assert_int_eq(r.verdict, PB_CAL_ERROR);
+	ck_assert_msg(strstr(r.res->reason, "STORAGE") != NULL, "%s",
+	    r.res->reason);
+	ck_assert(r.res->restored);
+	ck_assert_uint_eq(f.cal[0].cal_id, 7);
+	ck_assert_uint_eq(f.cal[1].cal_id, 7);
+	ck_assert_int_eq(f.stops, 1);
+	pb_cal_free(r.proc);
+}
+END_TEST
+
+/* Firmware that predates WRITE_CAL_ALL answers UNKNOWN_CMD: a one-channel
+ * unit is written with WRITE_CAL (atomic by itself) and passes; a
+ * two-channel unit is not touched at all. */
+START_TEST(old_firmware_one_channel_falls_back)
+{
+	struct fake f;
+	struct run r;
+	fake_init(&f, 1);
+	f.old_firmware = true;
+	run_unit(&f, 1, &r);
+	ck_assert_msg(r.verdict == PB_CAL_PASS, "%s", r.res->reason);
+	ck_assert_int_eq(f.write_cals, 1);
+	ck_assert_uint_eq(f.cal[0].cal_id, 8);
+	pb_cal_free(r.proc);
+}
+END_TEST
+
+START_TEST(old_firmware_two_channels_untouched)
+{
+	struct fake f;
+	struct run r;
+	fake_init(&f, 2);
+	f.old_firmware = true;
+	run_unit(&f, 2, &r);
+	ck_assert_int_eq(r.verdict, PB_CAL_ERROR);
+	ck_assert_msg(strstr(r.res->reason, "WRITE_CAL_ALL") != NULL &&
+	    strstr(r.res->reason, "nothing was written") != NULL, "%s",
+	    r.res->reason);
+	ck_assert_int_eq(f.writes, 0);
+	ck_assert(!r.res->was_written[0] && !r.res->was_written[1]);
+	ck_assert_uint_eq(f.cal[0].cal_id, 7);
+	ck_assert_uint_eq(f.cal[1].cal_id, 7);
+	ck_assert_int_eq(f.stops, 1);
+	pb_cal_free(r.proc);
+}
+END_TEST
+
 START_TEST(rejects_bad_config)
 {
 	struct pb_profile prof;
@@ -442,6 +617,11 @@ procedure_suite(void)
 	tcase_add_test(tc, never_holds_above_limit);
 	tcase_add_test(tc, unstable_hold_is_an_error);
 	tcase_add_test(tc, rejects_bad_config);
+	tcase_add_test(tc, station_killed_after_any_command_leaves_no_mix);
+	tcase_add_test(tc, restore_leaves_an_uncalibrated_channel_uncalibrated);
+	tcase_add_test(tc, storage_error_restores_old);
+	tcase_add_test(tc, old_firmware_one_channel_falls_back);
+	tcase_add_test(tc, old_firmware_two_channels_untouched);
 	suite_add_tcase(s, tc);
 	return s;
 }

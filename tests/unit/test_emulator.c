@@ -994,6 +994,144 @@ START_TEST(power_cut_at_every_byte_of_write_cal)
 }
 END_TEST
 
+/* WRITE_CAL_ALL (docs/protocol.md 5.11): every channel in one message
+ * and one EEPROM commit.  Refusals change nothing, also for the channel
+ * that was fine; a channel outside the mask is left without calibration
+ * (and stays so across a power cycle); factory mode is required. */
+static struct pb_msg cal_set_msg(unsigned mask, uint32_t id)
+{
+	struct pb_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PB_T_WRITE_CAL_ALL;
+	m.u.cal_set.mask = (uint8_t)mask;
+	for (int ch = 0; ch < PB_MAX_CH; ch++)
+		if (mask & (1u << ch))
+			m.u.cal_set.cal[ch] = a_cal(ch, id);
+	return m;
+}
+
+static struct pb_response read_cal(struct host *h, int ch)
+{
+	struct pb_msg mr;
+	memset(&mr, 0, sizeof mr);
+	mr.type = PB_T_READ_CAL;
+	mr.u.channel = (uint8_t)ch;
+	return cmd(h, &mr);
+}
+
+START_TEST(write_cal_all_is_whole_or_nothing)
+{
+	mk_tmp();
+	char keypath[128], eepath[128];
+	snprintf(keypath, sizeof keypath, "%s/station.key", tmpdir);
+	snprintf(eepath, sizeof eepath, "%s/ee.bin", tmpdir);
+	write_key(keypath, 0600);
+	struct host h;
+	struct pb_emu_opts o = base_opts();
+	o.factory_key_path = keypath;
+	o.eeprom_path = eepath;
+	host_open(&h, &prof_s10, &o);
+
+	struct pb_msg m = cal_set_msg(3, 21);
+	ck_assert_uint_eq(cmd(&h, &m).status, PB_ST_LOCKED);
+	ck_assert_uint_eq(read_cal(&h, 0).body.cal.cal_id, 0);
+	ck_assert_uint_eq(unlock(&h, keypath, true), PB_ST_OK);
+	ck_assert_uint_eq(cmd(&h, &m).status, PB_ST_OK);
+	for (int ch = 0; ch < 2; ch++) {
+		struct pb_response r = read_cal(&h, ch);
+		ck_assert_uint_eq(r.status, PB_ST_OK);
+		ck_assert_uint_eq(r.body.cal.cal_id, 21);
+		ck_assert(r.body.cal.c[0] == m.u.cal_set.cal[ch].c[0]);
+	}
+	ck_assert_uint_eq(hello(&h).body.info.cal_id, 21);
+	ck_assert_ptr_nonnull(strstr(h.logs, "all channels at once"));
+
+	/* channel B unusable: refused, and channel A is not written either */
+	struct pb_msg bad = cal_set_msg(3, 22);
+	bad.u.cal_set.cal[1].c[1] = -bad.u.cal_set.cal[1].c[1];
+	ck_assert_uint_eq(cmd(&h, &bad).status, PB_ST_BAD_VALUE);
+	ck_assert_uint_eq(read_cal(&h, 0).body.cal.cal_id, 21);
+	ck_assert_uint_eq(read_cal(&h, 1).body.cal.cal_id, 21);
+
+	/* mask 1 on a two-channel pump: channel B is left uncalibrated */
+	struct pb_msg one = cal_set_msg(1, 23);
+	ck_assert_uint_eq(cmd(&h, &one).status, PB_ST_OK);
+	ck_assert_uint_eq(read_cal(&h, 0).body.cal.cal_id, 23);
+	ck_assert_uint_eq(read_cal(&h, 1).status, PB_ST_STORAGE);
+	run(&h, 50 * MS);
+	ck_assert(h.last_tel.alarms & PB_AL_CAL_INVALID);
+	ck_assert_uint_eq(cmd_simple(&h, PB_T_START), PB_ST_FAULT);
+	host_close(&h);
+
+	/* the file says the same after a restart; a whole set repairs it */
+	host_open(&h, &prof_s10, &o);
+	ck_assert_uint_eq(read_cal(&h, 0).body.cal.cal_id, 23);
+	ck_assert_uint_eq(read_cal(&h, 1).status, PB_ST_STORAGE);
+	ck_assert_uint_eq(unlock(&h, keypath, true), PB_ST_OK);
+	m = cal_set_msg(3, 24);
+	ck_assert_uint_eq(cmd(&h, &m).status, PB_ST_OK);
+	run(&h, 50 * MS);
+	ck_assert(!(h.last_tel.alarms & PB_AL_CAL_INVALID));
+	ck_assert_uint_eq(cmd_simple(&h, PB_T_START), PB_ST_OK);
+	host_close(&h);
+
+	/* a channel the pump lacks: the one-channel s21 refuses mask 3 */
+	o.eeprom_path = NULL;
+	host_open(&h, &prof_s21, &o);
+	ck_assert_uint_eq(unlock(&h, keypath, true), PB_ST_OK);
+	m = cal_set_msg(3, 25);
+	ck_assert_uint_eq(cmd(&h, &m).status, PB_ST_BAD_VALUE);
+	ck_assert_uint_eq(read_cal(&h, 0).body.cal.cal_id, 0);
+	host_close(&h);
+	rm_tmp();
+}
+END_TEST
+
+/* The supply fails after every possible number of EEPROM bytes of a
+ * WRITE_CAL_ALL: after the brown-out both channels hold the old
+ * calibration or both hold the new one. */
+START_TEST(power_cut_at_every_byte_of_write_cal_all)
+{
+	mk_tmp();
+	char keypath[128];
+	snprintf(keypath, sizeof keypath, "%s/station.key", tmpdir);
+	write_key(keypath, 0600);
+	struct pb_emu_opts o = base_opts();
+	o.factory_key_path = keypath;
+	int n_old = 0, n_new = 0;
+	for (long cut = 0; cut <= PB_EEPROM_REC_LEN; cut++) {
+		struct host h;
+		host_open(&h, &prof_s10, &o);
+		ck_assert_uint_eq(unlock(&h, keypath, true), PB_ST_OK);
+		pb_emu_eeprom_power_cut(h.e, cut);
+		struct pb_msg m = cal_set_msg(3, 6);
+		m.flags = PB_F_ACK_REQ;
+		m.txn = 98;
+		host_send(&h, &m);
+		pb_decoder_init(&h.dec);
+		run(&h, 20 * MS);
+		pb_emu_eeprom_power_cut(h.e, -1);
+		uint32_t id[2];
+		for (int ch = 0; ch < 2; ch++) {
+			struct pb_response r = read_cal(&h, ch);
+			ck_assert_uint_eq(r.status, PB_ST_OK);
+			id[ch] = r.body.cal.cal_id;
+			ck_assert(id[ch] == 0 || memcmp(r.body.cal.c,
+			    m.u.cal_set.cal[ch].c, sizeof r.body.cal.c) == 0);
+		}
+		ck_assert_msg(id[0] == id[1] && (id[0] == 0 || id[0] == 6),
+		    "cut %ld: channel A id %u, channel B id %u", cut,
+		    (unsigned)id[0], (unsigned)id[1]);
+		n_old += id[0] == 0;
+		n_new += id[0] == 6;
+		host_close(&h);
+	}
+	ck_assert_int_gt(n_old, 100);
+	ck_assert_int_ge(n_new, 1);
+	rm_tmp();
+}
+END_TEST
+
 /* Defect no-cal-crc: a write torn by a power cut is taken for the newest
  * record, so the pump boots with half a calibration; with the check the
  * old record stays in use. */
@@ -1316,6 +1454,8 @@ static Suite *emulator_suite(void)
 	tcase_add_test(tc, inject_only_when_allowed);
 	tcase_add_test(tc, factory_unlock_and_write_cal_survive_power_cut);
 	tcase_add_test(tc, power_cut_at_every_byte_of_write_cal);
+	tcase_add_test(tc, write_cal_all_is_whole_or_nothing);
+	tcase_add_test(tc, power_cut_at_every_byte_of_write_cal_all);
 	tcase_add_test(tc, torn_write_keeps_old_record);
 	tcase_add_test(tc, defect_no_cal_crc_takes_torn_record);
 	tcase_add_test(tc, factory_wrong_answers_lock_out);

@@ -417,15 +417,33 @@ static void brownout(struct pb_emu *e)
 	boot(e);
 }
 
+/* The factory-mode gate of every write command (restarts the factory
+ * timeout when open; a LOG line when shut). */
+static uint8_t factory_gate(struct pb_emu *e, const char *what)
+{
+	uint8_t st = pb_factory_require(&e->fac, e->now_us);
+	if (st != PB_ST_OK)
+		send_log(e, 1, "%s refused: factory mode is locked", what);
+	return st;
+}
+
+/* The record to change: the current one, or a blank one. */
+static void current_record(const struct pb_emu *e, struct pb_eeprom_record *r)
+{
+	const struct pb_eeprom_record *cur = pb_eeprom_record(&e->ee);
+	if (cur)
+		*r = *cur;
+	else
+		memset(r, 0, sizeof *r);
+}
+
 static uint8_t do_write_cal(struct pb_emu *e, const struct pb_cal *c,
     bool *dead)
 {
 	*dead = false;
-	uint8_t st = pb_factory_require(&e->fac, e->now_us);
-	if (st != PB_ST_OK) {
-		send_log(e, 1, "WRITE_CAL refused: factory mode is locked");
+	uint8_t st = factory_gate(e, "WRITE_CAL");
+	if (st != PB_ST_OK)
 		return st;
-	}
 	/* the firmware's own rule, before anything is stored */
 	int v = pb_fw_check_cal(&e->fw, c);
 	if (v != PB_ST_OK) {
@@ -434,11 +452,7 @@ static uint8_t do_write_cal(struct pb_emu *e, const struct pb_cal *c,
 		return (uint8_t)v;
 	}
 	struct pb_eeprom_record r;
-	const struct pb_eeprom_record *cur = pb_eeprom_record(&e->ee);
-	if (cur)
-		r = *cur;
-	else
-		memset(&r, 0, sizeof r);
+	current_record(e, &r);
 	r.cal[c->channel] = *c;
 	r.cal_valid |= (uint8_t)(1u << c->channel);
 	st = commit(e, &r, dead);
@@ -455,15 +469,57 @@ static uint8_t do_write_cal(struct pb_emu *e, const struct pb_cal *c,
 	return st;
 }
 
+/* WRITE_CAL_ALL: the whole calibration in one EEPROM record, so the unit
+ * holds the old or the new one whatever happens (docs/protocol.md 5.11). */
+static uint8_t do_write_cal_all(struct pb_emu *e, const struct pb_cal_set *set,
+    bool *dead)
+{
+	*dead = false;
+	uint8_t st = factory_gate(e, "WRITE_CAL_ALL");
+	if (st != PB_ST_OK)
+		return st;
+	/* every record by the firmware's own rule, before anything is
+	 * stored: a refusal changes nothing */
+	int v = pb_fw_check_cal_set(&e->fw, set);
+	if (v != PB_ST_OK) {
+		send_log(e, 1, "WRITE_CAL_ALL refused: a channel the pump lacks "
+		    "or unusable coefficients");
+		return (uint8_t)v;
+	}
+	struct pb_eeprom_record r;
+	current_record(e, &r);
+	for (int ch = 0; ch < PB_MAX_CH; ch++) {
+		if (set->mask & (1u << ch))
+			r.cal[ch] = set->cal[ch];
+		else
+			memset(&r.cal[ch], 0, sizeof r.cal[ch]);
+	}
+	r.cal_valid = set->mask;
+	st = commit(e, &r, dead);
+	if (*dead)
+		return st;
+	if (st == PB_ST_OK || st == PB_ST_STORAGE) {
+		/* the EEPROM image holds it now: the firmware uses all of it */
+		pb_fw_set_cal_set(&e->fw, set, e->now_us);
+	}
+	if (st == PB_ST_OK) {
+		uint32_t id = 0;
+		for (int ch = 0; ch < PB_MAX_CH; ch++)
+			if ((set->mask & (1u << ch)) && set->cal[ch].cal_id > id)
+				id = set->cal[ch].cal_id;
+		send_log(e, 2, "calibration written, all channels at once: "
+		    "mask 0x%x id %u", (unsigned)set->mask, (unsigned)id);
+	}
+	return st;
+}
+
 static uint8_t do_write_serial(struct pb_emu *e, const char *serial,
     bool *dead)
 {
 	*dead = false;
-	uint8_t st = pb_factory_require(&e->fac, e->now_us);
-	if (st != PB_ST_OK) {
-		send_log(e, 1, "WRITE_SERIAL refused: factory mode is locked");
+	uint8_t st = factory_gate(e, "WRITE_SERIAL");
+	if (st != PB_ST_OK)
 		return st;
-	}
 	size_t n = strnlen(serial, PB_STR_LEN);
 	if (n == 0)
 		return PB_ST_BAD_VALUE;
@@ -471,11 +527,7 @@ static uint8_t do_write_serial(struct pb_emu *e, const char *serial,
 		if (serial[i] < 0x21 || serial[i] > 0x7e)
 			return PB_ST_BAD_VALUE;
 	struct pb_eeprom_record r;
-	const struct pb_eeprom_record *cur = pb_eeprom_record(&e->ee);
-	if (cur)
-		r = *cur;
-	else
-		memset(&r, 0, sizeof r);
+	current_record(e, &r);
 	memset(r.serial, 0, sizeof r.serial);
 	memcpy(r.serial, serial, n);
 	st = commit(e, &r, dead);
@@ -558,6 +610,9 @@ static void cmd_handler(void *ctx, const struct pb_msg *cmd,
 		break;
 	case PB_T_WRITE_CAL:
 		st = do_write_cal(e, &cmd->u.cal, &dead);
+		break;
+	case PB_T_WRITE_CAL_ALL:
+		st = do_write_cal_all(e, &cmd->u.cal_set, &dead);
 		break;
 	case PB_T_FACTORY_CHALLENGE: {
 		uint8_t rnd[PB_NONCE_LEN];

@@ -172,6 +172,40 @@ int pb_fw_set_cal(struct pb_fw *fw, const struct pb_cal *cal, uint64_t now_us)
 	return PB_ST_OK;
 }
 
+int pb_fw_check_cal_set(const struct pb_fw *fw, const struct pb_cal_set *set)
+{
+	if (set->mask & ~((1u << fw->channels) - 1u))
+		return PB_ST_BAD_VALUE;
+	for (int ch = 0; ch < fw->channels; ch++)
+		if ((set->mask & (1u << ch)) && (set->cal[ch].channel != ch ||
+		    pb_fw_check_cal(fw, &set->cal[ch]) != PB_ST_OK))
+			return PB_ST_BAD_VALUE;
+	return PB_ST_OK;
+}
+
+int pb_fw_set_cal_set(struct pb_fw *fw, const struct pb_cal_set *set,
+    uint64_t now_us)
+{
+	fw->now_us = now_us > fw->now_us ? now_us : fw->now_us;
+	int st = pb_fw_check_cal_set(fw, set);
+	if (st != PB_ST_OK)
+		return st;
+	for (int ch = 0; ch < fw->channels; ch++) {
+		struct pb_fw_chan *c = &fw->ch[ch];
+		if (set->mask & (1u << ch)) {
+			c->cal = set->cal[ch];
+			if (c->cal.order < 2)
+				c->cal.c[2] = 0.0f;
+			c->cal_valid = true;
+		} else {
+			c->cal = nominal_cal(fw, ch);   /* as at power-on */
+			c->cal_valid = false;
+		}
+	}
+	check_cal_alarm(fw);
+	return PB_ST_OK;
+}
+
 /* ---- targets ----------------------------------------------------------- */
 
 double pb_fw_target_mmhg(const struct pb_fw *fw, int mode, int level)

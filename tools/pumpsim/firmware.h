@@ -189,6 +189,16 @@ int pb_fw_set_cal(struct pb_fw *fw, const struct pb_cal *cal, uint64_t now_us);
 /* The same rule without storing anything: PB_ST_OK when pb_fw_set_cal()
  * would accept cal, else PB_ST_BAD_VALUE. */
 int pb_fw_check_cal(const struct pb_fw *fw, const struct pb_cal *cal);
+/* The unit's whole calibration at once (WRITE_CAL_ALL): channel c takes
+ * set->cal[c] when bit c of set->mask is set and is left without
+ * calibration (CAL_INVALID) when it is clear.  Every record is checked
+ * first by pb_fw_check_cal()'s rule, and a bit for a channel the pump
+ * lacks is refused: PB_ST_BAD_VALUE and nothing changes.  Only then are
+ * all channels replaced together, so the firmware never runs on a mix of
+ * two calibrations.  pb_fw_check_cal_set() is the same check alone. */
+int pb_fw_check_cal_set(const struct pb_fw *fw, const struct pb_cal_set *set);
+int pb_fw_set_cal_set(struct pb_fw *fw, const struct pb_cal_set *set,
+    uint64_t now_us);
 /* The stored calibration of channel ch into *out (channel field set):
  * PB_ST_OK, PB_ST_BAD_VALUE for a channel the pump lacks, PB_ST_STORAGE
  * when the channel has no valid calibration (READ_CAL's answers). */
