@@ -66,8 +66,12 @@ SIM_SRC   := $(filter-out tools/pumpsim/main.c,$(wildcard tools/pumpsim/*.c))
 CAL_SRC   := $(wildcard cal/*.c)
 TUI_SRC   := $(filter-out tui/main.c,$(wildcard tui/*.c))
 HIL_SRC   := $(filter-out hil/main.c,$(wildcard hil/*.c))
+MAIN_SRC  := tools/pumpsim/main.c tui/main.c hil/main.c
+ROOMS     := BASE PROTO PUMP SIM CAL TUI HIL
+LIB_SRC   := $(foreach r,$(ROOMS),$($(r)_SRC))
 
-obj = $(patsubst %.c,$(B)/%.o,$(1))
+obj  = $(patsubst %.c,$(B)/%.o,$(1))
+fobj = $(patsubst %.c,build/fuzz/obj/%.o,$(1))
 
 LIB_BASE  := $(B)/libpbbase.a
 LIB_PROTO := $(B)/libpbproto.a
@@ -93,6 +97,9 @@ BENCH_SRC := $(wildcard bench/bench_*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(B)/bench/%,$(BENCH_SRC))
 FUZZ_SRC  := $(wildcard fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+# the same room archives, built with the fuzz flags
+fuzzlib = $(patsubst $(B)/%,build/fuzz/%,$(1))
+FUZZ_LIBS := $(call fuzzlib,$(ALL_LIBS))
 
 # keep objects of test programs (make would treat them as intermediate)
 .SECONDARY:
@@ -146,19 +153,16 @@ $(B)/tests/%.o: tests/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
 
+# mklib ARCHIVE, OBJECTS: one archive per room, for the release (or
+# sanitizer) build and again with the fuzz flags
 define mklib
-$(1): $(call obj,$(2))
+$(1): $(2)
 	@mkdir -p $$(@D)
 	@$$(if $$(Q),echo "  AR      $$@")
 	$$(Q)rm -f $$@ && ar rcs $$@ $$^
 endef
-$(eval $(call mklib,$(LIB_BASE),$(BASE_SRC)))
-$(eval $(call mklib,$(LIB_PROTO),$(PROTO_SRC)))
-$(eval $(call mklib,$(LIB_PUMP),$(PUMP_SRC)))
-$(eval $(call mklib,$(LIB_SIM),$(SIM_SRC)))
-$(eval $(call mklib,$(LIB_CAL),$(CAL_SRC)))
-$(eval $(call mklib,$(LIB_TUI),$(TUI_SRC)))
-$(eval $(call mklib,$(LIB_HIL),$(HIL_SRC)))
+$(foreach r,$(ROOMS),$(eval $(call mklib,$(LIB_$(r)),$(call obj,$($(r)_SRC)))))
+$(foreach r,$(ROOMS),$(eval $(call mklib,$(call fuzzlib,$(LIB_$(r))),$(call fobj,$($(r)_SRC)))))
 
 LINK = @mkdir -p $(@D); $(if $(Q),echo "  LD      $@";) \
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) \
@@ -183,16 +187,23 @@ $(B)/tests/tools/%: $(B)/tests/tools/%.o $(TEST_HELPER_OBJ) $(ALL_LIBS)
 $(B)/bench/%: $(B)/bench/%.o $(ALL_LIBS)
 	$(LINK) $(PKG_LIBS) $(LIBS_M)
 
-# Fuzzers: clang + libFuzzer, built from the pure sources directly.
+# Fuzzers: clang + libFuzzer.  Each library source is compiled once with
+# the fuzz flags (build/fuzz/obj/) into the room archives (build/fuzz/*.a);
+# each target links against them and so takes only the objects it uses.
+FUZZ_SAN    := -fsanitize=address,undefined
 FUZZ_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -g -O1 -I. \
-	-fsanitize=fuzzer,address,undefined -DPB_DATADIR='"$(DATADIR)"'
-# Each target links every room's library sources (not the mains).
-LIB_SRC := $(BASE_SRC) $(PROTO_SRC) $(PUMP_SRC) $(SIM_SRC) $(CAL_SRC) $(TUI_SRC) $(HIL_SRC)
-build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard */*.h tools/pumpsim/*.h)
+	-fsanitize=fuzzer-no-link $(FUZZ_SAN) -DPB_DATADIR='"$(DATADIR)"' \
+	-MMD -MP
+build/fuzz/obj/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+$(FUZZ_BINS): build/fuzz/%: build/fuzz/obj/fuzz/%.o $(FUZZ_LIBS)
 	@mkdir -p $(@D)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -o $@ $< \
-		$(LIB_SRC) $(PKG_LIBS) -lm -lpthread
+	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
+		-Wl,--start-group $(FUZZ_LIBS) -Wl,--end-group \
+		$(PKG_LIBS) $(LIBS_M)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)
@@ -207,4 +218,8 @@ uninstall:
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+# header dependencies (-MMD -MP) of every object this build makes
+DEP_OBJS := $(call obj,$(LIB_SRC) $(MAIN_SRC) $(UNIT_SRC) $(MOCK_SRC) \
+	$(TEST_HELPER_SRC) $(TEST_TOOLS_SRC) $(BENCH_SRC)) \
+	$(call fobj,$(LIB_SRC) $(FUZZ_SRC))
+-include $(DEP_OBJS:.o=.d)
