@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hil/mpsse_interp.h"
+#include "hil/mpsse-interp.h"
 
 static struct pb_mpsse_interp a, b;
 

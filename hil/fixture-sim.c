@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hil/mpsse_interp.h"
+#include "hil/mpsse-interp.h"
 #include "hil/rigbus.h"
 #include "proto/link.h"
 #include "pump/profile.h"

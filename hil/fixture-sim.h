@@ -4,7 +4,7 @@
  * Promise: behaves like the `ftdi` backend on a real bench, but in-process
  * and in lock-step virtual time.  Every fixture call is turned into the
  * same MPSSE byte stream the ftdi backend sends (hil/mpsse.c), and that
- * stream is executed by the MPSSE interpreter (hil/mpsse_interp.c) whose
+ * stream is executed by the MPSSE interpreter (hil/mpsse-interp.c) whose
  * emulated MCP4922 outputs and GPIO lines drive the emulator's pins
  * (inject relay + volts per channel, DUT power) and whose MCP3202 and GPIO
  * inputs read the emulator's reference vacuum (through the rig's reference

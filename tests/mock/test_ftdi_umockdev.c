@@ -10,7 +10,7 @@
  * REAPURB(NDELAY) for control and bulk transfers), the FTDI vendor
  * requests (reset, purge, latency, bitmode, modem status) and the
  * standard GET_DESCRIPTOR strings; bulk OUT bytes go to the MPSSE
- * interpreter (hil/mpsse_interp.c) and its replies come back as bulk-IN
+ * interpreter (hil/mpsse-interp.c) and its replies come back as bulk-IN
  * packets of 512 bytes, each led by the modem-status bytes 0x32 0x60, as
  * the chip sends them.  The test then checks the exact DAC words, the
  * ADC and GPIO reads, and the safe teardown the chip saw.
@@ -31,7 +31,7 @@
 #include "hil/fixture-ftdi.h"
 #include "hil/fixture-sim.h"
 #include "hil/fixture.h"
-#include "hil/mpsse_interp.h"
+#include "hil/mpsse-interp.h"
 #include "hil/rig.h"
 #include "tests/lib/check_main.h"
 

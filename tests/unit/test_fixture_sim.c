@@ -12,7 +12,7 @@
 
 #include "hil/fixture-sim.h"
 #include "hil/fixture.h"
-#include "hil/mpsse_interp.h"
+#include "hil/mpsse-interp.h"
 #include "hil/rig.h"
 #include "proto/client.h"
 #include "tests/lib/check_main.h"

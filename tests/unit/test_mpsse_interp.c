@@ -10,7 +10,7 @@
 #include "hil/adc.h"
 #include "hil/dac.h"
 #include "hil/mpsse.h"
-#include "hil/mpsse_interp.h"
+#include "hil/mpsse-interp.h"
 #include "tests/lib/check_main.h"
 
 static struct pb_mpsse_interp *it;

@@ -1,5 +1,5 @@
 /*
- * hil/mpsse_interp.h - an FT232H MPSSE engine with SPI chips attached,
+ * hil/mpsse-interp.h - an FT232H MPSSE engine with SPI chips attached,
  * in memory.
  *
  * Promise: pure and deterministic.  It consumes the byte stream a host

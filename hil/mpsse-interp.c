@@ -1,8 +1,8 @@
 /*
- * hil/mpsse_interp.c - MPSSE engine + MCP4922/MCP3202 in memory.
- * See mpsse_interp.h.
+ * hil/mpsse-interp.c - MPSSE engine + MCP4922/MCP3202 in memory.
+ * See mpsse-interp.h.
  */
-#include "hil/mpsse_interp.h"
+#include "hil/mpsse-interp.h"
 
 #include <string.h>
 
