@@ -4,28 +4,23 @@
 #include "tui/session.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "tui/indexmap.h"
 #include "tui/replay.h"
+#include "tui/simchild.h"
 
 #define SIM_RESTART_AFTER_US 1500000u  /* show the loss before restarting */
-#define SIM_START_WAIT_MS    5000
 #define HELLO_RETRY_US       1000000u
 #define MAX_TXN_KINDS        256
 #define TXN_LISTENER         0xFF   /* txn_kind: pb_session_send's */
-#define SIM_MAX_ARGS         64
 
 struct pb_session {
 	struct pb_session_opts o;
@@ -43,8 +38,7 @@ struct pb_session {
 	uint8_t txn_kind[MAX_TXN_KINDS];   /* enum pb_cmd_kind per txn */
 
 	/* emulator child */
-	pid_t sim_pid;
-	int   sim_out, sim_err;          /* pipes from the child, -1 closed */
+	struct pb_simchild sim;
 	char  sim_tmpdir[PATH_MAX];
 	char  sim_prog[PATH_MAX];
 	bool  sim_dead;
@@ -59,13 +53,8 @@ struct pb_session {
 	struct pb_recorder *rec;
 	char  rec_err[256];
 
-	/* index mapping: device u32 index -> 64-bit session index */
-	bool     have_index;
-	uint32_t dev_expected;
-	uint64_t sidx_next;      /* next session index */
-	uint64_t sidx_base;      /* session index of history index 0 */
-	uint64_t last_batch_us;
-	bool     gap_link_down;  /* the next gap is link-down time */
+	/* device (or file) index -> 64-bit session index */
+	struct pb_indexmap imap;
 
 	struct pb_session_counts counts;
 	uint64_t fps_t0, fps_frames0;
@@ -107,231 +96,23 @@ const char *pb_session_strerror(int err)
 
 /* ---- pumpsim child ------------------------------------------------------ */
 
-int pb_session_find_pumpsim(char *buf, size_t n)
-{
-	char self[PATH_MAX];
-	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (k > 0) {
-		self[k] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash) {
-			*slash = '\0';
-			char cand[PATH_MAX + 16];
-			snprintf(cand, sizeof cand, "%s/pumpsim", self);
-			if (access(cand, X_OK) == 0) {
-				snprintf(buf, n, "%s", cand);
-				return 0;
-			}
-		}
-	}
-	const char *path = getenv("PATH");
-	if (!path)
-		return -1;
-	const char *p = path;
-	while (*p) {
-		const char *e = strchr(p, ':');
-		size_t len = e ? (size_t)(e - p) : strlen(p);
-		char cand[PATH_MAX + 16];
-		snprintf(cand, sizeof cand, "%.*s/pumpsim", (int)len,
-		    len ? p : ".");
-		if (access(cand, X_OK) == 0) {
-			snprintf(buf, n, "%s", cand);
-			return 0;
-		}
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	return -1;
-}
-
-static void set_cloexec_nonblock(int fd)
-{
-	fcntl(fd, F_SETFD, FD_CLOEXEC);
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-}
-
-static void sim_close_pipes(struct pb_session *s)
-{
-	if (s->sim_out >= 0)
-		close(s->sim_out);
-	if (s->sim_err >= 0)
-		close(s->sim_err);
-	s->sim_out = s->sim_err = -1;
-}
-
-/* Read pumpsim's stderr into last_log (its last line). */
-static void sim_drain(struct pb_session *s)
-{
-	char buf[512];
-	if (s->sim_err >= 0) {
-		ssize_t k;
-		while ((k = read(s->sim_err, buf, sizeof buf - 1)) > 0) {
-			buf[k] = '\0';
-			char *end = buf + k;
-			while (end > buf && (end[-1] == '\n' || end[-1] == '\r'))
-				*--end = '\0';
-			char *line = strrchr(buf, '\n');
-			line = line ? line + 1 : buf;
-			if (*line)
-				say_log(s, "pumpsim: %.140s", line);
-		}
-		if (k == 0) {
-			close(s->sim_err);
-			s->sim_err = -1;
-		}
-	}
-	if (s->sim_out >= 0) {
-		ssize_t k;
-		while ((k = read(s->sim_out, buf, sizeof buf)) > 0)
-			;
-		if (k == 0) {
-			close(s->sim_out);
-			s->sim_out = -1;
-		}
-	}
-}
-
-/* Start pumpsim and wait for the pty path on its first stdout line. */
 static int sim_start(struct pb_session *s, char *err, size_t errlen)
 {
-	int po[2], pe[2];
-	if (pipe(po) < 0)
-		goto fail_errno;
-	if (pipe(pe) < 0) {
-		close(po[0]);
-		close(po[1]);
-		goto fail_errno;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
-		goto fail_errno;
-	}
-	if (pid == 0) {
-		/* child: own process group (no terminal signals), dies with us */
-		setpgid(0, 0);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		int nul = open("/dev/null", O_RDONLY);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			close(nul);
-		}
-		dup2(po[1], 1);
-		dup2(pe[1], 2);
-		close(po[0]); close(po[1]); close(pe[0]); close(pe[1]);
-		const char *argv[SIM_MAX_ARGS + 8];
-		int ac = 0;
-		argv[ac++] = s->sim_prog;
-		argv[ac++] = "--profile";
-		argv[ac++] = s->o.sim_profile;
-		argv[ac++] = "--link";
-		argv[ac++] = s->link_path;
-		if (s->o.factory_key) {
-			argv[ac++] = "--factory-key";
-			argv[ac++] = s->o.factory_key;
-		}
-		for (int i = 0; i < s->o.nsim_args && i < SIM_MAX_ARGS; i++)
-			argv[ac++] = s->o.sim_args[i];
-		argv[ac] = NULL;
-		execv(s->sim_prog, (char *const *)argv);
-		dprintf(2, "cannot run %s: %s\n", s->sim_prog, strerror(errno));
-		_exit(127);
-	}
-	close(po[1]);
-	close(pe[1]);
-	s->sim_pid = pid;
-	s->sim_out = po[0];
-	s->sim_err = pe[0];
+	struct pb_simchild_opts so = {
+		.prog = s->sim_prog, .profile = s->o.sim_profile,
+		.link_path = s->link_path, .factory_key = s->o.factory_key,
+		.args = s->o.sim_args, .nargs = s->o.nsim_args,
+	};
+	if (pb_simchild_start(&s->sim, &so, err, errlen) < 0)
+		return PB_SES_E_SPAWN;
 	s->sim_dead = false;
-
-	/* first line of stdout: the pty path */
-	char line[PATH_MAX];
-	size_t n = 0;
-	struct pollfd pf = { .fd = s->sim_out, .events = POLLIN };
-	struct timespec t0;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
-		struct timespec t1;
-		clock_gettime(CLOCK_MONOTONIC, &t1);
-		long ms = (t1.tv_sec - t0.tv_sec) * 1000 +
-		    (t1.tv_nsec - t0.tv_nsec) / 1000000;
-		if (ms >= SIM_START_WAIT_MS) {
-			snprintf(err, errlen, "%s: no pty path within %d s",
-			    s->sim_prog, SIM_START_WAIT_MS / 1000);
-			goto fail_child;
-		}
-		int r = poll(&pf, 1, (int)(SIM_START_WAIT_MS - ms));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			continue;
-		ssize_t k = read(s->sim_out, line + n, 1);
-		if (k <= 0) {
-			char msg[256] = "";
-			ssize_t m = read(s->sim_err, msg, sizeof msg - 1);
-			if (m > 0) {
-				msg[m] = '\0';
-				msg[strcspn(msg, "\n")] = '\0';
-			}
-			snprintf(err, errlen, "%s --profile %s: exited before "
-			    "giving its pty%s%s", s->sim_prog, s->o.sim_profile,
-			    msg[0] ? ": " : "", msg);
-			goto fail_child;
-		}
-		if (line[n] == '\n' || n + 2 >= sizeof line) {
-			line[n] = '\0';
-			break;
-		}
-		n++;
-	}
-	if (n > 0 && line[n - 1] == '\r')
-		line[n - 1] = '\0';
-	/* "pumpsim: serving s10pro on /dev/pts/3": the last absolute path */
-	char *pty = line;
-	for (char *tok = line; *tok; tok++)
-		if (*tok == '/' && (tok == line || tok[-1] == ' '))
-			pty = tok;
-	pty[strcspn(pty, " \t")] = '\0';
-	set_cloexec_nonblock(s->sim_out);
-	set_cloexec_nonblock(s->sim_err);
 	/* the --link path is stable across restarts; fall back to the pty */
 	struct stat st;
 	if (stat(s->link_path, &st) != 0)
-		snprintf(s->link_path, sizeof s->link_path, "%s", pty);
-	snprintf(s->port_desc, sizeof s->port_desc, "%.200s (pumpsim %.32s)", pty,
-	    s->o.sim_profile);
+		snprintf(s->link_path, sizeof s->link_path, "%s", s->sim.pty);
+	snprintf(s->port_desc, sizeof s->port_desc, "%.200s (pumpsim %.32s)",
+	    s->sim.pty, s->o.sim_profile);
 	return 0;
-
-fail_errno:
-	snprintf(err, errlen, "%s: %s", s->sim_prog, strerror(errno));
-	return PB_SES_E_SPAWN;
-fail_child:
-	kill(s->sim_pid, SIGKILL);
-	waitpid(s->sim_pid, NULL, 0);
-	s->sim_pid = 0;
-	sim_close_pipes(s);
-	return PB_SES_E_SPAWN;
-}
-
-static void sim_stop(struct pb_session *s)
-{
-	if (s->sim_pid > 0) {
-		kill(s->sim_pid, SIGTERM);
-		for (int i = 0; i < 100; i++) {
-			if (waitpid(s->sim_pid, NULL, WNOHANG) == s->sim_pid) {
-				s->sim_pid = 0;
-				break;
-			}
-			usleep(10000);
-		}
-		if (s->sim_pid > 0) {
-			kill(s->sim_pid, SIGKILL);
-			waitpid(s->sim_pid, NULL, 0);
-		}
-		s->sim_pid = 0;
-	}
-	sim_close_pipes(s);
 }
 
 /* ---- data feeds --------------------------------------------------------- */
@@ -448,40 +229,20 @@ static void on_telemetry(void *ctx, const struct pb_telemetry *t,
 		rate = s->have_profile ? (unsigned)s->profile.sample_rate_hz : 1000;
 	ensure_data(s, t->channels, rate);
 
-	/* map the device index onto the 64-bit session index */
-	uint64_t gap = 0;
-	bool link_gap = false;
-	if (!s->have_index) {
-		s->have_index = true;
-		s->sidx_next = t->first_sample;
-		s->sidx_base = t->first_sample;
-	} else {
-		uint32_t d = t->first_sample - s->dev_expected;
-		if (d == 0) {
-			gap = 0;
-		} else if (d < 0x80000000u && d <= (uint64_t)rate * 600 &&
-		    !s->gap_link_down) {
-			gap = d;
-		} else {
-			/* emulator restarted or a long outage: wall time */
-			double secs = (double)(now - s->last_batch_us) / 1e6;
-			gap = (uint64_t)(secs * rate);
-			if (gap == 0)
-				gap = 1;
-			if (d < 0x80000000u && d < gap)
-				gap = d;
-			link_gap = true;
-		}
-	}
+	/* the device index onto the 64-bit session index (tui/indexmap.h) */
 	(void)lost_samples;   /* the client's count is in its stats */
-	s->gap_link_down = false;
-	uint64_t sidx = s->sidx_next + gap;
+	uint64_t prev_next = s->imap.next;
+	struct pb_index_step st = pb_indexmap_batch(&s->imap, t->first_sample,
+	    t->n, rate, now);
+	uint64_t gap = st.gap;
+	bool link_gap = st.link_gap;
+	uint64_t sidx = st.first;
 	if (gap) {
 		pb_history_gap(s->hist, gap);
 		pb_cycles_lost(&s->cyc, gap);
 		s->counts.lost += gap;
 		if (s->rec && link_gap)
-			pb_rec_gap(s->rec, t->device_ms, s->sidx_next, gap,
+			pb_rec_gap(s->rec, t->device_ms, prev_next, gap,
 			    "link_down", now);
 	}
 	const int16_t *v[PB_HIST_MAX_CH] = { NULL, NULL };
@@ -496,9 +257,6 @@ static void on_telemetry(void *ctx, const struct pb_telemetry *t,
 			pb_app_say(s->app, now, "recording: %.80s",
 			    pb_rec_error(s->rec));
 	}
-	s->sidx_next = sidx + t->n;
-	s->dev_expected = t->first_sample + t->n;
-	s->last_batch_us = now;
 	s->counts.samples += t->n;
 	s->counts.batches++;
 	pb_app_on_telemetry(s->app, t, now);
@@ -514,7 +272,7 @@ static void on_event(void *ctx, const struct pb_event *e)
 	struct pb_session *s = ctx;
 	if (s->rec)
 		pb_rec_event(s->rec, e->device_ms,
-		    s->have_index ? s->sidx_next : 0, e, s->now_us);
+		    s->imap.have ? s->imap.next : 0, e, s->now_us);
 	if (e->kind == PB_EV_AUTO_OFF)
 		pb_app_say(s->app, s->now_us, "session ended by the auto-off timer");
 	s->dirty = true;
@@ -581,7 +339,7 @@ static void on_link(void *ctx, bool up, const char *why)
 	if (!up && s->link_up) {
 		s->link_down_us = s->now_us;
 		s->counts.link_losses++;
-		s->gap_link_down = true;
+		pb_indexmap_link_down(&s->imap);
 		pb_cycles_reset(&s->cyc);
 		if (why && *why)
 			say_log(s, "link lost: %.140s", why);
@@ -648,18 +406,15 @@ static int open_replay(struct pb_session *s, char *err, size_t errlen)
 			pb_replay_close(rp);
 			return PB_SES_E_REPLAY;
 		}
-		if (!s->have_index) {
-			s->have_index = true;
-			s->sidx_base = s->sidx_next = row.index;
-		}
+		pb_indexmap_start(&s->imap, row.index);
 		switch (row.kind) {
 		case PB_REC_SAMPLE: {
-			if (row.index > s->sidx_next) {
-				uint64_t g = row.index - s->sidx_next;
+			if (row.index > s->imap.next) {
+				uint64_t g = row.index - s->imap.next;
 				pb_history_gap(s->hist, g);
 				pb_cycles_lost(&s->cyc, g);
 				s->counts.lost += g;
-			} else if (row.index < s->sidx_next) {
+			} else if (row.index < s->imap.next) {
 				continue;   /* out of order: skip */
 			}
 			int16_t v[PB_HIST_MAX_CH] = { 0, 0 };
@@ -670,7 +425,7 @@ static int open_replay(struct pb_session *s, char *err, size_t errlen)
 			}
 			pb_history_push(s->hist, pv, 1);
 			pb_cycles_feed(&s->cyc, row.index, v, &st);
-			s->sidx_next = row.index + 1;
+			s->imap.next = row.index + 1;
 			s->counts.samples++;
 			tel.device_ms = row.device_ms;
 			break;
@@ -691,7 +446,7 @@ static int open_replay(struct pb_session *s, char *err, size_t errlen)
 			break;
 		case PB_REC_MARKER:
 			if (s->nmarkers < PB_SES_MAX_MARKERS)
-				s->markers[s->nmarkers++] = row.index - s->sidx_base;
+				s->markers[s->nmarkers++] = row.index - s->imap.base;
 			s->counts.markers++;
 			break;
 		default:
@@ -754,7 +509,7 @@ int pb_session_open(struct pb_session **out, const struct pb_session_opts *o,
 	}
 	s->o = *o;
 	s->app = app;
-	s->sim_out = s->sim_err = -1;
+	pb_simchild_init(&s->sim);
 	s->hello_txn = -1;
 	s->now_us = now_us;
 	s->fps_t0 = now_us;
@@ -772,8 +527,7 @@ int pb_session_open(struct pb_session **out, const struct pb_session_opts *o,
 	if (o->sim_profile) {
 		if (o->pumpsim)
 			snprintf(s->sim_prog, sizeof s->sim_prog, "%s", o->pumpsim);
-		else if (pb_session_find_pumpsim(s->sim_prog,
-		    sizeof s->sim_prog) < 0) {
+		else if (pb_simchild_find(s->sim_prog, sizeof s->sim_prog) < 0) {
 			snprintf(err, errlen, "pumpsim: not found next to "
 			    "pumpbench nor on PATH");
 			r = PB_SES_E_SPAWN;
@@ -819,7 +573,7 @@ void pb_session_close(struct pb_session *s, uint64_t now_us)
 		pb_rec_close(s->rec, now_us);
 	if (s->cl)
 		pb_client_free(s->cl);
-	sim_stop(s);
+	pb_simchild_stop(&s->sim);
 	if (s->sim_tmpdir[0]) {
 		char p[PATH_MAX + 8];
 		snprintf(p, sizeof p, "%s/pump", s->sim_tmpdir);
@@ -845,14 +599,7 @@ int pb_session_pollfds(struct pb_session *s, struct pollfd *fds, int max)
 			n++;
 		}
 	}
-	if (s->sim_err >= 0 && n < max) {
-		fds[n] = (struct pollfd){ .fd = s->sim_err, .events = POLLIN };
-		n++;
-	}
-	if (s->sim_out >= 0 && n < max) {
-		fds[n] = (struct pollfd){ .fd = s->sim_out, .events = POLLIN };
-		n++;
-	}
+	n += pb_simchild_pollfds(&s->sim, fds + n, max - n);
 	return n;
 }
 
@@ -860,28 +607,20 @@ static void sim_watch(struct pb_session *s, uint64_t now_us)
 {
 	if (!s->o.sim_profile)
 		return;
-	sim_drain(s);
-	if (s->sim_pid > 0 && !s->sim_dead) {
-		int status;
-		pid_t w = waitpid(s->sim_pid, &status, WNOHANG);
-		if (w == s->sim_pid) {
-			s->sim_dead = true;
-			s->sim_died_us = now_us;
-			s->sim_pid = 0;
-			if (WIFSIGNALED(status))
-				say_log(s, "pumpsim killed by signal %d",
-				    WTERMSIG(status));
-			else
-				say_log(s, "pumpsim exited with status %d",
-				    WEXITSTATUS(status));
-			s->dirty = true;
-		}
+	char line[200];
+	if (pb_simchild_drain(&s->sim, line, sizeof line))
+		say_log(s, "pumpsim: %.140s", line);
+	if (!s->sim_dead && pb_simchild_reap(&s->sim, line, sizeof line)) {
+		s->sim_dead = true;
+		s->sim_died_us = now_us;
+		say_log(s, "%s", line);
+		s->dirty = true;
 	}
 	/* restart only after the loss has been on screen for a while */
 	if (s->sim_dead && !s->link_up &&
 	    now_us - s->sim_died_us >= SIM_RESTART_AFTER_US &&
 	    (!s->link_down_us || now_us - s->link_down_us >= SIM_RESTART_AFTER_US)) {
-		sim_close_pipes(s);
+		pb_simchild_close_pipes(&s->sim);
 		char err[256];
 		unlink(s->link_path);
 		if (sim_start(s, err, sizeof err) == 0) {
@@ -965,13 +704,9 @@ static int send_cmd(struct pb_session *s, enum pb_cmd_kind k, int value,
 	case PB_CMD_SET_CHANNELS:
 		txn = pb_client_set_channels(s->cl, (uint8_t)value, now_us);
 		break;
-	case PB_CMD_CLEAR_FAULT: {
-		struct pb_msg m;
-		memset(&m, 0, sizeof m);
-		m.type = PB_T_CLEAR_FAULT;
-		txn = pb_client_send(s->cl, &m, now_us);
+	case PB_CMD_CLEAR_FAULT:
+		txn = pb_client_clear_fault(s->cl, now_us);
 		break;
-	}
 	default:
 		return 0;
 	}
@@ -1003,7 +738,7 @@ void pb_session_apply(struct pb_session *s, const struct pb_app_effect *e,
 		s->counts.markers++;
 		if (s->rec)
 			pb_rec_marker(s->rec, s->app->device_ms,
-			    s->have_index ? s->sidx_next : 0, s->marker_no,
+			    s->imap.have ? s->imap.next : 0, s->marker_no,
 			    NULL, now_us);
 		pb_app_say(s->app, now_us, "marker %u", s->marker_no);
 	}
@@ -1092,7 +827,7 @@ const char *pb_session_last_log(const struct pb_session *s)
 
 pid_t pb_session_sim_pid(const struct pb_session *s)
 {
-	return s->sim_pid;
+	return s->sim.pid;
 }
 
 bool pb_session_is_replay(const struct pb_session *s)

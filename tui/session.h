@@ -12,6 +12,9 @@
  * the UI state (tui/app.h).  Lost samples and link-down time become gaps
  * in the history and G rows in the recording.
  *
+ * The emulator child is tui/simchild.c; device and file indices go onto
+ * the session's time axis through tui/indexmap.c (pure).
+ *
  * Reconnection: the client reopens the port by path once a second after
  * it is gone.  Under --sim, an emulator that died is restarted on the same
  * --link path only after the loss has been shown (1.5 s after link-down),
@@ -139,9 +142,5 @@ void pb_session_set_listener(struct pb_session *s,
     const struct pb_session_listener *l);
 int  pb_session_send(struct pb_session *s, const struct pb_msg *m,
     uint64_t now_us);
-
-/* Find the pumpsim executable: next to /proc/self/exe, then on PATH.
- * Writes the path (or "pumpsim" for PATH lookup) into buf; 0 or -1. */
-int pb_session_find_pumpsim(char *buf, size_t n);
 
 #endif
