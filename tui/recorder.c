@@ -8,14 +8,18 @@
  * partial last row if the kill landed inside a write().
  */
 #include "tui/recorder.h"
+#include "base/file.h"
 #include "base/isotime.h"
+#include "base/text.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +50,7 @@ const char *pb_rec_strerror(int err)
 	case PB_REC_E_ARG: return "bad argument";
 	case PB_REC_E_NOMEM: return "out of memory";
 	case PB_REC_E_DROPPED: return "recording rows dropped";
+	case PB_REC_E_EXISTS: return "the recording file exists";
 	default: return "unknown recorder error";
 	}
 }
@@ -305,7 +310,69 @@ int pb_rec_open_fd(struct pb_recorder **out, int fd, const char *name,
 	return PB_REC_OK;
 }
 
-int pb_rec_open(struct pb_recorder **out, const char *path,
+/* Regular files and character devices (/dev/null, /dev/full) take a
+ * recording; a FIFO would block or need a reader, a socket or a
+ * directory cannot. */
+static bool recordable(mode_t mode)
+{
+	return S_ISREG(mode) || S_ISCHR(mode);
+}
+
+static int fail_path(char *err, size_t errlen, const char *path,
+    const char *why, int code)
+{
+	if (err && errlen) {
+		char raw[PATH_MAX + 160];
+		snprintf(raw, sizeof raw, "%s: cannot record: %s", path, why);
+		pb_text_escape_str(err, errlen, raw);
+	}
+	return code;
+}
+
+int pb_rec_check_path(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	if (!path || !*path)
+		return fail_path(err, errlen, path ? path : "", "no file name",
+		    PB_REC_E_ARG);
+	if (stat(path, &st) == 0) {
+		if (!recordable(st.st_mode)) {
+			char why[64];
+			snprintf(why, sizeof why, "not a regular file (%s)",
+			    pb_file_kind((unsigned)st.st_mode));
+			return fail_path(err, errlen, path, why, PB_REC_E_OPEN);
+		}
+		if (access(path, W_OK) != 0)
+			return fail_path(err, errlen, path, strerror(errno),
+			    PB_REC_E_OPEN);
+		return PB_REC_OK;
+	}
+	if (errno != ENOENT)
+		return fail_path(err, errlen, path, strerror(errno),
+		    PB_REC_E_OPEN);
+	/* a new file: its directory must exist and take it */
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) != 0)
+		return fail_path(err, errlen, path, strerror(errno),
+		    PB_REC_E_OPEN);
+	if (!S_ISDIR(st.st_mode))
+		return fail_path(err, errlen, path, strerror(ENOTDIR),
+		    PB_REC_E_OPEN);
+	if (access(dir, W_OK | X_OK) != 0)
+		return fail_path(err, errlen, path, strerror(errno),
+		    PB_REC_E_OPEN);
+	return PB_REC_OK;
+}
+
+static int open_path(struct pb_recorder **out, const char *path, int flags,
     const struct pb_rec_meta *meta, uint64_t now_us, char *err,
     size_t errlen)
 {
@@ -315,13 +382,62 @@ int pb_rec_open(struct pb_recorder **out, const char *path,
 		return PB_REC_E_ARG;
 	}
 	*out = NULL;
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/* O_NONBLOCK: a FIFO without a reader must not hang us (it fails
+	 * with ENXIO, and one with a reader is refused below) */
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK | flags, 0644);
 	if (fd < 0) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return PB_REC_E_OPEN;
+		int e = errno;
+		return fail_path(err, errlen, path, e == ENXIO ?
+		    "not a regular file (a FIFO)" : strerror(e),
+		    e == EEXIST ? PB_REC_E_EXISTS : PB_REC_E_OPEN);
 	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int e = errno;
+		close(fd);
+		return fail_path(err, errlen, path, strerror(e), PB_REC_E_OPEN);
+	}
+	if (!recordable(st.st_mode)) {
+		char why[64];
+		snprintf(why, sizeof why, "not a regular file (%s)",
+		    pb_file_kind((unsigned)st.st_mode));
+		close(fd);
+		return fail_path(err, errlen, path, why, PB_REC_E_OPEN);
+	}
+	if (S_ISREG(st.st_mode))
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	return pb_rec_open_fd(out, fd, path, meta, now_us, err, errlen);
+}
+
+int pb_rec_open(struct pb_recorder **out, const char *path,
+    const struct pb_rec_meta *meta, uint64_t now_us, char *err,
+    size_t errlen)
+{
+	return open_path(out, path, O_TRUNC, meta, now_us, err, errlen);
+}
+
+int pb_rec_open_new(struct pb_recorder **out, const char *path,
+    const struct pb_rec_meta *meta, uint64_t now_us, char *err,
+    size_t errlen)
+{
+	return open_path(out, path, O_EXCL | O_NOFOLLOW, meta, now_us, err,
+	    errlen);
+}
+
+int pb_rec_numbered_name(char *out, size_t n, const char *path, unsigned k)
+{
+	if (k <= 1) {
+		int w = snprintf(out, n, "%s", path);
+		return w >= 0 && (size_t)w < n ? 0 : -1;
+	}
+	const char *slash = strrchr(path, '/');
+	const char *dot = strrchr(path, '.');
+	size_t stem = dot && dot > (slash ? slash + 1 : path) ?
+	    (size_t)(dot - path) : strlen(path);
+	int w = snprintf(out, n, "%.*s-%u%s", (int)stem, path, k,
+	    path + stem);
+	return w >= 0 && (size_t)w < n ? 0 : -1;
 }
 
 int pb_rec_sample(struct pb_recorder *r, uint32_t device_ms,
@@ -467,8 +583,11 @@ int pb_rec_flush(struct pb_recorder *r, uint64_t now_us)
 	return rc ? rc : s;
 }
 
-int pb_rec_close(struct pb_recorder *r, uint64_t now_us)
+int pb_rec_finish(struct pb_recorder *r, uint64_t now_us, char *err,
+    size_t errlen)
 {
+	if (err && errlen)
+		err[0] = '\0';
 	if (!r)
 		return PB_REC_OK;
 	char row[160];
@@ -490,9 +609,24 @@ int pb_rec_close(struct pb_recorder *r, uint64_t now_us)
 	}
 	if (r->counts.dropped_rows && !rc)
 		rc = PB_REC_E_DROPPED;
+	if (rc && err && errlen) {
+		if (r->counts.dropped_rows)
+			snprintf(err, errlen, "%s (%llu rows dropped)", r->err,
+			    (unsigned long long)r->counts.dropped_rows);
+		else if (r->len)
+			snprintf(err, errlen, "%s (%zu bytes not written)",
+			    r->err, r->len);
+		else
+			snprintf(err, errlen, "%s", r->err);
+	}
 	free(r->buf);
 	free(r);
 	return rc;
+}
+
+int pb_rec_close(struct pb_recorder *r, uint64_t now_us)
+{
+	return pb_rec_finish(r, now_us, NULL, 0);
 }
 
 void pb_rec_abandon(struct pb_recorder *r)

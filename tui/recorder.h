@@ -69,7 +69,8 @@ enum pb_rec_err {
 	PB_REC_E_IO = -2,       /* write or sync failed (errno kept) */
 	PB_REC_E_ARG = -3,
 	PB_REC_E_NOMEM = -4,
-	PB_REC_E_DROPPED = -5   /* rows dropped: buffer limit after errors */
+	PB_REC_E_DROPPED = -5,  /* rows dropped: buffer limit after errors */
+	PB_REC_E_EXISTS = -6    /* pb_rec_open_new: the file exists */
 };
 
 /* Row kinds (first column). */
@@ -112,11 +113,27 @@ struct pb_rec_counts {
 
 struct pb_recorder;
 
-/* Create (truncate) path and write the header.  On error *out is NULL,
- * the status < 0 and err holds "path: message". */
+/* Without creating or changing anything: could path take a recording?
+ * A regular file or a character device we may write, or a new file in a
+ * directory we may write; anything else is refused with the reason,
+ * "path: cannot record: No such file or directory". */
+int pb_rec_check_path(const char *path, char *err, size_t errlen);
+/* Create (truncate) path and write the header.  The open never blocks
+ * (a FIFO is refused); a regular file or a character device is taken.
+ * On error *out is NULL, the status < 0 and err holds "path: message"
+ * with the cause ("No space left on device" for /dev/full). */
 int pb_rec_open(struct pb_recorder **out, const char *path,
     const struct pb_rec_meta *meta, uint64_t now_us, char *err,
     size_t errlen);
+/* The same for a file that must not exist yet (O_EXCL, no symlink
+ * followed): PB_REC_E_EXISTS when it does.  Never overwrites. */
+int pb_rec_open_new(struct pb_recorder **out, const char *path,
+    const struct pb_rec_meta *meta, uint64_t now_us, char *err,
+    size_t errlen);
+/* The k-th recording's name from path (pure): k <= 1 is path itself,
+ * else "-k" before the extension: run.csv -> run-2.csv.  0 or -1 (does
+ * not fit in n). */
+int pb_rec_numbered_name(char *out, size_t n, const char *path, unsigned k);
 /* Same on an open fd (owned afterwards; tests use pipes/temp files). */
 int pb_rec_open_fd(struct pb_recorder **out, int fd, const char *name,
     const struct pb_rec_meta *meta, uint64_t now_us, char *err,
@@ -148,8 +165,13 @@ int pb_rec_service(struct pb_recorder *r, uint64_t now_us);
 uint64_t pb_rec_next_deadline(const struct pb_recorder *r);
 /* Write everything and fdatasync now. */
 int pb_rec_flush(struct pb_recorder *r, uint64_t now_us);
-/* Flush, write the "# end:" trailer, sync, close, free.  r may be NULL. */
+/* Flush, write the "# end:" trailer, sync, close, free.  r may be NULL.
+ * < 0 when the file is not whole (rows left unwritten or dropped, or the
+ * close failed). */
 int pb_rec_close(struct pb_recorder *r, uint64_t now_us);
+/* pb_rec_close() that also says why in err ("" when all was written). */
+int pb_rec_finish(struct pb_recorder *r, uint64_t now_us, char *err,
+    size_t errlen);
 /* Free without flushing or closing cleanly (tests: simulate a kill; the
  * fd is closed, pending rows are lost as they would be). */
 void pb_rec_abandon(struct pb_recorder *r);

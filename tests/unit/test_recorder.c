@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,6 +429,134 @@ START_TEST(pending_limit_drops_and_counts)
 }
 END_TEST
 
+/* issue 9.11: the path is checked before the pump answers, with the real
+ * reason; a FIFO never blocks the open; later recordings never
+ * overwrite; a recording that is not whole says why when it closes. */
+START_TEST(paths_checked_with_the_real_reason)
+{
+	mkdir_tmp();
+	char err[320], path[128];
+	ck_assert_int_eq(pb_rec_check_path("/nonexistent-dir/x.csv", err,
+	    sizeof err), PB_REC_E_OPEN);
+	ck_assert_str_eq(err, "/nonexistent-dir/x.csv: cannot record: No such "
+	    "file or directory");
+	ck_assert_int_eq(pb_rec_check_path(dir, err, sizeof err),
+	    PB_REC_E_OPEN);
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file (a directory)"));
+	snprintf(path, sizeof path, "%s/new.csv", dir);
+	ck_assert_int_eq(pb_rec_check_path(path, err, sizeof err), PB_REC_OK);
+	ck_assert_int_eq(access(path, F_OK), -1);   /* nothing created */
+	ck_assert_int_eq(pb_rec_check_path("/dev/full", err, sizeof err),
+	    PB_REC_OK);
+	/* a file under a regular file */
+	snprintf(path, sizeof path, "%s/f", dir);
+	int fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	char sub[160];
+	snprintf(sub, sizeof sub, "%s/x.csv", path);
+	ck_assert_int_eq(pb_rec_check_path(sub, err, sizeof err),
+	    PB_REC_E_OPEN);
+	ck_assert_ptr_nonnull(strstr(err, "Not a directory"));
+	unlink(path);
+
+	/* a FIFO: refused by the check and by the open, never blocking */
+	snprintf(path, sizeof path, "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(pb_rec_check_path(path, err, sizeof err),
+	    PB_REC_E_OPEN);
+	ck_assert_ptr_nonnull(strstr(err, "not a regular file (a FIFO)"));
+	struct pb_recorder *r;
+	struct pb_rec_meta m = meta2(PB_UNIT_MMHG);
+	alarm(3);
+	int rc = pb_rec_open(&r, path, &m, 0, err, sizeof err);
+	alarm(0);
+	ck_assert_int_eq(rc, PB_REC_E_OPEN);
+	ck_assert_ptr_null(r);
+	ck_assert_msg(strstr(err, "not a regular file (a FIFO)"), "%s", err);
+	unlink(path);
+
+	/* /dev/full through the path: "No space left on device" */
+	if (access("/dev/full", W_OK) == 0) {
+		ck_assert_int_eq(pb_rec_open(&r, "/dev/full", &m, 0, err,
+		    sizeof err), PB_REC_E_IO);
+		ck_assert_str_eq(err, "/dev/full: write: No space left on "
+		    "device");
+	}
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(new_recordings_never_overwrite)
+{
+	char name[64];
+	ck_assert_int_eq(pb_rec_numbered_name(name, sizeof name, "run.csv", 1),
+	    0);
+	ck_assert_str_eq(name, "run.csv");
+	ck_assert_int_eq(pb_rec_numbered_name(name, sizeof name, "run.csv", 2),
+	    0);
+	ck_assert_str_eq(name, "run-2.csv");
+	pb_rec_numbered_name(name, sizeof name, "d.x/run", 3);
+	ck_assert_str_eq(name, "d.x/run-3");
+	pb_rec_numbered_name(name, sizeof name, ".hidden", 2);
+	ck_assert_str_eq(name, ".hidden-2");
+	ck_assert_int_eq(pb_rec_numbered_name(name, 8, "long-name.csv", 12),
+	    -1);
+
+	mkdir_tmp();
+	char path[128];
+	snprintf(path, sizeof path, "%s/keep.csv", dir);
+	int fd = open(path, O_WRONLY | O_CREAT, 0600);
+	ck_assert_int_eq(write(fd, "precious\n", 9), 9);
+	close(fd);
+	struct pb_recorder *r;
+	char err[320];
+	struct pb_rec_meta m = meta2(PB_UNIT_MMHG);
+	ck_assert_int_eq(pb_rec_open_new(&r, path, &m, 0, err, sizeof err),
+	    PB_REC_E_EXISTS);
+	ck_assert_ptr_null(r);
+	char buf[32] = "";
+	fd = open(path, O_RDONLY);
+	ck_assert_int_eq(read(fd, buf, sizeof buf - 1), 9);
+	close(fd);
+	ck_assert_str_eq(buf, "precious\n");
+	/* a symlink planted under the name is not followed either */
+	char link[128];
+	snprintf(link, sizeof link, "%s/link.csv", dir);
+	ck_assert_int_eq(symlink(path, link), 0);
+	ck_assert_int_eq(pb_rec_open_new(&r, link, &m, 0, err, sizeof err),
+	    PB_REC_E_EXISTS);
+	unlink(link);
+	char fresh[128];
+	snprintf(fresh, sizeof fresh, "%s/fresh.csv", dir);
+	ck_assert_int_eq(pb_rec_open_new(&r, fresh, &m, 0, err, sizeof err),
+	    PB_REC_OK);
+	ck_assert_int_eq(pb_rec_finish(r, 1000, err, sizeof err), PB_REC_OK);
+	ck_assert_str_eq(err, "");
+	unlink(fresh);
+	rm_tmp(path);
+}
+END_TEST
+
+START_TEST(finish_says_why_a_file_is_not_whole)
+{
+	int p[2];
+	ck_assert_int_eq(pipe(p), 0);
+	struct pb_recorder *r;
+	char err[320];
+	struct pb_rec_meta m = meta2(PB_UNIT_MMHG);
+	ck_assert_int_eq(pb_rec_open_fd(&r, p[1], "pipe.csv", &m, 0, err,
+	    sizeof err), PB_REC_OK);
+	signal(SIGPIPE, SIG_IGN);   /* as the dashboard does */
+	close(p[0]);   /* the reader is gone: every write fails */
+	int16_t v[2] = { 1, 2 };
+	pb_rec_sample(r, 0, 0, v, NULL, 300000);
+	ck_assert_int_lt(pb_rec_finish(r, 600000, err, sizeof err), 0);
+	ck_assert_msg(strstr(err, "pipe.csv: write: Broken pipe") != NULL &&
+	    strstr(err, "bytes not written") != NULL, "%s", err);
+}
+END_TEST
+
 static Suite *recorder_suite(void)
 {
 	Suite *s = suite_create("recorder");
@@ -440,6 +569,9 @@ static Suite *recorder_suite(void)
 	tcase_add_test(tc, errors_are_reported);
 	tcase_add_test(tc, short_and_failed_writes_lose_nothing);
 	tcase_add_test(tc, pending_limit_drops_and_counts);
+	tcase_add_test(tc, paths_checked_with_the_real_reason);
+	tcase_add_test(tc, new_recordings_never_overwrite);
+	tcase_add_test(tc, finish_says_why_a_file_is_not_whole);
 	suite_add_tcase(s, tc);
 	return s;
 }
