@@ -5,7 +5,8 @@
  * parser pb_profile_load uses).  Checked (trap on failure): the return is
  * 0 or one of the PB_PROFILE_E_* codes; an error always comes with a
  * NUL-terminated "name:LINE: message" naming a line between 0 and the
- * input's line count; a success gives a profile the emulator can use
+ * input's line count and holding no control byte (messages quote the
+ * file and reach terminals); a success gives a profile the emulator can use
  * (1..PB_MAX_CH channels, 1..32 levels, every level's target within the
  * software limit, trip above the limit, a known mode), and the emulator's
  * plant and firmware built from it run 50 ms of a session with finite
@@ -46,8 +47,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			lines += data[i] == '\n';
 		if (line < 0 || (size_t)line > lines)
 			__builtin_trap();
+		for (const char *q = err; *q; q++)
+			if ((unsigned char)*q < 0x20 || *q == 0x7f)
+				__builtin_trap();
 		return 0;
 	}
+	/* a loaded profile's id is a name, never a path */
+	if (!pb_profile_id_valid(p.id))
+		__builtin_trap();
 	if (p.channels < 1 || p.channels > PB_MAX_CH || p.levels < 1 ||
 	    p.levels > 32 || !(p.trip_abs_mmhg > p.max_target_mmhg))
 		__builtin_trap();

@@ -8,9 +8,12 @@
  *   ... --key FILE [--station NAME] [--cert PREFIX]   calibration (C)
  *   ... --headless --duration S --record FILE   no screen (scripts, CI)
  *
- * Exit status: 0 ok, 1 runtime failure (port, emulator, file), 2 usage.
+ * Exit status: 0 ok, 1 runtime failure (port, emulator, file; headless:
+ * no HELLO answer, no telemetry, a recording that failed; a replay with
+ * no usable sample), 2 usage.
  */
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "proto/link.h"
 #include "pump/units.h"
 #include "tui/app.h"
@@ -295,26 +299,101 @@ static int poll_timeout_ms(uint64_t deadline, uint64_t now)
 	return ms > 1000 ? 1000 : (int)ms;
 }
 
+#define HELLO_TIMEOUT_US 5000000u   /* headless: no HELLO answer by then */
+
+/* Print the session's warnings (bad lines of a replay, an unknown
+ * profile) to stderr, at most PB_SES_MAX_WARNINGS and the rest counted. */
+static void print_warnings(const struct pb_session *ses)
+{
+	size_t n = pb_session_warnings(ses);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, "pumpbench: %s\n", pb_session_warning(ses, i));
+	unsigned long long more = pb_session_counts(ses)->warnings_more;
+	if (more)
+		fprintf(stderr, "pumpbench: ... and %llu more warnings\n", more);
+}
+
+/* Runs until --duration is over, or a signal, or no HELLO answer within
+ * HELLO_TIMEOUT_US (then there is nothing to wait for).  Returns the
+ * exit status, with the reason on stderr when it is not 0: the summary
+ * line never stands alone for a run that did not work. */
 static int run_headless(struct pb_session *ses, const struct opts *o,
     uint64_t t0)
 {
 	uint64_t end = t0 + (uint64_t)(o->duration * 1e6);
+	uint64_t hello_by = t0 + HELLO_TIMEOUT_US;
 	while (!g_stop && !pb_session_is_replay(ses)) {
 		uint64_t now = mono_us();
 		if (now >= end)
+			break;
+		if (now >= hello_by && !pb_session_identified(ses))
 			break;
 		struct pollfd fds[8];
 		int n = pb_session_pollfds(ses, fds, 8);
 		uint64_t dl = pb_session_next_deadline(ses, now);
 		if (dl > end)
 			dl = end;
+		if (!pb_session_identified(ses) && dl > hello_by)
+			dl = hello_by;
 		if (poll(fds, (nfds_t)n, poll_timeout_ms(dl, now)) < 0 &&
 		    errno != EINTR)
 			break;
 		pb_session_service(ses, mono_us());
 		pb_session_take_dirty(ses);
 	}
-	return 0;
+	/* close the recording now: its outcome is part of the verdict */
+	if (!pb_session_is_replay(ses))
+		pb_session_record(ses, NULL, false, mono_us());
+	const struct pb_session_counts *c = pb_session_counts(ses);
+	const struct pb_client_stats *st = pb_session_client_stats(ses);
+	unsigned long long samples = c->samples, lost = c->lost;
+	printf("pumpbench: samples=%llu lost=%llu frames=%llu crc_errors=%llu "
+	    "telemetry_samples=%llu telemetry_lost=%llu",
+	    samples, lost, st ? (unsigned long long)st->rx.frames_ok : 0,
+	    st ? (unsigned long long)st->rx.crc_errors : 0,
+	    st ? (unsigned long long)st->samples_rx : 0,
+	    st ? (unsigned long long)st->samples_lost : 0);
+	if (pb_session_is_replay(ses))
+		printf(" skipped=%llu discontinuities=%llu",
+		    (unsigned long long)c->skipped_lines,
+		    (unsigned long long)c->discontinuities);
+	if (o->s.record)
+		printf(" record=%s", o->s.record);
+	printf("\n");
+	fflush(stdout);
+	print_warnings(ses);
+	int rc = 0;
+	const char *port = o->s.port ? o->s.port : "the emulator";
+	if (pb_session_is_replay(ses)) {
+		if (samples == 0) {
+			char name[PATH_MAX];
+			pb_text_escape_str(name, sizeof name, o->s.replay);
+			fprintf(stderr, "pumpbench: %s: no usable sample "
+			    "(%llu bad lines skipped)\n", name,
+			    (unsigned long long)c->skipped_lines);
+			rc = 1;
+		}
+	} else if (g_stop) {
+		fprintf(stderr, "pumpbench: interrupted\n");
+		rc = 1;
+	} else if (!pb_session_identified(ses)) {
+		fprintf(stderr, "pumpbench: no answer to HELLO from %s within "
+		    "%.0f s (%llu valid frames): is a pump on this port, at "
+		    "this baud rate?\n", port, (o->duration < 5 ? o->duration :
+		    HELLO_TIMEOUT_US / 1e6),
+		    st ? (unsigned long long)st->rx.frames_ok : 0);
+		rc = 1;
+	} else if (samples == 0) {
+		fprintf(stderr, "pumpbench: %s answered HELLO but sent no "
+		    "telemetry in %g s\n", port, o->duration);
+		rc = 1;
+	}
+	const char *rerr = pb_session_record_error(ses);
+	if (rerr) {
+		fprintf(stderr, "pumpbench: recording failed: %s\n", rerr);
+		rc = 1;
+	}
+	return rc;
 }
 
 /* The calibration screen's side of the session. */
@@ -471,26 +550,24 @@ int main(int argc, char **argv)
 	}
 
 	if (o.headless) {
-		run_headless(ses, &o, t0);
-		const struct pb_session_counts *c = pb_session_counts(ses);
-		const struct pb_client_stats *st = pb_session_client_stats(ses);
-		unsigned long long samples = c->samples, lost = c->lost;
-		unsigned long long frames = st ? st->rx.frames_ok : 0;
-		unsigned long long crc = st ? st->rx.crc_errors : 0;
-		unsigned long long tel_samples = st ? st->samples_rx : 0;
-		unsigned long long tel_lost = st ? st->samples_lost : 0;
-		bool rec_failed = o.s.record && !pb_session_recorder(ses);
+		rc = run_headless(ses, &o, t0);
 		pb_session_close(ses, mono_us());
-		printf("pumpbench: samples=%llu lost=%llu frames=%llu "
-		    "crc_errors=%llu telemetry_samples=%llu telemetry_lost=%llu%s%s\n",
-		    samples, lost, frames, crc, tel_samples, tel_lost,
-		    o.s.record ? " record=" : "", o.s.record ? o.s.record : "");
-		if (rec_failed) {
-			fprintf(stderr, "pumpbench: %s: recording was not opened "
-			    "(no HELLO from the pump?)\n", o.s.record);
+		return rc;
+	}
+	/* a replay: its problems on stderr before the screen opens (the
+	 * terminal shows them again when the dashboard leaves); nothing to
+	 * show is a failure */
+	if (pb_session_is_replay(ses)) {
+		print_warnings(ses);
+		if (pb_session_counts(ses)->samples == 0) {
+			char name[PATH_MAX];
+			pb_text_escape_str(name, sizeof name, o.s.replay);
+			fprintf(stderr, "pumpbench: %s: no usable sample (%llu "
+			    "bad lines skipped)\n", name, (unsigned long long)
+			    pb_session_counts(ses)->skipped_lines);
+			pb_session_close(ses, mono_us());
 			return 1;
 		}
-		return g_stop ? 1 : 0;
 	}
 
 	struct pb_screen_opts so = { .ascii = o.ascii, .mono = o.mono };

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "tui/indexmap.h"
 #include "tui/replay.h"
 #include "tui/simchild.h"
@@ -47,11 +48,14 @@ struct pb_session {
 	/* data */
 	struct pb_profile profile;
 	bool  have_profile;
+	char  prof_missing[PB_REC_TEXT_LEN];   /* an id not found, said once */
 	struct pb_history *hist;
 	struct pb_cycles cyc;
 	bool  cyc_ready;
 	struct pb_recorder *rec;
-	char  rec_err[256];
+	char  rec_err[320];
+	bool  rec_failed;        /* a recording was lost or is not whole */
+	unsigned rec_opened;     /* recordings started */
 
 	/* device (or file) index -> 64-bit session index */
 	struct pb_indexmap imap;
@@ -65,19 +69,45 @@ struct pb_session {
 	struct pb_session_listener lis;
 
 	char last_log[160];
+	char warnings[PB_SES_MAX_WARNINGS][PB_SES_WARNING_LEN];
+	unsigned nwarn;
 	bool dirty;
 	bool replay;
 	uint64_t now_us;         /* time of the current service call */
 };
 
+/* The link panel's message line: escaped, whatever it quotes. */
 static void say_log(struct pb_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void say_log(struct pb_session *s, const char *fmt, ...)
 {
+	char raw[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(s->last_log, sizeof s->last_log, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	pb_text_escape_str(s->last_log, sizeof s->last_log, raw);
+}
+
+/* A problem with the input worth reporting (a bad line of a recording,
+ * an unknown profile): kept (the first PB_SES_MAX_WARNINGS, the rest
+ * counted) for pb_session_warning(), and shown in the link panel. */
+static void warn(struct pb_session *s, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void warn(struct pb_session *s, const char *fmt, ...)
+{
+	char raw[PB_SES_WARNING_LEN * 2];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	va_end(ap);
+	if (s->nwarn < PB_SES_MAX_WARNINGS)
+		pb_text_escape_str(s->warnings[s->nwarn++], PB_SES_WARNING_LEN,
+		    raw);
+	else
+		s->counts.warnings_more++;
+	say_log(s, "%s", raw);
+	s->dirty = true;
 }
 
 const char *pb_session_strerror(int err)
@@ -90,6 +120,7 @@ const char *pb_session_strerror(int err)
 	case PB_SES_E_RECORD: return "cannot open the recording";
 	case PB_SES_E_REPLAY: return "cannot read the recording";
 	case PB_SES_E_NOMEM: return "out of memory";
+	case PB_SES_E_PROFILE: return "cannot load the profile";
 	default: return "unknown session error";
 	}
 }
@@ -132,18 +163,45 @@ static void ensure_data(struct pb_session *s, int channels, unsigned rate)
 	}
 }
 
-static void load_profile(struct pb_session *s, const char *id)
+/* Where a profile id came from: the user's own option may be a path and
+ * must load; an id from a pump or a recording is looked up by name only
+ * (pb_profile_find_id), and without it the session runs on, with no
+ * statistics against a spec. */
+enum prof_src { PROF_USER, PROF_DEVICE, PROF_RECORDING };
+
+static int load_profile(struct pb_session *s, const char *id,
+    enum prof_src src, char *uerr, size_t uerrlen)
 {
-	char err[256];
+	char err[512];
 	if (!id || !id[0] || s->have_profile)
-		return;
-	if (pb_profile_find(&s->profile, id, err, sizeof err) == 0) {
+		return 0;
+	if (src != PROF_USER && !strcmp(id, s->prof_missing))
+		return 0;   /* said once (a reconnect answers HELLO again) */
+	int r = src == PROF_USER ?
+	    pb_profile_find(&s->profile, id, err, sizeof err) :
+	    pb_profile_find_id(&s->profile, id, err, sizeof err);
+	if (r == 0) {
 		s->have_profile = true;
 		if (s->cyc_ready)
 			s->cyc.profile = &s->profile;
-	} else {
-		say_log(s, "profile %s: %.120s", id, err);
+		return 0;
 	}
+	if (src == PROF_USER) {
+		if (uerr && uerrlen)
+			pb_text_escape_str(uerr, uerrlen, err);
+		return PB_SES_E_PROFILE;
+	}
+	snprintf(s->prof_missing, sizeof s->prof_missing, "%s", id);
+	warn(s, "%s reports profile '%s': %s: cycle statistics without a "
+	    "spec", src == PROF_DEVICE ? "the pump" : "the recording", id,
+	    err);
+	/* the link panel is narrow: the gist there, the whole in warnings */
+	say_log(s, "profile '%.16s': %s", id, pb_profile_id_valid(id) ?
+	    "not found" : "not an id");
+	if (s->app)
+		pb_app_say(s->app, s->now_us, "profile '%.16s' unknown: "
+		    "statistics without a spec", id);
+	return 0;
 }
 
 static void fill_meta(struct pb_session *s, struct pb_rec_meta *m)
@@ -177,40 +235,80 @@ static void fill_meta(struct pb_session *s, struct pb_rec_meta *m)
 	m->unit = s->o.units;
 }
 
-int pb_session_record(struct pb_session *s, const char *path, bool on,
-    uint64_t now_us)
+static void record_failed(struct pb_session *s, uint64_t now_us)
 {
-	if (!on) {
-		if (s->rec) {
-			say_log(s, "recording closed: %s", pb_rec_path(s->rec));
-			pb_rec_close(s->rec, now_us);
-			s->rec = NULL;
-		}
-		pb_app_set_recording(s->app, false);
-		return 0;
-	}
-	if (s->rec)
-		return 0;
-	char name[64];
+	s->rec_failed = true;
+	say_log(s, "%.150s", s->rec_err);
+	pb_app_say(s->app, now_us, "%.90s", s->rec_err);
+}
+
+/* Open the next recording.  The first one named by --record is created
+ * or truncated, as asked; every other one (a second `r`, or the default
+ * time-stamped name) is a new file that never overwrites anything:
+ * NAME-2.csv, NAME-3.csv, ... when the name is taken. */
+static int record_open(struct pb_session *s, const char *path,
+    const struct pb_rec_meta *m, uint64_t now_us)
+{
+	char stamp[64];
 	if (!path) {
 		time_t t = time(NULL);
 		struct tm tm;
 		localtime_r(&t, &tm);
-		strftime(name, sizeof name, "pumpbench-%Y%m%d-%H%M%S.csv", &tm);
-		path = name;
+		strftime(stamp, sizeof stamp, "pumpbench-%Y%m%d-%H%M%S.csv",
+		    &tm);
+		path = stamp;
 	}
+	bool first_named = path == s->o.record && s->rec_opened == 0;
+	s->rec_opened++;
+	if (first_named)
+		return pb_rec_open(&s->rec, path, m, now_us, s->rec_err,
+		    sizeof s->rec_err);
+	char name[PATH_MAX];
+	for (unsigned k = path == s->o.record ? 2 : 1; k < 1000; k++) {
+		if (pb_rec_numbered_name(name, sizeof name, path, k) < 0)
+			break;
+		int r = pb_rec_open_new(&s->rec, name, m, now_us, s->rec_err,
+		    sizeof s->rec_err);
+		if (r != PB_REC_E_EXISTS)
+			return r;
+	}
+	snprintf(s->rec_err, sizeof s->rec_err, "%.200s: cannot record: no "
+	    "free numbered name", path);
+	return PB_REC_E_EXISTS;
+}
+
+int pb_session_record(struct pb_session *s, const char *path, bool on,
+    uint64_t now_us)
+{
+	if (!on) {
+		int rc = 0;
+		if (s->rec) {
+			char name[256];
+			snprintf(name, sizeof name, "%s", pb_rec_path(s->rec));
+			if (pb_rec_finish(s->rec, now_us, s->rec_err,
+			    sizeof s->rec_err) < 0) {
+				record_failed(s, now_us);
+				rc = PB_SES_E_RECORD;
+			} else {
+				say_log(s, "recording closed: %s", name);
+			}
+			s->rec = NULL;
+		}
+		pb_app_set_recording(s->app, false);
+		return rc;
+	}
+	if (s->rec)
+		return 0;
 	struct pb_rec_meta m;
 	fill_meta(s, &m);
-	int r = pb_rec_open(&s->rec, path, &m, now_us, s->rec_err,
-	    sizeof s->rec_err);
+	int r = record_open(s, path, &m, now_us);
 	if (r < 0) {
 		s->rec = NULL;
-		say_log(s, "%.150s", s->rec_err);
-		pb_app_say(s->app, now_us, "%.90s", s->rec_err);
+		record_failed(s, now_us);
 		return PB_SES_E_RECORD;
 	}
 	pb_app_set_recording(s->app, true);
-	say_log(s, "recording to %s", path);
+	say_log(s, "recording to %s", pb_rec_path(s->rec));
 	return 0;
 }
 
@@ -296,7 +394,8 @@ static void on_done(void *ctx, uint8_t txn, int status,
 		const struct pb_device_info *i = pb_client_info(s->cl);
 		if (status == PB_CL_OK && i) {
 			s->have_info = true;
-			load_profile(s, s->o.profile ? s->o.profile : i->profile);
+			if (!s->o.profile)
+				load_profile(s, i->profile, PROF_DEVICE, NULL, 0);
 			pb_app_set_info(s->app, i,
 			    s->have_profile ? &s->profile : NULL);
 			ensure_data(s, i->channels, i->sample_rate_hz);
@@ -352,19 +451,81 @@ static void on_link(void *ctx, bool up, const char *why)
 
 /* ---- replay -------------------------------------------------------------- */
 
+/* Feed one sample row of a recording. */
+static void replay_sample(struct pb_session *s, const char *name,
+    const struct pb_replay_row *row, const struct pb_rec_meta *m,
+    const struct pb_cyc_state *st, uint64_t *last_index)
+{
+	struct pb_index_step step = pb_indexmap_sample(&s->imap, row->index);
+	if (step.discontinuity) {
+		s->counts.discontinuities++;
+		pb_cycles_reset(&s->cyc);   /* no cycle spans the seam */
+		warn(s, "%s:%u: sample index %llu after %llu: a discontinuity "
+		    "(the rows go on from there, no samples counted lost)",
+		    name, row->line, (unsigned long long)row->index,
+		    (unsigned long long)*last_index);
+	} else if (step.gap) {
+		pb_history_gap(s->hist, step.gap);
+		pb_cycles_lost(&s->cyc, step.gap);
+		s->counts.lost += step.gap;
+	}
+	*last_index = row->index;
+	int16_t v[PB_HIST_MAX_CH] = { 0, 0 };
+	const int16_t *pv[PB_HIST_MAX_CH] = { NULL, NULL };
+	for (int c = 0; c < m->channels && c < PB_HIST_MAX_CH; c++) {
+		v[c] = row->v[c];
+		pv[c] = row->present[c] ? &v[c] : NULL;
+	}
+	pb_history_push(s->hist, pv, 1);
+	pb_cycles_feed(&s->cyc, step.first, v, st);
+	s->counts.samples++;
+}
+
+/* After the last row: does the file say it is whole? */
+static void replay_check_end(struct pb_session *s, const char *name,
+    const struct pb_replay *rp)
+{
+	const struct pb_replay_trailer *tr = pb_replay_trailer(rp);
+	const struct pb_replay_counts *rc = pb_replay_counts(rp);
+	if (rc->truncated)
+		return;   /* already said: the recording was cut off */
+	if (!tr->present) {
+		warn(s, "%s: no \"# end:\" line: the recording was not closed "
+		    "cleanly (its last second may be missing)", name);
+		return;
+	}
+	if (tr->samples != rc->samples || tr->lost != rc->lost)
+		warn(s, "%s: the \"# end:\" line counts %llu samples and %llu "
+		    "lost, the rows hold %llu and %llu: rows are missing or "
+		    "were changed", name, (unsigned long long)tr->samples,
+		    (unsigned long long)tr->lost,
+		    (unsigned long long)rc->samples,
+		    (unsigned long long)rc->lost);
+}
+
 static int open_replay(struct pb_session *s, char *err, size_t errlen)
 {
 	struct pb_replay *rp;
 	int r = pb_replay_open(&rp, s->o.replay, err, errlen);
 	if (r < 0)
 		return PB_SES_E_REPLAY;
+	char name[PATH_MAX];
+	pb_text_escape_str(name, sizeof name, s->o.replay);
 	/* a copy: the reader's meta goes with pb_replay_close() */
 	struct pb_rec_meta meta = *pb_replay_meta(rp);
 	const struct pb_rec_meta *m = &meta;
 	s->replay = true;
 	s->app->replay = true;
 	s->app->sweep = false;   /* a recording reads best scrolling */
-	load_profile(s, s->o.profile ? s->o.profile : m->profile);
+	if (s->o.profile) {
+		r = load_profile(s, s->o.profile, PROF_USER, err, errlen);
+		if (r < 0) {
+			pb_replay_close(rp);
+			return r;
+		}
+	} else {
+		load_profile(s, m->profile, PROF_RECORDING, NULL, 0);
+	}
 	struct pb_device_info info;
 	memset(&info, 0, sizeof info);
 	snprintf(info.serial, sizeof info.serial, "%.*s", PB_STR_LEN - 1,
@@ -379,57 +540,40 @@ static int open_replay(struct pb_session *s, char *err, size_t errlen)
 	info.levels = s->have_profile ? (uint8_t)s->profile.levels : 0;
 	pb_app_set_info(s->app, &info, s->have_profile ? &s->profile : NULL);
 	ensure_data(s, m->channels, m->sample_rate_hz);
-	snprintf(s->port_desc, sizeof s->port_desc, "replay %s",
-	    s->o.replay);
+	snprintf(s->port_desc, sizeof s->port_desc, "replay %.300s", name);
 
 	struct pb_replay_row row;
 	struct pb_cyc_state st = { 0 };
 	struct pb_telemetry tel;
 	memset(&tel, 0, sizeof tel);
 	tel.channels = (uint8_t)m->channels;
-	uint64_t bad = 0;
+	uint64_t last_index = 0;
+	char first_bad[160] = "";
 	for (;;) {
 		r = pb_replay_next(rp, &row);
 		if (r == PB_RP_EOF)
 			break;
-		if (r == PB_RP_TRUNCATED) {
-			say_log(s, "%.150s", pb_replay_error(rp));
-			break;
+		if (r == PB_RP_TRUNCATED || r == PB_RP_E_LINE) {
+			/* FILE:LINE: why; a cut last line ends the file */
+			if (s->counts.skipped_lines++ == 0)
+				snprintf(first_bad, sizeof first_bad, "%s",
+				    pb_replay_error(rp));
+			warn(s, "%s", pb_replay_error(rp));
+			if (r == PB_RP_TRUNCATED)
+				break;
+			continue;
 		}
 		if (r < 0) {
-			if (r == PB_RP_E_LINE) {
-				if (bad++ == 0)
-					say_log(s, "%.150s", pb_replay_error(rp));
-				continue;
-			}
 			snprintf(err, errlen, "%s", pb_replay_error(rp));
 			pb_replay_close(rp);
 			return PB_SES_E_REPLAY;
 		}
 		pb_indexmap_start(&s->imap, row.index);
 		switch (row.kind) {
-		case PB_REC_SAMPLE: {
-			if (row.index > s->imap.next) {
-				uint64_t g = row.index - s->imap.next;
-				pb_history_gap(s->hist, g);
-				pb_cycles_lost(&s->cyc, g);
-				s->counts.lost += g;
-			} else if (row.index < s->imap.next) {
-				continue;   /* out of order: skip */
-			}
-			int16_t v[PB_HIST_MAX_CH] = { 0, 0 };
-			const int16_t *pv[PB_HIST_MAX_CH] = { NULL, NULL };
-			for (int c = 0; c < m->channels && c < PB_HIST_MAX_CH; c++) {
-				v[c] = row.v[c];
-				pv[c] = row.present[c] ? &v[c] : NULL;
-			}
-			pb_history_push(s->hist, pv, 1);
-			pb_cycles_feed(&s->cyc, row.index, v, &st);
-			s->imap.next = row.index + 1;
-			s->counts.samples++;
+		case PB_REC_SAMPLE:
+			replay_sample(s, name, &row, m, &st, &last_index);
 			tel.device_ms = row.device_ms;
 			break;
-		}
 		case PB_REC_STATE:
 			st.mode = row.state.mode;
 			st.level = row.state.level;
@@ -446,17 +590,20 @@ static int open_replay(struct pb_session *s, char *err, size_t errlen)
 			break;
 		case PB_REC_MARKER:
 			if (s->nmarkers < PB_SES_MAX_MARKERS)
-				s->markers[s->nmarkers++] = row.index - s->imap.base;
+				s->markers[s->nmarkers++] =
+				    pb_indexmap_at(&s->imap, row.index) -
+				    s->imap.base;
 			s->counts.markers++;
 			break;
 		default:
 			break;
 		}
 	}
-	if (bad)
-		say_log(s, "%s: %llu malformed lines skipped (first: %.80s)",
-		    s->o.replay, (unsigned long long)bad, pb_replay_error(rp));
+	replay_check_end(s, name, rp);
 	pb_replay_close(rp);
+	if (s->counts.skipped_lines)
+		say_log(s, "%s: %llu bad lines skipped (first: %.100s)", name,
+		    (unsigned long long)s->counts.skipped_lines, first_bad);
 	pb_app_on_telemetry(s->app, &tel, s->now_us);
 	pb_app_set_samples(s->app, pb_history_oldest(s->hist),
 	    pb_history_head(s->hist), m->sample_rate_hz);
@@ -522,8 +669,17 @@ int pb_session_open(struct pb_session **out, const struct pb_session_opts *o,
 		*out = s;
 		return 0;
 	}
-	if (o->profile)
-		load_profile(s, o->profile);
+	if (o->profile) {
+		r = load_profile(s, o->profile, PROF_USER, err, errlen);
+		if (r < 0)
+			goto fail;
+	}
+	/* a recording that cannot be written fails now, with its reason,
+	 * not when the pump has answered */
+	if (o->record && pb_rec_check_path(o->record, err, errlen) < 0) {
+		r = PB_SES_E_RECORD;
+		goto fail;
+	}
 	if (o->sim_profile) {
 		if (o->pumpsim)
 			snprintf(s->sim_prog, sizeof s->sim_prog, "%s", o->pumpsim);
@@ -544,7 +700,9 @@ int pb_session_open(struct pb_session **out, const struct pb_session_opts *o,
 		r = sim_start(s, err, errlen);
 		if (r < 0)
 			goto fail;
-		load_profile(s, o->sim_profile);
+		r = load_profile(s, o->sim_profile, PROF_USER, err, errlen);
+		if (r < 0)
+			goto fail;
 		r = open_client(s, s->link_path, err, errlen);
 		if (r < 0)
 			goto fail;
@@ -833,4 +991,24 @@ pid_t pb_session_sim_pid(const struct pb_session *s)
 bool pb_session_is_replay(const struct pb_session *s)
 {
 	return s->replay;
+}
+
+bool pb_session_identified(const struct pb_session *s)
+{
+	return s->have_info;
+}
+
+const char *pb_session_record_error(const struct pb_session *s)
+{
+	return s->rec_failed ? s->rec_err : NULL;
+}
+
+size_t pb_session_warnings(const struct pb_session *s)
+{
+	return s->nwarn;
+}
+
+const char *pb_session_warning(const struct pb_session *s, size_t i)
+{
+	return i < s->nwarn ? s->warnings[i] : "";
 }

@@ -12,8 +12,16 @@
  * the UI state (tui/app.h).  Lost samples and link-down time become gaps
  * in the history and G rows in the recording.
  *
- * The emulator child is tui/simchild.c; device and file indices go onto
- * the session's time axis through tui/indexmap.c (pure).
+ * Profiles: the user's --profile (or --sim PROFILE) may be a path and
+ * must load; the id a pump reports in HELLO, or a recording in its
+ * header, is only ever looked up by name (pb_profile_find_id), and when
+ * it is unknown the session says so and runs on without statistics
+ * against a spec.  The emulator child is tui/simchild.c; indices go onto
+ * the session's time axis through tui/indexmap.c.
+ *
+ * Recording: the first recording named by --record is created or
+ * truncated as asked; later ones (`r` again) and the default
+ * time-stamped names are new files (NAME-2.csv, ...), never overwriting.
  *
  * Reconnection: the client reopens the port by path once a second after
  * it is gone.  Under --sim, an emulator that died is restarted on the same
@@ -46,7 +54,8 @@ enum pb_session_err {
 	PB_SES_E_PORT = -3,      /* the port could not be opened */
 	PB_SES_E_RECORD = -4,    /* the recording could not be opened */
 	PB_SES_E_REPLAY = -5,    /* the replay file could not be read */
-	PB_SES_E_NOMEM = -6
+	PB_SES_E_NOMEM = -6,
+	PB_SES_E_PROFILE = -7    /* the user's --profile could not be loaded */
 };
 
 struct pb_session_opts {
@@ -73,14 +82,27 @@ struct pb_session_counts {
 	uint32_t sim_restarts;
 	uint32_t link_losses;
 	double   frames_per_s;     /* over the last second */
+	/* replay */
+	uint64_t skipped_lines;    /* bad lines (and a cut last line) */
+	uint64_t discontinuities;  /* sample indices that went back */
+	uint64_t warnings_more;    /* warnings past PB_SES_MAX_WARNINGS */
 };
+
+#define PB_SES_MAX_WARNINGS 10     /* warnings kept; the rest counted */
+#define PB_SES_WARNING_LEN  240
 
 #define PB_SES_MAX_MARKERS 256
 
 struct pb_session;
 
 /* Open per opts; app receives state updates.  On failure returns < 0
- * with a one-line message in err naming the port, file or program. */
+ * with a one-line message in err naming the port, file or program: a
+ * --profile that does not load, a --record FILE that cannot be written
+ * (pb_rec_check_path: missing directory, no permission, a FIFO) and a
+ * recording to replay that cannot be opened fail here, before any pump
+ * is touched.  A replay is read whole here: its bad lines become
+ * warnings, and a file without a single usable sample still opens
+ * (counts.samples is 0: the caller decides). */
 int  pb_session_open(struct pb_session **out,
     const struct pb_session_opts *o, struct pb_app *app, uint64_t now_us,
     char *err, size_t errlen);
@@ -125,6 +147,20 @@ const char *pb_session_last_log(const struct pb_session *s);
 pid_t    pb_session_sim_pid(const struct pb_session *s);
 bool     pb_session_is_replay(const struct pb_session *s);
 const char *pb_session_strerror(int err);
+/* True once the pump has answered HELLO (never for a replay). */
+bool     pb_session_identified(const struct pb_session *s);
+/* Why a recording failed or is not whole ("run.csv: write: No space
+ * left on device (12 rows dropped)"), or NULL when none did.  The
+ * recording of --record is checked at open; a failure to create it when
+ * the pump answers, to write it or to close it whole lands here. */
+const char *pb_session_record_error(const struct pb_session *s);
+/* Problems with the input, in order, escaped, one line each: every bad
+ * line of a replayed recording as "FILE:LINE: message" (the first
+ * PB_SES_MAX_WARNINGS; counts.warnings_more counts the rest), a
+ * discontinuity, a missing or disagreeing "# end:" line, a profile id
+ * from the pump or the recording that is not found. */
+size_t   pb_session_warnings(const struct pb_session *s);
+const char *pb_session_warning(const struct pb_session *s, size_t i);
 
 /* Any command through the session's client, for the calibration screen:
  * its completion goes to the listener's done (not to the UI state), and
