@@ -38,7 +38,8 @@ else
 Q := @
 endif
 
-PKGS      := ncursesw libserialport libftdi1 inih lua5.4 libcrypto json-c
+PKGS      := ncursesw libserialport libftdi1 inih lua5.4 libcrypto json-c \
+	sqlite3 libpq
 TEST_PKGS := check umockdev-1.0
 
 # pkg-config is asked lazily so that `make clean` works without packages.
@@ -64,10 +65,11 @@ PROTO_SRC := $(wildcard proto/*.c)
 PUMP_SRC  := $(wildcard pump/*.c)
 SIM_SRC   := $(filter-out tools/pumpsim/main.c,$(wildcard tools/pumpsim/*.c))
 CAL_SRC   := $(wildcard cal/*.c)
+STORE_SRC := $(wildcard store/*.c)
 TUI_SRC   := $(filter-out tui/main.c,$(wildcard tui/*.c))
 HIL_SRC   := $(filter-out hil/main.c,$(wildcard hil/*.c))
 MAIN_SRC  := tools/pumpsim/main.c tui/main.c hil/main.c
-ROOMS     := BASE PROTO PUMP SIM CAL TUI HIL
+ROOMS     := BASE PROTO PUMP SIM CAL STORE TUI HIL
 LIB_SRC   := $(foreach r,$(ROOMS),$($(r)_SRC))
 
 obj  = $(patsubst %.c,$(B)/%.o,$(1))
@@ -78,9 +80,10 @@ LIB_PROTO := $(B)/libpbproto.a
 LIB_PUMP  := $(B)/libpbpump.a
 LIB_SIM   := $(B)/libpbsim.a
 LIB_CAL   := $(B)/libpbcal.a
+LIB_STORE := $(B)/libpbstore.a
 LIB_TUI   := $(B)/libpbtui.a
 LIB_HIL   := $(B)/libpbhil.a
-ALL_LIBS  := $(LIB_HIL) $(LIB_TUI) $(LIB_CAL) $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO) \
+ALL_LIBS  := $(LIB_HIL) $(LIB_TUI) $(LIB_STORE) $(LIB_CAL) $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO) \
 	$(LIB_BASE)
 
 PROGS := $(BIN)/pumpbench $(BIN)/pumpsim $(BIN)/pumphil
@@ -105,7 +108,7 @@ FUZZ_LIBS := $(call fuzzlib,$(ALL_LIBS))
 .SECONDARY:
 
 .PHONY: all run check tests bench fuzz clean install uninstall deps doors \
-	base proto sim tui hil cal
+	base proto sim tui hil cal store
 
 all: $(PROGS)
 
@@ -134,6 +137,7 @@ sim: $(LIB_SIM) $(BIN)/pumpsim
 tui: $(LIB_TUI) $(BIN)/pumpbench
 hil: $(LIB_HIL) $(BIN)/pumphil
 cal: $(LIB_CAL)
+store: $(LIB_STORE)
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
@@ -168,12 +172,23 @@ LINK = @mkdir -p $(@D); $(if $(Q),echo "  LD      $@";) \
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) \
 	-Wl,--start-group $(filter %.a,$^) -Wl,--end-group
 
+# The version every record names: git describe, else the release number.
+# base/version.o is rebuilt when the string changes.
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+$(B)/version.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+$(B)/base/version.o: $(B)/version.txt
+$(B)/base/version.o: ALL_CFLAGS += -DPB_VERSION='"$(VERSION)"'
+.PHONY: FORCE
+FORCE:
+
 # Doors point one way: pumpbench links no hil, pumpsim links no tui/hil.
 $(BIN)/pumpsim: $(B)/tools/pumpsim/main.o $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO) $(LIB_BASE)
 	$(LINK) $(PKG_LIBS) $(LIBS_M)
-$(BIN)/pumpbench: $(B)/tui/main.o $(LIB_TUI) $(LIB_CAL) $(LIB_PUMP) $(LIB_PROTO) $(LIB_BASE)
+$(BIN)/pumpbench: $(B)/tui/main.o $(LIB_TUI) $(LIB_STORE) $(LIB_CAL) $(LIB_PUMP) $(LIB_PROTO) $(LIB_BASE)
 	$(LINK) $(PKG_LIBS) $(LIBS_M)
-$(BIN)/pumphil: $(B)/hil/main.o $(LIB_HIL) $(LIB_CAL) $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO) $(LIB_BASE)
+$(BIN)/pumphil: $(B)/hil/main.o $(LIB_HIL) $(LIB_STORE) $(LIB_CAL) $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO) $(LIB_BASE)
 	$(LINK) $(PKG_LIBS) $(LIBS_M)
 
 TEST_HELPER_OBJ := $(patsubst %.c,$(B)/%.o,$(TEST_HELPER_SRC))
