@@ -40,6 +40,8 @@ static void usage(FILE *f)
 "  --timeout S         scenario timeout in rig seconds (default 600;\n"
 "                      a scenario's --@timeout wins)\n"
 "  --step-timeout S    limit of one blocking step (default 30)\n"
+"  --wall-limit S      stop a scenario after S seconds of wall time, whatever\n"
+"                      it does (default 300 on sim, the timeout + 60 on ftdi)\n"
 "  --lock-timeout S    wait this long for a busy fixture (default 600)\n"
 "  --lock-dir DIR      lock files (default $PUMPHIL_LOCK_DIR, else\n"
 "                      /run/lock/pumpbench, else $XDG_RUNTIME_DIR/pumpbench)\n"
@@ -113,7 +115,7 @@ static int parse_whole(const char *opt, const char *s, double lo, double hi,
 
 enum {
 	O_RIG = 256, O_JUNIT, O_JSON, O_RETRIES, O_TIMEOUT, O_STEP, O_LOCKT,
-	O_LOCKD, O_DEFECTS, O_DEFECTS_ONLY, O_SEED, O_SHARD
+	O_LOCKD, O_DEFECTS, O_DEFECTS_ONLY, O_SEED, O_SHARD, O_WALL
 };
 
 static int cmd_run(int argc, char **argv)
@@ -125,6 +127,7 @@ static int cmd_run(int argc, char **argv)
 		{ "retries", required_argument, NULL, O_RETRIES },
 		{ "timeout", required_argument, NULL, O_TIMEOUT },
 		{ "step-timeout", required_argument, NULL, O_STEP },
+		{ "wall-limit", required_argument, NULL, O_WALL },
 		{ "lock-timeout", required_argument, NULL, O_LOCKT },
 		{ "lock-dir", required_argument, NULL, O_LOCKD },
 		{ "with-defects", no_argument, NULL, O_DEFECTS },
@@ -162,6 +165,11 @@ static int cmd_run(int argc, char **argv)
 			    &v))
 				return PB_EXIT_USAGE;
 			o.step_timeout_s = v;
+			break;
+		case O_WALL:
+			if (parse_num("--wall-limit", optarg, 0.001, 604800, &v))
+				return PB_EXIT_USAGE;
+			o.wall_limit_s = v;
 			break;
 		case O_LOCKT:
 			if (parse_num("--lock-timeout", optarg, 0, 604800, &v))

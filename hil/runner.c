@@ -253,8 +253,9 @@ static void run_attempt(struct run *r, const char *file,
 		.step_timeout_s = o->step_timeout_s,
 		.wall_us = r->wall_us,
 		/* virtual time: a busy script is caught by wall time */
-		.wall_limit_s = sim ? 300 : (meta->timeout_s > 0 ?
-		    meta->timeout_s : o->timeout_s) + 60,
+		.wall_limit_s = o->wall_limit_s > 0 ? o->wall_limit_s : sim ?
+		    300 : (meta->timeout_s > 0 ? meta->timeout_s :
+		    o->timeout_s) + 60,
 	};
 	pb_scn_run(file, &ctx, a);
 

@@ -58,6 +58,9 @@ struct pb_runner_opts {
 	int    retries;              /* extra attempts after ERROR (0..10) */
 	double timeout_s;            /* scenario default (rig s), 0 = 600 */
 	double step_timeout_s;       /* per blocking step, 0 = 30 */
+	double wall_limit_s;         /* the wall-clock guard per scenario;
+	                                0 = 300 s on sim, the scenario
+	                                timeout + 60 s on ftdi */
 	double lock_timeout_s;       /* wait for a busy fixture, s */
 	const char *lock_dir;        /* NULL: pb_lock_dir()'s default */
 	enum pb_defect_runs defects;

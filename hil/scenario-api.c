@@ -79,8 +79,10 @@ void scn_drain_dut_log(struct scn *s)
 	free(log);
 }
 
-/* Raise a control condition (error/skip/abort/fail) from C.  Sticky: a
- * script that pcall()s it away still ends with that outcome. */
+/* Raise a control condition (error/skip/abort/fail) from C.  Final: the
+ * first one decides the outcome, and a script that pcall()s it away gets
+ * no further instruction (scn_trip, see the guard in
+ * scenario-sandbox.c). */
 int scn_raise(lua_State *L, struct scn *s, enum scn_ctrl c, const char *fmt,
     ...)
 {
@@ -92,13 +94,14 @@ int scn_raise(lua_State *L, struct scn *s, enum scn_ctrl c, const char *fmt,
 		va_end(ap);
 		scn_where(L, s->ctrl_where, sizeof s->ctrl_where);
 	}
+	scn_trip(L);   /* final: nothing may catch it for good */
 	return luaL_error(L, "%s", s->ctrl_msg);
 }
 
 void scn_check(lua_State *L, struct scn *s)
 {
 	if (s->ctrl != CTRL_NONE)
-		luaL_error(L, "%s", s->ctrl_msg);
+		scn_raise(L, s, s->ctrl, "%s", s->ctrl_msg);
 }
 
 struct scn *scn_need_rig(lua_State *L, const char *fn)
@@ -248,7 +251,7 @@ void scn_advance(lua_State *L, struct scn *s, uint64_t until_us,
 	if (cb)
 		cb(L, s, ctx, now);
 	while (now < until_us) {
-		scn_check(L, s);
+		scn_guard(L, s);
 		uint64_t next = until_us;
 		if (cb && next_cb < next)
 			next = next_cb;
@@ -291,9 +294,6 @@ void scn_advance(lua_State *L, struct scn *s, uint64_t until_us,
 			if (next_cb <= now)
 				next_cb = now + period_us;
 		}
-		if (pb_fixture_interrupted())
-			scn_raise(L, s, CTRL_ABORT, "interrupted by signal %d",
-			    pb_fixture_interrupted());
 	}
 	scn_drain_dut_log(s);
 	if (ftdi && s->ctx->wall_us) {

@@ -12,6 +12,7 @@
  *   scenario-pump.c     the Lua API of the pump: pump.*, dut, spec
  *   scenario-sandbox.c  the Lua state: allocator, libraries, the guard,
  *                       running a chunk and turning its end into an outcome
+ *   scenario-bounds.c   library functions bounded so none runs long in C
  *
  * Nothing outside hil/scenario-*.c includes this header.
  *
@@ -157,11 +158,22 @@ double scn_poll_until(lua_State *L, struct scn *s, int fn, double timeout,
     uint64_t period, uint64_t hold_us);
 int scn_lua_wait(lua_State *L);   /* wait(s) */
 
+/* ---- the guard (scenario-sandbox.c) --------------------------------------- */
+
+/* Check the guard now: a pending control condition is raised again, a
+ * signal raises ABORT, a script past its wall-clock limit ERROR. */
+void scn_guard(lua_State *L, struct scn *s);
+/* From now on every instruction raises the pending condition again. */
+void scn_trip(lua_State *L);
+
 /* ---- registration: each part opens its globals ---------------------------- */
 
 void scn_open_core(lua_State *L);                  /* scenario-api.c */
 void scn_open_rig(lua_State *L, struct scn *s);    /* scenario-rig.c */
 void scn_open_pump(lua_State *L, struct scn *s);   /* scenario-pump.c */
+/* Replace the library functions that could loop in C by bounded ones
+ * (scenario-bounds.c). */
+void scn_bound_libs(lua_State *L);
 /* A table of functions as global NAME. */
 void scn_register(lua_State *L, const char *name, const luaL_Reg *fns);
 

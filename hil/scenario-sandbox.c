@@ -18,6 +18,8 @@
 
 /* ---- sandbox and setup ------------------------------------------------- */
 
+static void hook(lua_State *L, lua_Debug *ar);
+
 static void *scn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 {
 	struct scn *s = ud;
@@ -36,20 +38,106 @@ static void *scn_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 	return p;
 }
 
-static void hook(lua_State *L, lua_Debug *ar)
+/* ---- the guard -----------------------------------------------------------
+ *
+ * A scenario must end at its limits whatever it does: the wall-clock guard
+ * (a script that spins without waiting), the rig-time limit, a signal.
+ * Each of them is a control condition (scn_raise), and a control
+ * condition is final:
+ *
+ *  - once one is raised, the count hook fires before every instruction
+ *    and raises it again, so a pcall, an xpcall handler, a __close method
+ *    or a loop around them gets no instruction of its own: the error
+ *    climbs to the top whatever catches it on the way;
+ *  - every API call checks it first (scn_check, scn_need_rig);
+ *  - the top level runs no more Lua once the chunk has returned: the
+ *    message handler calls no metamethod, and the state is closed from
+ *    outside the protected call;
+ *  - the places where Lua runs code with hooks off are closed: a __gc
+ *    finalizer (setmetatable() refuses a metatable with __gc: it would
+ *    run in a collection or in lua_close), and an xpcall message handler
+ *    called for an error raised by the hook itself (xpcall's handler is
+ *    wrapped: once a condition is raised it hands the error on without
+ *    running the script's handler);
+ *  - the library functions that could loop in C without running an
+ *    instruction (table.move over a huge range, table.sort of millions,
+ *    pattern matching that backtracks) are bounded (see below).
+ */
+
+void scn_trip(lua_State *L)
 {
-	(void)ar;
-	struct scn *s = scn_get(L);
+	lua_sethook(L, hook, LUA_MASKCOUNT, 1);
+}
+
+void scn_guard(lua_State *L, struct scn *s)
+{
+	if (s->ctrl != CTRL_NONE) {
+		scn_trip(L);
+		luaL_error(L, "%s", s->ctrl_msg);
+	}
 	if (pb_fixture_interrupted())
 		scn_raise(L, s, CTRL_ABORT, "interrupted by signal %d",
 		    pb_fixture_interrupted());
 	if (s->ctx->wall_us && s->ctx->wall_limit_s > 0) {
 		double el = (double)(s->ctx->wall_us() - s->wall0) / 1e6;
 		if (el > s->ctx->wall_limit_s)
-			scn_raise(L, s, CTRL_ERROR, "scenario used %.0f s of wall "
-			    "time (limit %.0f s) without finishing", el,
+			scn_raise(L, s, CTRL_ERROR, "scenario used %.1f s of wall "
+			    "time (limit %g s) without finishing", el,
 			    s->ctx->wall_limit_s);
 	}
+}
+
+static void hook(lua_State *L, lua_Debug *ar)
+{
+	(void)ar;
+	scn_guard(L, scn_get(L));
+}
+
+/* The message handler xpcall() gets: the script's own (upvalue 1), but
+ * never once a control condition is raised.  Lua calls a message handler
+ * before it unwinds, still inside the hook that raised the error, where
+ * hooks are off: a handler that loops there could not be stopped. */
+static int xpcall_handler(lua_State *L)
+{
+	if (scn_get(L)->ctrl != CTRL_NONE)
+		return 1;                    /* the error, as it is */
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, 1);
+	return 1;
+}
+
+/* xpcall(f, handler, ...) with the handler above; upvalue 1: the
+ * library's xpcall. */
+static int l_xpcall(lua_State *L)
+{
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_pushvalue(L, 2);
+	lua_pushcclosure(L, xpcall_handler, 1);
+	lua_replace(L, 2);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+/* setmetatable(t, mt) without finalizers: a __gc method runs with hooks
+ * off, where no guard can stop it. */
+static int l_setmetatable(lua_State *L)
+{
+	if (lua_istable(L, 2)) {
+		lua_pushliteral(L, "__gc");
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_error(L, "setmetatable: a __gc metamethod is "
+			    "not allowed in a scenario (it would run outside the "
+			    "guard)");
+		lua_pop(L, 1);
+	}
+	lua_settop(L, 2);
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, 2, 1);
+	return 1;
 }
 
 /* import("lib/common.lua"): run another file from the scenario's
@@ -89,6 +177,13 @@ static void setup_state(lua_State *L, struct scn *s)
 	}
 	/* math.random with a fixed seed: deterministic runs */
 	(void)luaL_dostring(L, "math.randomseed(1)");
+	lua_getglobal(L, "setmetatable");
+	lua_pushcclosure(L, l_setmetatable, 1);
+	lua_setglobal(L, "setmetatable");
+	lua_getglobal(L, "xpcall");
+	lua_pushcclosure(L, l_xpcall, 1);
+	lua_setglobal(L, "xpcall");
+	scn_bound_libs(L);
 
 	scn_bind(L, s);
 	scn_open_core(L);

@@ -10,12 +10,17 @@
  * (lua_pcall with a message handler that adds a traceback to the log).
  * Time moves only through the DUT/fixture clock (rig time): virtual on the
  * `sim` rig, wall time on `ftdi`.  The scenario timeout and the per-step
- * timeout are in rig time; a wall-clock guard (wall_us) stops scripts that
- * loop without ever waiting.  The Lua API is documented in docs/hil.md
- * ("Scenarios (Lua API)").
+ * timeout are in rig time; a wall-clock guard (wall_us, wall_limit_s)
+ * stops scripts that loop without ever waiting.  The guard, the rig-time
+ * limit and a signal end the scenario whatever it does: no pcall, xpcall
+ * handler, __close method or error object gets another instruction once
+ * one of them is raised, finalizers (__gc) are refused, and the library
+ * functions that could loop in C are bounded.  The Lua API is documented
+ * in docs/hil.md ("Scenarios (Lua API)").
  *
  * Outcome rules: any expect() outside its hard limits or a fail() call
- * -> FAIL (the script keeps running after a failed expect); a Lua error,
+ * -> FAIL (the script keeps running after a failed expect, and stops at
+ * fail(), skip(), a rig error, a timeout or a signal, pcall or not); a Lua error,
  * a rig/DUT-link failure, a step or scenario timeout -> ERROR; a signal
  * -> ABORTED; requires() not met or a sim-only call on another rig ->
  * SKIPPED; otherwise PASS.

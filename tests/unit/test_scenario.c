@@ -6,6 +6,7 @@
  */
 #include <check.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,10 +261,16 @@ START_TEST(control_outcomes_are_sticky)
 	    PB_OUT_FAIL);
 	ck_assert_str_eq(att.message, "valve did not open");
 	ck_assert_str_eq(att.where, "t.lua:2");
-	/* pcall cannot swallow a verdict */
+	/* pcall cannot swallow a verdict, nor go on after one */
 	ck_assert_int_eq(run_pure("pcall(fail, 'x')\nlog('on')"), PB_OUT_FAIL);
+	ck_assert(!log_has("] on"));
 	ck_assert_int_eq(run_pure("pcall(skip)\nlog('on')"), PB_OUT_SKIPPED);
+	ck_assert(!log_has("] on"));
 	ck_assert_int_eq(run_pure("pcall(wait, 1)\nlog('on')"), PB_OUT_ERROR);
+	ck_assert(!log_has("] on"));
+	ck_assert_int_eq(run_pure("xpcall(fail, function(e) log('handled') "
+	    "return e end, 'x')\nlog('on')"), PB_OUT_FAIL);
+	ck_assert(!log_has("] on"));
 }
 END_TEST
 
@@ -284,6 +291,141 @@ START_TEST(busy_script_is_stopped)
 	    "+ 1 end", "t.lua", &ctx, &att), PB_OUT_ERROR);
 	ck_assert_ptr_nonnull(strstr(att.message, "wall time"));
 	ck_assert_str_eq(att.where, "t.lua:2");
+}
+END_TEST
+
+/* ---- the guard: nothing a script does outlives its limits ---------------- */
+
+/* The clock the guard reads.  A script the guard stops is looked at only
+ * until its limit; one that escapes would read it forever, so after 200
+ * looks (well past any limit here) the test process dies rather than
+ * hang: the escape is a failure. */
+static unsigned guard_looks;
+static uint64_t guard_wall_us(void)
+{
+	if (++guard_looks > 200)
+		abort();
+	return (uint64_t)guard_looks * 1000000u;  /* one second per look */
+}
+
+/* Scripts that catch errors, raise odd ones, or run code while errors
+ * unwind: each must end ERROR at the 5 s wall-clock limit. */
+static const char *const escapes[] = {
+	"while true do pcall(function() while true do end end) end",
+	"while true do pcall(error, 'x') end",
+	"repeat pcall(function() repeat until false end) until false",
+	"for i = 1, math.huge do pcall(function() for j = 1, math.huge do "
+	    "end end) end",
+	"while true do xpcall(function() while true do end end, "
+	    "function(e) return e end) end",
+	"while true do xpcall(function() while true do end end, "
+	    "function(e) while true do end end) end",
+	"local function f() pcall(f) while true do end end\n"
+	    "while true do pcall(f) end",
+	"while true do pcall(function()\n"
+	    "  local x <close> = setmetatable({}, {__close = function()\n"
+	    "    while true do pcall(function() while true do end end) end\n"
+	    "  end})\n"
+	    "  while true do end\n"
+	    "end) end",
+	"while true do pcall(function() error(setmetatable({}, {__tostring ="
+	    " function() while true do end end})) end) end",
+	"error(setmetatable({}, {__tostring = function() while true do "
+	    "pcall(function() while true do end end) end end}))",
+	"while true do pcall(string.rep, 'x', 1 << 40) end",
+	"while true do local ok, e = pcall(function() while true do end end)"
+	    "\n if not ok then log(e) end end",
+};
+
+START_TEST(guard_cannot_be_caught)
+{
+	for (size_t i = 0; i < sizeof escapes / sizeof escapes[0]; i++) {
+		pb_attempt_free(&att);
+		memset(&att, 0, sizeof att);
+		guard_looks = 0;
+		struct pb_scn_ctx ctx = { .rig_kind = "sim", .timeout_s = 60,
+			.wall_us = guard_wall_us, .wall_limit_s = 5 };
+		ck_assert_msg(pb_scn_run_string(escapes[i], "g.lua", &ctx,
+		    &att) == PB_OUT_ERROR, "%zu: %s", i, att.message);
+		ck_assert_msg(strstr(att.message, "wall time") != NULL,
+		    "%zu: %s", i, att.message);
+		/* stopped at the limit: no look at the clock after it */
+		ck_assert_msg(guard_looks <= 7, "%zu: %u looks", i,
+		    guard_looks);
+	}
+}
+END_TEST
+
+/* A finalizer runs with hooks off, where no guard reaches: refused. */
+START_TEST(no_finalizers)
+{
+	ck_assert_int_eq(run_pure("setmetatable({}, {__gc = function() "
+	    "while true do end end})"), PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(att.message, "__gc"));
+	ck_assert_int_eq(run_pure("local mt = {}\n"
+	    "local t = setmetatable({}, mt)\n"
+	    "mt.__gc = function() while true do end end\n"   /* too late */
+	    "t = nil\n"), PB_OUT_PASS);
+	/* other metatables work as before */
+	ck_assert_int_eq(run_pure("local t = setmetatable({}, {__index = "
+	    "function(_, k) return k * 2 end})\nassert(t[21] == 42)\n"
+	    "assert(getmetatable(setmetatable({}, nil)) == nil)"),
+	    PB_OUT_PASS);
+}
+END_TEST
+
+/* Library functions that would loop in C, where the guard cannot see. */
+START_TEST(library_loops_are_bounded)
+{
+	ck_assert_int_eq(run_pure("table.move({}, 1, math.maxinteger, 1)"),
+	    PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(att.message, "table.move: at most"));
+	ck_assert_int_eq(run_pure("local t = setmetatable({}, {__index = "
+	    "rawlen})\ntable.concat(t, '', 1, 1 << 40)"), PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(att.message, "table.concat: at most"));
+	ck_assert_int_eq(run_pure("local t = {}\nfor i = 1, (1 << 20) + 1 do "
+	    "t[i] = -i end\ntable.sort(t)"), PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(att.message, "table.sort: at most"));
+	/* within the bounds they are the library's own */
+	ck_assert_int_eq(run_pure(
+	    "local t = table.move({1, 2, 3}, 1, 3, 2)\n"
+	    "assert(table.concat(t, ',') == '1,1,2,3')\n"
+	    "local u = {3, 1, 2}\ntable.sort(u)\n"
+	    "assert(table.concat(u) == '123')\n"
+	    "table.sort(u, function(a, b) return a > b end)\n"
+	    "assert(table.concat(u, '', 2) == '21')\n"
+	    "assert(not pcall(table.concat, 5))\n"), PB_OUT_PASS);
+}
+END_TEST
+
+/* SIGTERM while a script catches errors in a loop: ABORTED. */
+static unsigned sig_looks;
+static uint64_t raise_term_on_third_look(void)
+{
+	if (++sig_looks == 3)
+		raise(SIGTERM);
+	if (sig_looks > 200)
+		abort();
+	return 0;   /* no wall time passes: only the signal may stop it */
+}
+
+START_TEST(signal_cannot_be_caught)
+{
+	ck_assert_int_eq(pb_fixture_catch_signals(), PB_FIX_OK);
+	pb_attempt_free(&att);
+	memset(&att, 0, sizeof att);
+	sig_looks = 0;
+	struct pb_scn_ctx ctx = { .rig_kind = "sim", .timeout_s = 60,
+		.wall_us = raise_term_on_third_look, .wall_limit_s = 5 };
+	enum pb_outcome o = pb_scn_run_string(escapes[0], "s.lua", &ctx,
+	    &att);
+	int sig = pb_fixture_interrupted();
+	pb_fixture_clear_interrupt();
+	pb_fixture_restore_signals();
+	ck_assert_int_eq(o, PB_OUT_ABORTED);
+	ck_assert_int_eq(sig, SIGTERM);
+	ck_assert_ptr_nonnull(strstr(att.message, "signal 15"));
+	ck_assert_uint_le(sig_looks, 4);
 }
 END_TEST
 
@@ -419,6 +561,15 @@ START_TEST(rig_timeouts_and_unplug)
 	    "expect('answers after power-on', pump.hello(5) ~= nil)\n", 60),
 	    PB_OUT_PASS);
 
+	/* the rig-time limit holds whatever the script catches */
+	ck_assert_int_eq(run_rig(&r, "while true do pcall(wait, 1) end\n", 5),
+	    PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(att.message, "scenario timeout"));
+	ck_assert(att.rig_seconds >= 5 && att.rig_seconds < 5.1);
+	ck_assert_int_eq(run_rig(&r, "while true do pcall(wait, 1e6) "
+	    "pcall(fail, 'no') end\n", 5), PB_OUT_ERROR);
+	ck_assert_ptr_nonnull(strstr(att.message, "scenario timeout"));
+
 	/* the fixture vanishes mid-wait: ERROR from the rig (retryable) */
 	struct fake_fix *x = (struct fake_fix *)r.f;
 	x->gone_at = x->now + 1500000;
@@ -469,6 +620,10 @@ static Suite *scenario_suite(void)
 	tcase_add_test(tc, sandbox);
 	tcase_add_test(tc, control_outcomes_are_sticky);
 	tcase_add_test(tc, busy_script_is_stopped);
+	tcase_add_test(tc, guard_cannot_be_caught);
+	tcase_add_test(tc, no_finalizers);
+	tcase_add_test(tc, library_loops_are_bounded);
+	tcase_add_test(tc, signal_cannot_be_caught);
 	suite_add_tcase(s, tc);
 	TCase *tr = tcase_create("rig");
 	tcase_add_checked_fixture(tr, NULL, teardown);

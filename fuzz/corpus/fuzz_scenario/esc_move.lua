@@ -1,0 +1,1 @@
+while true do pcall(table.move, {}, 1, math.maxinteger, 1) end
