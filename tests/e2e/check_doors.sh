@@ -62,6 +62,13 @@ plant tui/graph.c   '#include <hil/rig.h>' 'tui/ may not include hil/'
 plant tui/graph.c   '  #  include   "hil/rig.h"' 'tui/ may not include hil/'
 plant tui/graph.c   '#include "../hil/rig.h"' 'includes hil/rig.h'
 plant cal/fit.c     '#include "./../tui/./app.h"' 'includes tui/app.h'
+# a module's insides (M-impl.h) stay its own, even within its room
+plant proto/client.c '#include "proto/link-impl.h"' \
+	'the insides of module proto/link; only proto/link.c and proto/link-*'
+plant tui/session.c '#include "proto/link-impl.h"' 'the insides of module proto/link'
+plant hil/runner.c  '#include "hil/scenario-impl.h"' 'the insides of module hil/scenario'
+plant tools/pumpsim/plant.c '#include "tools/pumpsim/firmware-impl.h"' \
+	'only tools/pumpsim/firmware.c and tools/pumpsim/firmware-*, tools/pumpsim/regulator.c, tools/pumpsim/alarms.c may'
 # product code never includes test code; a new directory needs a rule
 plant proto/msg.c   '#include "tests/unit/vectors.h"' 'which is test code'
 mkdir "$tmp/newroom" && echo 'int x;' >"$tmp/newroom/x.c"
@@ -76,6 +83,9 @@ for ok in 'hil/fixture-sim.c:#include "tools/pumpsim/emulator.h"' \
 	'tui/app.h:#include "cal/procedure.h"' \
 	'hil/dut.c:#include "cal/procedure.h"' \
 	'tools/pumpsim/plant.c:#include "base/text.h"' \
+	'proto/link-mem.c:#include "proto/link-impl.h"' \
+	'tools/pumpsim/alarms.c:#include "tools/pumpsim/firmware-impl.h"' \
+	'tests/unit/test_link.c:#include "proto/link-impl.h"' \
 	'tests/unit/test_app.c:#include "hil/rig.h"' \
 	'fuzz/fuzz_msg.c:#include "tools/pumpsim/emulator.h"' \
 	'bench/bench_decode.c:#include "tui/graph.h"' \
