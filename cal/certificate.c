@@ -3,11 +3,13 @@
  * (see certificate.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json.h>
@@ -347,48 +349,232 @@ pb_cert_fprint(FILE *f, enum pb_cert_fmt fmt, const struct pb_cal_result *r,
 	return -1;
 }
 
-enum pb_cert_fmt
-pb_cert_fmt_for(const char *path)
+/* ---- the three files as a calibration output ------------------------- */
+
+static const struct {
+	const char *ext;
+	enum pb_cert_fmt fmt;
+} cert_kinds[PB_CERT_FILES] = {
+	{ ".json", PB_CERT_JSON }, { ".txt", PB_CERT_TEXT },
+	{ ".html", PB_CERT_HTML },
+};
+
+#define TMP_SUFFIX ".XXXXXX"
+
+struct pb_cert_files {
+	char prefix[PB_CERT_PATH_MAX];
+	char dir[PB_CERT_PATH_MAX];           /* the prefix's directory */
+	char path[PB_CERT_FILES][PB_CERT_PATH_MAX];
+	char tmp[PB_CERT_FILES][PB_CERT_PATH_MAX + sizeof TMP_SUFFIX];
+	int  fd[PB_CERT_FILES];               /* temporary files, or -1 */
+	int  nstored;                         /* files in place (0 or 3) */
+	struct pb_profile prof;
+	char station[64], reference[256], operator_id[64];
+	struct pb_cert_meta meta;
+};
+
+static void
+copy_opt(char *dst, size_t n, const char *src, const char **out)
 {
-	const char *dot = strrchr(path, '.');
-	if (dot && strcmp(dot, ".json") == 0)
-		return PB_CERT_JSON;
-	if (dot && (strcmp(dot, ".html") == 0 || strcmp(dot, ".htm") == 0))
-		return PB_CERT_HTML;
-	return PB_CERT_TEXT;
+	if (src == NULL) {
+		*out = NULL;
+		return;
+	}
+	snprintf(dst, n, "%s", src);
+	*out = dst;
 }
 
-int
-pb_cert_write(const char *path, enum pb_cert_fmt fmt,
-    const struct pb_cal_result *r, const struct pb_profile *p,
-    const struct pb_cert_meta *m, char *err, size_t errlen)
+struct pb_cert_files *
+pb_cert_files_new(const char *prefix, const struct pb_profile *p,
+    const struct pb_cert_meta *m)
 {
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
-		snprintf(err, errlen, "%s: path too long", path);
+	if (prefix == NULL || *prefix == '\0' || p == NULL || m == NULL ||
+	    strlen(prefix) + 8 >= PB_CERT_PATH_MAX)
+		return NULL;
+	struct pb_cert_files *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return NULL;
+	snprintf(c->prefix, sizeof c->prefix, "%s", prefix);
+	const char *slash = strrchr(prefix, '/');
+	if (slash == NULL)
+		snprintf(c->dir, sizeof c->dir, ".");
+	else if (slash == prefix)
+		snprintf(c->dir, sizeof c->dir, "/");
+	else
+		snprintf(c->dir, sizeof c->dir, "%.*s", (int)(slash - prefix),
+		    prefix);
+	for (int i = 0; i < PB_CERT_FILES; i++) {
+		snprintf(c->path[i], sizeof c->path[i], "%s%s", prefix,
+		    cert_kinds[i].ext);
+		c->fd[i] = -1;
+	}
+	c->prof = *p;
+	c->meta = *m;
+	copy_opt(c->station, sizeof c->station, m->station, &c->meta.station);
+	copy_opt(c->reference, sizeof c->reference, m->reference,
+	    &c->meta.reference);
+	copy_opt(c->operator_id, sizeof c->operator_id, m->operator_id,
+	    &c->meta.operator_id);
+	return c;
+}
+
+static void
+drop_tmp(struct pb_cert_files *c, int i)
+{
+	if (c->fd[i] >= 0) {
+		close(c->fd[i]);
+		c->fd[i] = -1;
+		unlink(c->tmp[i]);
+	}
+}
+
+/* A new temporary file next to path[i] (never an existing name: mkstemp
+ * creates it exclusively), with the mode fopen() would give. */
+static int
+make_tmp(struct pb_cert_files *c, int i, char *err, size_t errlen)
+{
+	size_t n = strlen(c->path[i]);     /* < PB_CERT_PATH_MAX */
+	memcpy(c->tmp[i], c->path[i], n);
+	memcpy(c->tmp[i] + n, TMP_SUFFIX, sizeof TMP_SUFFIX);
+	int fd = mkstemp(c->tmp[i]);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot create a file there: %s",
+		    c->path[i], strerror(errno));
 		return -1;
 	}
-	FILE *f = fopen(tmp, "w");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+	mode_t um = umask(0);
+	umask(um);
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) != 0 ||
+	    fchmod(fd, 0666 & ~um) != 0) {
+		snprintf(err, errlen, "%s: %s", c->tmp[i], strerror(errno));
+		close(fd);
+		unlink(c->tmp[i]);
 		return -1;
 	}
-	int rc = pb_cert_fprint(f, fmt, r, p, m);
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		rc = -1;
-	int saved = errno;
-	if (fclose(f) != 0)
-		rc = -1;
-	if (rc != 0) {
-		snprintf(err, errlen, "%s: write failed: %s", tmp,
-		    strerror(saved ? saved : EIO));
-		unlink(tmp);
+	c->fd[i] = fd;
+	return 0;
+}
+
+static int
+files_prepare(void *ctx, char *err, size_t errlen)
+{
+	struct pb_cert_files *c = ctx;
+	struct stat st;
+	if (stat(c->dir, &st) != 0) {
+		snprintf(err, errlen, "%s: directory for the certificates: %s",
+		    c->dir, strerror(errno));
 		return -1;
 	}
-	if (rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (!S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a directory", c->dir);
 		return -1;
+	}
+	for (int i = 0; i < PB_CERT_FILES; i++) {
+		/* the name itself: free, or a certificate to replace */
+		if (lstat(c->path[i], &st) == 0 && !S_ISREG(st.st_mode) &&
+		    !S_ISLNK(st.st_mode)) {
+			snprintf(err, errlen, "%s: exists and is not a regular "
+			    "file", c->path[i]);
+			goto fail;
+		}
+		if (make_tmp(c, i, err, errlen) != 0)
+			goto fail;
 	}
 	return 0;
+fail:
+	for (int i = 0; i < PB_CERT_FILES; i++)
+		drop_tmp(c, i);
+	return -1;
+}
+
+static int
+sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+static int
+files_store(void *ctx, const struct pb_cal_result *r, char *err,
+    size_t errlen)
+{
+	struct pb_cert_files *c = ctx;
+	c->nstored = 0;
+	for (int i = 0; i < PB_CERT_FILES; i++) {
+		if (c->fd[i] < 0 && make_tmp(c, i, err, errlen) != 0)
+			return -1;
+		FILE *f = fdopen(c->fd[i], "w");
+		if (f == NULL) {
+			snprintf(err, errlen, "%s: %s", c->tmp[i], strerror(errno));
+			drop_tmp(c, i);
+			return -1;
+		}
+		c->fd[i] = -1;   /* the stream owns it now */
+		errno = 0;
+		int rc = pb_cert_fprint(f, cert_kinds[i].fmt, r, &c->prof,
+		    &c->meta);
+		if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+			rc = -1;
+		int saved = errno;
+		if (fclose(f) != 0) {
+			rc = -1;
+			if (!saved)
+				saved = errno;
+		}
+		if (rc != 0) {
+			snprintf(err, errlen, "%s: write failed: %s", c->path[i],
+			    strerror(saved ? saved : EIO));
+			unlink(c->tmp[i]);
+			return -1;
+		}
+		if (rename(c->tmp[i], c->path[i]) != 0) {
+			snprintf(err, errlen, "%s: %s", c->path[i],
+			    strerror(errno));
+			unlink(c->tmp[i]);
+			return -1;
+		}
+	}
+	if (sync_dir(c->dir) != 0) {
+		snprintf(err, errlen, "%s: %s", c->dir, strerror(errno));
+		return -1;
+	}
+	c->nstored = PB_CERT_FILES;
+	return 0;
+}
+
+static void
+files_close(void *ctx)
+{
+	struct pb_cert_files *c = ctx;
+	for (int i = 0; i < PB_CERT_FILES; i++)
+		drop_tmp(c, i);
+}
+
+const struct pb_cal_output_ops pb_cert_files_ops = {
+	.name = "certificate",
+	.prepare = files_prepare,
+	.store = files_store,
+	.close = files_close,
+};
+
+int
+pb_cert_files_paths(const struct pb_cert_files *c,
+    const char *paths[PB_CERT_FILES])
+{
+	for (int i = 0; i < c->nstored; i++)
+		paths[i] = c->path[i];
+	return c->nstored;
+}
+
+void
+pb_cert_files_free(struct pb_cert_files *c)
+{
+	if (c == NULL)
+		return;
+	files_close(c);
+	free(c);
 }

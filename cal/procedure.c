@@ -71,6 +71,7 @@ static const char *const stage_names[] = {
 	[PB_CAL_S_VERIFY_HOLD] = "verify: hold",
 	[PB_CAL_S_VERIFY_SETTLE] = "verify: settle",
 	[PB_CAL_S_VERIFY_AVERAGE] = "verify: average",
+	[PB_CAL_S_RECORD] = "record (certificate)",
 	[PB_CAL_S_VENT] = "vent",
 	[PB_CAL_S_RESTORE] = "restore old calibration",
 	[PB_CAL_S_DONE] = "done",
@@ -159,6 +160,9 @@ static void
 finish(struct pb_cal_proc *p, enum pb_cal_verdict v, uint64_t now,
     const char *fmt, ...)
 {
+	/* the PASS of the record stage holds only once it is recorded */
+	if (p->stage == PB_CAL_S_RECORD && p->res.verdict == PB_CAL_PASS)
+		p->res.verdict = PB_CAL_PENDING;
 	if (!p->failed && p->res.verdict == PB_CAL_PENDING) {
 		p->res.verdict = v;
 		if (fmt) {
@@ -434,9 +438,10 @@ store_point(struct pb_cal_proc *p, uint64_t now)
 	if (++p->vpoint < PB_CAL_VERIFY_POINTS)
 		enter(p, PB_CAL_S_VERIFY_HOLD, now);
 	else {
+		/* a PASS, once it is recorded: the outputs see it as such */
 		p->res.verdict = PB_CAL_PASS;
-		p->need_restore = false;
-		enter(p, PB_CAL_S_VENT, now);
+		p->res.finished_us = now;
+		enter(p, PB_CAL_S_RECORD, now);
 	}
 }
 
@@ -589,6 +594,9 @@ pb_cal_poll(struct pb_cal_proc *p, uint64_t now, struct pb_cal_action *act)
 			}
 		}
 		want(p, act);
+		return;
+	case PB_CAL_S_RECORD:
+		act->kind = PB_CAL_ACT_RECORD;
 		return;
 	case PB_CAL_S_VENT:
 		if (p->vent_sent) {
@@ -795,6 +803,23 @@ pb_cal_enter_reference(struct pb_cal_proc *p, int ch, double mmhg,
 	p->manual_ref[ch] = mmhg;
 	if (++p->sub >= p->channels)
 		store_point(p, now);
+	return PB_CALP_OK;
+}
+
+int
+pb_cal_record_done(struct pb_cal_proc *p, bool ok, const char *why,
+    uint64_t now)
+{
+	if (p->stage != PB_CAL_S_RECORD)
+		return PB_CALP_E_STATE;
+	if (ok) {
+		p->need_restore = false;
+		enter(p, PB_CAL_S_VENT, now);
+		return PB_CALP_OK;
+	}
+	/* no record, no new calibration: back to the old one */
+	finish(p, PB_CAL_ERROR, now, "%s; the new calibration is not kept",
+	    why && *why ? why : "recording the result failed");
 	return PB_CALP_OK;
 }
 

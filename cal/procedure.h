@@ -21,7 +21,11 @@
  * one commit, so it holds the old or the new calibration, never a mix);
  * read them back and compare; verify at two points with the new
  * calibration applied; vent.  The result carries everything the
- * certificate needs.  Firmware that predates WRITE_CAL_ALL answers
+ * certificate needs.  Before the vent, which also ends factory mode, the
+ * procedure asks the front end to record the PASS (PB_CAL_ACT_RECORD:
+ * certificates, a database, cal/output.h); if that fails it writes the
+ * old calibration back and the verdict is ERROR.  Firmware that predates
+ * WRITE_CAL_ALL answers
  * UNKNOWN_CMD: a one-channel unit is then written with WRITE_CAL (one
  * record is atomic by itself), a multi-channel unit is left untouched
  * with ERROR.
@@ -59,7 +63,8 @@ enum pb_cal_stage {
 	PB_CAL_S_VERIFY_HOLD, /* hold a verify point */
 	PB_CAL_S_VERIFY_SETTLE,
 	PB_CAL_S_VERIFY_AVERAGE,
-	PB_CAL_S_VENT,        /* final CAL_HOLD 0 */
+	PB_CAL_S_RECORD,      /* PASS so far: the front end stores its outputs */
+	PB_CAL_S_VENT,        /* final STOP */
 	PB_CAL_S_RESTORE,     /* abort/failure after a write: old records */
 	PB_CAL_S_DONE         /* finished: see result.verdict */
 };
@@ -88,6 +93,8 @@ enum pb_cal_act_kind {
 	PB_CAL_ACT_WAIT = 0,  /* nothing to do now: feed telemetry, poll later */
 	PB_CAL_ACT_SEND,      /* send act.cmd and report with pb_cal_cmd_done */
 	PB_CAL_ACT_PROMPT,    /* ask the operator: act.prompt, act.channel */
+	PB_CAL_ACT_RECORD,    /* store the result (verdict PASS) in every
+	                         output now, report with pb_cal_record_done */
 	PB_CAL_ACT_DONE       /* finished; see pb_cal_result() */
 };
 
@@ -160,6 +167,11 @@ void pb_cal_on_reference(struct pb_cal_proc *p, int ch, double mmhg,
     uint64_t now_us);
 /* The operator's answer to a PROMPT. */
 int  pb_cal_enter_reference(struct pb_cal_proc *p, int ch, double mmhg,
+    uint64_t now_us);
+/* The answer to a RECORD: ok, or why an output failed.  A failure makes
+ * the verdict ERROR ("why") and writes the unit's old calibration back
+ * before venting: no unit keeps a calibration without its record. */
+int  pb_cal_record_done(struct pb_cal_proc *p, bool ok, const char *why,
     uint64_t now_us);
 /* Stop now: vent, restore old records if any were written. */
 void pb_cal_abort(struct pb_cal_proc *p, const char *why, uint64_t now_us);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cal/certificate.h"
+#include "cal/output.h"
 #include "hil/calibrate.h"
 #include "hil/fixture-sim.h"
 #include "base/isotime.h"
@@ -92,6 +93,14 @@ pb_hil_calibrate(struct pb_dut *d, const struct pb_cal_config *cfg,
 		pb_cal_poll(p, now, &act);
 		if (act.kind == PB_CAL_ACT_DONE)
 			break;
+		if (act.kind == PB_CAL_ACT_RECORD) {
+			char why[1024] = "";
+			int rr = hooks && hooks->outputs ?
+			    pb_cal_outputs_store(hooks->outputs, pb_cal_result(p),
+			    why, sizeof why) : 0;
+			pb_cal_record_done(p, rr == 0, why, pb_dut_now(d));
+			continue;
+		}
 		if (act.kind == PB_CAL_ACT_PROMPT) {
 			pb_cal_abort(p, "the rig cannot answer an operator "
 			    "prompt", now);
@@ -150,9 +159,6 @@ pb_hil_calibrate(struct pb_dut *d, const struct pb_cal_config *cfg,
 	}
 	*out = *pb_cal_result(p);
 	pb_cal_free(p);
-	if (rc == 0)
-		say(hooks, "verdict %s%s%s", pb_cal_verdict_name(out->verdict),
-		    out->reason[0] ? ": " : "", out->reason);
 	return rc;
 }
 
@@ -219,35 +225,48 @@ cancelled(void)
 	return pb_fixture_interrupted() != 0;
 }
 
+/* Everything after the run's last line goes through here: the exit code
+ * and the line that says it agree by construction. */
 static int
-write_certs(const struct pb_hil_cal_run_opts *o, const struct pb_cal_result *r,
-    const struct pb_profile *prof, const struct pb_cert_meta *meta)
+verdict_line(const char *serial, enum pb_cal_verdict v, const char *reason)
 {
-	static const struct { const char *ext; enum pb_cert_fmt fmt; } out[] = {
-		{ ".json", PB_CERT_JSON }, { ".txt", PB_CERT_TEXT },
-		{ ".html", PB_CERT_HTML },
-	};
-	char prefix[768], path[800], err[1024];
-	if (o->cert_prefix)
-		snprintf(prefix, sizeof prefix, "%s", o->cert_prefix);
-	else {
-		char when[32];
-		pb_isotime(meta->date_unix * 1000, PB_ISO_BASIC, when,
-		    sizeof when);
-		snprintf(prefix, sizeof prefix, "cal-%s-%s",
-		    r->info.serial[0] ? r->info.serial : "unknown", when);
+	int code;
+	switch (v) {
+	case PB_CAL_PASS:	code = PB_EXIT_OK; break;
+	case PB_CAL_FAIL:	code = PB_EXIT_FAIL; break;
+	case PB_CAL_ABORTED:	code = PB_EXIT_ABORTED; break;
+	default:		code = PB_EXIT_ERROR; v = PB_CAL_ERROR; break;
 	}
-	int rc = 0;
-	for (size_t i = 0; i < sizeof out / sizeof out[0]; i++) {
-		snprintf(path, sizeof path, "%s%s", prefix, out[i].ext);
-		if (pb_cert_write(path, out[i].fmt, r, prof, meta, err,
-		    sizeof err) != 0) {
-			fprintf(stderr, "pumphil: certificate: %s\n", err);
-			rc = -1;
-		} else if (!o->quiet)
-			printf("pumphil: certificate %s\n", path);
+	fflush(stderr);
+	printf("pumphil: %s%s%s%s%s\n", serial && *serial ? serial : "",
+	    serial && *serial ? " " : "", pb_cal_verdict_name(v),
+	    reason && *reason ? ": " : "", reason ? reason : "");
+	fflush(stdout);
+	return code;
+}
+
+/* A failure before any run: the last line, on stderr, says ERROR. */
+static int
+setup_error(const char *msg)
+{
+	fflush(stdout);
+	fprintf(stderr, "pumphil: ERROR: %s\n", msg);
+	return PB_EXIT_ERROR;
+}
+
+/* The certificate prefix: --cert, or cal-SERIAL-DATE here. */
+static void
+cert_prefix(const struct pb_hil_cal_run_opts *o, const char *serial,
+    int64_t date, char *buf, size_t len)
+{
+	if (o->cert_prefix) {
+		snprintf(buf, len, "%s", o->cert_prefix);
+		return;
 	}
-	return rc;
+	char when[32];
+	pb_isotime(date * 1000, PB_ISO_BASIC, when, sizeof when);
+	snprintf(buf, len, "cal-%s-%s", serial && *serial ? serial : "unknown",
+	    when);
 }
 
 int
@@ -260,19 +279,13 @@ pb_hil_calibrate_run(const struct pb_hil_cal_run_opts *o)
 	memset(&cfg, 0, sizeof cfg);
 
 	if (pb_rig_find(&rig, o->rig_spec ? o->rig_spec : "sim", err,
-	    sizeof err) != 0) {
-		fprintf(stderr, "pumphil: %s\n", err);
-		return PB_EXIT_ERROR;
-	}
-	if (pb_profile_find(&prof, o->profile, err, sizeof err) != 0) {
-		fprintf(stderr, "pumphil: %s\n", err);
-		return PB_EXIT_ERROR;
-	}
+	    sizeof err) != 0)
+		return setup_error(err);
+	if (pb_profile_find(&prof, o->profile, err, sizeof err) != 0)
+		return setup_error(err);
 	if (pb_station_load_key(o->key_path, cfg.key, &cfg.key_len, err,
-	    sizeof err) != 0) {
-		fprintf(stderr, "pumphil: %s\n", err);
-		return PB_EXIT_ERROR;
-	}
+	    sizeof err) != 0)
+		return setup_error(err);
 	char host[64] = "station";
 	gethostname(host, sizeof host - 1);
 	snprintf(cfg.station, sizeof cfg.station, "%s",
@@ -284,8 +297,8 @@ pb_hil_calibrate_run(const struct pb_hil_cal_run_opts *o)
 	if (rig.backend == PB_RIG_FTDI) {
 		if (pb_lock_acquire(&lock, o->lock_dir, rig.serial,
 		    o->lock_timeout_s, cancelled, err, sizeof err) != PB_LOCK_OK) {
-			fprintf(stderr, "pumphil: %s\n", err);
-			return PB_EXIT_ERROR;
+			memset(cfg.key, 0, sizeof cfg.key);
+			return setup_error(err);
 		}
 	}
 	struct pb_fixture_opts fo;
@@ -298,60 +311,105 @@ pb_hil_calibrate_run(const struct pb_hil_cal_run_opts *o)
 	fo.factory_key_path = o->key_path;
 	struct pb_fixture *fix = NULL;
 	struct pb_dut *dut = NULL;
-	int exit_code = PB_EXIT_ERROR;
-	if (pb_fixture_open(&rig, &fo, &fix, err, sizeof err) != PB_FIX_OK) {
-		fprintf(stderr, "pumphil: %s\n", err);
-		goto out;
-	}
-	if (pb_dut_new(fix, &dut, err, sizeof err) != PB_DUT_OK) {
-		fprintf(stderr, "pumphil: %s\n", err);
+	struct pb_cert_files *certs = NULL;
+	struct pb_cal_outputs outs;
+	pb_cal_outputs_init(&outs);
+	bool ran = false;
+	struct pb_cal_result res;
+	memset(&res, 0, sizeof res);
+	char reason[sizeof res.reason + 1200] = "";
+	char serial[PB_STR_LEN + 1] = "";
+
+	if (pb_fixture_open(&rig, &fo, &fix, err, sizeof err) != PB_FIX_OK ||
+	    pb_dut_new(fix, &dut, err, sizeof err) != PB_DUT_OK) {
+		snprintf(reason, sizeof reason, "%s", err);
 		goto out;
 	}
 	if (pb_fixture_set_power(fix, true) != PB_FIX_OK ||
 	    pb_dut_hello_until(dut, 10) != PB_DUT_OK) {
-		fprintf(stderr, "pumphil: the pump did not answer HELLO: %s\n",
-		    pb_dut_errmsg(dut));
+		snprintf(reason, sizeof reason, "the pump did not answer HELLO: "
+		    "%s", pb_dut_errmsg(dut));
 		goto out;
 	}
-	if (!o->quiet) {
-		const struct pb_device_info *info = pb_dut_info(dut);
+	const struct pb_device_info *info = pb_dut_info(dut);
+	snprintf(serial, sizeof serial, "%s", info->serial);
+
+	/* every output checked and prepared before the unit is touched */
+	char ref[200], prefix[PB_CERT_PATH_MAX - 16];
+	snprintf(ref, sizeof ref, "%s", o->reference ? o->reference :
+	    "rig reference transducer via MCP3202 ADC");
+	struct pb_cert_meta meta = { cfg.station, ref, NULL, cfg.date };
+	cert_prefix(o, serial, cfg.date, prefix, sizeof prefix);
+	certs = pb_cert_files_new(prefix, &prof, &meta);
+	if (certs == NULL || pb_cal_outputs_add(&outs, &pb_cert_files_ops,
+	    certs) != 0) {
+		snprintf(reason, sizeof reason, "certificate %s: unusable "
+		    "prefix (or out of memory); the unit was not touched",
+		    prefix);
+		goto out;
+	}
+	if (pb_cal_outputs_prepare(&outs, err, sizeof err) != 0) {
+		snprintf(reason, sizeof reason, "%s; the unit was not touched",
+		    err);
+		goto out;
+	}
+	if (!o->quiet)
 		printf("pumphil: calibrating %s (firmware %s, profile %s) on "
 		    "rig %s\n", info->serial, info->fw_version, prof.id,
 		    rig.name);
-	}
-	struct pb_hil_cal_hooks hooks = { NULL, NULL,
-	    o->quiet ? NULL : print_line, NULL };
-	struct pb_cal_result res;
+	struct pb_hil_cal_hooks hooks = {
+		.progress = o->quiet ? NULL : print_line,
+		.outputs = &outs,
+	};
 	if (pb_hil_calibrate(dut, &cfg, &hooks, o->max_s > 0 ? o->max_s : 600,
 	    &res, err, sizeof err) != 0) {
-		fprintf(stderr, "pumphil: %s\n", err);
-		goto out;
+		/* the station failed mid-run; what the unit holds is in res */
+		bool written = res.was_written[0] && !res.restored;
+		snprintf(reason, sizeof reason, "%s%s", err, written ?
+		    "; the unit may keep the new calibration, not verified: "
+		    "calibrate it again" : "");
+		res.verdict = PB_CAL_ERROR;
+		snprintf(res.reason, sizeof res.reason, "%.300s", reason);
+	} else {
+		snprintf(reason, sizeof reason, "%s%s", res.reason,
+		    res.restored ? "; the old calibration was written back" :
+		    "");
 	}
-	char ref[200];
-	snprintf(ref, sizeof ref, "%s", o->reference ? o->reference :
-	    "rig reference transducer via MCP3202 ADC");
-	struct pb_cert_meta meta = { cfg.station, ref, NULL,
-	    (int64_t)time(NULL) };
-	int wc = write_certs(o, &res, &prof, &meta);
-	switch (res.verdict) {
-	case PB_CAL_PASS:	exit_code = wc == 0 ? PB_EXIT_OK : PB_EXIT_ERROR; break;
-	case PB_CAL_FAIL:	exit_code = PB_EXIT_FAIL; break;
-	case PB_CAL_ABORTED:	exit_code = PB_EXIT_ABORTED; break;
-	default:		exit_code = PB_EXIT_ERROR; break;
+	ran = true;
+
+	/* the final result in every output that does not hold it yet */
+	if (pb_cal_outputs_finish(&outs, &res, err, sizeof err) != 0) {
+		size_t used = strlen(reason);
+		snprintf(reason + used, sizeof reason - used, "%sno record of "
+		    "this result either (%s)", used ? "; " : "", err);
+		if (res.verdict == PB_CAL_PASS)   /* cannot happen: stored */
+			res.verdict = PB_CAL_ERROR;
 	}
-	printf("pumphil: %s %s%s%s\n", res.info.serial,
-	    pb_cal_verdict_name(res.verdict), res.reason[0] ? ": " : "",
-	    res.reason);
+	if (!o->quiet) {
+		const char *paths[PB_CERT_FILES];
+		int n = pb_cert_files_paths(certs, paths);
+		for (int i = 0; i < n; i++)
+			printf("pumphil: certificate %s\n", paths[i]);
+	}
 out:
+	pb_cal_outputs_close(&outs);
+	pb_cert_files_free(certs);
 	if (fix && pb_fixture_safe(fix) != PB_FIX_OK) {
-		fprintf(stderr, "pumphil: fixture not safe: %s\n",
+		size_t used = strlen(reason);
+		snprintf(reason + used, sizeof reason - used, "%sthe fixture "
+		    "did not reach its safe state: %s", used ? "; " : "",
 		    pb_fixture_errmsg(fix));
-		if (exit_code == PB_EXIT_OK)
-			exit_code = PB_EXIT_ERROR;
+		if (ran && res.verdict == PB_CAL_PASS) {
+			/* the unit passed; the station did not */
+			res.verdict = PB_CAL_ERROR;
+			used = strlen(reason);
+			snprintf(reason + used, sizeof reason - used, " (the "
+			    "unit itself passed and keeps its new calibration)");
+		}
 	}
 	pb_dut_free(dut);
 	pb_fixture_close(fix);
 	pb_lock_release(&lock);
 	memset(cfg.key, 0, sizeof cfg.key);
-	return exit_code;
+	return verdict_line(serial, ran ? res.verdict : PB_CAL_ERROR, reason);
 }

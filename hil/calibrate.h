@@ -31,6 +31,11 @@ struct pb_hil_cal_hooks {
 	 * the station here) */
 	void (*command)(void *ctx, struct pb_dut *d, const struct pb_msg *cmd,
 	    int result);
+	/* where the result goes (cal/output.h), prepared by the caller
+	 * before the run; the PASS is stored here before the pump leaves
+	 * factory mode, and a failure restores the old calibration.  NULL:
+	 * the run records nothing (tests, the bench). */
+	struct pb_cal_outputs *outputs;
 };
 
 /* Run the procedure. cfg->manual_reference must be false (the rig reads
@@ -70,9 +75,16 @@ struct pb_hil_cal_run_opts {
 	bool        quiet;
 };
 
-/* Find the rig, lock it (ftdi), open the fixture, power the DUT, run the
- * procedure, write the certificate, leave the fixture safe.  Returns an
- * exit code: 0 PASS, 1 FAIL, 3 ERROR, 4 ABORTED (hil/runner.h). */
+/* Find the rig, lock it (ftdi), open the fixture, power the DUT, prepare
+ * the certificate files (before anything is written to the unit: a
+ * certificate that cannot be written refuses the run), run the
+ * procedure (the PASS certificate is stored before the pump leaves
+ * factory mode; if that fails the old calibration is written back), write
+ * the final certificate, leave the fixture safe.  The last line printed
+ * is the verdict, "pumphil: SERIAL VERDICT[: reason]" on stdout, or
+ * "pumphil: ERROR: reason" on stderr when no run took place; it always
+ * agrees with the returned exit code: 0 PASS, 1 FAIL, 3 ERROR, 4 ABORTED
+ * (hil/runner.h). */
 int pb_hil_calibrate_run(const struct pb_hil_cal_run_opts *o);
 
 #endif

@@ -65,10 +65,15 @@ struct pb_calscreen {
 	struct pb_calview_stab stab[PB_MAX_CH];
 	uint64_t live_us;
 
+	/* outputs: prepared before the run, stored at its RECORD, finished
+	 * with the final result (cal/output.h) */
+	struct pb_cal_outputs outs;
+	struct pb_cert_files *certs;
+
 	/* after the run */
-	char cert_path[3][600];
+	char cert_path[PB_CERT_FILES][PB_CERT_PATH_MAX];
 	int  ncerts;
-	char cert_err[700];
+	char cert_err[1400];
 	bool stored_pending, have_stored;
 	int  stored_ch;
 	bool stored_valid[PB_MAX_CH];
@@ -164,6 +169,8 @@ void pb_calscreen_free(struct pb_calscreen *c)
 	if (!c)
 		return;
 	pb_cal_free(c->proc);
+	pb_cal_outputs_close(&c->outs);
+	pb_cert_files_free(c->certs);
 	memset(c->key, 0, sizeof c->key);
 	free(c);
 }
@@ -231,6 +238,11 @@ static bool can_start(struct pb_calscreen *c, const struct pb_app *app,
 	return c->blocker[0] == '\0';
 }
 
+static void drop_outputs(struct pb_calscreen *c);
+static int prepare_outputs(struct pb_calscreen *c,
+    const struct pb_device_info *info, uint32_t date, char *why,
+    size_t whylen);
+
 static void start_run(struct pb_calscreen *c, const struct pb_app *app,
     const struct pb_profile *prof, uint64_t now)
 {
@@ -248,13 +260,24 @@ static void start_run(struct pb_calscreen *c, const struct pb_app *app,
 	cfg.key_len = c->key_len;
 	cfg.date = (uint32_t)wall_now(c);
 	memcpy(cfg.station, c->station, sizeof cfg.station);
+	/* the certificates are prepared before the pump is touched: a
+	 * run that could not record its result does not start */
+	char why[700];
+	if (prepare_outputs(c, &app->info, cfg.date, why, sizeof why) != 0) {
+		memset(cfg.key, 0, sizeof cfg.key);
+		say(c, true, "Cannot calibrate: %s. Nothing was sent to the "
+		    "pump.", why);
+		return;
+	}
 	c->proc = pb_cal_new(&cfg, now);
 	memset(cfg.key, 0, sizeof cfg.key);
 	if (!c->proc) {
+		drop_outputs(c);
 		say(c, true, "Cannot start: profile %s has an unusable "
 		    "[calibration] section.", prof->id);
 		return;
 	}
+	c->runs++;
 	c->phase = PB_CVP_RUNNING;
 	c->furthest = PB_CAL_S_INFO;
 	c->started_us = now;
@@ -274,23 +297,33 @@ static void start_run(struct pb_calscreen *c, const struct pb_app *app,
 
 /* ---- finishing ------------------------------------------------------------ */
 
-static void write_certs(struct pb_calscreen *c)
+static void drop_outputs(struct pb_calscreen *c)
 {
-	const struct pb_cal_result *r = &c->res;
-	char prefix[500];
-	c->runs++;
+	pb_cal_outputs_close(&c->outs);
+	pb_cert_files_free(c->certs);
+	c->certs = NULL;
+	pb_cal_outputs_init(&c->outs);
+}
+
+/* The run's certificate files: --cert PREFIX (PREFIX-N from the second
+ * run on) or CERT_DIR/cal-SERIAL-DATE, created as temporaries now. */
+static int prepare_outputs(struct pb_calscreen *c,
+    const struct pb_device_info *info, uint32_t date, char *why,
+    size_t whylen)
+{
+	char prefix[PB_CERT_PATH_MAX - 16];
 	if (c->o.cert_prefix) {
-		if (c->runs == 1)
+		if (c->runs == 0)
 			snprintf(prefix, sizeof prefix, "%s", c->o.cert_prefix);
 		else
 			snprintf(prefix, sizeof prefix, "%s-%d", c->o.cert_prefix,
-			    c->runs);
+			    c->runs + 1);
 	} else {
-		time_t t = (time_t)wall_now(c);
+		time_t t = (time_t)date;
 		struct tm tm;
 		localtime_r(&t, &tm);
 		char name[80];
-		pb_calview_cert_prefix(r->info.serial, sizeof r->info.serial, &tm,
+		pb_calview_cert_prefix(info->serial, sizeof info->serial, &tm,
 		    name, sizeof name);
 		snprintf(prefix, sizeof prefix, "%s/%s", c->o.cert_dir ?
 		    c->o.cert_dir : ".", name);
@@ -300,25 +333,50 @@ static void write_certs(struct pb_calscreen *c)
 		.reference = c->o.reference ? c->o.reference :
 		    "reference gauge, read by the operator",
 		.operator_id = c->o.operator_id,
-		.date_unix = wall_now(c),
+		.date_unix = date,
 	};
-	static const char *const ext[3] = { ".json", ".txt", ".html" };
+	drop_outputs(c);
+	c->certs = pb_cert_files_new(prefix, &c->prof, &m);
+	if (!c->certs || pb_cal_outputs_add(&c->outs, &pb_cert_files_ops,
+	    c->certs) != 0) {
+		snprintf(why, whylen, "certificate %.500s: unusable name", prefix);
+		drop_outputs(c);
+		return -1;
+	}
+	if (pb_cal_outputs_prepare(&c->outs, why, whylen) != 0) {
+		drop_outputs(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* The run's RECORD: the PASS into every output, before the pump leaves
+ * factory mode; a failure makes the procedure restore the old
+ * calibration. */
+static void record(struct pb_calscreen *c, uint64_t now)
+{
+	char why[700] = "";
+	int r = pb_cal_outputs_store(&c->outs, pb_cal_result(c->proc), why,
+	    sizeof why);
+	pb_cal_record_done(c->proc, r == 0, why, now);
+}
+
+/* The final result in every output that does not hold it yet. */
+static void finish_outputs(struct pb_calscreen *c)
+{
+	char err[1200];
 	c->ncerts = 0;
 	c->cert_err[0] = '\0';
-	for (int i = 0; i < 3; i++) {
-		char path[600];
-		snprintf(path, sizeof path, "%s%s", prefix, ext[i]);
-		char err[300];
-		if (pb_cert_write(path, pb_cert_fmt_for(path), r, &c->prof, &m,
-		    err, sizeof err) == 0) {
+	if (pb_cal_outputs_finish(&c->outs, &c->res, err, sizeof err) != 0)
+		snprintf(c->cert_err, sizeof c->cert_err, "Not written: %s", err);
+	if (c->certs) {
+		const char *paths[PB_CERT_FILES];
+		int n = pb_cert_files_paths(c->certs, paths);
+		for (int i = 0; i < n; i++)
 			snprintf(c->cert_path[c->ncerts++], sizeof c->cert_path[0],
-			    "%s", path);
-		} else {
-			size_t l = strlen(c->cert_err);
-			snprintf(c->cert_err + l, sizeof c->cert_err - l,
-			    "%sCertificate not written: %s", l ? "; " : "", err);
-		}
+			    "%s", paths[i]);
 	}
+	drop_outputs(c);
 }
 
 static void send_now(struct pb_calscreen *c, enum outstanding who,
@@ -356,7 +414,7 @@ static void finish_run(struct pb_calscreen *c, uint64_t now)
 	c->phase = PB_CVP_FINISHED;
 	c->prompting = false;
 	c->aborting = false;
-	write_certs(c);
+	finish_outputs(c);
 	/* what does the device hold now? */
 	memset(c->stored_valid, 0, sizeof c->stored_valid);
 	c->have_stored = false;
@@ -491,6 +549,10 @@ void pb_calscreen_service(struct pb_calscreen *c, const struct pb_app *app,
 			return;
 		case PB_CAL_ACT_SEND:
 			send_now(c, OUT_PROC, &act.cmd, now);
+			c->dirty = true;
+			continue;
+		case PB_CAL_ACT_RECORD:
+			record(c, now);
 			c->dirty = true;
 			continue;
 		case PB_CAL_ACT_PROMPT:

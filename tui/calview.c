@@ -263,7 +263,7 @@ static char chn(int ch)
 
 /* Groups of stages shown as steps. */
 enum grp { G_INFO, G_OLD, G_POINTS, G_FIT, G_UNLOCK, G_WRITE, G_READBACK,
-	G_VERIFY, G_RESTORE, G_VENT, G_DONE, G_N };
+	G_VERIFY, G_RECORD, G_RESTORE, G_VENT, G_DONE, G_N };
 
 static enum grp group_of(const struct pb_calview_state *v)
 {
@@ -280,6 +280,7 @@ static enum grp group_of(const struct pb_calview_state *v)
 	case PB_CAL_S_VERIFY_HOLD: case PB_CAL_S_VERIFY_SETTLE:
 	case PB_CAL_S_VERIFY_AVERAGE:
 		return G_VERIFY;
+	case PB_CAL_S_RECORD: return G_RECORD;
 	case PB_CAL_S_RESTORE: return G_RESTORE;
 	case PB_CAL_S_VENT: return G_VENT;
 	case PB_CAL_S_DONE: return G_DONE;
@@ -294,7 +295,7 @@ void pb_calview_steps(const struct pb_calview_state *v, char *buf, size_t n)
 		[G_POINTS] = PB_CAL_S_HOLD, [G_FIT] = PB_CAL_S_FIT,
 		[G_UNLOCK] = PB_CAL_S_UNLOCK, [G_WRITE] = PB_CAL_S_WRITE,
 		[G_READBACK] = PB_CAL_S_READBACK,
-		[G_VERIFY] = PB_CAL_S_VERIFY_HOLD,
+		[G_VERIFY] = PB_CAL_S_VERIFY_HOLD, [G_RECORD] = PB_CAL_S_RECORD,
 		[G_RESTORE] = PB_CAL_S_RESTORE, [G_VENT] = PB_CAL_S_VENT,
 		[G_DONE] = PB_CAL_S_DONE,
 	};

@@ -1,9 +1,12 @@
-/* tests for cal/certificate.c: JSON round trip, text, HTML, atomic write */
+/* tests for cal/certificate.c: JSON round trip, text, HTML, the three
+ * files as a calibration output (prepare, store, replace, close) */
 #include <check.h>
+#include <dirent.h>
 #include <json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cal/certificate.h"
@@ -110,25 +113,146 @@ START_TEST(text_and_html)
 }
 END_TEST
 
-START_TEST(atomic_write_and_errors)
+/* Names in dir, sorted, joined by spaces. */
+static void
+listing(const char *dir, char *out, size_t n)
 {
-	char dir[] = "/tmp/pbcertXXXXXX";
+	struct dirent **ents;
+	int k = scandir(dir, &ents, NULL, alphasort);
+	ck_assert_int_ge(k, 0);
+	out[0] = '\0';
+	for (int i = 0; i < k; i++) {
+		if (strcmp(ents[i]->d_name, ".") && strcmp(ents[i]->d_name, "..")) {
+			size_t u = strlen(out);
+			snprintf(out + u, n - u, "%s%s", u ? " " : "",
+			    ents[i]->d_name);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	static char buf[65536];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* The three files as an output: prepare reserves temporaries (no
+ * certificate yet), store puts all three in place atomically, a later
+ * store replaces them, close removes what store did not use. */
+START_TEST(files_prepare_store_replace)
+{
+	char dir[] = "/tmp/pbcertXXXXXX", prefix[64], names[1024], p[128];
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	char path[256], tmp[300], err[512];
-	snprintf(path, sizeof path, "%s/cert.json", dir);
-	ck_assert_int_eq(pb_cert_fmt_for(path), PB_CERT_JSON);
-	ck_assert_int_eq(pb_cert_fmt_for("x.html"), PB_CERT_HTML);
-	ck_assert_int_eq(pb_cert_fmt_for("x.txt"), PB_CERT_TEXT);
-	ck_assert_int_eq(pb_cert_write(path, PB_CERT_JSON, &res, &prof, &meta,
-	    err, sizeof err), 0);
-	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	ck_assert_int_ne(access(path, R_OK), -1);
-	ck_assert_int_eq(access(tmp, F_OK), -1);
-	unlink(path);
-	rmdir(dir);
-	ck_assert_int_eq(pb_cert_write("/nonexistent-dir/c.json", PB_CERT_JSON,
-	    &res, &prof, &meta, err, sizeof err), -1);
-	ck_assert(strstr(err, "/nonexistent-dir/c.json.tmp") != NULL);
+	snprintf(prefix, sizeof prefix, "%s/unit", dir);
+	struct pb_cert_files *c = pb_cert_files_new(prefix, &prof, &meta);
+	ck_assert_ptr_nonnull(c);
+	const char *paths[PB_CERT_FILES];
+	char err[512];
+	ck_assert_int_eq(pb_cert_files_ops.prepare(c, err, sizeof err), 0);
+	ck_assert_int_eq(pb_cert_files_paths(c, paths), 0);
+	listing(dir, names, sizeof names);
+	/* three temporaries, no certificate yet */
+	ck_assert_msg(strncmp(names, "unit.html.", 10) == 0 &&
+	    strstr(names, " unit.json.") && strstr(names, " unit.txt.") &&
+	    strlen(names) == 16 + 16 + 15 + 2, "%s", names);
+	ck_assert_int_eq(pb_cert_files_ops.store(c, &res, err, sizeof err), 0);
+	listing(dir, names, sizeof names);
+	ck_assert_str_eq(names, "unit.html unit.json unit.txt");
+	ck_assert_int_eq(pb_cert_files_paths(c, paths), 3);
+	snprintf(p, sizeof p, "%s.json", prefix);
+	ck_assert_str_eq(paths[0], p);
+	ck_assert_ptr_nonnull(strstr(slurp(p), "\"verdict\":\"PASS\""));
+	/* the final result replaces the PASS, all three files */
+	res.verdict = PB_CAL_ERROR;
+	strcpy(res.reason, "certificate: disk full");
+	res.restored = true;
+	ck_assert_int_eq(pb_cert_files_ops.store(c, &res, err, sizeof err), 0);
+	ck_assert_ptr_nonnull(strstr(slurp(p), "\"verdict\":\"ERROR\""));
+	snprintf(p, sizeof p, "%s.txt", prefix);
+	ck_assert_ptr_nonnull(strstr(slurp(p), "written back"));
+	pb_cert_files_ops.close(c);
+	pb_cert_files_free(c);
+	listing(dir, names, sizeof names);
+	ck_assert_str_eq(names, "unit.html unit.json unit.txt");
+
+	/* prepared, never stored: close leaves nothing behind */
+	snprintf(prefix, sizeof prefix, "%s/other", dir);
+	c = pb_cert_files_new(prefix, &prof, &meta);
+	ck_assert_int_eq(pb_cert_files_ops.prepare(c, err, sizeof err), 0);
+	pb_cert_files_free(c);     /* free closes too */
+	listing(dir, names, sizeof names);
+	ck_assert_str_eq(names, "unit.html unit.json unit.txt");
+	for (int i = 0; i < 3; i++) {
+		static const char *const ext[] = { "json", "txt", "html" };
+		snprintf(p, sizeof p, "%s/unit.%s", dir, ext[i]);
+		unlink(p);
+	}
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
+/* Issue 9 item 7: the destination is checked before the unit is
+ * touched.  A missing directory, a directory where a certificate should
+ * go: refused with the name, nothing left behind.  A symbolic link at a
+ * certificate's name is replaced, never followed. */
+START_TEST(files_prepare_refuses_and_never_follows)
+{
+	char dir[] = "/tmp/pbcertXXXXXX", prefix[96], names[1024], p[128];
+	char err[512];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+
+	snprintf(prefix, sizeof prefix, "%s/missing-dir/x", dir);
+	struct pb_cert_files *c = pb_cert_files_new(prefix, &prof, &meta);
+	ck_assert_int_eq(pb_cert_files_ops.prepare(c, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "missing-dir") &&
+	    strstr(err, "No such file or directory"), "%s", err);
+	pb_cert_files_free(c);
+
+	snprintf(p, sizeof p, "%s/busy.txt", dir);
+	ck_assert_int_eq(mkdir(p, 0755), 0);
+	snprintf(prefix, sizeof prefix, "%s/busy", dir);
+	c = pb_cert_files_new(prefix, &prof, &meta);
+	ck_assert_int_eq(pb_cert_files_ops.prepare(c, err, sizeof err), -1);
+	ck_assert_msg(strstr(err, "busy.txt: exists and is not a regular file"),
+	    "%s", err);
+	pb_cert_files_free(c);
+	listing(dir, names, sizeof names);
+	ck_assert_str_eq(names, "busy.txt");
+	rmdir(p);
+
+	char victim[128];
+	snprintf(victim, sizeof victim, "%s/victim", dir);
+	FILE *f = fopen(victim, "w");
+	fputs("keep me\n", f);
+	fclose(f);
+	snprintf(p, sizeof p, "%s/link.json", dir);
+	ck_assert_int_eq(symlink(victim, p), 0);
+	snprintf(prefix, sizeof prefix, "%s/link", dir);
+	c = pb_cert_files_new(prefix, &prof, &meta);
+	ck_assert_int_eq(pb_cert_files_ops.prepare(c, err, sizeof err), 0);
+	ck_assert_int_eq(pb_cert_files_ops.store(c, &res, err, sizeof err), 0);
+	pb_cert_files_free(c);
+	ck_assert_str_eq(slurp(victim), "keep me\n");
+	struct stat st;
+	ck_assert_int_eq(lstat(p, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+
+	/* names that cannot be: empty, too long */
+	ck_assert_ptr_null(pb_cert_files_new("", &prof, &meta));
+	static char longp[PB_CERT_PATH_MAX + 8];
+	memset(longp, 'a', sizeof longp - 1);
+	ck_assert_ptr_null(pb_cert_files_new(longp, &prof, &meta));
 }
 END_TEST
 
@@ -140,7 +264,8 @@ cert_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, json_round_trip);
 	tcase_add_test(tc, text_and_html);
-	tcase_add_test(tc, atomic_write_and_errors);
+	tcase_add_test(tc, files_prepare_store_replace);
+	tcase_add_test(tc, files_prepare_refuses_and_never_follows);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -37,6 +37,10 @@ struct fake {
 	int    stops;
 	int    commands;             /* every command answered */
 	int    die_after;            /* > 0: the station dies after this many */
+	bool   record_fails;         /* the station cannot store its record */
+	int    records;              /* RECORD actions seen */
+	int    stops_at_record;      /* STOPs sent before the record */
+	bool   unlocked_at_record;
 	double max_hold_seen;
 };
 
@@ -228,6 +232,16 @@ drive(struct fake *f, struct pb_cal_config *cfg, double max_s,
 				break;   /* SIGKILL: the station is gone */
 			now += 5000;   /* the round trip */
 			pb_cal_cmd_done(p, 0, &r, now);
+			continue;
+		}
+		if (act.kind == PB_CAL_ACT_RECORD) {
+			f->records++;
+			f->stops_at_record = f->stops;
+			f->unlocked_at_record = f->unlocked;
+			ck_assert_int_eq(pb_cal_result(p)->verdict, PB_CAL_PASS);
+			ck_assert_int_eq(pb_cal_record_done(p, !f->record_fails,
+			    "certificate: cert/x.json: No space left on device",
+			    now), PB_CALP_OK);
 			continue;
 		}
 		if (act.kind == PB_CAL_ACT_PROMPT) {
@@ -587,6 +601,42 @@ START_TEST(old_firmware_two_channels_untouched)
 }
 END_TEST
 
+/* Issue 9 item 7: the result is recorded (certificates, a database)
+ * once the new calibration is verified, while factory mode is still open
+ * (before the vent's STOP); an output that fails makes the run ERROR and
+ * the old calibration is written back: no unit keeps a calibration
+ * without its record. */
+START_TEST(record_before_vent_and_restore_when_it_fails)
+{
+	struct fake f;
+	struct run r;
+	fake_init(&f, 2);
+	run_unit(&f, 2, &r);
+	ck_assert_int_eq(r.verdict, PB_CAL_PASS);
+	ck_assert_int_eq(f.records, 1);
+	ck_assert_int_eq(f.stops_at_record, 0);
+	ck_assert(f.unlocked_at_record);
+	pb_cal_free(r.proc);
+
+	fake_init(&f, 2);
+	f.record_fails = true;
+	run_unit(&f, 2, &r);
+	ck_assert_int_eq(r.verdict, PB_CAL_ERROR);
+	ck_assert_msg(strstr(r.res->reason, "No space left on device") &&
+	    strstr(r.res->reason, "not kept"), "%s", r.res->reason);
+	ck_assert(r.res->restored);
+	ck_assert_int_eq(f.records, 1);
+	ck_assert_uint_eq(f.cal[0].cal_id, 7);
+	ck_assert_uint_eq(f.cal[1].cal_id, 7);
+	ck_assert_int_eq(f.stops, 1);
+	ck_assert_int_eq(pb_cal_stage(r.proc), PB_CAL_S_DONE);
+	/* a record answer out of turn is refused */
+	ck_assert_int_eq(pb_cal_record_done(r.proc, true, "", 0),
+	    PB_CALP_E_STATE);
+	pb_cal_free(r.proc);
+}
+END_TEST
+
 START_TEST(rejects_bad_config)
 {
 	struct pb_profile prof;
@@ -617,6 +667,7 @@ procedure_suite(void)
 	tcase_add_test(tc, never_holds_above_limit);
 	tcase_add_test(tc, unstable_hold_is_an_error);
 	tcase_add_test(tc, rejects_bad_config);
+	tcase_add_test(tc, record_before_vent_and_restore_when_it_fails);
 	tcase_add_test(tc, station_killed_after_any_command_leaves_no_mix);
 	tcase_add_test(tc, restore_leaves_an_uncalibrated_channel_uncalibrated);
 	tcase_add_test(tc, storage_error_restores_old);

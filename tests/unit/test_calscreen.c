@@ -749,6 +749,83 @@ START_TEST(channel_without_record_is_calibrated)
 }
 END_TEST
 
+/* Issue 9 item 7, the bench front end: the certificate files are
+ * prepared before anything goes to the pump.  A missing directory keeps
+ * the run from starting, with the reason, and the pump sees nothing. */
+START_TEST(certificate_directory_missing_refuses_to_start)
+{
+	struct rig r;
+	rig_init(&r, 2, true);
+	snprintf(r.prefix, sizeof r.prefix, "%s/missing-dir/x", r.dir);
+	key(&r, '\r');
+	for (int i = 0; i < 20; i++)
+		step(&r);
+	ck_assert(!pb_calscreen_running(r.cs));
+	ck_assert_int_eq(r.f.writes + r.f.stops + r.f.info_reads, 0);
+	ck_assert_double_eq_tol(r.f.target, 0, 1e-9);
+	struct pb_calview_state v;
+	view(&r, &v);
+	ck_assert(v.message_bad);
+	ck_assert_msg(strstr(v.message, "Cannot calibrate: certificate: ") &&
+	    strstr(v.message, "missing-dir: directory for the certificates: No "
+	    "such file or directory. Nothing was sent to the pump."), "%s",
+	    v.message);
+	ck_assert_int_eq(v.phase, PB_CVP_INTRO);
+	rig_free(&r);
+}
+END_TEST
+
+/* The certificates cannot be stored once the new calibration is written
+ * and verified (their directory went away): the screen says ERROR, the
+ * pump gets its old calibration back and no certificate claims a PASS. */
+START_TEST(certificate_failing_after_the_write_restores_old)
+{
+	struct rig r;
+	rig_init(&r, 2, true);
+	struct pb_cal old0 = r.f.cal[0], old1 = r.f.cal[1];
+	key(&r, '\r');
+	ck_assert(pb_calscreen_running(r.cs));
+	char moved[80];
+	snprintf(moved, sizeof moved, "%s-moved", r.dir);
+	ck_assert_int_eq(rename(r.dir, moved), 0);
+	while (until_prompt(&r, 60))
+		type_reading(&r);
+	finish(&r, 30);
+	ck_assert_int_eq(rename(moved, r.dir), 0);
+	const struct pb_cal_result *res = pb_calscreen_result(r.cs);
+	ck_assert_int_eq(res->verdict, PB_CAL_ERROR);
+	ck_assert_msg(strstr(res->reason, "certificate: ") &&
+	    strstr(res->reason, "No such file or directory") &&
+	    strstr(res->reason, "not kept"), "%s", res->reason);
+	ck_assert(res->restored);
+	ck_assert_int_eq(r.f.writes, 2);     /* the new set, the old set */
+	ck_assert_uint_eq(r.f.cal[0].cal_id, old0.cal_id);
+	ck_assert_uint_eq(r.f.cal[1].cal_id, old1.cal_id);
+	ck_assert_mem_eq(r.f.cal[0].c, old0.c, sizeof old0.c);
+	ck_assert_mem_eq(r.f.cal[1].c, old1.c, sizeof old1.c);
+	struct pb_calview_state v;
+	view(&r, &v);
+	ck_assert_int_eq(v.ncerts, 0);
+	ck_assert_msg(v.cert_error && strstr(v.cert_error, "Not written: "
+	    "certificate: "), "%s", v.cert_error ? v.cert_error : "(none)");
+	/* the screen's text says the same */
+	struct pb_calview_line lines[120];
+	int n = pb_calview_render(&v, lines, 120, 200);
+	bool verdict = false, back = false;
+	for (int i = 0; i < n; i++) {
+		verdict = verdict || strstr(lines[i].text, "Verdict: ERROR: ");
+		back = back || strstr(lines[i].text, "old calibration was "
+		    "written back");
+		ck_assert(!strstr(lines[i].text, "Verdict: PASS"));
+	}
+	ck_assert(verdict && back);
+	char p[128];
+	snprintf(p, sizeof p, "%s.json", r.prefix);
+	ck_assert_int_eq(access(p, F_OK), -1);
+	rig_free(&r);
+}
+END_TEST
+
 static Suite *calscreen_suite(void)
 {
 	Suite *s = suite_create("calscreen");
@@ -764,6 +841,8 @@ static Suite *calscreen_suite(void)
 	tcase_add_test(tc, signal_abort_and_lost_answers);
 	tcase_add_test(tc, typo_far_from_target_needs_confirmation);
 	tcase_add_test(tc, channel_without_record_is_calibrated);
+	tcase_add_test(tc, certificate_directory_missing_refuses_to_start);
+	tcase_add_test(tc, certificate_failing_after_the_write_restores_old);
 	suite_add_tcase(s, tc);
 	return s;
 }

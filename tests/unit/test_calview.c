@@ -379,15 +379,22 @@ START_TEST(render_finished)
 	i = find(l, n, "Stored calibration A: id 0 (unchanged)");
 	ck_assert_int_ge(i, 0);
 	ck_assert_int_eq(l[i].style, PB_CVS_GOOD);
-	/* step marks: a PASS ticks everything */
-	v.furthest = PB_CAL_S_VERIFY_AVERAGE;
+	/* step marks: a PASS ticks everything, its record included */
+	v.furthest = PB_CAL_S_RECORD;
 	r.verdict = PB_CAL_PASS;
 	char steps[600];
 	pb_calview_steps(&v, steps, sizeof steps);
 	ck_assert_ptr_nonnull(strstr(steps, "[x] verify at 2 points"));
 	ck_assert_ptr_nonnull(strstr(steps, "[x] write calibration"));
+	ck_assert_ptr_nonnull(strstr(steps, "[x] record (certificate)"));
 	ck_assert_ptr_null(strstr(steps, "[-]"));
 	ck_assert_ptr_null(strstr(steps, "[ ]"));
+	/* the record failed: marked where it stopped, the restore shown */
+	r.verdict = PB_CAL_ERROR;
+	r.restored = true;
+	pb_calview_steps(&v, steps, sizeof steps);
+	ck_assert_ptr_nonnull(strstr(steps, "[!] record (certificate)"));
+	ck_assert_ptr_nonnull(strstr(steps, "[x] restore old calibration"));
 	/* a fit that failed acceptance: where it stopped, what was skipped */
 	r.verdict = PB_CAL_FAIL;
 	r.restored = false;
