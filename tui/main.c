@@ -34,11 +34,15 @@
 #define PB_VERSION "0.1.0"
 #endif
 
+/* The signal handler only records which signal came; the main loop
+ * does the rest. */
 static volatile sig_atomic_t g_stop;
+static volatile sig_atomic_t g_hangup;
 
 static void on_signal(int sig)
 {
-	(void)sig;
+	if (sig == SIGHUP)
+		g_hangup = 1;
 	g_stop = 1;
 }
 
@@ -291,6 +295,43 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * After a hangup, leave only once the terminal's session leader (the
+ * shell) is gone.  When it exits, the kernel sends SIGHUP and then
+ * SIGCONT to our process group.  A SIGCONT that lands while the process
+ * is exiting discards the SIGSTOP with which LeakSanitizer's tracer stops
+ * the process to look for leaks, and a sanitized build then spins for
+ * ever (seen in CI: tests/e2e/tui_calibrate.sh left such processes).
+ * A release build is not at risk, but the wait costs it nothing: it is
+ * at most 2 s, and normally over before it starts.
+ */
+static bool session_leader_gone(void)
+{
+	pid_t sid = getsid(0);
+	if (sid <= 0 || sid == getpid())
+		return true;    /* we lead it: the kernel signalled us first */
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)sid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return kill(sid, 0) != 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');   /* "pid (comm) S ..." */
+	return !p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X';
+}
+
+static void wait_hangup_over(void)
+{
+	if (!g_hangup)
+		return;
+	for (int i = 0; i < 200 && !session_leader_gone(); i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+}
+
 static int poll_timeout_ms(uint64_t deadline, uint64_t now)
 {
 	if (deadline <= now)
@@ -498,8 +539,13 @@ static int run_screen(struct pb_session *ses, struct pb_app *app,
 				break;
 			}
 		}
-		if (fds[n - 1].revents)
+		if (fds[n - 1].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			/* the terminal is gone (no SIGHUP came): as a hangup */
+			g_hangup = 1;
+			g_stop = 1;
+		} else if (fds[n - 1].revents) {
 			want_draw = true;   /* resize, or keys */
+		}
 		pb_calscreen_service(cal, app, pb_session_profile(ses), now);
 		if (pb_calscreen_quit_ready(cal))
 			quit = true;
@@ -527,6 +573,8 @@ int main(int argc, char **argv)
 		return list_ports();
 
 	install_signals();
+	/* runs on every way out, before the sanitizers' own exit checks */
+	atexit(wait_hangup_over);
 	struct pb_app app;
 	pb_app_init(&app, o.s.units);
 

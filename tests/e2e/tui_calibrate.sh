@@ -55,17 +55,23 @@ usage_err 'needs an argument' --sim s21 --key
 gauge() {
 	"$CTL" "$CSOCK" status | sed -n 's/.* vacuum=\([-0-9.]*\).*/\1/p'
 }
-# type the gauge reading at the prompt "$1" (a regex), check it is taken
+# type the gauge reading at the prompt "$1" (a regex), check it is taken:
+# the value shows in its row of the points or verify table ("$2", a
+# regex for the start of the row).  That row lasts; the message
+# "reference N mmHg entered" does not (the procedure may already have
+# moved on and replaced it), so it is not what the test waits for.
 answer() {
 	wait_for "$1" 90
 	wait_for 'reference mmHg> _' 10
 	v=$(gauge)
 	[ -n "$v" ] || fail "no vacuum from the control socket"
 	keys "$v" Enter
-	# after the last reading the run ends within milliseconds and the
-	# finished screen replaces the message: either proves it was taken
-	wait_for "reference [0-9.-]+ mmHg entered|Verdict: " 10
+	v2=$(printf '%.2f' "$v")
+	wait_for "$2.* $v2 " 30
 }
+# the start of the points table's row N, and of verification row N
+prow() { printf '│ +%s +[0-9.]+ +[A-Z] +[0-9.]+ [(] *[0-9.]+[)] ' "$1"; }
+vrow() { printf 'verify %s +[0-9.]+ +[A-Z] +device +[-0-9.]+ +reference' "$1"; }
 
 start_pane 120 50 C.UTF-8
 run "$PB --sim s21 --key $KEY --station t1 --cert $TMPD/cert $SIMARGS"
@@ -83,7 +89,7 @@ keys s
 wait_for 'dashboard keys are off' 5
 cap | head -n 1 | grep -q '| running |' && fail "s started a session during calibration"
 # the uncalibrated unit reads wrong at 0 mmHg: the gauge is what counts
-answer 'Point 1 of 4, holding 0 mmHg'
+answer 'Point 1 of 4, holding 0 mmHg' "$(prow 1)"
 # a letter is refused, a bad number too
 wait_for 'Point 2 of 4, holding 50 mmHg' 90
 keys x
@@ -91,11 +97,11 @@ wait_for "'x' is not part of a reading" 5
 keys . Enter
 wait_for "'\\.' is not a number" 5
 keys BSpace
-answer 'Point 2 of 4, holding 50 mmHg'
-answer 'Point 3 of 4, holding 150 mmHg'
-answer 'Point 4 of 4, holding 250 mmHg'
-answer 'Verify point 1 of 2'
-answer 'Verify point 2 of 2'
+answer 'Point 2 of 4, holding 50 mmHg' "$(prow 2)"
+answer 'Point 3 of 4, holding 150 mmHg' "$(prow 3)"
+answer 'Point 4 of 4, holding 250 mmHg' "$(prow 4)"
+answer 'Verify point 1 of 2' "$(vrow 1)"
+answer 'Verify point 2 of 2' "$(vrow 2)"
 wait_for 'Verdict: PASS' 60
 wait_for 'Stored calibration A: id 1 \(new\), station t1' 10
 wait_for "Certificates: $TMPD/cert.json $TMPD/cert.txt $TMPD/cert.html" 5
@@ -118,10 +124,10 @@ wait_for 'link +UP' 20
 keys C
 wait_for "Factory calibration of $serial .*stored calibration id 1" 10
 keys Enter
-answer 'Point 1 of 4, holding 0 mmHg'
-answer 'Point 2 of 4, holding 50 mmHg'
-answer 'Point 3 of 4, holding 150 mmHg'
-answer 'Point 4 of 4, holding 250 mmHg'
+answer 'Point 1 of 4, holding 0 mmHg' "$(prow 1)"
+answer 'Point 2 of 4, holding 50 mmHg' "$(prow 2)"
+answer 'Point 3 of 4, holding 150 mmHg' "$(prow 3)"
+answer 'Point 4 of 4, holding 250 mmHg' "$(prow 4)"
 wait_for 'Verify point 1 of 2' 90
 keys Escape
 wait_for 'Verdict: ABORTED: aborted: operator pressed Esc' 30
