@@ -5,8 +5,9 @@
  * Input: byte 0 sets the chunk size (1..64); the rest is what "the
  * device" sends, chunk by chunk, 30 ms of virtual time apart.  Between
  * chunks the host sends HELLO, then CAL_HOLDs whose target comes from the
- * input.  Checked (trap on failure): nothing crashes; each command
- * completes at most once; telemetry loss reported through the callback
+ * input, and DEVICE_STATS requests.  Checked (trap on failure): nothing
+ * crashes; each command completes at most once; the client keeps device
+ * counters only from an OK answer to its own DEVICE_STATS; telemetry loss reported through the callback
  * adds up to the stats; the next deadline is never in the past; and the
  * safety rule: every CAL_HOLD the host actually puts on the wire is at or
  * below the max_target the client had learned from a HELLO answer, and none
@@ -24,6 +25,7 @@ struct fz {
 	struct pb_client *c;
 	int done[256];
 	uint64_t lost;
+	int stats_ok;           /* OK answers to DEVICE_STATS seen */
 	int bad;
 };
 
@@ -31,11 +33,14 @@ static void on_done(void *ctx, uint8_t txn, int status,
     const struct pb_response *r)
 {
 	struct fz *f = ctx;
-	(void)status;
-	(void)r;
 	if (f->done[txn] > 0)
 		f->bad = 1;       /* completed twice without being resent */
 	f->done[txn]++;
+	if (status == PB_CL_OK && r && r->req_type == PB_T_DEVICE_STATS) {
+		if (r->body_kind != PB_BODY_STATS)
+			f->bad = 1;
+		f->stats_ok++;
+	}
 }
 
 static void on_tel(void *ctx, const struct pb_telemetry *t, uint32_t lost)
@@ -100,6 +105,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int t = pb_client_hello(f.c, now);
 			if (t > 0)
 				f.done[t] = 0;
+		} else if (k % 5 == 1) {
+			int t = pb_client_read_stats(f.c, now);
+			if (t > 0)
+				f.done[t] = 0;
 		} else if (k % 3 == 0) {
 			int16_t target = (int16_t)(data[off] * 16 - 256);
 			const struct pb_device_info *i = pb_client_info(f.c);
@@ -128,6 +137,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	const struct pb_client_stats *st = pb_client_stats(f.c);
 	if (f.bad || s.bad || st->samples_lost != f.lost)
+		__builtin_trap();
+	if ((pb_client_device_stats(f.c) != NULL) != (f.stats_ok > 0) &&
+	    st->reconnects == 0)
 		__builtin_trap();
 	if (st->cmds_ok + st->cmds_failed > st->cmds_sent)
 		__builtin_trap();

@@ -81,6 +81,8 @@ struct pb_client {
 
 	bool     have_info;
 	struct pb_device_info info;
+	bool     have_dev_stats;
+	struct pb_device_stats dev_stats;
 
 	struct done_rec done[DONE_RING];
 	uint64_t done_gen;
@@ -137,6 +139,12 @@ bool pb_client_wants_write(const struct pb_client *c)
 const struct pb_device_info *pb_client_info(const struct pb_client *c)
 {
 	return (c && c->have_info) ? &c->info : NULL;
+}
+
+const struct pb_device_stats *pb_client_device_stats(
+    const struct pb_client *c)
+{
+	return (c && c->have_dev_stats) ? &c->dev_stats : NULL;
 }
 
 const struct pb_client_stats *pb_client_stats(const struct pb_client *c)
@@ -402,6 +410,11 @@ int pb_client_read_info(struct pb_client *c, uint64_t now_us)
 	return send_simple(c, PB_T_READ_INFO, now_us);
 }
 
+int pb_client_read_stats(struct pb_client *c, uint64_t now_us)
+{
+	return send_simple(c, PB_T_DEVICE_STATS, now_us);
+}
+
 int pb_client_set_mode(struct pb_client *c, uint8_t mode, uint64_t now_us)
 {
 	struct pb_msg m;
@@ -515,6 +528,11 @@ static void on_response(struct pb_client *c, const struct pb_msg *m)
 			c->info = r->body.info;
 			c->have_info = true;
 		}
+		if (r->req_type == PB_T_DEVICE_STATS &&
+		    r->body_kind == PB_BODY_STATS) {
+			c->dev_stats = r->body.stats;
+			c->have_dev_stats = true;
+		}
 	} else {
 		c->st.cmds_failed++;
 		status = PB_CL_E_STATUS;
@@ -590,6 +608,7 @@ static void reconnected(struct pb_client *c)
 	c->last_seq_rx = -1;
 	c->have_sample = false;
 	c->have_info = false;
+	c->have_dev_stats = false;
 	c->start_us = c->now;
 	c->last_rx_us = c->now;
 	c->next_hb_us = c->now;

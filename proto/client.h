@@ -124,6 +124,10 @@ int pb_client_read_info(struct pb_client *c, uint64_t now_us);
 int pb_client_read_cal(struct pb_client *c, uint8_t channel, uint64_t now_us);
 int pb_client_inject(struct pb_client *c, uint8_t fault, uint8_t channel,
     int32_t value, uint64_t now_us);
+/* DEVICE_STATS: ask for the device's counters (protocol.md 5.15); the
+ * answer is kept for pb_client_device_stats().  A device older than the
+ * command answers UNKNOWN_CMD (PB_CL_E_STATUS). */
+int pb_client_read_stats(struct pb_client *c, uint64_t now_us);
 
 /* Message of the client's last failure (a refused or failed command, a
  * lost link, a failed reconnect), "" when none; never NULL. */
@@ -131,6 +135,10 @@ const char *pb_client_last_error(const struct pb_client *c);
 
 /* Device info from the last successful HELLO (NULL before). */
 const struct pb_device_info *pb_client_info(const struct pb_client *c);
+/* The device's counters from the last successful DEVICE_STATS (NULL
+ * before one, and after a reconnect until the next). */
+const struct pb_device_stats *pb_client_device_stats(
+    const struct pb_client *c);
 const struct pb_client_stats *pb_client_stats(const struct pb_client *c);
 struct pb_link *pb_client_link(struct pb_client *c);
 const char *pb_client_strerror(int err);

@@ -316,3 +316,25 @@ void pb_device_forget_txns(pb_device *d)
 	for (unsigned i = 0; i < PB_DEV_TXN_CACHE; i++)
 		d->cache[i].used = false;
 }
+
+void pb_device_stats(const pb_device *d, struct pb_device_stats *o)
+{
+	const struct pb_rx_stats *rx = &d->dec.st;
+	memset(o, 0, sizeof *o);
+	o->frames_ok = (uint32_t)rx->frames_ok;
+	o->heartbeats = (uint32_t)d->heartbeats;
+	o->commands = (uint32_t)d->commands;
+	o->dup_commands = (uint32_t)d->dup_commands;
+	o->ignored = (uint32_t)d->ignored;
+	o->unknown_type = (uint32_t)d->unknown_type;
+	o->bad_header = (uint32_t)d->bad_header;
+	o->bad_payload = (uint32_t)d->bad_payload;
+	o->cobs_errors = (uint32_t)rx->cobs_errors;
+	o->length_errors = (uint32_t)rx->length_errors;
+	o->oversize = (uint32_t)rx->oversize;
+	o->crc_errors = (uint32_t)rx->crc_errors;
+	o->version_errors = (uint32_t)rx->version_errors;
+	o->frames_lost = (uint32_t)d->frames_lost_rx;
+	o->out_dropped = (uint32_t)d->out_dropped;
+	o->host_lost = (uint32_t)d->host_lost_count;
+}

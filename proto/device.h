@@ -98,6 +98,9 @@ bool pb_device_watchdog(pb_device *d, uint64_t now_us);
 bool pb_device_last_host(const pb_device *d, uint64_t *t_us);
 /* Drain queued wire bytes: copy up to cap into buf, return bytes copied. */
 size_t pb_device_take(pb_device *d, uint8_t *buf, size_t cap);
+/* The counters a DEVICE_STATS answer carries (low 32 bits of each); a
+ * handler answers DEVICE_STATS with them (body kind PB_BODY_STATS). */
+void pb_device_stats(const pb_device *d, struct pb_device_stats *out);
 /* Forget every remembered response, so a retried command runs again (the
  * emulator's "no-txn-dedup" defect switch; a device never calls it). */
 void pb_device_forget_txns(pb_device *d);

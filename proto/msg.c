@@ -70,6 +70,7 @@ static inline float getf(const uint8_t *p)
 #define L_CAL_SET   (2 + PB_MAX_CH * L_CAL)                   /* 78 */
 #define L_HOLD      3
 #define L_INJECT    6
+#define L_STATS     (16 * 4)                                  /* 64 */
 #define L_RESP_HDR  2
 
 static bool valid_mode(unsigned m)
@@ -228,7 +229,8 @@ double pb_tel_mean_dmmhg(const struct pb_telemetry *t, int ch)
 bool pb_type_is_command(uint8_t type)
 {
 	return type == PB_T_HELLO ||
-	    (type >= PB_T_START && type <= PB_T_WRITE_CAL_ALL);
+	    (type >= PB_T_START && type <= PB_T_WRITE_CAL_ALL) ||
+	    type == PB_T_DEVICE_STATS;
 }
 
 uint8_t pb_response_body_kind(uint8_t req_type, uint8_t status)
@@ -240,13 +242,14 @@ uint8_t pb_response_body_kind(uint8_t req_type, uint8_t status)
 	case PB_T_READ_INFO: return PB_BODY_INFO;
 	case PB_T_READ_CAL: return PB_BODY_CAL;
 	case PB_T_FACTORY_CHALLENGE: return PB_BODY_NONCE;
+	case PB_T_DEVICE_STATS: return PB_BODY_STATS;
 	}
 	return PB_BODY_NONE;
 }
 
 static bool resp_hdr_ok(uint8_t status, uint8_t req_type)
 {
-	if (status > PB_ST_LIMIT)
+	if (status > PB_ST_MAX)
 		return false;
 	/* An unknown command is answered with its type, whatever it was. */
 	return status == PB_ST_UNKNOWN_CMD || pb_type_is_command(req_type);
@@ -311,6 +314,27 @@ static bool get_cal(struct pb_cal *c, const uint8_t *p)
 	return get_str(c->station, p + 22) && cal_ok(c);
 }
 
+/* The counters in wire order (protocol.md 5.15). */
+#define STATS_FIELDS(X) X(frames_ok) X(heartbeats) X(commands) \
+	X(dup_commands) X(ignored) X(unknown_type) X(bad_header) \
+	X(bad_payload) X(cobs_errors) X(length_errors) X(oversize) \
+	X(crc_errors) X(version_errors) X(frames_lost) X(out_dropped) \
+	X(host_lost)
+
+static void put_stats(uint8_t *p, const struct pb_device_stats *st)
+{
+#define PUT(f) put32(p, st->f); p += 4;
+	STATS_FIELDS(PUT)
+#undef PUT
+}
+
+static void get_stats(struct pb_device_stats *st, const uint8_t *p)
+{
+#define GET(f) st->f = get32(p); p += 4;
+	STATS_FIELDS(GET)
+#undef GET
+}
+
 /* ---- encode --------------------------------------------------------------- */
 
 /* Payload length of m, or a negative PB_MSG_E_* when m is not valid. */
@@ -340,6 +364,7 @@ static int enc_len(const struct pb_msg *m)
 	case PB_T_CLEAR_FAULT:
 	case PB_T_READ_INFO:
 	case PB_T_FACTORY_CHALLENGE:
+	case PB_T_DEVICE_STATS:
 		return 0;
 	case PB_T_SET_MODE:
 		return valid_mode(m->u.mode) ? 1 : PB_MSG_E_VALUE;
@@ -378,6 +403,8 @@ static int enc_len(const struct pb_msg *m)
 			    L_RESP_HDR + L_CAL : PB_MSG_E_VALUE;
 		case PB_BODY_NONCE:
 			return L_RESP_HDR + PB_NONCE_LEN;
+		case PB_BODY_STATS:
+			return L_RESP_HDR + L_STATS;
 		default:
 			return L_RESP_HDR;
 		}
@@ -480,6 +507,8 @@ int pb_msg_encode(const struct pb_msg *m, uint8_t *buf, size_t cap,
 			put_cal(buf + 2, &m->u.resp.body.cal);
 		else if (kind == PB_BODY_NONCE)
 			memcpy(buf + 2, m->u.resp.body.nonce, PB_NONCE_LEN);
+		else if (kind == PB_BODY_STATS)
+			put_stats(buf + 2, &m->u.resp.body.stats);
 		break;
 	}
 	default: /* the empty commands */
@@ -570,6 +599,7 @@ static int decode_body(uint8_t type, const uint8_t *buf, size_t len,
 	case PB_T_CLEAR_FAULT:
 	case PB_T_READ_INFO:
 	case PB_T_FACTORY_CHALLENGE:
+	case PB_T_DEVICE_STATS:
 		NEED(0);
 		return PB_MSG_OK;
 	case PB_T_SET_MODE:
@@ -661,6 +691,10 @@ static int decode_body(uint8_t type, const uint8_t *buf, size_t len,
 			NEED(L_RESP_HDR + PB_NONCE_LEN);
 			memcpy(r->body.nonce, buf + 2, PB_NONCE_LEN);
 			break;
+		case PB_BODY_STATS:
+			NEED(L_RESP_HDR + L_STATS);
+			get_stats(&r->body.stats, buf + 2);
+			break;
 		default:
 			NEED(L_RESP_HDR);
 			break;
@@ -710,6 +744,7 @@ const char *pb_type_name(uint8_t type)
 	case PB_T_CAL_HOLD: return "CAL_HOLD";
 	case PB_T_INJECT: return "INJECT";
 	case PB_T_WRITE_CAL_ALL: return "WRITE_CAL_ALL";
+	case PB_T_DEVICE_STATS: return "DEVICE_STATS";
 	case PB_T_RESPONSE: return "RESPONSE";
 	}
 	return "?";
@@ -720,7 +755,7 @@ const char *pb_status_name(uint8_t status)
 	static const char *const names[] = {
 		"OK", "BAD_LENGTH", "BAD_VALUE", "UNKNOWN_CMD", "WRONG_STATE",
 		"FAULT", "LOCKED", "AUTH_FAILED", "LOCKED_OUT", "STORAGE",
-		"LIMIT"
+		"LIMIT", "NOT_PROVISIONED"
 	};
 	return status < sizeof names / sizeof names[0] ? names[status] : "?";
 }

@@ -62,6 +62,7 @@ enum pb_type {
 	PB_T_WRITE_CAL_ALL = 0x1F, /* cmd: every channel's calibration in one
 	                              message, stored in one commit; needs
 	                              factory mode */
+	PB_T_DEVICE_STATS = 0x20, /* cmd; response body: the device's counters */
 
 	PB_T_RESPONSE     = 0x80  /* dev->host: status + body */
 };
@@ -78,8 +79,11 @@ enum pb_status {
 	PB_ST_AUTH_FAILED = 7,  /* wrong factory answer */
 	PB_ST_LOCKED_OUT  = 8,  /* too many wrong answers: wait */
 	PB_ST_STORAGE     = 9,  /* EEPROM write or verify failed */
-	PB_ST_LIMIT       = 10  /* vacuum beyond the device's limit */
+	PB_ST_LIMIT       = 10, /* vacuum beyond the device's limit */
+	PB_ST_NOT_PROVISIONED = 11 /* no factory key provisioned: factory
+	                              access impossible on this unit */
 };
+#define PB_ST_MAX PB_ST_NOT_PROVISIONED
 
 /* Modes. */
 enum pb_mode {
@@ -235,6 +239,24 @@ struct pb_cal_set {
 	struct pb_cal cal[PB_MAX_CH];
 };
 
+/* DEVICE_STATS answer: the device's receive and send counters since it
+ * booted (u32 on the wire, wrapping; docs/protocol.md 5.15 and 7.6). */
+struct pb_device_stats {
+	uint32_t frames_ok;       /* frames that passed the frame checks */
+	uint32_t heartbeats;      /* valid host heartbeats */
+	uint32_t commands;        /* valid commands run */
+	uint32_t dup_commands;    /* retries answered from the txn cache */
+	uint32_t ignored;         /* RESPONSE-flagged or device->host frames */
+	uint32_t unknown_type;    /* frames of a type the device lacks */
+	uint32_t bad_header;      /* commands without ACK_REQ or with txn 0 */
+	uint32_t bad_payload;     /* heartbeats or commands that failed decode */
+	uint32_t cobs_errors, length_errors, oversize, crc_errors,
+	         version_errors;  /* frame-layer drops (section 3.5) */
+	uint32_t frames_lost;     /* host->device seq gaps */
+	uint32_t out_dropped;     /* frames lost: the output queue was full */
+	uint32_t host_lost;       /* host watchdog expiries */
+};
+
 struct pb_cal_hold {
 	uint8_t channel_mask;
 	int16_t target;     /* 0.1 mmHg; 0 = vent */
@@ -247,7 +269,8 @@ struct pb_inject {
 };
 
 /* RESPONSE: status, the request type it answers, and a typed body. */
-enum pb_body { PB_BODY_NONE, PB_BODY_INFO, PB_BODY_CAL, PB_BODY_NONCE };
+enum pb_body { PB_BODY_NONE, PB_BODY_INFO, PB_BODY_CAL, PB_BODY_NONCE,
+	PB_BODY_STATS };
 struct pb_response {
 	uint8_t status;     /* enum pb_status */
 	uint8_t req_type;   /* enum pb_type of the command answered */
@@ -256,6 +279,7 @@ struct pb_response {
 		struct pb_device_info info;
 		struct pb_cal cal;
 		uint8_t nonce[PB_NONCE_LEN];
+		struct pb_device_stats stats;
 	} body;
 };
 
@@ -308,7 +332,8 @@ int pb_msg_decode(uint8_t type, uint8_t flags, const uint8_t *buf,
 
 /* Body kind a RESPONSE to req_type with this status carries:
  * HELLO/READ_INFO + OK -> INFO, READ_CAL + OK -> CAL,
- * FACTORY_CHALLENGE + OK -> NONCE, anything else -> NONE. */
+ * FACTORY_CHALLENGE + OK -> NONCE, DEVICE_STATS + OK -> STATS, anything
+ * else -> NONE. */
 uint8_t pb_response_body_kind(uint8_t req_type, uint8_t status);
 
 /* True for the command types (those a host sends with PB_F_ACK_REQ). */

@@ -20,7 +20,7 @@ static const uint8_t gen_types[] = {
 	PB_T_SET_CHANNELS, PB_T_SET_RATE, PB_T_CLEAR_FAULT, PB_T_READ_CAL,
 	PB_T_WRITE_CAL, PB_T_READ_INFO, PB_T_FACTORY_CHALLENGE,
 	PB_T_FACTORY_UNLOCK, PB_T_WRITE_SERIAL, PB_T_CAL_HOLD, PB_T_INJECT,
-	PB_T_WRITE_CAL_ALL, PB_T_RESPONSE
+	PB_T_WRITE_CAL_ALL, PB_T_DEVICE_STATS, PB_T_RESPONSE
 };
 #define GEN_NTYPES (sizeof gen_types / sizeof gen_types[0])
 
@@ -82,6 +82,17 @@ static inline void gen_info(struct gen_rng *r, struct pb_device_info *i)
 	i->trip = (int16_t)(i->max_target + gen_below(r,
 	    (unsigned)(32767 - i->max_target) + 1));
 	i->cal_id = gen_u32(r);
+}
+
+static inline void gen_stats(struct gen_rng *r, struct pb_device_stats *st)
+{
+	struct pb_device_stats x = {
+		gen_u32(r), gen_u32(r), gen_u32(r), gen_u32(r), gen_u32(r),
+		gen_u32(r), gen_u32(r), gen_u32(r), gen_u32(r), gen_u32(r),
+		gen_u32(r), gen_u32(r), gen_u32(r), gen_u32(r), gen_u32(r),
+		gen_u32(r)
+	};
+	*st = x;
 }
 
 /* A random valid message of the given type (header fields random too). */
@@ -199,13 +210,13 @@ static inline void gen_msg(struct gen_rng *r, uint8_t type, struct pb_msg *m)
 		struct pb_response *rs = &m->u.resp;
 		static const uint8_t bodied[] = {
 			PB_T_HELLO, PB_T_READ_INFO, PB_T_READ_CAL,
-			PB_T_FACTORY_CHALLENGE
+			PB_T_FACTORY_CHALLENGE, PB_T_DEVICE_STATS
 		};
 		if (gen_below(r, 2)) {
 			rs->status = PB_ST_OK;
-			rs->req_type = bodied[gen_below(r, 4)];
+			rs->req_type = bodied[gen_below(r, sizeof bodied)];
 		} else {
-			rs->status = (uint8_t)gen_below(r, PB_ST_LIMIT + 1);
+			rs->status = (uint8_t)gen_below(r, PB_ST_MAX + 1);
 			do
 				rs->req_type = gen_types[gen_below(r,
 				    GEN_NTYPES)];
@@ -221,6 +232,8 @@ static inline void gen_msg(struct gen_rng *r, uint8_t type, struct pb_msg *m)
 		else if (rs->body_kind == PB_BODY_NONCE)
 			for (unsigned i = 0; i < PB_NONCE_LEN; i++)
 				rs->body.nonce[i] = (uint8_t)gen_u32(r);
+		else if (rs->body_kind == PB_BODY_STATS)
+			gen_stats(r, &rs->body.stats);
 		break;
 	}
 	default:
@@ -331,6 +344,9 @@ static inline bool gen_msg_eq(const struct pb_msg *a, const struct pb_msg *b)
 		case PB_BODY_NONCE:
 			return memcmp(x->body.nonce, y->body.nonce,
 			    PB_NONCE_LEN) == 0;
+		case PB_BODY_STATS:
+			return memcmp(&x->body.stats, &y->body.stats,
+			    sizeof x->body.stats) == 0;
 		}
 		return true;
 	}

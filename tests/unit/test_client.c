@@ -33,6 +33,7 @@ struct sim {
 	struct pb_link *dev_link;
 	struct pb_client *cl;
 	pb_device dev;
+	bool old_device;             /* answers DEVICE_STATS UNKNOWN_CMD */
 	uint64_t now;
 
 	uint8_t inbuf[8192];
@@ -116,6 +117,14 @@ static void handler(void *ctx, const struct pb_msg *cmd,
 	case PB_T_CAL_HOLD:
 		if (cmd->u.hold.target > s->max_target)
 			resp->status = PB_ST_LIMIT;
+		break;
+	case PB_T_DEVICE_STATS:
+		if (s->old_device) {
+			resp->status = PB_ST_UNKNOWN_CMD;
+			break;
+		}
+		pb_device_stats(&s->dev, &resp->body.stats);
+		resp->body_kind = PB_BODY_STATS;
 		break;
 	default:
 		break;
@@ -789,6 +798,44 @@ START_TEST(cal_hold_limit_refused)
 }
 END_TEST
 
+START_TEST(device_stats_read_back)
+{
+	struct sim *s = sim_new();
+	hello(s);
+	ck_assert_ptr_null(pb_client_device_stats(s->cl));
+	run_until(s, s->now + 600 * MS);
+	int inst = track(s, pb_client_read_stats(s->cl, s->now));
+	ck_assert(run_until_done(s, inst, s->now + 1000 * MS));
+	ck_assert_int_eq(s->done_status[inst], PB_CL_OK);
+	const struct pb_device_stats *d = pb_client_device_stats(s->cl);
+	ck_assert_ptr_nonnull(d);
+	/* HELLO and DEVICE_STATS ran; heartbeats every 250 ms; every frame
+	 * the client sent arrived and is counted once */
+	ck_assert_uint_eq(d->commands, 2);
+	ck_assert_uint_ge(d->heartbeats, 2);
+	ck_assert_uint_eq(d->frames_ok, d->heartbeats + d->commands);
+	/* (a heartbeat may have left after the device's snapshot) */
+	uint64_t tx = pb_client_stats(s->cl)->frames_tx;
+	ck_assert_uint_le(d->frames_ok, tx);
+	ck_assert_uint_ge(d->frames_ok, tx - 1);
+	ck_assert_uint_eq(d->crc_errors + d->bad_payload + d->ignored +
+	    d->frames_lost + d->host_lost + d->out_dropped, 0);
+	sim_free(s);
+
+	/* an older device: a clear status, no stats */
+	s = sim_new();
+	s->old_device = true;
+	hello(s);
+	inst = track(s, pb_client_read_stats(s->cl, s->now));
+	ck_assert(run_until_done(s, inst, s->now + 1000 * MS));
+	ck_assert_int_eq(s->done_status[inst], PB_CL_E_STATUS);
+	ck_assert_ptr_null(pb_client_device_stats(s->cl));
+	ck_assert_ptr_nonnull(strstr(pb_client_last_error(s->cl),
+	    "UNKNOWN_CMD"));
+	sim_free(s);
+}
+END_TEST
+
 START_TEST(device_refusal_is_status_error)
 {
 	struct sim *s = sim_new();
@@ -1098,6 +1145,7 @@ static Suite *client_suite(void)
 	tcase_add_test(tc, no_answer_fails_at_deadline);
 	tcase_add_test(tc, lossy_link_property);
 	tcase_add_test(tc, cal_hold_limit_refused);
+	tcase_add_test(tc, device_stats_read_back);
 	tcase_add_test(tc, device_refusal_is_status_error);
 	tcase_add_test(tc, txn_ids_cycle_and_skip_in_flight);
 	tcase_add_test(tc, in_flight_limit);

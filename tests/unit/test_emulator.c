@@ -629,6 +629,32 @@ static void heartbeat_case(unsigned defects, bool junk)
 		ck_assert(!(st.alarms & PB_AL_HEARTBEAT_LOST));
 		ck_assert_int_eq(count_events(&h, PB_EV_ALARM_CLEARED, 11), 1);
 		ck_assert_uint_eq(st.run_state, PB_RS_IDLE);
+		/* the host can read what the device made of it all */
+		struct pb_msg m;
+		memset(&m, 0, sizeof m);
+		m.type = PB_T_DEVICE_STATS;
+		struct pb_response r = cmd(&h, &m);
+		ck_assert_uint_eq(r.status, PB_ST_OK);
+		ck_assert_uint_eq(r.body_kind, PB_BODY_STATS);
+		const struct pb_device_stats *d = &r.body.stats;
+		ck_assert_uint_eq(d->host_lost, 1);
+		ck_assert_uint_eq(d->frames_ok, h.seq);
+		ck_assert_uint_eq(d->frames_ok, d->heartbeats + d->commands +
+		    d->dup_commands + d->ignored + d->unknown_type +
+		    d->bad_header + d->bad_payload);
+		if (junk) {
+			/* 8 kinds in turn (send_junk) */
+			ck_assert_uint_ge(d->ignored, 2u * (unsigned)h.njunk / 8);
+			ck_assert_uint_ge(d->bad_payload,
+			    3u * (unsigned)h.njunk / 8);
+			ck_assert_uint_ge(d->bad_header,
+			    2u * (unsigned)h.njunk / 8);
+			ck_assert_uint_ge(d->unknown_type,
+			    (unsigned)h.njunk / 8);
+		} else {
+			ck_assert_uint_eq(d->ignored + d->bad_payload +
+			    d->bad_header + d->unknown_type, 0);
+		}
 	}
 	host_close(&h);
 }
@@ -651,6 +677,139 @@ END_TEST
 START_TEST(defect_no_heartbeat_safe_keeps_running)
 {
 	heartbeat_case(PB_DEF_NO_HEARTBEAT_SAFE, false);
+}
+END_TEST
+
+/* ---- link budget: docs/protocol.md section 8 is a measurement ------------ */
+
+struct budget_row {
+	char prof[16];
+	int ch, hz, n;          /* TELEMETRY rows; ch 0 for the HEARTBEAT row */
+	int wire, fps, bps;
+	int line;
+};
+
+/* Rows "| s10pro: TELEMETRY, 2 ch, 1000 Hz, 20 samples/batch | 30 + 80 =
+ * 110 | 123 | 50 | 6150 | ..." and "| HEARTBEAT, each way | 7 | 20 | 4 |
+ * 80 | ..." of section 8. */
+static int load_budget(struct budget_row *rows, int max)
+{
+	FILE *f = fopen("docs/protocol.md", "r");
+	ck_assert_msg(f != NULL, "docs/protocol.md (run from the repo root)");
+	char line[512];
+	int n = 0, lineno = 0, in8 = 0;
+	while (fgets(line, sizeof line, f)) {
+		lineno++;
+		if (strncmp(line, "## ", 3) == 0)
+			in8 = strncmp(line, "## 8.", 5) == 0;
+		if (!in8 || strncmp(line, "| ", 2) != 0)
+			continue;
+		struct budget_row r;
+		memset(&r, 0, sizeof r);
+		r.line = lineno;
+		if (sscanf(line, "| %15[a-z0-9]: TELEMETRY, %d ch, %d Hz, %d "
+		    "samples/batch | %*[^|]| %d | %d | %d |", r.prof, &r.ch,
+		    &r.hz, &r.n, &r.wire, &r.fps, &r.bps) == 7 ||
+		    sscanf(line, "| HEARTBEAT, each way | %*d | %d | %d | %d |",
+		    &r.wire, &r.fps, &r.bps) == 3) {
+			ck_assert_int_lt(n, max);
+			rows[n++] = r;
+		}
+	}
+	fclose(f);
+	return n;
+}
+
+/* Wire bytes and frames of one type in a device byte stream. */
+static void count_type(const uint8_t *b, size_t n, uint8_t type,
+    unsigned *frames, size_t *bytes, size_t *min_len, size_t *max_len,
+    unsigned *samples)
+{
+	size_t start = 0;
+	*frames = 0;
+	*bytes = 0;
+	*min_len = (size_t)-1;
+	*max_len = 0;
+	*samples = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (b[i] != 0)
+			continue;
+		size_t len = i + 1 - start;
+		struct pb_frame_hdr h;
+		uint8_t payload[PB_MAX_PAYLOAD];
+		if (len > 1 && pb_frame_decode(b + start, len - 1, &h,
+		    payload) == 0 && h.type == type) {
+			(*frames)++;
+			*bytes += len;
+			if (len < *min_len)
+				*min_len = len;
+			if (len > *max_len)
+				*max_len = len;
+			if (type == PB_T_TELEMETRY)
+				*samples += payload[8];
+		}
+		start = i + 1;
+	}
+}
+
+START_TEST(link_budget_as_documented)
+{
+	struct budget_row rows[16];
+	int nrows = load_budget(rows, 16);
+	ck_assert_int_ge(nrows, 5);
+	int tel_rows = 0, hb_rows = 0;
+	for (int k = 0; k < nrows; k++) {
+		const struct budget_row *r = &rows[k];
+		const struct pb_profile *p = r->ch == 0 ||
+		    strcmp(r->prof, "s10pro") == 0 ? &prof_s10 : &prof_s21;
+		ck_assert_msg(r->ch == 0 || strcmp(r->prof, p->id) == 0,
+		    "protocol.md:%d: unknown profile %s", r->line, r->prof);
+		struct host h;
+		struct pb_emu_opts o = base_opts();
+		host_open(&h, p, &o);
+		hello(&h);
+		if (r->ch) {
+			ck_assert_int_eq(r->ch, p->channels);
+			struct pb_msg m;
+			memset(&m, 0, sizeof m);
+			m.type = PB_T_SET_RATE;
+			m.u.rate_hz = (uint16_t)r->hz;
+			ck_assert_uint_eq(cmd(&h, &m).status, PB_ST_OK);
+		}
+		run(&h, S);
+		h.nbytes = 0;
+		run(&h, 10 * S);
+		unsigned frames, samples;
+		size_t bytes, lo, hi;
+		count_type(h.bytes, h.nbytes, r->ch ? PB_T_TELEMETRY :
+		    PB_T_HEARTBEAT, &frames, &bytes, &lo, &hi, &samples);
+		/* every frame the size the row gives; frames/s and bytes/s
+		 * as given (the table rounds frames/s to whole frames) */
+		ck_assert_msg(lo == (size_t)r->wire && hi == (size_t)r->wire,
+		    "protocol.md:%d: frames of %zu..%zu bytes, not %d", r->line,
+		    lo, hi, r->wire);
+		ck_assert_msg(abs((int)frames - 10 * r->fps) <= 5,
+		    "protocol.md:%d: %u frames in 10 s, not %d/s", r->line,
+		    frames, r->fps);
+		ck_assert_msg(fabs((double)bytes / 10.0 - r->bps) <=
+		    0.01 * r->bps + r->wire, "protocol.md:%d: %.0f B/s, not %d",
+		    r->line, (double)bytes / 10.0, r->bps);
+		if (r->ch) {
+			/* the window cuts a batch at each end */
+			ck_assert_msg(abs((int)samples - 10 * r->hz) <= 2 * r->n,
+			    "protocol.md:%d: %u samples in 10 s at %d Hz",
+			    r->line, samples, r->hz);
+			ck_assert_msg(frames * (unsigned)r->n == samples,
+			    "protocol.md:%d: not %d samples a batch", r->line,
+			    r->n);
+			tel_rows++;
+		} else {
+			hb_rows++;
+		}
+		host_close(&h);
+	}
+	ck_assert_int_ge(tel_rows, 4);
+	ck_assert_int_eq(hb_rows, 1);
 }
 END_TEST
 
@@ -1229,7 +1388,12 @@ START_TEST(factory_wrong_answers_lock_out)
 	struct pb_msg m;
 	memset(&m, 0, sizeof m);
 	m.type = PB_T_FACTORY_CHALLENGE;
-	ck_assert_uint_eq(cmd(&h, &m).status, PB_ST_WRONG_STATE);
+	ck_assert_uint_eq(cmd(&h, &m).status, PB_ST_NOT_PROVISIONED);
+	memset(&m, 0, sizeof m);
+	m.type = PB_T_FACTORY_UNLOCK;
+	ck_assert_uint_eq(cmd(&h, &m).status, PB_ST_NOT_PROVISIONED);
+	/* the status is for the key, not the run state: also while idle */
+	ck_assert_uint_eq(h.last_tel.run_state, PB_RS_IDLE);
 	host_close(&h);
 	rm_tmp();
 }
@@ -1463,6 +1627,7 @@ static Suite *emulator_suite(void)
 	tcase_add_test(tc, deterministic_bytes);
 	tcase_add_test(tc, power_pin_and_pins);
 	tcase_add_test(tc, real_client_in_lockstep);
+	tcase_add_test(tc, link_budget_as_documented);
 	suite_add_tcase(s, tc);
 	return s;
 }

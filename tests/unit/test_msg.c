@@ -78,7 +78,8 @@ START_TEST(payload_lengths)
 		{ PB_T_READ_INFO, 0 }, { PB_T_FACTORY_CHALLENGE, 0 },
 		{ PB_T_FACTORY_UNLOCK, 32 }, { PB_T_WRITE_SERIAL, 16 },
 		{ PB_T_CAL_HOLD, 3 }, { PB_T_INJECT, 6 },
-		{ PB_T_WRITE_CAL_ALL, 78 }
+		{ PB_T_WRITE_CAL_ALL, 78 },
+		{ PB_T_DEVICE_STATS, 0 }
 	};
 	for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
 		gen_msg(&r, fixed[i].type, &m);
@@ -101,6 +102,7 @@ START_TEST(payload_lengths)
 		case PB_BODY_INFO: want += 63; break;
 		case PB_BODY_CAL: want += 38; break;
 		case PB_BODY_NONCE: want += 16; break;
+		case PB_BODY_STATS: want += 64; break;
 		}
 		ck_assert_uint_eq(enc(&m, buf), want);
 	}
@@ -541,7 +543,7 @@ START_TEST(response_bodies)
 {
 	/* derivation table */
 	for (unsigned t = 0; t < 256; t++)
-		for (unsigned s = 0; s <= PB_ST_LIMIT; s++) {
+		for (unsigned s = 0; s <= PB_ST_MAX; s++) {
 			uint8_t k = pb_response_body_kind((uint8_t)t,
 			    (uint8_t)s);
 			uint8_t want = PB_BODY_NONE;
@@ -552,6 +554,8 @@ START_TEST(response_bodies)
 				want = PB_BODY_CAL;
 			else if (s == PB_ST_OK && t == PB_T_FACTORY_CHALLENGE)
 				want = PB_BODY_NONCE;
+			else if (s == PB_ST_OK && t == PB_T_DEVICE_STATS)
+				want = PB_BODY_STATS;
 			ck_assert_uint_eq(k, want);
 		}
 	uint8_t b[80] = { 0 };
@@ -569,9 +573,44 @@ START_TEST(response_bodies)
 	b[0] = PB_ST_WRONG_STATE;
 	ck_assert_int_eq(dec(PB_T_RESPONSE, b, 2), PB_MSG_OK);
 	ck_assert_int_eq(dec(PB_T_RESPONSE, b, 65), PB_MSG_E_LENGTH);
-	/* status out of range */
-	b[0] = PB_ST_LIMIT + 1;
+	/* NOT_PROVISIONED is a status; one past it is out of range */
+	b[0] = PB_ST_NOT_PROVISIONED;
+	b[1] = PB_T_FACTORY_CHALLENGE;
+	ck_assert_int_eq(dec(PB_T_RESPONSE, b, 2), PB_MSG_OK);
+	ck_assert_int_eq(dec(PB_T_RESPONSE, b, 18), PB_MSG_E_LENGTH);
+	b[0] = PB_ST_MAX + 1;
 	ck_assert_int_eq(dec(PB_T_RESPONSE, b, 2), PB_MSG_E_VALUE);
+	/* DEVICE_STATS: OK carries 16 u32 counters, in order */
+	b[0] = PB_ST_OK;
+	b[1] = PB_T_DEVICE_STATS;
+	for (int i = 0; i < 16; i++) {
+		b[2 + 4 * i] = (uint8_t)(i + 1);
+		b[3 + 4 * i] = 0;
+		b[4 + 4 * i] = 0;
+		b[5 + 4 * i] = (uint8_t)(i == 15 ? 0x80 : 0);
+	}
+	ck_assert_int_eq(dec(PB_T_RESPONSE, b, 65), PB_MSG_E_LENGTH);
+	ck_assert_int_eq(pb_msg_decode(PB_T_RESPONSE, PB_F_RESPONSE, b, 66,
+	    &m), PB_MSG_OK);
+	ck_assert_uint_eq(m.u.resp.body_kind, PB_BODY_STATS);
+	ck_assert_uint_eq(m.u.resp.body.stats.frames_ok, 1);
+	ck_assert_uint_eq(m.u.resp.body.stats.heartbeats, 2);
+	ck_assert_uint_eq(m.u.resp.body.stats.commands, 3);
+	ck_assert_uint_eq(m.u.resp.body.stats.dup_commands, 4);
+	ck_assert_uint_eq(m.u.resp.body.stats.ignored, 5);
+	ck_assert_uint_eq(m.u.resp.body.stats.unknown_type, 6);
+	ck_assert_uint_eq(m.u.resp.body.stats.bad_header, 7);
+	ck_assert_uint_eq(m.u.resp.body.stats.bad_payload, 8);
+	ck_assert_uint_eq(m.u.resp.body.stats.cobs_errors, 9);
+	ck_assert_uint_eq(m.u.resp.body.stats.length_errors, 10);
+	ck_assert_uint_eq(m.u.resp.body.stats.oversize, 11);
+	ck_assert_uint_eq(m.u.resp.body.stats.crc_errors, 12);
+	ck_assert_uint_eq(m.u.resp.body.stats.version_errors, 13);
+	ck_assert_uint_eq(m.u.resp.body.stats.frames_lost, 14);
+	ck_assert_uint_eq(m.u.resp.body.stats.out_dropped, 15);
+	ck_assert_uint_eq(m.u.resp.body.stats.host_lost, 0x80000010u);
+	b[0] = PB_ST_UNKNOWN_CMD;     /* an older device: no body */
+	ck_assert_int_eq(dec(PB_T_RESPONSE, b, 2), PB_MSG_OK);
 	/* answering a non-command, except as UNKNOWN_CMD */
 	b[0] = PB_ST_OK; b[1] = PB_T_TELEMETRY;
 	ck_assert_int_eq(dec(PB_T_RESPONSE, b, 2), PB_MSG_E_VALUE);
@@ -626,9 +665,12 @@ START_TEST(names)
 		ck_assert_str_ne(pb_type_name(gen_types[t]), "?");
 	ck_assert_str_eq(pb_type_name(PB_T_HELLO), "HELLO");
 	ck_assert_str_eq(pb_type_name(0x99), "?");
-	for (unsigned s = 0; s <= PB_ST_LIMIT; s++)
+	for (unsigned s = 0; s <= PB_ST_MAX; s++)
 		ck_assert_str_ne(pb_status_name((uint8_t)s), "?");
-	ck_assert_str_eq(pb_status_name(PB_ST_LIMIT + 1), "?");
+	ck_assert_str_eq(pb_status_name(PB_ST_MAX + 1), "?");
+	ck_assert_str_eq(pb_status_name(PB_ST_NOT_PROVISIONED),
+	    "NOT_PROVISIONED");
+	ck_assert_str_eq(pb_type_name(PB_T_DEVICE_STATS), "DEVICE_STATS");
 	for (unsigned b = 0; b < PB_AL_COUNT; b++)
 		ck_assert_str_ne(pb_alarm_name(b), "?");
 	ck_assert_str_eq(pb_alarm_name(PB_AL_COUNT), "?");
@@ -650,6 +692,8 @@ START_TEST(names)
 	ck_assert(!pb_type_is_command(PB_T_RESPONSE));
 	ck_assert(pb_type_is_command(PB_T_WRITE_CAL_ALL));
 	ck_assert_str_eq(pb_type_name(0x1F), "WRITE_CAL_ALL");
+	ck_assert(pb_type_is_command(PB_T_DEVICE_STATS));
+	ck_assert(!pb_type_is_command(0x21));
 }
 END_TEST
 

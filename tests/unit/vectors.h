@@ -204,6 +204,55 @@ struct vec_def {
 	void (*build)(struct pb_msg *m);
 };
 
+static void vec_device_stats(struct pb_msg *m)
+{
+	memset(m, 0, sizeof *m);
+	m->type = PB_T_DEVICE_STATS;
+	m->flags = PB_F_ACK_REQ;
+	m->seq = 16;
+	m->txn = 9;
+}
+
+static void vec_response_stats(struct pb_msg *m)
+{
+	memset(m, 0, sizeof *m);
+	m->type = PB_T_RESPONSE;
+	m->flags = PB_F_RESPONSE;
+	m->seq = 17;
+	m->txn = 9;
+	m->u.resp.status = PB_ST_OK;
+	m->u.resp.req_type = PB_T_DEVICE_STATS;
+	m->u.resp.body_kind = PB_BODY_STATS;
+	struct pb_device_stats *d = &m->u.resp.body.stats;
+	d->frames_ok = 1234;
+	d->heartbeats = 1200;
+	d->commands = 20;
+	d->dup_commands = 2;
+	d->ignored = 1;
+	d->unknown_type = 3;
+	d->bad_header = 0;
+	d->bad_payload = 8;
+	d->cobs_errors = 4;
+	d->length_errors = 1;
+	d->oversize = 0;
+	d->crc_errors = 7;
+	d->version_errors = 0;
+	d->frames_lost = 5;
+	d->out_dropped = 0;
+	d->host_lost = 1;
+}
+
+static void vec_response_not_provisioned(struct pb_msg *m)
+{
+	memset(m, 0, sizeof *m);
+	m->type = PB_T_RESPONSE;
+	m->flags = PB_F_RESPONSE;
+	m->seq = 18;
+	m->txn = 10;
+	m->u.resp.status = PB_ST_NOT_PROVISIONED;
+	m->u.resp.req_type = PB_T_FACTORY_CHALLENGE;
+}
+
 static const struct vec_def vec_defs[] = {
 	{ "hello", vec_hello },
 	{ "heartbeat_host", vec_heartbeat_host },
@@ -219,6 +268,9 @@ static const struct vec_def vec_defs[] = {
 	{ "log", vec_log },
 	{ "write_cal_all", vec_write_cal_all },
 	{ "response_write_cal_all", vec_response_write_cal_all },
+	{ "device_stats", vec_device_stats },
+	{ "response_stats", vec_response_stats },
+	{ "response_not_provisioned", vec_response_not_provisioned },
 };
 #define VEC_COUNT (sizeof vec_defs / sizeof vec_defs[0])
 

@@ -633,6 +633,10 @@ static void cmd_handler(void *ctx, const struct pb_msg *cmd,
 	case PB_T_WRITE_SERIAL:
 		st = do_write_serial(e, cmd->u.serial, &dead);
 		break;
+	case PB_T_DEVICE_STATS:
+		pb_device_stats(&e->dev, &resp->body.stats);
+		resp->body_kind = PB_BODY_STATS;
+		break;
 	case PB_T_INJECT:
 		if (!e->allow_inject) {
 			st = PB_ST_UNKNOWN_CMD;

@@ -63,7 +63,7 @@ uint8_t pb_factory_challenge(struct pb_factory *f,
 		f->refused++;
 		note(f, PB_FACTORY_EV_FAILED, 1, (int32_t)f->fails,
 		    "factory challenge refused: no station key configured");
-		return PB_ST_WRONG_STATE;
+		return PB_ST_NOT_PROVISIONED;
 	}
 	if (locked_out(f, now_us)) {
 		f->refused++;
@@ -120,7 +120,7 @@ uint8_t pb_factory_unlock(struct pb_factory *f,
 		f->refused++;
 		note(f, PB_FACTORY_EV_FAILED, 1, (int32_t)f->fails,
 		    "factory unlock refused: no station key configured");
-		return PB_ST_WRONG_STATE;
+		return PB_ST_NOT_PROVISIONED;
 	}
 	if (!f->nonce_valid) {
 		/* no challenge outstanding: an answer cannot be right, and
