@@ -4,11 +4,14 @@
 #include "base/file.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 static int fail(int code, char *err, size_t errlen, const char *what,
     const char *detail)
@@ -142,4 +145,84 @@ int pb_file_read_all(const char *path, size_t max, unsigned flags,
 	*buf = b;
 	*len = n;
 	return PB_FILE_OK;
+}
+
+int pb_file_sha256(const char *path, unsigned flags, char hex[65],
+    char *err, size_t errlen)
+{
+	hex[0] = '\0';
+	int fd = pb_file_open_read(path, flags, err, errlen);
+	if (fd < 0)
+		return fd;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int rc = PB_FILE_OK;
+	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		rc = fail(PB_FILE_E_NOMEM, err, errlen, "SHA-256 unavailable",
+		    NULL);
+	} else {
+		unsigned char buf[16384];
+		for (;;) {
+			ssize_t n = read(fd, buf, sizeof buf);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				rc = fail(PB_FILE_E_READ, err, errlen, strerror(errno), NULL);
+				break;
+			}
+			if (n == 0)
+				break;
+			EVP_DigestUpdate(ctx, buf, (size_t)n);
+		}
+		if (rc == PB_FILE_OK) {
+			unsigned char md[EVP_MAX_MD_SIZE];
+			unsigned mdlen = 0;
+			EVP_DigestFinal_ex(ctx, md, &mdlen);
+			static const char x[] = "0123456789abcdef";
+			for (unsigned i = 0; i < mdlen && i < 32; i++) {
+				hex[2 * i] = x[md[i] >> 4];
+				hex[2 * i + 1] = x[md[i] & 15];
+			}
+			hex[64] = '\0';
+		}
+	}
+	EVP_MD_CTX_free(ctx);
+	close(fd);
+	return rc;
+}
+
+int pb_file_write_atomic(const char *path, const void *data, size_t len,
+    char *err, size_t errlen)
+{
+	char tmp[4200];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >=
+	    (int)sizeof tmp)
+		return fail(PB_FILE_E_OPEN, err, errlen, "path too long", NULL);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC | O_NOCTTY, 0644);
+	if (fd < 0)
+		return fail(PB_FILE_E_OPEN, err, errlen, strerror(errno), NULL);
+	const char *p = data;
+	size_t left = len;
+	int rc = PB_FILE_OK;
+	while (left > 0) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = fail(PB_FILE_E_WRITE, err, errlen,
+			    strerror(n < 0 ? errno : ENOSPC), NULL);
+			break;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (rc == PB_FILE_OK && fsync(fd) != 0)
+		rc = fail(PB_FILE_E_WRITE, err, errlen, strerror(errno), NULL);
+	if (close(fd) != 0 && rc == PB_FILE_OK)
+		rc = fail(PB_FILE_E_WRITE, err, errlen, strerror(errno), NULL);
+	if (rc == PB_FILE_OK && rename(tmp, path) != 0)
+		rc = fail(PB_FILE_E_WRITE, err, errlen, strerror(errno), NULL);
+	if (rc != PB_FILE_OK)
+		unlink(tmp);
+	return rc;
 }

@@ -26,6 +26,8 @@ enum {
 	PB_FILE_E_SIZE = -3,      /* larger than the caller's limit */
 	PB_FILE_E_READ = -4,      /* read error */
 	PB_FILE_E_NOMEM = -5,
+	PB_FILE_E_WRITE = -6,     /* pb_file_write_atomic: write, sync or
+	                             rename failed */
 };
 
 /* flags */
@@ -50,6 +52,22 @@ FILE *pb_file_fopen_read(const char *path, unsigned flags, char *err,
  */
 int pb_file_read_all(const char *path, size_t max, unsigned flags,
     char **buf, size_t *len, char *err, size_t errlen);
+
+/*
+ * SHA-256 of PATH's bytes (opened as pb_file_open_read does) as 64
+ * lower-case hex digits in hex.  PB_FILE_OK or an error with the reason.
+ */
+int pb_file_sha256(const char *path, unsigned flags, char hex[65],
+    char *err, size_t errlen);
+
+/*
+ * Write LEN bytes to PATH atomically: into PATH.tmp.<pid> (created
+ * exclusively, never through a symlink), fsync, then rename over PATH,
+ * so a reader sees the old file or the whole new one.  On error the
+ * temporary file is removed and PATH is untouched.
+ */
+int pb_file_write_atomic(const char *path, const void *data, size_t len,
+    char *err, size_t errlen);
 
 /* What kind of file a st_mode is, for messages: "a FIFO", "a directory". */
 const char *pb_file_kind(unsigned mode);

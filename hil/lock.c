@@ -213,7 +213,7 @@ int pb_lock_holder(const char *path, char *buf, size_t n)
 	return 0;
 }
 
-static void write_holder(int fd)
+void pb_lock_whoami(char *out, size_t n)
 {
 	char host[64] = "?";
 	gethostname(host, sizeof host);
@@ -225,13 +225,19 @@ static void write_holder(int fd)
 	const char *job = getenv("CI_JOB_ID");
 	if (!job)
 		job = getenv("BUILD_TAG");   /* Jenkins */
+	snprintf(out, n, "pid %ld on %s, user %.64s%s%.64s", (long)getpid(),
+	    host, user, job ? ", job " : "", job ? job : "");
+}
+
+static void write_holder(int fd)
+{
+	char who[256];
+	pb_lock_whoami(who, sizeof who);
 	char since[32];
 	pb_isotime((int64_t)time(NULL) * 1000, PB_ISO_UTC, since,
 	    sizeof since);
 	char line[400];
-	int len = snprintf(line, sizeof line,
-	    "pid %ld on %s, user %.64s%s%.64s, since %s\n", (long)getpid(),
-	    host, user, job ? ", job " : "", job ? job : "", since);
+	int len = snprintf(line, sizeof line, "%s, since %s\n", who, since);
 	if (len < 0)
 		return;
 	if ((size_t)len >= sizeof line)

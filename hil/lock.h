@@ -69,6 +69,10 @@ void pb_lock_release(struct pb_lock *l);
  * Never follows a symlink or blocks.  Returns 0 or -1. */
 int pb_lock_holder(const char *path, char *buf, size_t n);
 
+/* Who this process is, as a holder names itself: "pid N on HOST, user U"
+ * and ", job J" under CI ($CI_JOB_ID, $BUILD_TAG). */
+void pb_lock_whoami(char *out, size_t n);
+
 const char *pb_lock_strerror(int err);
 
 #endif

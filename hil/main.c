@@ -4,6 +4,8 @@
  *   pumphil run [options] SCENARIO...   run scenarios, write reports
  *   pumphil list-rigs                   attached FT232H fixtures, rig files
  *   pumphil calibrate [options]         factory calibration of one unit
+ *   pumphil records [options]           list the factory records
+ *   pumphil report [options]            the records as an HTML report
  *   pumphil --help
  *
  * Bad options: one line on stderr, exit 2.  Exit codes of `run` are in
@@ -18,6 +20,9 @@
 #include <string.h>
 
 #include "hil/calibrate.h"
+#include "hil/lock.h"
+#include "hil/records-cmd.h"
+#include "hil/records.h"
 #include "hil/fixture.h"
 #include "hil/report.h"
 #include "hil/rig.h"
@@ -27,7 +32,13 @@ static void usage(FILE *f)
 {
 	fputs(
 "usage: pumphil run [options] SCENARIO.lua...\n"
-"       pumphil list-rigs\n"
+"       pumphil list-rigs [--db SPEC]\n"
+"       pumphil records [--kind K] [--serial S] [--station N] [--operator O]\n"
+"                       [--verdict V] [--scenario NAME] [--since DATE]\n"
+"                       [--until DATE] [--last N] [--id ID] [--open]\n"
+"                       [--format table|csv|json] [--db SPEC]\n"
+"       pumphil report [--since DATE] [--until DATE] [--tolerance MMHG]\n"
+"                      [-o FILE.html] [--db SPEC]\n"
 "       pumphil calibrate --profile P --key FILE [options]\n"
 "       pumphil --help\n"
 "\n"
@@ -52,7 +63,15 @@ static void usage(FILE *f)
 "  --shard K/N         run only shard K of N (by a hash of each scenario's\n"
 "                      file name; one CI runner per rig runs one shard)\n"
 "  -q, --quiet         print only the closing line\n"
-"\n"
+"  --db SPEC           records store: a SQLite file or postgresql://...\n"
+"                      (default $PUMPBENCH_DB, else\n"
+"                      $XDG_DATA_HOME/pumpbench/records.db)\n"
+"  --no-record         do not record the run in the store\n"
+"  --build ID          firmware build under test, for the records\n"
+"                      (default $PUMPBENCH_BUILD, else the DUT's firmware)\n"
+"  --station NAME, --operator ID   for the records\n"
+"  --rig-pool A,B,...  take the first free rig of the pool (reserved in a\n"
+"                      PostgreSQL store; instead of --rig)\n"
 "\n"
 "calibrate options (factory calibration, unattended; docs/calibration.md):\n"
 "  --rig SPEC          sim (default), ftdi:SERIAL, a rig name or a rig .ini\n"
@@ -115,7 +134,8 @@ static int parse_whole(const char *opt, const char *s, double lo, double hi,
 
 enum {
 	O_RIG = 256, O_JUNIT, O_JSON, O_RETRIES, O_TIMEOUT, O_STEP, O_LOCKT,
-	O_LOCKD, O_DEFECTS, O_DEFECTS_ONLY, O_SEED, O_SHARD, O_WALL
+	O_LOCKD, O_DEFECTS, O_DEFECTS_ONLY, O_SEED, O_SHARD, O_WALL, O_DB,
+	O_NOREC, O_BUILD, O_STATION, O_OPERATOR, O_POOL
 };
 
 static int cmd_run(int argc, char **argv)
@@ -134,12 +154,21 @@ static int cmd_run(int argc, char **argv)
 		{ "defects-only", no_argument, NULL, O_DEFECTS_ONLY },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "shard", required_argument, NULL, O_SHARD },
+		{ "db", required_argument, NULL, O_DB },
+		{ "no-record", no_argument, NULL, O_NOREC },
+		{ "build", required_argument, NULL, O_BUILD },
+		{ "station", required_argument, NULL, O_STATION },
+		{ "operator", required_argument, NULL, O_OPERATOR },
+		{ "rig-pool", required_argument, NULL, O_POOL },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct pb_runner_opts o;
 	pb_runner_defaults(&o);
+	struct pb_hil_rec_opts ro;
+	memset(&ro, 0, sizeof ro);
+	bool rig_given = false;
 	opterr = 0;
 	optind = 1;
 	int c;
@@ -147,7 +176,13 @@ static int cmd_run(int argc, char **argv)
 	uint64_t u;
 	while ((c = getopt_long(argc, argv, ":qh", longs, NULL)) != -1) {
 		switch (c) {
-		case O_RIG: o.rig_spec = optarg; break;
+		case O_RIG: o.rig_spec = optarg; rig_given = true; break;
+		case O_DB: ro.db = optarg; break;
+		case O_NOREC: ro.no_record = true; break;
+		case O_BUILD: ro.build = optarg; break;
+		case O_STATION: ro.station = optarg; break;
+		case O_OPERATOR: ro.operator_id = optarg; break;
+		case O_POOL: ro.pool = optarg; break;
 		case O_JUNIT: o.junit_path = optarg; break;
 		case O_JSON: o.json_path = optarg; break;
 		case O_RETRIES:
@@ -206,13 +241,16 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return bad("run: no scenario given%s%s", "", "");
+	if (ro.pool && rig_given)
+		return bad("run: --rig and --rig-pool do not go together%s%s",
+		    "", "");
 
 	if (pb_fixture_catch_signals() != 0)
 		fprintf(stderr, "pumphil: cannot catch signals; an interrupted "
 		    "run may leave the fixture unsafe\n");
 	struct pb_report rep;
 	pb_report_init(&rep, "pumphil");
-	int rc = pb_runner_run(&o, argv + optind, argc - optind, &rep);
+	int rc = pb_hil_run(&o, &ro, argv + optind, argc - optind, &rep);
 	pb_report_free(&rep);
 	pb_fixture_restore_signals();
 	return rc;
@@ -335,25 +373,41 @@ static void list_rig_dir(const char *dir, const struct pb_fixture_info *att,
 			continue;
 		}
 		const char *state = "";
+		char held[400] = "";
 		if (rig.backend == PB_RIG_FTDI) {
 			state = " (not attached)";
 			for (int k = 0; k < natt; k++)
 				if (strcmp(att[k].serial, rig.serial) == 0)
 					state = " (ATTACHED)";
+			/* this machine's lock: who holds the bench now */
+			char ldir[512], lp[1024], who[300] = "";
+			if (pb_lock_dir(NULL, ldir, sizeof ldir, err,
+			    sizeof err) == PB_LOCK_OK) {
+				pb_lock_path(ldir, rig.serial, lp, sizeof lp);
+				if (pb_lock_holder(lp, who, sizeof who) == 0 &&
+				    who[0])
+					snprintf(held, sizeof held, " [locked "
+					    "here by %s]", who);
+			}
 		}
-		printf("  %-16s %-5s %-16s %s%s%s%s\n", rig.name,
+		printf("  %-16s %-5s %-16s %s%s%s%s%s\n", rig.name,
 		    pb_rig_backend_name(rig.backend),
 		    rig.backend == PB_RIG_FTDI ? rig.serial : "-", file,
-		    state, rig.description[0] ? ": " : "", rig.description);
+		    state, held, rig.description[0] ? ": " : "",
+		    rig.description);
 		(*shown)++;
 	}
 }
 
 static int cmd_list_rigs(int argc, char **argv)
 {
-	(void)argv;
-	if (argc > 1)
-		return bad("list-rigs takes no arguments (got '%s')%s",
+	const char *db = NULL;
+	if (argc == 3 && strcmp(argv[1], "--db") == 0)
+		db = argv[2];
+	else if (argc == 2 && strncmp(argv[1], "--db=", 5) == 0)
+		db = argv[1] + 5;
+	else if (argc > 1)
+		return bad("list-rigs takes only --db SPEC (got '%s')%s",
 		    argv[1], "");
 	struct pb_fixture_info att[32];
 	char err[512] = "";
@@ -391,6 +445,9 @@ static int cmd_list_rigs(int argc, char **argv)
 	if (!shown)
 		printf("  none found (looked in $PUMPBENCH_FIXTURES/rigs, "
 		    "./fixtures/rigs, %s/rigs)\n", PB_DATADIR);
+	/* rigs reserved by runners on any machine (PostgreSQL store) */
+	if (pb_hil_list_reservations(db, stdout) != 0 && rc == 0)
+		rc = PB_EXIT_ERROR;
 	return rc;
 }
 
@@ -412,5 +469,9 @@ int main(int argc, char **argv)
 		return cmd_list_rigs(argc - 1, argv + 1);
 	if (strcmp(cmd, "calibrate") == 0)
 		return cmd_calibrate(argc - 1, argv + 1);
+	if (strcmp(cmd, "records") == 0)
+		return pb_hil_cmd_records(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return pb_hil_cmd_report(argc - 1, argv + 1);
 	return bad("unknown command '%s'%s", cmd, "");
 }

@@ -3,6 +3,7 @@
  * See report.h for the promise.
  */
 #include "hil/report.h"
+#include "base/file.h"
 #include "base/isotime.h"
 
 #include <errno.h>
@@ -14,7 +15,6 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
-#include <openssl/evp.h>
 
 const char *pb_outcome_name(enum pb_outcome o)
 {
@@ -377,6 +377,17 @@ int pb_report_write_json(const struct pb_report *r, FILE *f)
 		put(sc, "profile", jstr(c->profile));
 		put(sc, "defect", jstr(c->defect));
 		put(sc, "defect_run", json_object_new_boolean(c->defect_run));
+		jobj *reqs = json_object_new_array();
+		for (const char *q = c->requirements; *q;) {
+			size_t len = strcspn(q, " ");
+			if (len)
+				json_object_array_add(reqs,
+				    json_object_new_string_len(q, (int)len));
+			q += len;
+			while (*q == ' ')
+				q++;
+		}
+		put(sc, "requirements", reqs);
 		put(co, "scenario", sc);
 		jobj *dut = json_object_new_object();
 		put(dut, "serial", jstr(c->dut_serial));
@@ -661,34 +672,10 @@ int pb_report_save(const struct pb_report *r, const char *json_path,
 
 int pb_sha256_file(const char *path, char hex[65], char *err, size_t errlen)
 {
-	hex[0] = '\0';
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	char why[256];
+	if (pb_file_sha256(path, 0, hex, why, sizeof why) != PB_FILE_OK) {
+		snprintf(err, errlen, "%s: %s", path, why);
 		return PB_REPORT_E_HASH;
 	}
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-	int rc = PB_REPORT_OK;
-	if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-		snprintf(err, errlen, "%s: sha256 unavailable", path);
-		rc = PB_REPORT_E_HASH;
-	} else {
-		unsigned char buf[8192];
-		size_t n;
-		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-			EVP_DigestUpdate(ctx, buf, n);
-		if (ferror(f)) {
-			snprintf(err, errlen, "%s: read error", path);
-			rc = PB_REPORT_E_HASH;
-		} else {
-			unsigned char md[EVP_MAX_MD_SIZE];
-			unsigned mdlen = 0;
-			EVP_DigestFinal_ex(ctx, md, &mdlen);
-			for (unsigned i = 0; i < mdlen && i < 32; i++)
-				snprintf(hex + 2 * i, 3, "%02x", md[i]);
-		}
-	}
-	EVP_MD_CTX_free(ctx);
-	fclose(f);
-	return rc;
+	return PB_REPORT_OK;
 }

@@ -100,6 +100,8 @@ struct pb_case {
 	char    sha256[65];               /* hex, "" when unreadable */
 	char    profile[32];              /* pump profile id, "" if none */
 	char    defect[48];               /* declared defect switch, "" if none */
+	char    requirements[256];        /* IDs it verifies (--@verifies),
+	                                     space-separated; "" if none */
 	bool    defect_run;               /* run against the defect switch */
 	char    dut_serial[32];
 	char    dut_firmware[32];

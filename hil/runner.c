@@ -340,6 +340,8 @@ static void run_case(struct run *r, const char *file, bool defect_run)
 	    defect_run ? "[defect]" : "");
 	snprintf(c->file, sizeof c->file, "%s", file);
 	snprintf(c->defect, sizeof c->defect, "%s", meta.defect);
+	snprintf(c->requirements, sizeof c->requirements, "%s",
+	    meta.verifies);
 	snprintf(c->profile, sizeof c->profile, "%s", meta.profile);
 	c->defect_run = defect_run;
 	char herr[256];
@@ -509,6 +511,8 @@ int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
 	pb_lock_release(&lock);
 	free(mine);
 	save(&r);
+	bool finish_failed = o->finish &&
+	    o->finish(o->finish_ctx, rep, r.out) != 0;
 	char line[128];
 	pb_report_summary_line(rep, line, sizeof line);
 	struct pb_counts k;
@@ -520,7 +524,7 @@ int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
 	fflush(r.out);
 	int rc = pb_runner_exit_status(rep);
 	/* CI must not trust a run whose report is missing */
-	if (r.save_failed && rc == PB_EXIT_OK)
+	if ((r.save_failed || finish_failed) && rc == PB_EXIT_OK)
 		rc = PB_EXIT_ERROR;
 	return rc;
 }

@@ -71,6 +71,13 @@ struct pb_runner_opts {
 	FILE  *out;                  /* progress lines; NULL = stdout */
 	bool   quiet;                /* only the closing line */
 
+	/* Called once at the end, after the report files and before the
+	 * closing line (pumphil records the run in the store here); lines
+	 * it prints go to out.  Returns 0, or -1 when it failed: the run
+	 * then ends in ERROR unless a case FAILed. */
+	int  (*finish)(void *ctx, const struct pb_report *rep, FILE *out);
+	void *finish_ctx;
+
 	/* seams for tests; NULL = the real thing */
 	pb_runner_open_fn open_fixture;
 	void  *open_ctx;

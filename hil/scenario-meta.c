@@ -44,6 +44,68 @@ static void default_name(const char *path, char *out, size_t n)
 		*dot = '\0';
 }
 
+/* --@verifies ID [ID...]: requirement IDs ([A-Za-z0-9._-], 1 to 63
+ * characters, separated by spaces or commas; the line may repeat), added
+ * to list once each */
+static int add_requirements(char *list, size_t cap, const char *val,
+    const char *name, int line, char *err, size_t errlen)
+{
+	const char *p = val;
+	bool any = false;
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		size_t n = 0;
+		while (p[n] && p[n] != ' ' && p[n] != '\t' && p[n] != ',') {
+			char c = p[n];
+			if (!isalnum((unsigned char)c) && c != '.' && c != '_' &&
+			    c != '-') {
+				snprintf(err, errlen, "%s:%d: --@verifies: a "
+				    "requirement ID is letters, digits, '.', '_' "
+				    "and '-'", name, line);
+				return -1;
+			}
+			n++;
+		}
+		if (n > 63) {
+			snprintf(err, errlen, "%s:%d: --@verifies: a requirement "
+			    "ID is at most 63 characters", name, line);
+			return -1;
+		}
+		any = true;
+		/* already listed? */
+		bool dup = false;
+		for (const char *q = list; *q;) {
+			size_t k = strcspn(q, " ");
+			if (k == n && strncmp(q, p, n) == 0)
+				dup = true;
+			q += k;
+			while (*q == ' ')
+				q++;
+		}
+		size_t len = strlen(list);
+		if (!dup) {
+			if (len + (len ? 1 : 0) + n + 1 > cap) {
+				snprintf(err, errlen, "%s:%d: --@verifies: more "
+				    "than %zu characters of requirement IDs",
+				    name, line, cap - 1);
+				return -1;
+			}
+			snprintf(list + len, cap - len, "%s%.*s", len ? " " : "",
+			    (int)n, p);
+		}
+		p += n;
+	}
+	if (!any) {
+		snprintf(err, errlen, "%s:%d: --@verifies needs a requirement "
+		    "ID", name, line);
+		return -1;
+	}
+	return 0;
+}
+
 int pb_scn_parse_meta(const char *text, size_t len, const char *name,
     struct pb_scn_meta *m, char *err, size_t errlen)
 {
@@ -104,6 +166,12 @@ int pb_scn_parse_meta(const char *text, size_t len, const char *name,
 			}
 			snprintf(strs[i].dst, strs[i].cap, "%s", val);
 		}
+		if (strcmp(key, "verifies") == 0) {
+			known = true;
+			if (add_requirements(m->verifies, sizeof m->verifies,
+			    val, name, line, err, errlen) != 0)
+				return PB_SCN_E_META;
+		}
 		if (strcmp(key, "timeout") == 0) {
 			known = true;
 			char *e = NULL;
@@ -120,7 +188,7 @@ int pb_scn_parse_meta(const char *text, size_t len, const char *name,
 		if (!known) {
 			snprintf(err, errlen, "%s:%d: unknown metadata key "
 			    "'--@%s' (name, profile, defect, requires, timeout, "
-			    "description)", name, line, key);
+			    "description, verifies)", name, line, key);
 			return PB_SCN_E_META;
 		}
 		if (strcmp(key, "requires") == 0 &&

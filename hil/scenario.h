@@ -51,6 +51,8 @@ struct pb_scn_meta {
 	char   requires[16];      /* "" = any rig, "sim", "ftdi" */
 	double timeout_s;         /* 0 = runner default */
 	char   description[256];
+	char   verifies[256];     /* requirement IDs (--@verifies), space-
+	                             separated; "" = none */
 };
 
 enum pb_scn_err {

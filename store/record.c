@@ -127,6 +127,51 @@ long pb_record_date_days(const char *s)
 	return era * 146097 + doe - 719468;
 }
 
+static int two(const char *p)
+{
+	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+		return -1;
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+int pb_record_parse_time(const char *s, bool end_of_day, int64_t *ms)
+{
+	if (s == NULL || strlen(s) < 10)
+		return -1;
+	char day[11];
+	memcpy(day, s, 10);
+	day[10] = '\0';
+	long d = pb_record_date_days(day);
+	if (d < 0)
+		return -1;
+	const char *t = s + 10;
+	if (*t == '\0') {
+		*ms = (int64_t)(d + (end_of_day ? 1 : 0)) * 86400000;
+		return 0;
+	}
+	if (*t != 'T' && *t != ' ')
+		return -1;
+	int hh = two(t + 1), mm = -1, ss = 0;
+	if (hh < 0 || hh > 23 || t[3] != ':')
+		return -1;
+	mm = two(t + 4);
+	if (mm < 0 || mm > 59)
+		return -1;
+	t += 6;
+	if (*t == ':') {
+		ss = two(t + 1);
+		if (ss < 0 || ss > 59)
+			return -1;
+		t += 3;
+	}
+	if (*t == 'Z')
+		t++;
+	if (*t != '\0')
+		return -1;
+	*ms = ((int64_t)d * 86400 + hh * 3600 + mm * 60 + ss) * 1000;
+	return 0;
+}
+
 int pb_record_check_cal(const struct pb_record_cal *c, char *err,
     size_t errlen)
 {

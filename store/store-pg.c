@@ -55,9 +55,18 @@ static int conn_fail(struct pb_store *s, PGconn *c)
 	return pb_store_fail(s, PB_STORE_E_OPEN, "cannot connect: %s", m);
 }
 
+/* the server's notices ("relation exists, skipping" when two stations
+ * migrate at once) are not for the operator's terminal */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
 static int session_setup(struct pb_store *s)
 {
 	PGconn *c = s->db;
+	PQsetNoticeProcessor(c, quiet, NULL);
 	if (PQsetClientEncoding(c, "UTF8") != 0)
 		return conn_fail(s, c);
 	static const char *const setup[] = {

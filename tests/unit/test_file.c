@@ -137,6 +137,63 @@ START_TEST(symlink_followed_unless_nofollow)
 }
 END_TEST
 
+START_TEST(sha256_of_a_file)
+{
+	char d[] = "/tmp/pb-fsha-XXXXXX", path[128], hex[65], err[256];
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	snprintf(path, sizeof path, "%s/abc", d);
+	ck_assert_int_eq(pb_file_write_atomic(path, "abc", 3, err, sizeof err),
+	    PB_FILE_OK);
+	ck_assert_int_eq(pb_file_sha256(path, 0, hex, err, sizeof err),
+	    PB_FILE_OK);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	/* a FIFO is refused, not waited on */
+	snprintf(path, sizeof path, "%s/fifo", d);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(pb_file_sha256(path, 0, hex, err, sizeof err),
+	    PB_FILE_E_TYPE);
+	ck_assert_str_eq(hex, "");
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", d);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(write_atomic_replaces_whole)
+{
+	char d[] = "/tmp/pb-fatom-XXXXXX", path[128], tmp[160], err[256];
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	snprintf(path, sizeof path, "%s/out.html", d);
+	ck_assert_int_eq(pb_file_write_atomic(path, "old", 3, err, sizeof err),
+	    PB_FILE_OK);
+	ck_assert_int_eq(pb_file_write_atomic(path, "new!", 4, err, sizeof err),
+	    PB_FILE_OK);
+	char *buf;
+	size_t len;
+	ck_assert_int_eq(pb_file_read_all(path, 100, 0, &buf, &len, err,
+	    sizeof err), PB_FILE_OK);
+	ck_assert_str_eq(buf, "new!");
+	free(buf);
+	/* a symlink planted at the temporary name is not written through */
+	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+	char victim[160];
+	snprintf(victim, sizeof victim, "%s/victim", d);
+	ck_assert_int_eq(symlink(victim, tmp), 0);
+	ck_assert_int_ne(pb_file_write_atomic(path, "x", 1, err, sizeof err),
+	    PB_FILE_OK);
+	ck_assert_int_eq(access(victim, F_OK), -1);
+	/* a missing directory: an error naming why, nothing made */
+	snprintf(path, sizeof path, "%s/no/such.html", d);
+	ck_assert_int_eq(pb_file_write_atomic(path, "x", 1, err, sizeof err),
+	    PB_FILE_E_OPEN);
+	ck_assert_ptr_nonnull(strstr(err, "No such file"));
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", d);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *file_suite(void)
 {
 	Suite *s = suite_create("file");
@@ -145,6 +202,8 @@ static Suite *file_suite(void)
 	tcase_add_test(tc, fifo_refused_without_blocking);
 	tcase_add_test(tc, directory_device_socket_refused);
 	tcase_add_test(tc, symlink_followed_unless_nofollow);
+	tcase_add_test(tc, sha256_of_a_file);
+	tcase_add_test(tc, write_atomic_replaces_whole);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -47,6 +47,29 @@ START_TEST(dates)
 }
 END_TEST
 
+START_TEST(times)
+{
+	int64_t ms;
+	ck_assert_int_eq(pb_record_parse_time("2026-12-03", false, &ms), 0);
+	ck_assert_int_eq(ms, 1796256000000);
+	ck_assert_int_eq(pb_record_parse_time("2026-12-03", true, &ms), 0);
+	ck_assert_int_eq(ms, 1796256000000 + 86400000);
+	ck_assert_int_eq(pb_record_parse_time("2026-12-03T19:52:03Z", true,
+	    &ms), 0);
+	ck_assert_int_eq(ms, 1796327523000);
+	ck_assert_int_eq(pb_record_parse_time("2026-12-03T19:52", false, &ms),
+	    0);
+	ck_assert_int_eq(ms, 1796327520000);
+	ck_assert_int_eq(pb_record_parse_time("2026-12-03T24:00", false, &ms),
+	    -1);
+	ck_assert_int_eq(pb_record_parse_time("2026-12-03x", false, &ms), -1);
+	ck_assert_int_eq(pb_record_parse_time("2026-12-03T19:52:03+02", false,
+	    &ms), -1);
+	ck_assert_int_eq(pb_record_parse_time("yesterday", false, &ms), -1);
+	ck_assert_int_eq(pb_record_parse_time(NULL, false, &ms), -1);
+}
+END_TEST
+
 static void good_cal(struct pb_record_cal *c)
 {
 	memset(c, 0, sizeof *c);
@@ -156,6 +179,7 @@ static Suite *record_suite(void)
 	TCase *t = tcase_create("record");
 	tcase_add_test(t, uuid);
 	tcase_add_test(t, dates);
+	tcase_add_test(t, times);
 	tcase_add_test(t, check_cal);
 	tcase_add_test(t, check_run);
 	tcase_add_test(t, check_session);
