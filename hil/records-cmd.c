@@ -29,6 +29,24 @@ static int usage_error(const char *cmd, const char *what, const char *arg)
 	return PB_EXIT_USAGE;
 }
 
+/* the ':' (missing value) and '?' (unknown) answers of getopt_long */
+static int bad_option(const char *cmd, int c, char **argv)
+{
+	return usage_error(cmd, c == ':' ? "option needs a value:" :
+	    "unknown option", argv[optind - 1]);
+}
+
+/* no argument left after the options, and a period that is one */
+static int rest_ok(const char *cmd, int argc, char **argv, int64_t since,
+    int64_t until)
+{
+	if (optind < argc)
+		return usage_error(cmd, "unexpected argument", argv[optind]);
+	if (since && until && until <= since)
+		return usage_error(cmd, "--until is not after --since", NULL);
+	return 0;
+}
+
 static int parse_when(const char *cmd, const char *opt, const char *s,
     bool end, int64_t *ms)
 {
@@ -353,20 +371,12 @@ int pb_hil_cmd_records(int argc, char **argv)
 			    "[--since DATE] [--until DATE] [--last N] [--id ID] "
 			    "[--format table|csv|json]\n");
 			return PB_EXIT_OK;
-		case ':':
-			return usage_error("records", "option needs a value:",
-			    argv[optind - 1]);
 		default:
-			return usage_error("records", "unknown option",
-			    argv[optind - 1]);
+			return bad_option("records", c, argv);
 		}
 	}
-	if (optind < argc)
-		return usage_error("records", "unexpected argument",
-		    argv[optind]);
-	if (q.since_ms && q.until_ms && q.until_ms <= q.since_ms)
-		return usage_error("records", "--until is not after --since",
-		    NULL);
+	if (rest_ok("records", argc, argv, q.since_ms, q.until_ms) != 0)
+		return PB_EXIT_USAGE;
 
 	struct pb_store *s = NULL;
 	char err[1200];
@@ -473,20 +483,12 @@ int pb_hil_cmd_report(int argc, char **argv)
 			    "[--until DATE] [--tolerance MMHG] [--title TEXT] "
 			    "[-o FILE.html]\n");
 			return PB_EXIT_OK;
-		case ':':
-			return usage_error("report", "option needs a value:",
-			    argv[optind - 1]);
 		default:
-			return usage_error("report", "unknown option",
-			    argv[optind - 1]);
+			return bad_option("report", c, argv);
 		}
 	}
-	if (optind < argc)
-		return usage_error("report", "unexpected argument",
-		    argv[optind]);
-	if (since && until && until <= since)
-		return usage_error("report", "--until is not after --since",
-		    NULL);
+	if (rest_ok("report", argc, argv, since, until) != 0)
+		return PB_EXIT_USAGE;
 	struct pb_store *s = NULL;
 	char err[1200];
 	if (pb_hil_store_open(db, true, &s, err, sizeof err) != 0) {
