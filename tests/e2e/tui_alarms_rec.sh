@@ -2,7 +2,8 @@
 # Alarms panel, acknowledge, and the record/marker keys: an emulator with
 # a leak raises the leak alarm while pumping; it shows as NEW with a
 # timestamped history entry, `a` acknowledges it; `r` records to a file,
-# `k` drops a marker into it, `r` closes it.
+# `k` drops a marker into it, `r` closes it; `r` again records to a new
+# file (rec-2.csv) and never overwrites the first.
 . tests/e2e/tui_lib.inc
 
 cat > "$TMPD/leaky-pumpsim" <<EOS
@@ -38,12 +39,15 @@ wait_gone ' REC( |$)' 5
 grep -q '^# end: ' "$TMPD/rec.csv" || fail "recording not closed"
 grep -q '^M,' "$TMPD/rec.csv" || fail "no marker row"
 grep -q '^S,' "$TMPD/rec.csv" || fail "no sample rows"
-# and on again: a fresh recording under the same name
+# and on again: a new file (rec-2.csv), the first one is kept whole
 keys r
 wait_for ' REC( |$)' 5
 keys q
 wait_for 'Stop it and quit' 5
 keys y
 wait_for 'EXIT=0' 10
-grep -q '^# end: ' "$TMPD/rec.csv" || fail "second recording not closed at quit"
+[ -f "$TMPD/rec-2.csv" ] || fail "no second recording"
+grep -q '^# end: ' "$TMPD/rec-2.csv" || fail "second recording not closed at quit"
+grep -q '^M,' "$TMPD/rec.csv" || fail "the second recording overwrote the first"
+[ "$(grep -c '^# end: ' "$TMPD/rec.csv")" -eq 1 ] || fail "first recording not whole"
 echo "ok"
