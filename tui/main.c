@@ -362,7 +362,8 @@ static int run_headless(struct pb_session *ses, const struct opts *o,
     uint64_t t0)
 {
 	uint64_t end = t0 + (uint64_t)(o->duration * 1e6);
-	uint64_t hello_by = t0 + HELLO_TIMEOUT_US;
+	/* from now: starting the emulator (--sim) is not the pump's time */
+	uint64_t hello_by = mono_us() + HELLO_TIMEOUT_US;
 	while (!g_stop && !pb_session_is_replay(ses)) {
 		uint64_t now = mono_us();
 		if (now >= end)
