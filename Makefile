@@ -83,8 +83,8 @@ LIB_CAL   := $(B)/libpbcal.a
 LIB_STORE := $(B)/libpbstore.a
 LIB_TUI   := $(B)/libpbtui.a
 LIB_HIL   := $(B)/libpbhil.a
-ALL_LIBS  := $(LIB_HIL) $(LIB_TUI) $(LIB_STORE) $(LIB_CAL) $(LIB_SIM) $(LIB_PUMP) $(LIB_PROTO) \
-	$(LIB_BASE)
+ALL_LIBS  := $(LIB_HIL) $(LIB_TUI) $(LIB_STORE) $(LIB_CAL) $(LIB_SIM) \
+	$(B)/libpbfw.a $(LIB_PUMP) $(LIB_PROTO) $(LIB_BASE)
 
 PROGS := $(BIN)/pumpbench $(BIN)/pumpsim $(BIN)/pumphil
 
@@ -128,7 +128,7 @@ check: deps doors
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)BIN=$(BIN) B=$(B) SANITIZE=$(SANITIZE) tools/run-tests
 
-tests: $(PROGS) $(UNIT_BINS) $(MOCK_BINS) $(TEST_TOOLS)
+tests: $(PROGS) $(UNIT_BINS) $(MOCK_BINS) $(TEST_TOOLS) $(B)/firmware/profile-gen
 
 # room targets, for working on one part
 base: $(LIB_BASE)
@@ -219,6 +219,8 @@ $(FUZZ_BINS): build/fuzz/%: build/fuzz/obj/fuzz/%.o $(FUZZ_LIBS)
 	$(Q)$(FUZZ_CC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< \
 		-Wl,--start-group $(FUZZ_LIBS) -Wl,--end-group \
 		$(PKG_LIBS) $(LIBS_M)
+
+include firmware/build.mk
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)

@@ -1,0 +1,38 @@
+# firmware/build.mk - included by the Makefile: the firmware room (its host
+# library, the profile generator) and the cross builds for Cortex-M
+# (`make firmware`, `make fw-size`; docs/firmware.md).
+
+# ---- host side -------------------------------------------------------------
+FW_SRC  := $(filter-out firmware/profile-gen.c,$(wildcard firmware/*.c))
+LIB_FW  := $(B)/libpbfw.a
+$(eval $(call mklib,$(LIB_FW),$(FW_SRC)))
+
+PROFILE_GEN := $(B)/firmware/profile-gen
+$(PROFILE_GEN): $(B)/firmware/profile-gen.o $(LIB_PUMP) $(LIB_BASE)
+	$(LINK) $(PKG_LIBS) $(LIBS_M)
+
+# Every fixture profile as generated C, for tests/unit/test_profile_gen.c:
+# pb_profile_gen_<id> and a NULL-terminated table of them.
+GEN_IDS      := $(patsubst fixtures/pumps/%.ini,%,$(wildcard fixtures/pumps/*.ini))
+GEN_PROFILES := $(patsubst %,$(B)/gen/profile_%.c,$(GEN_IDS))
+GEN_OBJS     := $(patsubst %.c,%.o,$(GEN_PROFILES)) $(B)/gen/profile_table.o
+gen_sym = pb_profile_gen_$(subst -,_,$(1))
+
+$(B)/gen/profile_%.c: fixtures/pumps/%.ini $(PROFILE_GEN)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(PROFILE_GEN) --symbol $(call gen_sym,$*) -o $@ $<
+$(B)/gen/profile_table.c: $(wildcard fixtures/pumps/*.ini) firmware/build.mk
+	@mkdir -p $(@D)
+	$(Q){ echo '#include <stddef.h>'; echo '#include "pump/profile.h"'; \
+	  $(foreach i,$(GEN_IDS),echo 'extern const struct pb_profile $(call gen_sym,$(i));';) \
+	  echo 'const struct pb_profile *const pb_profile_gen_all[] = {'; \
+	  $(foreach i,$(GEN_IDS),echo '	&$(call gen_sym,$(i)),';) \
+	  echo '	NULL };'; \
+	  echo 'const char *const pb_profile_gen_ids[] = {'; \
+	  $(foreach i,$(GEN_IDS),echo '	"$(i)",';) \
+	  echo '	NULL };'; } >$@.tmp && mv $@.tmp $@
+$(B)/gen/%.o: $(B)/gen/%.c
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(B)/tests/unit/test_profile_gen: $(GEN_OBJS)
