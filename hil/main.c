@@ -23,6 +23,7 @@
 #include "hil/lock.h"
 #include "hil/records-cmd.h"
 #include "hil/records.h"
+#include "hil/conform.h"
 #include "hil/fixture.h"
 #include "hil/report.h"
 #include "hil/rig.h"
@@ -40,6 +41,7 @@ static void usage(FILE *f)
 "       pumphil report [--since DATE] [--until DATE] [--tolerance MMHG]\n"
 "                      [-o FILE.html] [--db SPEC]\n"
 "       pumphil calibrate --profile P --key FILE [options]\n"
+"       pumphil conform --port PATH | --rig sim [options]  (conform --help)\n"
 "       pumphil --help\n"
 "\n"
 "run options:\n"
@@ -473,5 +475,7 @@ int main(int argc, char **argv)
 		return pb_hil_cmd_records(argc - 1, argv + 1);
 	if (strcmp(cmd, "report") == 0)
 		return pb_hil_cmd_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "conform") == 0)
+		return pb_conform_cmd(argc - 1, argv + 1);
 	return bad("unknown command '%s'%s", cmd, "");
 }
