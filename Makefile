@@ -68,8 +68,9 @@ CAL_SRC   := $(wildcard cal/*.c)
 STORE_SRC := $(wildcard store/*.c)
 TUI_SRC   := $(filter-out tui/main.c,$(wildcard tui/*.c))
 HIL_SRC   := $(filter-out hil/main.c,$(wildcard hil/*.c))
-MAIN_SRC  := tools/pumpsim/main.c tui/main.c hil/main.c
-ROOMS     := BASE PROTO PUMP SIM CAL STORE TUI HIL
+FW_SRC    := $(filter-out firmware/profile-gen.c,$(wildcard firmware/*.c))
+MAIN_SRC  := tools/pumpsim/main.c tui/main.c hil/main.c firmware/profile-gen.c
+ROOMS     := BASE PROTO PUMP FW SIM CAL STORE TUI HIL
 LIB_SRC   := $(foreach r,$(ROOMS),$($(r)_SRC))
 
 obj  = $(patsubst %.c,$(B)/%.o,$(1))
@@ -83,8 +84,9 @@ LIB_CAL   := $(B)/libpbcal.a
 LIB_STORE := $(B)/libpbstore.a
 LIB_TUI   := $(B)/libpbtui.a
 LIB_HIL   := $(B)/libpbhil.a
+LIB_FW    := $(B)/libpbfw.a
 ALL_LIBS  := $(LIB_HIL) $(LIB_TUI) $(LIB_STORE) $(LIB_CAL) $(LIB_SIM) \
-	$(B)/libpbfw.a $(LIB_PUMP) $(LIB_PROTO) $(LIB_BASE)
+	$(LIB_FW) $(LIB_PUMP) $(LIB_PROTO) $(LIB_BASE)
 
 PROGS := $(BIN)/pumpbench $(BIN)/pumpsim $(BIN)/pumphil
 

@@ -2,11 +2,8 @@
 # library, the profile generator) and the cross builds for Cortex-M
 # (`make firmware`, `make fw-size`; docs/firmware.md).
 
-# ---- host side -------------------------------------------------------------
-FW_SRC  := $(filter-out firmware/profile-gen.c,$(wildcard firmware/*.c))
-LIB_FW  := $(B)/libpbfw.a
-$(eval $(call mklib,$(LIB_FW),$(FW_SRC)))
-
+# ---- host side (the room's library, LIB_FW, is built like every room's
+# by the Makefile) -----------------------------------------------------------
 PROFILE_GEN := $(B)/firmware/profile-gen
 $(PROFILE_GEN): $(B)/firmware/profile-gen.o $(LIB_PUMP) $(LIB_BASE)
 	$(LINK) $(PKG_LIBS) $(LIBS_M)
