@@ -35,16 +35,17 @@ enum {                               /* 5, message catalogue */
 	T_SET_CHANNELS = 0x14, T_SET_RATE = 0x15, T_CLEAR_FAULT = 0x16,
 	T_READ_CAL = 0x17, T_WRITE_CAL = 0x18, T_READ_INFO = 0x19,
 	T_CHALLENGE = 0x1A, T_UNLOCK = 0x1B, T_WRITE_SERIAL = 0x1C,
-	T_CAL_HOLD = 0x1D, T_INJECT = 0x1E, T_RESPONSE = 0x80
+	T_CAL_HOLD = 0x1D, T_INJECT = 0x1E, T_WRITE_CAL_ALL = 0x1F,
+	T_DEVICE_STATS = 0x20, T_RESPONSE = 0x80
 };
 enum { F_ACK_REQ = 0x01, F_RESPONSE = 0x02, F_RETRY = 0x04,
 	F_RESERVED = 0xF8 };                        /* 3.2 */
 enum {                               /* 6.7 */
 	ST_OK = 0, ST_BAD_LENGTH = 1, ST_BAD_VALUE = 2, ST_UNKNOWN_CMD = 3,
 	ST_WRONG_STATE = 4, ST_FAULT = 5, ST_LOCKED = 6, ST_AUTH_FAILED = 7,
-	ST_LOCKED_OUT = 8, ST_STORAGE = 9, ST_LIMIT = 10
+	ST_LOCKED_OUT = 8, ST_STORAGE = 9, ST_LIMIT = 10, ST_NOT_PROVISIONED = 11
 };
-#define ST_LAST ST_LIMIT
+#define ST_LAST ST_NOT_PROVISIONED
 enum { RS_IDLE = 0, RS_RUNNING = 1, RS_FAULT = 2, RS_CAL_HOLD = 3,
 	RS_OFF = 4 };                               /* 6.2 */
 enum { EV_ALARM_RAISED = 1, EV_ALARM_CLEARED = 2, EV_STATE = 3,
@@ -61,6 +62,8 @@ enum { EV_ALARM_RAISED = 1, EV_ALARM_CLEARED = 2, EV_STATE = 3,
 #define INFO_LEN             63      /* 5.14: the body */
 #define CAL_LEN              38      /* 5.11 */
 #define NONCE_LEN            16
+#define STATS_LEN            64      /* 5.15 */
+#define CAL_ALL_LEN          78      /* 5.11 */
 #define MAC_LEN              32
 
 /* The suite's own tolerances (not the page's). */
@@ -85,6 +88,8 @@ static int cmd_len(uint8_t t)
 	case T_WRITE_SERIAL: return 16;
 	case T_CAL_HOLD: return 3;
 	case T_INJECT: return 6;
+	case T_WRITE_CAL_ALL: return CAL_ALL_LEN;
+	case T_DEVICE_STATS: return 0;
 	}
 	return -1;
 }
@@ -124,8 +129,8 @@ static const struct pb_conform_rule rules[] = {
 	{ "cal-hold-limit", "5.13, 7.4", "CAL_HOLD above max_target: LIMIT, "
 	    "before any state rule" },
 	{ "read-cal", "5.11", "READ_CAL: the record, STORAGE or BAD_VALUE" },
-	{ "write-locked", "5.11, 5.13", "WRITE_CAL and WRITE_SERIAL outside "
-	    "factory mode: LOCKED" },
+	{ "write-locked", "5.11, 5.13", "WRITE_CAL, WRITE_CAL_ALL and "
+	    "WRITE_SERIAL outside factory mode: LOCKED" },
 	{ "robust-crc", "3.5", "a frame with a bad CRC is dropped" },
 	{ "robust-garbage", "3.5", "a burst of garbage is survived" },
 	{ "robust-oversize", "3.5", "over 252 bytes before a 0x00 is dropped" },
@@ -133,6 +138,8 @@ static const struct pb_conform_rule rules[] = {
 	{ "robust-length", "3.5", "a length byte that lies is dropped" },
 	{ "robust-version", "3.5, 10", "a frame of version 2 is dropped" },
 	{ "robust-burst", "3.5, 7.2", "8 commands in one write: 8 answers" },
+	{ "device-stats", "5.15, 7.6", "DEVICE_STATS: every frame in one "
+	    "counter; the counters saw what the suite sent" },
 	{ "watchdog", "7.3", "pumping: safe state within 1 s of host "
 	    "silence; alarm, events; no resume" },
 	{ "watchdog-idle", "7.3", "idle: heartbeat-lost raised and cleared" },
@@ -142,8 +149,8 @@ static const struct pb_conform_rule rules[] = {
 	    "16-byte nonce each time" },
 	{ "factory-unlock", "5.12", "the right answer unlocks until STOP; a "
 	    "nonce serves one attempt" },
-	{ "calibration-write", "5.11", "WRITE_CAL in factory mode stores and "
-	    "reads back (--allow-writes)" },
+	{ "calibration-write", "5.11", "WRITE_CAL and WRITE_CAL_ALL in "
+	    "factory mode store and read back (--allow-writes)" },
 	{ "factory-lockout", "5.12", "wrong answers: AUTH_FAILED, then "
 	    "LOCKED_OUT" },
 };
@@ -247,7 +254,24 @@ struct cf {
 	struct tel initial;           /* first telemetry: what to restore */
 	bool     have_initial;
 	uint16_t initial_rate;
+	uint64_t hb_sent;             /* valid host heartbeats sent */
+	uint64_t hb_at_cmd;           /* hb_sent when the last command left */
+	bool     have_stats0;         /* DEVICE_STATS after HELLO */
+	uint32_t stats0[16];
+	uint64_t hb_sent0;
+	uint32_t sent_min[16];        /* what the device must have counted
+	                                 since stats0, at least (5.15) */
 };
+
+/* DEVICE_STATS counters, in the order of 5.15. */
+enum { S_FRAMES_OK, S_HEARTBEATS, S_COMMANDS, S_DUP, S_IGNORED, S_UNKNOWN,
+	S_BAD_HEADER, S_BAD_PAYLOAD, S_COBS, S_LENGTH, S_OVERSIZE, S_CRC,
+	S_VERSION, S_FRAMES_LOST, S_OUT_DROPPED, S_HOST_LOST, S_COUNT };
+static const char *const stat_name[S_COUNT] = { "frames_ok", "heartbeats",
+	"commands", "dup_commands", "ignored", "unknown_type", "bad_header",
+	"bad_payload", "cobs_errors", "length_errors", "oversize",
+	"crc_errors", "version_errors", "frames_lost", "out_dropped",
+	"host_lost" };
 
 /* One rule being run. */
 struct rr {
@@ -336,7 +360,7 @@ static const char *st_name(int s)
 {
 	static const char *n[] = { "OK", "BAD_LENGTH", "BAD_VALUE",
 	    "UNKNOWN_CMD", "WRONG_STATE", "FAULT", "LOCKED", "AUTH_FAILED",
-	    "LOCKED_OUT", "STORAGE", "LIMIT" };
+	    "LOCKED_OUT", "STORAGE", "LIMIT", "NOT_PROVISIONED" };
 	if (s >= 0 && s <= ST_LAST)
 		return n[s];
 	return s == -1 ? "no answer" : "an unknown status";
@@ -489,6 +513,7 @@ static unsigned body_len(uint8_t req_type, uint8_t status)
 	case T_HELLO: case T_READ_INFO: return INFO_LEN;
 	case T_READ_CAL: return CAL_LEN;
 	case T_CHALLENGE: return NONCE_LEN;
+	case T_DEVICE_STATS: return STATS_LEN;
 	}
 	return 0;
 }
@@ -628,6 +653,7 @@ static bool send_heartbeat(struct cf *c)
 {
 	uint8_t p[7] = { 0 };
 	pb_cw_put32(p, (uint32_t)(now(c) / 1000u));
+	c->hb_sent++;
 	return send_raw(c, 1, 0, T_HEARTBEAT, 0, 7, p, 7, 0, true);
 }
 
@@ -736,6 +762,7 @@ static int command_ex(struct cf *c, uint8_t type, const uint8_t *payload,
 	if (!(flags & F_RETRY))
 		rate_gate(c);
 	struct pending *p = new_pending(c, txn, type);
+	c->hb_at_cmd = c->hb_sent;
 	if (!send_raw(c, 1, flags, type, txn, (uint8_t)n, payload, n, 0, true))
 		return -1;
 	uint64_t until = now(c) + ANSWER_WAIT_US;
@@ -917,6 +944,26 @@ static void hello_payload(uint8_t p[18], uint8_t lo, uint8_t hi)
 	memcpy(p + 2, "pumphil-conform", 15);
 }
 
+/* DEVICE_STATS into v; the status (-1: no answer). */
+static int read_stats(struct cf *c, uint32_t v[S_COUNT])
+{
+	struct answer a;
+	int st = command(c, T_DEVICE_STATS, NULL, 0, &a);
+	if (st == ST_OK && a.body_len == STATS_LEN)
+		for (int i = 0; i < S_COUNT; i++)
+			v[i] = pb_cw_u32(a.body + 4 * i);
+	return st;
+}
+
+/* After HELLO: the snapshot the device-stats rule compares with. */
+static void stats_snapshot(struct cf *c)
+{
+	if (read_stats(c, c->stats0) == ST_OK) {
+		c->have_stats0 = true;
+		c->hb_sent0 = c->hb_at_cmd;
+	}
+}
+
 /* ---- rules: session ------------------------------------------------------- */
 
 static void r_hello(struct rr *r)
@@ -955,6 +1002,7 @@ static void r_hello(struct rr *r)
 		fail(r, "proto_version %u, this suite speaks 1", c->info.proto);
 	measure(r, "HELLO answer time", a.latency_us / 1000.0, "ms", NAN, NAN,
 	    NAN, 200.0);
+	stats_snapshot(c);
 }
 
 static void r_hello_version(struct rr *r)
@@ -1146,7 +1194,7 @@ static void r_sample_rate(struct rr *r)
 static const uint8_t command_types[] = { T_HELLO, T_START, T_STOP,
 	T_SET_MODE, T_SET_LEVEL, T_SET_CHANNELS, T_SET_RATE, T_CLEAR_FAULT,
 	T_READ_CAL, T_WRITE_CAL, T_READ_INFO, T_CHALLENGE, T_UNLOCK,
-	T_WRITE_SERIAL, T_CAL_HOLD, T_INJECT };
+	T_WRITE_SERIAL, T_CAL_HOLD, T_INJECT, T_WRITE_CAL_ALL, T_DEVICE_STATS };
 
 static void r_bad_length(struct rr *r)
 {
@@ -1160,7 +1208,10 @@ static void r_bad_length(struct rr *r)
 		for (int k = 0; k < 2; k++) {
 			int st = command(c, t, p, (size_t)tries[k], NULL);
 			bool ok = st == ST_BAD_LENGTH ||
-			    (t == T_INJECT && st == ST_UNKNOWN_CMD);
+			    (st == ST_UNKNOWN_CMD && (t == T_INJECT ||
+			    t == T_WRITE_CAL_ALL || t == T_DEVICE_STATS));
+			if (st == ST_BAD_LENGTH)
+				c->sent_min[S_BAD_PAYLOAD]++;
 			if (!ok)
 				fail(r, "type 0x%02x with %d bytes (not %d) "
 				    "answered %s, not BAD_LENGTH", t, tries[k],
@@ -1249,6 +1300,32 @@ static void r_bad_value(struct rr *r)
 			fail(r, "%s answered %s, not BAD_VALUE", pr[i].what,
 			    st_name(st));
 	}
+	/* WRITE_CAL_ALL layout rules (5.11), factory mode locked */
+	for (int k = 0; k < 4; k++) {
+		uint8_t w[CAL_ALL_LEN];
+		const char *what = "";
+		memset(w, 0, sizeof w);
+		w[2 + 1] = 1;                       /* slot 0: order 1 ... */
+		memcpy(w + 2 + 6, one_le, 4);       /* ... c1 = 1 */
+		switch (k) {
+		case 0: w[0] = 4; what = "WRITE_CAL_ALL mask bit 2"; break;
+		case 1: w[0] = 1; w[1] = 1;
+			what = "WRITE_CAL_ALL reserved byte 1"; break;
+		case 2: w[0] = 1; w[2] = 1;
+			what = "WRITE_CAL_ALL slot 0 holding channel 1"; break;
+		case 3: w[0] = 0;
+			what = "WRITE_CAL_ALL bit 0 clear, slot 0 not zero"; break;
+		}
+		int st = command(c, T_WRITE_CAL_ALL, w, sizeof w, NULL);
+		if (st == ST_UNKNOWN_CMD) {
+			note(r, "WRITE_CAL_ALL: UNKNOWN_CMD (the device "
+			    "predates it, section 10)");
+			break;
+		}
+		if (st != ST_BAD_VALUE)
+			fail(r, "%s answered %s, not BAD_VALUE", what,
+			    st_name(st));
+	}
 	/* INJECT: emulator only; real firmware answers UNKNOWN_CMD */
 	uint8_t inj[6] = { 13, 0xFF, 0, 0, 0, 0 };
 	int st = command(c, T_INJECT, inj, 6, NULL);
@@ -1270,11 +1347,13 @@ static void r_unknown_type(struct rr *r)
 	for (size_t i = 0; i < sizeof types; i++) {
 		struct answer a;
 		int st = command(c, types[i], (const uint8_t *)"xyz", 3, &a);
+		c->sent_min[S_UNKNOWN]++;
 		if (st != ST_UNKNOWN_CMD)
 			fail(r, "type 0x%02x with ACK_REQ answered %s, not "
 			    "UNKNOWN_CMD", types[i], st_name(st));
 	}
 	int st;
+	c->sent_min[S_UNKNOWN]++;
 	if (!silent(c, 1, 0, 0x7F, next_txn(c), 0, NULL, 0, 0, &st))
 		fail(r, "type 0x7F without ACK_REQ answered %s; 5 says count "
 		    "and skip", st_name(st));
@@ -1299,6 +1378,7 @@ static void r_header_rules(struct rr *r)
 	rate_gate(c);
 	struct pending *p = new_pending(c, txn, T_SET_LEVEL);
 	send_raw(c, 1, 0, T_SET_LEVEL, txn, 1, &lvl, 1, 0, false);
+	c->sent_min[S_BAD_HEADER]++;
 	pump_for(c, QUIET_US);
 	if (p->answers == 0 || p->resp.p[0] != ST_BAD_VALUE)
 		fail(r, "SET_LEVEL without ACK_REQ answered %s, not BAD_VALUE "
@@ -1307,6 +1387,7 @@ static void r_header_rules(struct rr *r)
 	rate_gate(c);
 	p = new_pending(c, 0, T_SET_LEVEL);
 	send_raw(c, 1, F_ACK_REQ, T_SET_LEVEL, 0, 1, &lvl, 1, 0, false);
+	c->sent_min[S_BAD_HEADER]++;
 	pump_for(c, QUIET_US);
 	if (p->answers == 0 || p->resp.p[0] != ST_BAD_VALUE)
 		fail(r, "SET_LEVEL with txn 0 answered %s, not BAD_VALUE "
@@ -1318,11 +1399,13 @@ static void r_header_rules(struct rr *r)
 		    "%u -> %u", keep, t1->level);
 	/* 5.2: heartbeats are never answered, whatever their flags */
 	uint8_t hb[7] = { 0 };
+	c->hb_sent++;                 /* a valid heartbeat all the same */
 	if (!silent(c, 1, F_ACK_REQ, T_HEARTBEAT, next_txn(c), 7, hb, 7, 0,
 	    &st))
 		fail(r, "a host HEARTBEAT with ACK_REQ was answered %s",
 		    st_name(st));
 	/* 7.6 row 1: frames of a device's types or flagged RESPONSE */
+	c->sent_min[S_IGNORED] += 3;
 	if (!silent(c, 1, F_ACK_REQ, T_TELEMETRY, next_txn(c), 3,
 	    (const uint8_t *)"abc", 3, 0, &st))
 		fail(r, "a TELEMETRY-type frame from the host was answered %s",
@@ -1373,6 +1456,7 @@ static void r_retry_dedup(struct rr *r)
 	/* the RETRY of tx within the cache's second: answered, not run */
 	int st = command_ex(c, T_SET_LEVEL, &a, 1, F_ACK_REQ | F_RETRY, tx,
 	    &again);
+	c->sent_min[S_DUP]++;
 	if (st != first.status)
 		fail(r, "the RETRY of txn %u was answered %s, the first attempt "
 		    "%s", tx, st_name(st), st_name(first.status));
@@ -1646,6 +1730,24 @@ static void r_read_cal(struct rr *r)
 	}
 }
 
+/* The device's own whole calibration as a WRITE_CAL_ALL payload (5.11):
+ * every channel READ_CAL answers, its bit set; *nrec records found. */
+static void own_cal_all(struct cf *c, uint8_t p[CAL_ALL_LEN], int *nrec)
+{
+	memset(p, 0, CAL_ALL_LEN);
+	*nrec = 0;
+	for (unsigned ch = 0; ch < c->info.channels && ch < 2; ch++) {
+		struct answer a;
+		uint8_t k = (uint8_t)ch;
+		if (command(c, T_READ_CAL, &k, 1, &a) == ST_OK &&
+		    a.body_len == CAL_LEN) {
+			p[0] |= (uint8_t)(1u << ch);
+			memcpy(p + 2 + CAL_LEN * ch, a.body, CAL_LEN);
+			(*nrec)++;
+		}
+	}
+}
+
 static void r_write_locked(struct rr *r)
 {
 	struct cf *c = r->c;
@@ -1672,10 +1774,22 @@ static void r_write_locked(struct rr *r)
 		note(r, "no stored calibration to send back: WRITE_CAL not "
 		    "tried");
 	}
+	/* the whole calibration as it stands: a wrong OK would change
+	 * nothing either (a channel without one stays without) */
+	uint8_t all[CAL_ALL_LEN];
+	int nrec;
+	own_cal_all(c, all, &nrec);
+	int st = command(c, T_WRITE_CAL_ALL, all, CAL_ALL_LEN, NULL);
+	if (st == ST_UNKNOWN_CMD)
+		note(r, "WRITE_CAL_ALL: UNKNOWN_CMD (the device predates it, "
+		    "section 10)");
+	else if (st != ST_LOCKED)
+		fail(r, "WRITE_CAL_ALL outside factory mode answered %s, not "
+		    "LOCKED", st_name(st));
 	if (in.serial[0]) {
 		uint8_t s[16] = { 0 };
 		memcpy(s, in.serial, strlen(in.serial));
-		int st = command(c, T_WRITE_SERIAL, s, 16, NULL);
+		st = command(c, T_WRITE_SERIAL, s, 16, NULL);
 		if (st != ST_LOCKED)
 			fail(r, "WRITE_SERIAL outside factory mode answered %s, "
 			    "not LOCKED", st_name(st));
@@ -1701,6 +1815,7 @@ static void still_works(struct rr *r, const char *after)
 static void r_robust_crc(struct rr *r)
 {
 	int st;
+	r->c->sent_min[S_CRC]++;
 	if (!silent(r->c, 1, F_ACK_REQ, T_READ_INFO, next_txn(r->c), 0, NULL, 0,
 	    0x00010000u, &st))
 		fail(r, "READ_INFO with a wrong CRC was answered %s",
@@ -1736,6 +1851,7 @@ static void r_robust_oversize(struct rr *r)
 	memset(b, 0x41, sizeof b);
 	b[sizeof b - 1] = 0;
 	write_all(c, b, sizeof b);
+	c->sent_min[S_OVERSIZE] += 2;        /* this and the next */
 	pump_for(c, QUIET_US);
 	still_works(r, "699 bytes before a 0x00");
 	/* a frame whose len byte is 241 (4) */
@@ -1774,6 +1890,7 @@ static void r_robust_length(struct rr *r)
 	int st;
 	uint8_t lvl = 1;
 	/* len byte 5 for a 1-byte payload, CRC right over what is there */
+	c->sent_min[S_LENGTH] += 2;
 	if (!silent(c, 1, F_ACK_REQ, T_SET_LEVEL, next_txn(c), 5, &lvl, 1, 0,
 	    &st))
 		fail(r, "a frame whose len byte says 5 for 1 payload byte was "
@@ -1789,6 +1906,7 @@ static void r_robust_length(struct rr *r)
 static void r_robust_version(struct rr *r)
 {
 	int st;
+	r->c->sent_min[S_VERSION]++;
 	if (!silent(r->c, 2, F_ACK_REQ, T_READ_INFO, next_txn(r->c), 0, NULL, 0,
 	    0, &st))
 		fail(r, "a version-2 READ_INFO was answered %s", st_name(st));
@@ -1825,6 +1943,56 @@ static void r_robust_burst(struct rr *r)
 	}
 	if (got != 8)
 		fail(r, "8 READ_INFO in one write: %d answered", got);
+}
+
+static void r_device_stats(struct rr *r)
+{
+	struct cf *c = r->c;
+	uint32_t v[S_COUNT];
+	int st = read_stats(c, v);
+	uint64_t hb = c->hb_at_cmd;   /* heartbeats on the wire before it */
+	if (st == ST_UNKNOWN_CMD) {
+		skip(r, "the device predates DEVICE_STATS (added within "
+		    "version 1, section 10)");
+		return;
+	}
+	if (st != ST_OK) {
+		fail(r, "DEVICE_STATS answered %s", st_name(st));
+		return;
+	}
+	uint32_t sum = 0;
+	for (int i = S_HEARTBEATS; i <= S_BAD_PAYLOAD; i++)
+		sum += v[i];
+	if (sum != v[S_FRAMES_OK])
+		fail(r, "frames_ok %lu, but the counters of 7.6 add up to %lu",
+		    (unsigned long)v[S_FRAMES_OK], (unsigned long)sum);
+	if (!c->have_stats0) {
+		note(r, "no first snapshot: only the sum was checked");
+		return;
+	}
+	uint32_t d[S_COUNT];
+	for (int i = 0; i < S_COUNT; i++) {
+		d[i] = v[i] - c->stats0[i];
+		note(r, "%-14s %10lu (+%lu)", stat_name[i],
+		    (unsigned long)v[i], (unsigned long)d[i]);
+	}
+	/* a lossless line: every valid heartbeat the suite sent counted */
+	if (d[S_HEARTBEATS] != (uint32_t)(hb - c->hb_sent0))
+		fail(r, "the suite sent %lu valid heartbeats since the first "
+		    "snapshot, the device counted %lu",
+		    (unsigned long)(hb - c->hb_sent0),
+		    (unsigned long)d[S_HEARTBEATS]);
+	for (int i = 0; i < S_COUNT; i++)
+		if (d[i] < c->sent_min[i])
+			fail(r, "%s went up by %lu; the suite sent at least %lu "
+			    "such frames since the first snapshot", stat_name[i],
+			    (unsigned long)d[i], (unsigned long)c->sent_min[i]);
+	if (d[S_OUT_DROPPED] != 0)
+		fail(r, "out_dropped went up by %lu though the suite read "
+		    "everything (7.7)", (unsigned long)d[S_OUT_DROPPED]);
+	if (d[S_HOST_LOST] != 0)
+		fail(r, "host_lost went up by %lu though the host never went "
+		    "silent", (unsigned long)d[S_HOST_LOST]);
 }
 
 /* ---- rules: watchdog --------------------------------------------------------- */
@@ -2081,8 +2249,9 @@ static int challenge(struct cf *c, uint8_t n[NONCE_LEN])
 
 static bool no_key_status(int st)
 {
-	/* a device without a provisioned key refuses the challenge */
-	return st == ST_WRONG_STATE || st > ST_LAST;
+	/* a unit without a factory key (5.6); WRONG_STATE is only ever a
+	 * run-state refusal (6.7), so it is no excuse here */
+	return st == ST_NOT_PROVISIONED;
 }
 
 static void r_factory_challenge(struct rr *r)
@@ -2186,6 +2355,22 @@ static void r_calibration_write(struct rr *r)
 			fail(r, "channel %u reads back differently after "
 			    "WRITE_CAL", ch);
 	}
+	/* the whole calibration in one commit: the same, read back */
+	uint8_t all[CAL_ALL_LEN], again[CAL_ALL_LEN];
+	int nrec, n2;
+	own_cal_all(c, all, &nrec);
+	int st = command(c, T_WRITE_CAL_ALL, all, CAL_ALL_LEN, NULL);
+	if (st == ST_UNKNOWN_CMD) {
+		note(r, "WRITE_CAL_ALL: UNKNOWN_CMD (the device predates it)");
+	} else if (st != ST_OK) {
+		fail(r, "WRITE_CAL_ALL of the unit's own calibration answered "
+		    "%s", st_name(st));
+	} else {
+		own_cal_all(c, again, &n2);
+		if (memcmp(all, again, CAL_ALL_LEN) != 0)
+			fail(r, "the calibration reads back differently after "
+			    "WRITE_CAL_ALL");
+	}
 	command(c, T_STOP, NULL, 0, NULL);
 }
 
@@ -2245,7 +2430,7 @@ static const rule_fn rule_fns[NRULES] = {
 	r_retry_dedup, r_state_machine, r_cal_hold_limit, r_read_cal,
 	r_write_locked, r_robust_crc, r_robust_garbage, r_robust_oversize,
 	r_robust_truncated, r_robust_length, r_robust_version,
-	r_robust_burst, r_watchdog, r_watchdog_idle, r_watchdog_junk,
+	r_robust_burst, r_device_stats, r_watchdog, r_watchdog_idle, r_watchdog_junk,
 	r_factory_challenge, r_factory_unlock, r_calibration_write,
 	r_factory_lockout,
 };
