@@ -20,10 +20,10 @@
 #include <string.h>
 
 #include "hil/calibrate.h"
+#include "hil/conform.h"
 #include "hil/lock.h"
 #include "hil/records-cmd.h"
 #include "hil/records.h"
-#include "hil/conform.h"
 #include "hil/fixture.h"
 #include "hil/report.h"
 #include "hil/rig.h"
