@@ -207,7 +207,7 @@ static int run_realtime(const char *pumpsim, double seconds,
 	}
 	struct pb_response resp;
 	int txn = pb_client_hello(c, pb_client_clock_us());
-	if (pb_client_wait(c, txn, &resp, 10000) != PB_CL_OK) {
+	if (pb_client_wait(c, txn, &resp, 10000) != PB_CLIENT_OK) {
 		fprintf(stderr, "bench_pumpsim: HELLO failed\n");
 		return 1;
 	}

@@ -155,7 +155,7 @@ void pb_cal_free(struct pb_cal_proc *p);
 /* The next thing to do. Returns the same SEND until it is answered. */
 void pb_cal_poll(struct pb_cal_proc *p, uint64_t now_us,
     struct pb_cal_action *act);
-/* Result of the last SEND: status is PB_CL_OK (0) or a negative client
+/* Result of the last SEND: status is PB_CLIENT_OK (0) or a negative client
  * error; resp may be NULL on timeout. */
 void pb_cal_cmd_done(struct pb_cal_proc *p, int status,
     const struct pb_response *resp, uint64_t now_us);

@@ -36,7 +36,7 @@ static void on_done(void *ctx, uint8_t txn, int status,
 	if (f->done[txn] > 0)
 		f->bad = 1;       /* completed twice without being resent */
 	f->done[txn]++;
-	if (status == PB_CL_OK && r && r->req_type == PB_T_DEVICE_STATS) {
+	if (status == PB_CLIENT_OK && r && r->req_type == PB_T_DEVICE_STATS) {
 		if (r->body_kind != PB_BODY_STATS)
 			f->bad = 1;
 		f->stats_ok++;
@@ -113,10 +113,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int16_t target = (int16_t)(data[off] * 16 - 256);
 			const struct pb_device_info *i = pb_client_info(f.c);
 			int t = pb_client_cal_hold(f.c, 1, target, now);
-			if (!i && t != PB_CL_E_LIMIT && t != PB_CL_E_ARG &&
-			    t != PB_CL_E_BUSY)
+			if (!i && t != PB_CLIENT_E_LIMIT &&
+			    t != PB_CLIENT_E_ARG && t != PB_CLIENT_E_BUSY)
 				__builtin_trap();
-			if (i && target > i->max_target && t != PB_CL_E_LIMIT)
+			if (i && target > i->max_target &&
+			    t != PB_CLIENT_E_LIMIT)
 				__builtin_trap();
 			if (t > 0)
 				f.done[t] = 0;

@@ -344,7 +344,8 @@ int pb_dut_command(struct pb_dut *d, const struct pb_msg *m,
 		    pb_type_name(m->type));
 	uint64_t now = pb_fixture_now(d->fix);
 	int txn = pb_client_send(d->cl, m, now);
-	if (txn == PB_CL_E_ENCODE || txn == PB_CL_E_LIMIT || txn == PB_CL_E_ARG)
+	if (txn == PB_CLIENT_E_ENCODE || txn == PB_CLIENT_E_LIMIT ||
+	    txn == PB_CLIENT_E_ARG)
 		return fail(d, PB_DUT_E_REFUSED, "%s: %s", pb_type_name(m->type),
 		    pb_client_strerror(txn));
 	if (txn < 0)
@@ -381,12 +382,12 @@ int pb_dut_command(struct pb_dut *d, const struct pb_msg *m,
 		else
 			memset(resp, 0, sizeof *resp);
 	}
-	if (s->status == PB_CL_OK)
+	if (s->status == PB_CLIENT_OK)
 		return PB_DUT_OK;
-	if (s->status == PB_CL_E_STATUS && s->has_resp)
+	if (s->status == PB_CLIENT_E_STATUS && s->has_resp)
 		return fail(d, PB_DUT_E_STATUS, "%s refused: %s",
 		    pb_type_name(m->type), pb_status_name(s->resp.status));
-	if (s->status == PB_CL_E_TIMEOUT)
+	if (s->status == PB_CLIENT_E_TIMEOUT)
 		return fail(d, PB_DUT_E_TIMEOUT, "%s: %s",
 		    pb_type_name(m->type), pb_client_strerror(s->status));
 	return fail(d, PB_DUT_E_LINK, "%s: %s", pb_type_name(m->type),

@@ -8,14 +8,14 @@
  * Timing rules (docs/protocol.md, "Timing"):
  *  - a command's attempts go out at t0, t0+200, t0+400, t0+600 ms (the
  *    repeats with PB_F_RETRY, same txn, fresh seq); with no answer by
- *    t0+800 ms it fails with PB_CL_E_TIMEOUT.  So every command ends,
+ *    t0+800 ms it fails with PB_CLIENT_E_TIMEOUT.  So every command ends,
  *    acked or failed, within 4 x 200 ms of being sent;
  *  - at most PB_CMD_RATE_MAX new commands per PB_CMD_RATE_US, so the
  *    device's response cache always covers commands still retried;
  *  - heartbeats every 250 ms while the link is open;
  *  - the link is "down" after 1 s without a valid frame (also at start);
  *  - when the link reports PB_LINK_E_GONE, commands in flight fail with
- *    PB_CL_E_LINK and pb_link_reopen() is tried at most once a second;
+ *    PB_CLIENT_E_LINK and pb_link_reopen() is tried at most once a second;
  *    after a reconnect the client sends HELLO again (its completion is
  *    reported through the done callback like any other command) and
  *    forgets the device info until that HELLO is answered.
@@ -165,15 +165,16 @@ const char *pb_client_last_error(const struct pb_client *c)
 const char *pb_client_strerror(int err)
 {
 	switch (err) {
-	case PB_CL_OK:        return "ok";
-	case PB_CL_E_TIMEOUT: return "no response after all retries";
-	case PB_CL_E_STATUS:  return "device refused the command";
-	case PB_CL_E_BUSY:    return "too many commands in flight or sent too fast";
-	case PB_CL_E_LINK:    return "link down";
-	case PB_CL_E_ARG:     return "bad argument";
-	case PB_CL_E_LIMIT:   return "refused by the host's safety limit";
-	case PB_CL_E_ENCODE:  return "message could not be encoded";
-	default:              return "unknown client error";
+	case PB_CLIENT_OK:        return "ok";
+	case PB_CLIENT_E_TIMEOUT: return "no response after all retries";
+	case PB_CLIENT_E_STATUS:  return "device refused the command";
+	case PB_CLIENT_E_BUSY:
+		return "too many commands in flight or sent too fast";
+	case PB_CLIENT_E_LINK:    return "link down";
+	case PB_CLIENT_E_ARG:     return "bad argument";
+	case PB_CLIENT_E_LIMIT:   return "refused by the host's safety limit";
+	case PB_CLIENT_E_ENCODE:  return "message could not be encoded";
+	default:                  return "unknown client error";
 	}
 }
 
@@ -187,14 +188,14 @@ static int queue_msg(struct pb_client *c, const struct pb_msg *m)
 	f.seq = c->seq_tx;
 	int n = pb_frame_encode_msg(&f, wire, sizeof wire);
 	if (n < 0)
-		return PB_CL_E_ENCODE;
+		return PB_CLIENT_E_ENCODE;
 	c->seq_tx++;
 	if ((size_t)n > sizeof c->tx - c->txlen)
-		return PB_CL_E_BUSY;    /* the device sees a seq gap */
+		return PB_CLIENT_E_BUSY;    /* the device sees a seq gap */
 	memcpy(c->tx + c->txlen, wire, (size_t)n);
 	c->txlen += (size_t)n;
 	c->st.frames_tx++;
-	return PB_CL_OK;
+	return PB_CLIENT_OK;
 }
 
 static void complete(struct pb_client *c, uint8_t txn, int status,
@@ -246,7 +247,7 @@ static void lost_link(struct pb_client *c)
 			continue;
 		s->used = false;
 		c->st.cmds_failed++;
-		complete(c, s->txn, PB_CL_E_LINK, NULL);
+		complete(c, s->txn, PB_CLIENT_E_LINK, NULL);
 	}
 	set_err(c, "%s", why);
 }
@@ -257,14 +258,14 @@ static int flush(struct pb_client *c)
 		ssize_t r = pb_link_write(c->link, c->tx, c->txlen);
 		if (r < 0) {
 			lost_link(c);
-			return PB_CL_E_LINK;
+			return PB_CLIENT_E_LINK;
 		}
 		if (r == 0)
 			break;
 		memmove(c->tx, c->tx + r, c->txlen - (size_t)r);
 		c->txlen -= (size_t)r;
 	}
-	return PB_CL_OK;
+	return PB_CLIENT_OK;
 }
 
 /* ---- commands ----------------------------------------------------------- */
@@ -290,40 +291,40 @@ static int check_cal_hold(struct pb_client *c, const struct pb_cal_hold *h)
 	if (!c->have_info) {
 		set_err(c, "CAL_HOLD refused: the device's vacuum limit is not "
 		    "known yet (no HELLO answer)");
-		return PB_CL_E_LIMIT;
+		return PB_CLIENT_E_LIMIT;
 	}
 	if (h->target < 0) {
 		set_err(c, "CAL_HOLD refused: target %d is below 0 (0.1 mmHg)",
 		    h->target);
-		return PB_CL_E_ARG;
+		return PB_CLIENT_E_ARG;
 	}
 	if (h->target > c->info.max_target) {
 		set_err(c, "CAL_HOLD refused: %d.%d mmHg is above the device "
 		    "maximum %d.%d mmHg", h->target / 10, h->target % 10,
 		    c->info.max_target / 10, c->info.max_target % 10);
-		return PB_CL_E_LIMIT;
+		return PB_CLIENT_E_LIMIT;
 	}
-	return PB_CL_OK;
+	return PB_CLIENT_OK;
 }
 
 int pb_client_send(struct pb_client *c, const struct pb_msg *m,
     uint64_t now_us)
 {
 	if (!c || !m)
-		return PB_CL_E_ARG;
+		return PB_CLIENT_E_ARG;
 	if (!pb_type_is_command(m->type)) {
 		set_err(c, "type 0x%02x (%s) is not a command", m->type,
 		    pb_type_name(m->type));
-		return PB_CL_E_ARG;
+		return PB_CLIENT_E_ARG;
 	}
 	if (c->gone) {
 		set_err(c, "%s: link down, %s not sent", pb_link_path(c->link),
 		    pb_type_name(m->type));
-		return PB_CL_E_LINK;
+		return PB_CLIENT_E_LINK;
 	}
 	if (m->type == PB_T_CAL_HOLD) {
 		int rc = check_cal_hold(c, &m->u.hold);
-		if (rc != PB_CL_OK)
+		if (rc != PB_CLIENT_OK)
 			return rc;
 	}
 	struct cmd_slot *s = NULL;
@@ -333,7 +334,7 @@ int pb_client_send(struct pb_client *c, const struct pb_msg *m,
 	if (!s) {
 		set_err(c, "%s not sent: %d commands already in flight",
 		    pb_type_name(m->type), PB_MAX_INFLIGHT);
-		return PB_CL_E_BUSY;
+		return PB_CLIENT_E_BUSY;
 	}
 	if (c->sent_n >= PB_CMD_RATE_MAX) {
 		uint64_t oldest = c->sent_ring[c->sent_next];
@@ -341,7 +342,7 @@ int pb_client_send(struct pb_client *c, const struct pb_msg *m,
 			set_err(c, "%s not sent: %d commands in the last %u ms",
 			    pb_type_name(m->type), PB_CMD_RATE_MAX,
 			    (unsigned)(PB_CMD_RATE_US / 1000u));
-			return PB_CL_E_BUSY;
+			return PB_CLIENT_E_BUSY;
 		}
 	}
 	uint8_t txn = c->last_txn;
@@ -353,12 +354,12 @@ int pb_client_send(struct pb_client *c, const struct pb_msg *m,
 	s->txn = txn;
 	s->first_us = now_us;
 	int rc = send_attempt(c, s, false);
-	if (rc == PB_CL_E_ENCODE) {
+	if (rc == PB_CLIENT_E_ENCODE) {
 		set_err(c, "%s could not be encoded (a field out of range?)",
 		    pb_type_name(m->type));
 		return rc;
 	}
-	/* PB_CL_E_BUSY from a full output buffer: the attempt counts as
+	/* PB_CLIENT_E_BUSY from a full output buffer: the attempt counts as
 	 * sent and lost; the retry goes out 200 ms later. */
 	c->last_txn = txn;
 	c->sent_ring[c->sent_next] = now_us;
@@ -520,7 +521,7 @@ static void on_response(struct pb_client *c, const struct pb_msg *m)
 	if (s->attempts == 1 && c->now >= s->first_us)
 		c->st.last_rtt_us = (uint32_t)(c->now - s->first_us);
 	s->used = false;
-	int status = PB_CL_OK;
+	int status = PB_CLIENT_OK;
 	if (r->status == PB_ST_OK) {
 		c->st.cmds_ok++;
 		if ((r->req_type == PB_T_HELLO || r->req_type == PB_T_READ_INFO)
@@ -535,7 +536,7 @@ static void on_response(struct pb_client *c, const struct pb_msg *m)
 		}
 	} else {
 		c->st.cmds_failed++;
-		status = PB_CL_E_STATUS;
+		status = PB_CLIENT_E_STATUS;
 		set_err(c, "txn %u %s: device answered %s", txn,
 		    pb_type_name(r->req_type), pb_status_name(r->status));
 	}
@@ -631,12 +632,12 @@ static void run_timers(struct pb_client *c)
 		if (now < due)
 			continue;
 		if (s->attempts <= PB_CMD_RETRIES && s->msg.type == PB_T_CAL_HOLD
-		    && check_cal_hold(c, &s->msg.u.hold) != PB_CL_OK) {
+		    && check_cal_hold(c, &s->msg.u.hold) != PB_CLIENT_OK) {
 			/* the limit changed (new device info) since it was
 			 * sent: never repeat it above the current limit */
 			s->used = false;
 			c->st.cmds_failed++;
-			complete(c, s->txn, PB_CL_E_LIMIT, NULL);
+			complete(c, s->txn, PB_CLIENT_E_LIMIT, NULL);
 			continue;
 		}
 		if (s->attempts <= PB_CMD_RETRIES) {
@@ -651,7 +652,7 @@ static void run_timers(struct pb_client *c)
 		set_err(c, "txn %u %s: no response after %d attempts (%u ms)",
 		    s->txn, pb_type_name(s->msg.type), s->attempts,
 		    (unsigned)((uint64_t)s->attempts * PB_CMD_TIMEOUT_US / 1000u));
-		complete(c, s->txn, PB_CL_E_TIMEOUT, NULL);
+		complete(c, s->txn, PB_CLIENT_E_TIMEOUT, NULL);
 	}
 
 	if (now >= c->next_hb_us) {
@@ -675,7 +676,7 @@ static void run_timers(struct pb_client *c)
 int pb_client_service(struct pb_client *c, uint64_t now_us)
 {
 	if (!c)
-		return PB_CL_E_ARG;
+		return PB_CLIENT_E_ARG;
 	if (!c->started) {
 		c->started = true;
 		c->start_us = c->last_rx_us = c->next_hb_us = now_us;
@@ -685,14 +686,14 @@ int pb_client_service(struct pb_client *c, uint64_t now_us)
 
 	if (c->gone) {
 		if (c->now < c->next_reopen_us)
-			return PB_CL_E_LINK;
+			return PB_CLIENT_E_LINK;
 		c->next_reopen_us = c->now + PB_LINK_LOST_US;
 		int rc = pb_link_reopen(c->link);
 		if (rc != PB_LINK_OK) {
 			set_err(c, "reconnect failed: %s",
 			    pb_link_error(c->link)[0] ? pb_link_error(c->link)
 			    : pb_link_strerror(rc));
-			return PB_CL_E_LINK;
+			return PB_CLIENT_E_LINK;
 		}
 		reconnected(c);
 	}
@@ -702,7 +703,7 @@ int pb_client_service(struct pb_client *c, uint64_t now_us)
 		ssize_t r = pb_link_read(c->link, buf, sizeof buf);
 		if (r < 0) {
 			lost_link(c);
-			return PB_CL_E_LINK;
+			return PB_CLIENT_E_LINK;
 		}
 		if (r == 0)
 			break;
@@ -763,7 +764,7 @@ int pb_client_wait(struct pb_client *c, int txn, struct pb_response *resp,
     uint32_t timeout_ms)
 {
 	if (!c || txn < 1 || txn > 255)
-		return PB_CL_E_ARG;
+		return PB_CLIENT_E_ARG;
 	uint64_t now = pb_client_clock_us();
 	uint64_t end = now + (uint64_t)timeout_ms * 1000u;
 	while (txn_in_flight(c, (uint8_t)txn)) {
@@ -773,7 +774,7 @@ int pb_client_wait(struct pb_client *c, int txn, struct pb_response *resp,
 		if (now >= end) {
 			set_err(c, "txn %d: still waiting after %u ms", txn,
 			    (unsigned)timeout_ms);
-			return PB_CL_E_TIMEOUT;
+			return PB_CLIENT_E_TIMEOUT;
 		}
 		uint64_t next = pb_client_next_deadline(c);
 		if (next > end || next == 0)
@@ -786,12 +787,12 @@ int pb_client_wait(struct pb_client *c, int txn, struct pb_response *resp,
 		if (pb_client_wants_write(c))
 			p.events |= POLLOUT;
 		if (poll(&p, 1, ms) < 0 && errno != EINTR)
-			return PB_CL_E_LINK;
+			return PB_CLIENT_E_LINK;
 		now = pb_client_clock_us();
 	}
 	const struct done_rec *d = find_done(c, (uint8_t)txn);
 	if (!d)
-		return PB_CL_E_ARG;
+		return PB_CLIENT_E_ARG;
 	if (resp && d->has_resp)
 		*resp = d->resp;
 	return d->status;

@@ -11,12 +11,12 @@
  * valid frame, and delivers telemetry in order with exact loss counts
  * (samples from the sample index, frames from seq).  Every failure has a
  * status code and a message (pb_client_last_error).  When the link
- * reports the device gone, commands in flight fail with PB_CL_E_LINK and
+ * reports the device gone, commands in flight fail with PB_CLIENT_E_LINK and
  * the client reopens the link by path at most once a second; after a
  * reconnect it forgets the device info and sends HELLO itself (its
  * completion comes through the done callback like any command's).
  *
- * Safety: pb_client refuses (PB_CL_E_LIMIT) a CAL_HOLD above the
+ * Safety: pb_client refuses (PB_CLIENT_E_LIMIT) a CAL_HOLD above the
  * device's software maximum learned from HELLO, so the host never
  * commands a vacuum beyond the profile's limit.
  */
@@ -35,22 +35,22 @@
 #define PB_LINK_LOST_US     1000000u /* no valid frame for 1 s */
 #define PB_MAX_INFLIGHT     8
 /* At most PB_CMD_RATE_MAX new commands in any PB_CMD_RATE_US (16/s);
- * beyond, pb_client_send() says PB_CL_E_BUSY.  This bounds how many
+ * beyond, pb_client_send() says PB_CLIENT_E_BUSY.  This bounds how many
  * commands the device runs while one is still being retried, so its
  * response cache (PB_DEV_TXN_CACHE) never forgets a live command. */
 #define PB_CMD_RATE_MAX     8
 #define PB_CMD_RATE_US      500000u
 
-enum pb_cl_err {
-	PB_CL_OK = 0,
-	PB_CL_E_TIMEOUT = -1,   /* no response after all retries */
-	PB_CL_E_STATUS = -2,    /* device answered with a non-OK status */
-	PB_CL_E_BUSY = -3,      /* too many commands in flight, or sent in
-	                           the last PB_CMD_RATE_US: try again later */
-	PB_CL_E_LINK = -4,      /* link error / gone */
-	PB_CL_E_ARG = -5,
-	PB_CL_E_LIMIT = -6,     /* refused by the host's safety limit */
-	PB_CL_E_ENCODE = -7
+enum pb_client_err {
+	PB_CLIENT_OK = 0,
+	PB_CLIENT_E_TIMEOUT = -1,  /* no response after all retries */
+	PB_CLIENT_E_STATUS = -2,   /* device answered with a non-OK status */
+	PB_CLIENT_E_BUSY = -3,     /* too many commands in flight, or sent in
+	                              the last PB_CMD_RATE_US: try again later */
+	PB_CLIENT_E_LINK = -4,     /* link error / gone */
+	PB_CLIENT_E_ARG = -5,
+	PB_CLIENT_E_LIMIT = -6,    /* refused by the host's safety limit */
+	PB_CLIENT_E_ENCODE = -7
 };
 
 /* Link health as the dashboard shows it. */
@@ -82,7 +82,7 @@ struct pb_client_cb {
 	void (*event)(void *ctx, const struct pb_event *e);
 	void (*log)(void *ctx, const struct pb_log *l);
 	void (*heartbeat)(void *ctx, const struct pb_heartbeat *hb);
-	/* a command finished: status PB_CL_OK or PB_CL_E_*; resp is the
+	/* a command finished: status PB_CLIENT_OK or PB_CLIENT_E_*; resp is the
 	 * device's response (NULL on timeout/link error). */
 	void (*done)(void *ctx, uint8_t txn, int status,
 	    const struct pb_response *resp);
@@ -98,14 +98,14 @@ void pb_client_free(struct pb_client *c);
 int  pb_client_fd(const struct pb_client *c);
 bool pb_client_wants_write(const struct pb_client *c);
 /* Read what is available, write what is queued, run timers. Returns
- * PB_CL_OK, or PB_CL_E_LINK when the link is gone (the client then tries
- * pb_link_reopen() at most once a second on later calls). */
+ * PB_CLIENT_OK, or PB_CLIENT_E_LINK when the link is gone (the client then
+ * tries pb_link_reopen() at most once a second on later calls). */
 int  pb_client_service(struct pb_client *c, uint64_t now_us);
 /* Earliest time service must be called again even without I/O. */
 uint64_t pb_client_next_deadline(const struct pb_client *c);
 
 /* Queue a command. m->type and m->u are used; flags/seq/txn are filled
- * in. Returns the txn id (1..255) or a negative PB_CL_E_*. */
+ * in. Returns the txn id (1..255) or a negative PB_CLIENT_E_*. */
 int pb_client_send(struct pb_client *c, const struct pb_msg *m,
     uint64_t now_us);
 
@@ -126,7 +126,7 @@ int pb_client_inject(struct pb_client *c, uint8_t fault, uint8_t channel,
     int32_t value, uint64_t now_us);
 /* DEVICE_STATS: ask for the device's counters (protocol.md 5.15); the
  * answer is kept for pb_client_device_stats().  A device older than the
- * command answers UNKNOWN_CMD (PB_CL_E_STATUS). */
+ * command answers UNKNOWN_CMD (PB_CLIENT_E_STATUS). */
 int pb_client_read_stats(struct pb_client *c, uint64_t now_us);
 
 /* Message of the client's last failure (a refused or failed command, a

@@ -434,7 +434,7 @@ static void done_proc(struct pb_calscreen *c, int status,
 {
 	/* a device status (STORAGE for a channel without a record, LOCKED,
 	 * ...) is an answer: the procedure reads resp->status itself */
-	if (status == PB_CL_E_STATUS && resp)
+	if (status == PB_CLIENT_E_STATUS && resp)
 		status = 0;
 	if (c->proc)
 		pb_cal_cmd_done(c->proc, status, resp, now);
@@ -450,10 +450,10 @@ static void done_stored(struct pb_calscreen *c, int status,
 		stored_next(c, now);
 		return;
 	}
-	if (status == PB_CL_OK && resp && resp->body_kind == PB_BODY_CAL) {
+	if (status == PB_CLIENT_OK && resp && resp->body_kind == PB_BODY_CAL) {
 		c->stored[ch] = resp->body.cal;
 		c->stored_valid[ch] = true;
-	} else if (!(resp && status == PB_CL_E_STATUS)) {
+	} else if (!(resp && status == PB_CLIENT_E_STATUS)) {
 		/* no answer at all: say so instead of "none" */
 		c->stored_pending = false;
 		say(c, true, "Could not read the stored calibration back: %s",
@@ -467,13 +467,13 @@ static void done_stored(struct pb_calscreen *c, int status,
 static void send_now(struct pb_calscreen *c, enum outstanding who,
     const struct pb_msg *m, uint64_t now)
 {
-	int r = c->io.send ? c->io.send(c->io.ctx, m, now) : PB_CL_E_LINK;
+	int r = c->io.send ? c->io.send(c->io.ctx, m, now) : PB_CLIENT_E_LINK;
 	if (r > 0) {
 		c->out = who;
 		c->retry_send = false;
 		return;
 	}
-	if (r == PB_CL_E_BUSY) {
+	if (r == PB_CLIENT_E_BUSY) {
 		if (!c->retry_send) {
 			c->retry_until = now + BUSY_GIVEUP_US;
 			c->pending = *m;

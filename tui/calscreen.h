@@ -43,7 +43,7 @@
 struct pb_calscreen_io {
 	void *ctx;
 	/* Send a command; > 0 (txn) when queued, whose completion must come
-	 * back through pb_calscreen_cmd_done(); or a negative PB_CL_E_*. */
+	 * back through pb_calscreen_cmd_done(); or a negative PB_CLIENT_E_*. */
 	int (*send)(void *ctx, const struct pb_msg *m, uint64_t now_us);
 	/* Wall clock, unix seconds (certificate date and default name).
 	 * NULL: time(NULL). */
@@ -92,7 +92,7 @@ void pb_calscreen_service(struct pb_calscreen *c, const struct pb_app *app,
 /* Earliest time service must run again. */
 uint64_t pb_calscreen_next_deadline(const struct pb_calscreen *c,
     uint64_t now_us);
-/* Completion of the last command sent (status PB_CL_OK or PB_CL_E_*,
+/* Completion of the last command sent (status PB_CLIENT_OK or PB_CLIENT_E_*,
  * resp NULL on timeout or link loss). */
 void pb_calscreen_cmd_done(struct pb_calscreen *c, int status,
     const struct pb_response *resp, uint64_t now_us);

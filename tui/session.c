@@ -392,7 +392,7 @@ static void on_done(void *ctx, uint8_t txn, int status,
 		if ((int)txn == s->hello_txn)
 			s->hello_txn = -1;
 		const struct pb_device_info *i = pb_client_info(s->cl);
-		if (status == PB_CL_OK && i) {
+		if (status == PB_CLIENT_OK && i) {
 			s->have_info = true;
 			if (!s->o.profile)
 				load_profile(s, i->profile, PROF_DEVICE, NULL, 0);
@@ -410,7 +410,7 @@ static void on_done(void *ctx, uint8_t txn, int status,
 		/* READ_INFO refreshes what the client knows (e.g. a new
 		 * calibration id): show it */
 		const struct pb_device_info *i = pb_client_info(s->cl);
-		if (status == PB_CL_OK && resp &&
+		if (status == PB_CLIENT_OK && resp &&
 		    resp->req_type == PB_T_READ_INFO && i)
 			pb_app_set_info(s->app, i,
 			    s->have_profile ? &s->profile : NULL);
@@ -421,9 +421,9 @@ static void on_done(void *ctx, uint8_t txn, int status,
 	}
 	enum pb_cmd_kind k = (enum pb_cmd_kind)s->txn_kind[txn];
 	s->txn_kind[txn] = PB_CMD_NONE;
-	bool ok = status == PB_CL_OK;
+	bool ok = status == PB_CLIENT_OK;
 	char why[96];
-	if (status == PB_CL_E_STATUS && resp)
+	if (status == PB_CLIENT_E_STATUS && resp)
 		snprintf(why, sizeof why, "device says %s",
 		    pb_status_name(resp->status));
 	else
@@ -920,7 +920,7 @@ int pb_session_send(struct pb_session *s, const struct pb_msg *m,
 {
 	s->now_us = now_us;
 	if (!s->cl || s->replay)
-		return PB_CL_E_LINK;
+		return PB_CLIENT_E_LINK;
 	int txn = pb_client_send(s->cl, m, now_us);
 	if (txn > 0 && txn < MAX_TXN_KINDS)
 		s->txn_kind[txn] = TXN_LISTENER;

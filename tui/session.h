@@ -165,8 +165,8 @@ const char *pb_session_warning(const struct pb_session *s, size_t i);
 /* Any command through the session's client, for the calibration screen:
  * its completion goes to the listener's done (not to the UI state), and
  * every telemetry batch (after the first HELLO answer) to its telemetry.
- * pb_session_send returns the txn (> 0), or a negative PB_CL_E_* (then
- * done is not called); PB_CL_E_LINK without a pump (replay). */
+ * pb_session_send returns the txn (> 0), or a negative PB_CLIENT_E_* (then
+ * done is not called); PB_CLIENT_E_LINK without a pump (replay). */
 struct pb_session_listener {
 	void *ctx;
 	void (*done)(void *ctx, int status, const struct pb_response *resp,

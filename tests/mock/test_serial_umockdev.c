@@ -541,7 +541,7 @@ START_TEST(frames_both_ways)
 	for (int i = 0; i < 1000 && hs.done == 0; i++)
 		pump_once(c, &dev, b.master);
 	ck_assert_int_eq(hs.done, 1);
-	ck_assert_int_eq(hs.done_status, PB_CL_OK);
+	ck_assert_int_eq(hs.done_status, PB_CLIENT_OK);
 	ck_assert_int_eq(ds.hellos, 1);
 	ck_assert_ptr_nonnull(pb_client_info(c));
 	ck_assert_str_eq(pb_client_info(c)->serial, "DK0ABC12-PUMP");

@@ -114,9 +114,9 @@ static int do_cmd(struct pb_client *c, int txn, const char *what,
 		return txn;
 	}
 	int rc = pb_client_wait(c, txn, resp, STEP_MS);
-	step(rc == PB_CL_OK, "%s -> %s%s%s", what, pb_client_strerror(rc),
-	    rc == PB_CL_E_STATUS && resp ? " " : "",
-	    rc == PB_CL_E_STATUS && resp ? pb_status_name(resp->status) : "");
+	step(rc == PB_CLIENT_OK, "%s -> %s%s%s", what, pb_client_strerror(rc),
+	    rc == PB_CLIENT_E_STATUS && resp ? " " : "",
+	    rc == PB_CLIENT_E_STATUS && resp ? pb_status_name(resp->status) : "");
 	return rc;
 }
 
@@ -247,7 +247,7 @@ int main(int argc, char **argv)
 
 	/* HELLO */
 	if (do_cmd(c, pb_client_hello(c, pb_client_clock_us()), "HELLO",
-	    &resp) == PB_CL_OK) {
+	    &resp) == PB_CLIENT_OK) {
 		const struct pb_device_info *in = pb_client_info(c);
 		step(in && strcmp(in->profile, prof.id) == 0 &&
 		    in->channels == prof.channels && in->levels == prof.levels,

@@ -136,7 +136,7 @@ static void answer(struct fake *f, const struct pb_msg *cmd, int *status,
 		r->status = PB_ST_UNKNOWN_CMD;
 	}
 	/* as pb_client reports a device's non-OK status */
-	*status = r->status == PB_ST_OK ? PB_CL_OK : PB_CL_E_STATUS;
+	*status = r->status == PB_ST_OK ? PB_CLIENT_OK : PB_CLIENT_E_STATUS;
 }
 
 static int io_send(void *ctx, const struct pb_msg *m, uint64_t now)
@@ -146,7 +146,7 @@ static int io_send(void *ctx, const struct pb_msg *m, uint64_t now)
 	if (r->busy_left > 0) {
 		r->busy_left--;
 		r->busy_seen++;
-		return PB_CL_E_BUSY;
+		return PB_CLIENT_E_BUSY;
 	}
 	ck_assert_msg(!r->have_cmd, "two commands in flight");
 	r->cmd = *m;
@@ -672,12 +672,12 @@ START_TEST(signal_abort_and_lost_answers)
 		step(&r);
 	ck_assert(r.have_cmd);
 	r.have_cmd = false;
-	pb_calscreen_cmd_done(r.cs, PB_CL_E_TIMEOUT, NULL, r.now);
+	pb_calscreen_cmd_done(r.cs, PB_CLIENT_E_TIMEOUT, NULL, r.now);
 	finish(&r, 10);
 	res = pb_calscreen_result(r.cs);
 	ck_assert_int_eq(res->verdict, PB_CAL_ERROR);
 	/* a late completion with nothing in flight is ignored */
-	pb_calscreen_cmd_done(r.cs, PB_CL_OK, NULL, r.now);
+	pb_calscreen_cmd_done(r.cs, PB_CLIENT_OK, NULL, r.now);
 
 	/* the link goes down during a hold: the run aborts by itself */
 	key(&r, '\r');

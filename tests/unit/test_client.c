@@ -276,7 +276,7 @@ static void on_done(void *ctx, uint8_t txn, int status,
 	s->done_count[inst]++;
 	s->done_status[inst] = status;
 	s->done_at[inst] = s->now;
-	if (status == PB_CL_OK || status == PB_CL_E_STATUS)
+	if (status == PB_CLIENT_OK || status == PB_CLIENT_E_STATUS)
 		ck_assert_ptr_nonnull(resp);
 	else
 		ck_assert_ptr_null(resp);
@@ -372,7 +372,7 @@ static int hello(struct sim *s)
 {
 	int inst = track(s, pb_client_hello(s->cl, s->now));
 	ck_assert(run_until_done(s, inst, s->now + 2000 * MS));
-	ck_assert_int_eq(s->done_status[inst], PB_CL_OK);
+	ck_assert_int_eq(s->done_status[inst], PB_CLIENT_OK);
 	return inst;
 }
 
@@ -451,7 +451,7 @@ START_TEST(dropped_response_retried_not_rerun)
 	s->drop_param = 2;
 	int inst = send_inject(s);
 	ck_assert(run_until_done(s, inst, s->now + 2000 * MS));
-	ck_assert_int_eq(s->done_status[inst], PB_CL_OK);
+	ck_assert_int_eq(s->done_status[inst], PB_CLIENT_OK);
 	ck_assert_int_eq(s->done_count[inst], 1);
 	ck_assert_int_eq(s->inject_runs[inst], 1);      /* ran once */
 	ck_assert_int_eq(s->cmd_frames, 3);              /* 1 + 2 retries */
@@ -476,7 +476,7 @@ START_TEST(dropped_requests_retried_and_run_once)
 	s->drop_param = 3;           /* only the last attempt gets through */
 	int inst = send_inject(s);
 	ck_assert(run_until_done(s, inst, s->now + 2000 * MS));
-	ck_assert_int_eq(s->done_status[inst], PB_CL_OK);
+	ck_assert_int_eq(s->done_status[inst], PB_CLIENT_OK);
 	ck_assert_int_eq(s->inject_runs[inst], 1);
 	ck_assert_int_eq(s->cmd_frames, 4);
 	for (int i = 1; i < 4; i++)
@@ -496,7 +496,7 @@ START_TEST(delayed_responses_complete_once)
 	s->out_delay = 250 * MS;     /* longer than one attempt's timeout */
 	int inst = send_inject(s);
 	ck_assert(run_until_done(s, inst, s->now + 2000 * MS));
-	ck_assert_int_eq(s->done_status[inst], PB_CL_OK);
+	ck_assert_int_eq(s->done_status[inst], PB_CLIENT_OK);
 	/* the first (delayed) answer completes it, at ~+251 ms */
 	ck_assert_uint_ge(s->done_at[inst] - s->sent_at[inst], 250 * MS);
 	ck_assert_uint_le(s->done_at[inst] - s->sent_at[inst], 260 * MS);
@@ -517,7 +517,7 @@ START_TEST(no_answer_fails_at_deadline)
 	s->drop_in = drop_all_commands;
 	int inst = send_inject(s);
 	ck_assert(run_until_done(s, inst, s->now + 5000 * MS));
-	ck_assert_int_eq(s->done_status[inst], PB_CL_E_TIMEOUT);
+	ck_assert_int_eq(s->done_status[inst], PB_CLIENT_E_TIMEOUT);
 	/* exactly 4 attempts x 200 ms (the step after the deadline) */
 	ck_assert_uint_ge(s->done_at[inst] - s->sent_at[inst], 800 * MS);
 	ck_assert_uint_le(s->done_at[inst] - s->sent_at[inst], 801 * MS);
@@ -548,7 +548,7 @@ START_TEST(lossy_link_property)
 	while (sent < 400) {
 		if (s->now >= next_send) {
 			int inst = send_inject(s);
-			if (inst == PB_CL_E_BUSY)
+			if (inst == PB_CLIENT_E_BUSY)
 				busy++;
 			else {
 				ck_assert_int_ge(inst, 0);
@@ -564,11 +564,11 @@ START_TEST(lossy_link_property)
 		ck_assert_int_eq(s->done_count[i], 1);
 		ck_assert_uint_le(s->done_at[i] - s->sent_at[i], 801 * MS);
 		ck_assert_int_le(s->inject_runs[i], 1);
-		if (s->done_status[i] == PB_CL_OK) {
+		if (s->done_status[i] == PB_CLIENT_OK) {
 			ok++;
 			ck_assert_int_eq(s->inject_runs[i], 1);
 		} else {
-			ck_assert_int_eq(s->done_status[i], PB_CL_E_TIMEOUT);
+			ck_assert_int_eq(s->done_status[i], PB_CLIENT_E_TIMEOUT);
 			timeout++;
 		}
 	}
@@ -650,16 +650,16 @@ START_TEST(gone_while_silent_is_reported)
 	/* now the device goes away altogether */
 	pb_link_close(s->dev_link);
 	s->dev_link = NULL;
-	ck_assert_int_eq(pb_client_service(s->cl, s->now), PB_CL_E_LINK);
+	ck_assert_int_eq(pb_client_service(s->cl, s->now), PB_CLIENT_E_LINK);
 	ck_assert_int_eq(s->downs, 2);          /* told again, with why */
 	ck_assert_ptr_nonnull(strstr(pb_client_last_error(s->cl), "gone"));
-	ck_assert_int_eq(s->done_status[inst], PB_CL_E_LINK);
+	ck_assert_int_eq(s->done_status[inst], PB_CLIENT_E_LINK);
 	ck_assert_int_eq(pb_client_fd(s->cl), -1);
 	ck_assert(!pb_client_wants_write(s->cl));
 	/* a mem link cannot be reopened: tried once a second, refused */
 	ck_assert_uint_eq(pb_client_next_deadline(s->cl), s->now + 1000 * MS);
 	ck_assert_int_eq(pb_client_service(s->cl, s->now + 1000 * MS),
-	    PB_CL_E_LINK);
+	    PB_CLIENT_E_LINK);
 	ck_assert_ptr_nonnull(strstr(pb_client_last_error(s->cl),
 	    "reconnect failed"));
 	ck_assert_uint_eq(pb_client_stats(s->cl)->reconnects, 0);
@@ -759,7 +759,7 @@ START_TEST(garbage_between_frames_skipped_and_counted)
 	}
 	int inst = send_inject(s);
 	ck_assert(run_until_done(s, inst, s->now + 1000 * MS));
-	ck_assert_int_eq(s->done_status[inst], PB_CL_OK);
+	ck_assert_int_eq(s->done_status[inst], PB_CLIENT_OK);
 	run_until(s, s->now + 10 * MS);
 	ck_assert_int_eq(s->ntel, 50);
 	const struct pb_client_stats *st = pb_client_stats(s->cl);
@@ -778,21 +778,21 @@ START_TEST(cal_hold_limit_refused)
 	struct sim *s = sim_new();
 	/* before HELLO the limit is unknown: refuse */
 	ck_assert_int_eq(pb_client_cal_hold(s->cl, 1, 100, s->now),
-	    PB_CL_E_LIMIT);
+	    PB_CLIENT_E_LIMIT);
 	ck_assert_ptr_nonnull(strstr(pb_client_last_error(s->cl), "HELLO"));
 	hello(s);
 	ck_assert_int_eq(pb_client_cal_hold(s->cl, 1, 2501, s->now),
-	    PB_CL_E_LIMIT);
+	    PB_CLIENT_E_LIMIT);
 	ck_assert_ptr_nonnull(strstr(pb_client_last_error(s->cl), "250.0"));
 	ck_assert_int_eq(pb_client_cal_hold(s->cl, 3, INT16_MAX, s->now),
-	    PB_CL_E_LIMIT);
+	    PB_CLIENT_E_LIMIT);
 	ck_assert_int_eq(pb_client_cal_hold(s->cl, 1, -5, s->now),
-	    PB_CL_E_ARG);
+	    PB_CLIENT_E_ARG);
 	run_until(s, s->now + 50 * MS);
 	ck_assert_int_eq(s->runs[PB_T_CAL_HOLD], 0);     /* nothing sent */
 	int inst = track(s, pb_client_cal_hold(s->cl, 1, 2500, s->now));
 	ck_assert(run_until_done(s, inst, s->now + 1000 * MS));
-	ck_assert_int_eq(s->done_status[inst], PB_CL_OK);
+	ck_assert_int_eq(s->done_status[inst], PB_CLIENT_OK);
 	ck_assert_int_eq(s->runs[PB_T_CAL_HOLD], 1);
 	sim_free(s);
 }
@@ -806,7 +806,7 @@ START_TEST(device_stats_read_back)
 	run_until(s, s->now + 600 * MS);
 	int inst = track(s, pb_client_read_stats(s->cl, s->now));
 	ck_assert(run_until_done(s, inst, s->now + 1000 * MS));
-	ck_assert_int_eq(s->done_status[inst], PB_CL_OK);
+	ck_assert_int_eq(s->done_status[inst], PB_CLIENT_OK);
 	const struct pb_device_stats *d = pb_client_device_stats(s->cl);
 	ck_assert_ptr_nonnull(d);
 	/* HELLO and DEVICE_STATS ran; heartbeats every 250 ms; every frame
@@ -828,7 +828,7 @@ START_TEST(device_stats_read_back)
 	hello(s);
 	inst = track(s, pb_client_read_stats(s->cl, s->now));
 	ck_assert(run_until_done(s, inst, s->now + 1000 * MS));
-	ck_assert_int_eq(s->done_status[inst], PB_CL_E_STATUS);
+	ck_assert_int_eq(s->done_status[inst], PB_CLIENT_E_STATUS);
 	ck_assert_ptr_null(pb_client_device_stats(s->cl));
 	ck_assert_ptr_nonnull(strstr(pb_client_last_error(s->cl),
 	    "UNKNOWN_CMD"));
@@ -841,7 +841,7 @@ START_TEST(device_refusal_is_status_error)
 	struct sim *s = sim_new();
 	int inst = track(s, pb_client_set_level(s->cl, 42, s->now));
 	ck_assert(run_until_done(s, inst, s->now + 1000 * MS));
-	ck_assert_int_eq(s->done_status[inst], PB_CL_E_STATUS);
+	ck_assert_int_eq(s->done_status[inst], PB_CLIENT_E_STATUS);
 	ck_assert_ptr_nonnull(strstr(pb_client_last_error(s->cl),
 	    "SET_LEVEL"));
 	ck_assert_uint_eq(pb_client_stats(s->cl)->cmds_failed, 1);
@@ -860,7 +860,7 @@ START_TEST(txn_ids_cycle_and_skip_in_flight)
 	for (int i = 0; i < 600; i++) {
 		int inst = s->next_inst;
 		int txn = pb_client_inject(s->cl, PB_FLT_LEAK, 0, inst, s->now);
-		if (txn == PB_CL_E_BUSY) {
+		if (txn == PB_CLIENT_E_BUSY) {
 			run_until(s, s->now + 70 * MS);
 			continue;
 		}
@@ -891,7 +891,7 @@ START_TEST(in_flight_limit)
 	for (int i = 0; i < PB_MAX_INFLIGHT; i++)
 		ck_assert_int_ge(send_inject(s), 0);
 	run_until(s, s->now + 510 * MS);     /* past the rate window */
-	ck_assert_int_eq(send_inject(s), PB_CL_E_BUSY);
+	ck_assert_int_eq(send_inject(s), PB_CLIENT_E_BUSY);
 	ck_assert_ptr_nonnull(strstr(pb_client_last_error(s->cl),
 	    "in flight"));
 	run_until(s, s->now + 300 * MS);     /* the first ones time out */
@@ -911,7 +911,7 @@ START_TEST(rate_limit)
 	}
 	/* all answered, none in flight, but 8 started within 500 ms */
 	ck_assert_uint_lt(s->now - t0, PB_CMD_RATE_US);
-	ck_assert_int_eq(send_inject(s), PB_CL_E_BUSY);
+	ck_assert_int_eq(send_inject(s), PB_CLIENT_E_BUSY);
 	ck_assert_ptr_nonnull(strstr(pb_client_last_error(s->cl), "500 ms"));
 	run_until(s, t0 + PB_CMD_RATE_US);
 	ck_assert_int_ge(send_inject(s), 0);
@@ -925,14 +925,14 @@ START_TEST(bad_arguments_refused)
 	struct pb_msg m;
 	memset(&m, 0, sizeof m);
 	m.type = PB_T_TELEMETRY;        /* not a command */
-	ck_assert_int_eq(pb_client_send(s->cl, &m, s->now), PB_CL_E_ARG);
-	ck_assert_int_eq(pb_client_send(s->cl, NULL, s->now), PB_CL_E_ARG);
+	ck_assert_int_eq(pb_client_send(s->cl, &m, s->now), PB_CLIENT_E_ARG);
+	ck_assert_int_eq(pb_client_send(s->cl, NULL, s->now), PB_CLIENT_E_ARG);
 	m.type = PB_T_SET_CHANNELS;
 	m.u.channel_mask = 0;           /* the codec refuses: not encodable */
-	ck_assert_int_eq(pb_client_send(s->cl, &m, s->now), PB_CL_E_ENCODE);
+	ck_assert_int_eq(pb_client_send(s->cl, &m, s->now), PB_CLIENT_E_ENCODE);
 	ck_assert_ptr_null(pb_client_new(NULL, NULL));
-	ck_assert_int_eq(pb_client_wait(s->cl, 0, NULL, 10), PB_CL_E_ARG);
-	ck_assert_str_ne(pb_client_strerror(PB_CL_E_LIMIT), "");
+	ck_assert_int_eq(pb_client_wait(s->cl, 0, NULL, 10), PB_CLIENT_E_ARG);
+	ck_assert_str_ne(pb_client_strerror(PB_CLIENT_E_LIMIT), "");
 	sim_free(s);
 }
 END_TEST
@@ -983,12 +983,12 @@ START_TEST(reconnect_after_unplug_resends_hello)
 	struct pb_client *c = pb_client_new(l, &cb);
 	uint64_t now = 10000000;
 	s->now = now;
-	ck_assert_int_eq(pb_client_service(c, now), PB_CL_OK);
+	ck_assert_int_eq(pb_client_service(c, now), PB_CLIENT_OK);
 
 	pb_device dev;
 	pb_device_init(&dev, handler, &sd);
 	int inst = track(s, pb_client_hello(c, now));
-	ck_assert_int_eq(pb_client_service(c, now), PB_CL_OK);
+	ck_assert_int_eq(pb_client_service(c, now), PB_CLIENT_OK);
 	ck_assert_int_eq(read_frames(m1, &dev, now, 1, &sd.runs[PB_T_HELLO]), 1);
 	uint8_t out[PB_DEV_OUT_CAP];
 	size_t n = pb_device_take(&dev, out, sizeof out);
@@ -1000,27 +1000,27 @@ START_TEST(reconnect_after_unplug_resends_hello)
 		s->now = now;
 		pb_client_service(c, now);
 	}
-	ck_assert_int_eq(s->done_status[inst], PB_CL_OK);
+	ck_assert_int_eq(s->done_status[inst], PB_CLIENT_OK);
 	ck_assert_ptr_nonnull(pb_client_info(c));
 
-	/* unplug: a command in flight fails with PB_CL_E_LINK */
+	/* unplug: a command in flight fails with PB_CLIENT_E_LINK */
 	int inst2 = track(s, pb_client_set_level(c, 3, now));
 	close(m1);
 	unlink(link);
-	int rc = PB_CL_OK;
-	for (int i = 0; i < 500 && rc == PB_CL_OK; i++) {
+	int rc = PB_CLIENT_OK;
+	for (int i = 0; i < 500 && rc == PB_CLIENT_OK; i++) {
 		struct pollfd p = { .fd = pb_client_fd(c), .events = POLLIN };
 		poll(&p, 1, 10);
 		now += MS;
 		s->now = now;
 		rc = pb_client_service(c, now);
 	}
-	ck_assert_int_eq(rc, PB_CL_E_LINK);
+	ck_assert_int_eq(rc, PB_CLIENT_E_LINK);
 	uint64_t gone_at = now;
-	ck_assert_int_eq(s->done_status[inst2], PB_CL_E_LINK);
+	ck_assert_int_eq(s->done_status[inst2], PB_CLIENT_E_LINK);
 	ck_assert_int_ge(s->downs, 1);
 	ck_assert_int_eq(pb_client_fd(c), -1);
-	ck_assert_int_eq(pb_client_hello(c, now), PB_CL_E_LINK);
+	ck_assert_int_eq(pb_client_hello(c, now), PB_CLIENT_E_LINK);
 	ck_assert_int_eq(pb_client_stats(c)->reconnects, 0);
 
 	/* replugged under the same path; no retry before 1 s has passed */
@@ -1028,16 +1028,16 @@ START_TEST(reconnect_after_unplug_resends_hello)
 	close(s2);
 	ck_assert_int_eq(symlink(n2, tmp), 0);
 	ck_assert_int_eq(rename(tmp, link), 0);
-	ck_assert_int_eq(pb_client_service(c, gone_at + 500 * MS), PB_CL_E_LINK);
+	ck_assert_int_eq(pb_client_service(c, gone_at + 500 * MS), PB_CLIENT_E_LINK);
 	ck_assert_int_eq(pb_client_stats(c)->reconnects, 0);
 	now = gone_at + 1000 * MS;
 	s->now = now;
-	ck_assert_int_eq(pb_client_service(c, now), PB_CL_OK);
+	ck_assert_int_eq(pb_client_service(c, now), PB_CLIENT_OK);
 	ck_assert_int_eq(pb_client_stats(c)->reconnects, 1);
 	ck_assert_int_ge(pb_client_fd(c), 0);
 	/* the device info is forgotten until the new HELLO is answered */
 	ck_assert_ptr_null(pb_client_info(c));
-	ck_assert_int_eq(pb_client_cal_hold(c, 1, 100, now), PB_CL_E_LIMIT);
+	ck_assert_int_eq(pb_client_cal_hold(c, 1, 100, now), PB_CLIENT_E_LIMIT);
 
 	/* the client said HELLO again by itself: answer it */
 	pb_device_init(&dev, handler, &sd);
@@ -1057,7 +1057,7 @@ START_TEST(reconnect_after_unplug_resends_hello)
 	/* down once (unplug), up twice (first device, after reconnect) */
 	ck_assert_int_eq(s->downs, 1);
 	ck_assert_int_eq(s->ups, 2);
-	ck_assert_int_eq(s->untracked_status, PB_CL_OK);
+	ck_assert_int_eq(s->untracked_status, PB_CLIENT_OK);
 	ck_assert(pb_client_stats(c)->link_up);
 
 	pb_client_free(c);
@@ -1107,12 +1107,12 @@ START_TEST(wait_blocks_until_answer)
 	ck_assert_int_ge(txn, 1);
 	struct pb_response resp;
 	memset(&resp, 0, sizeof resp);
-	ck_assert_int_eq(pb_client_wait(c, txn, &resp, 5000), PB_CL_OK);
+	ck_assert_int_eq(pb_client_wait(c, txn, &resp, 5000), PB_CLIENT_OK);
 	ck_assert_int_eq(resp.status, PB_ST_OK);
 	ck_assert_int_eq(resp.body.info.max_target, 1800);
 	ck_assert_int_eq(pb_client_info(c)->max_target, 1800);
 	/* waiting on a finished txn returns its result at once */
-	ck_assert_int_eq(pb_client_wait(c, txn, NULL, 0), PB_CL_OK);
+	ck_assert_int_eq(pb_client_wait(c, txn, NULL, 0), PB_CLIENT_OK);
 	pb_client_free(c);
 	int st;
 	waitpid(pid, &st, 0);
@@ -1127,7 +1127,7 @@ START_TEST(wait_reports_timeout_of_unanswered_command)
 	int txn = pb_client_start(c, pb_client_clock_us());
 	ck_assert_int_ge(txn, 1);
 	/* nobody answers: the command's own 800 ms deadline ends the wait */
-	ck_assert_int_eq(pb_client_wait(c, txn, NULL, 10000), PB_CL_E_TIMEOUT);
+	ck_assert_int_eq(pb_client_wait(c, txn, NULL, 10000), PB_CLIENT_E_TIMEOUT);
 	ck_assert_uint_eq(pb_client_stats(c)->retries, PB_CMD_RETRIES);
 	pb_client_free(c);
 	pb_link_close(b);

@@ -1533,7 +1533,7 @@ static void cl_done(void *ctx, uint8_t txn, int status,
 	(void)txn;
 	(void)r;
 	o->done++;
-	o->ok += status == PB_CL_OK;
+	o->ok += status == PB_CLIENT_OK;
 }
 
 static void lockstep(struct pb_emu *e, struct pb_client *c,
@@ -1550,7 +1550,7 @@ static void lockstep(struct pb_emu *e, struct pb_client *c,
 		size_t k;
 		while ((k = pb_emu_tx(e, buf, sizeof buf)) > 0)
 			ck_assert_int_eq((int)pb_link_write(dev, buf, k), (int)k);
-		ck_assert_int_eq(pb_client_service(c, *t), PB_CL_OK);
+		ck_assert_int_eq(pb_client_service(c, *t), PB_CLIENT_OK);
 	}
 }
 
@@ -1594,7 +1594,7 @@ START_TEST(real_client_in_lockstep)
 	    ob.peak / 10.0, want);
 	/* the host safety rule holds against the emulator too */
 	ck_assert_int_eq(pb_client_cal_hold(c, 1,
-	    (int16_t)(prof_s10.max_target_mmhg * 10 + 10), t), PB_CL_E_LIMIT);
+	    (int16_t)(prof_s10.max_target_mmhg * 10 + 10), t), PB_CLIENT_E_LIMIT);
 	ck_assert_int_gt(pb_client_stop(c, t), 0);
 	lockstep(e, c, dev_side, &t, S);
 	ck_assert_uint_eq(ob.last_state, PB_RS_IDLE);

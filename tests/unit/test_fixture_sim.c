@@ -179,11 +179,11 @@ START_TEST(reference_and_gpio_follow_the_pump)
 	connect_client();
 	ck_assert_int_eq(pb_fixture_set_power(fx, true), PB_FIX_OK);
 	run_for(300000);
-	ck_assert_int_eq(command(pb_client_hello), PB_CL_OK);
+	ck_assert_int_eq(command(pb_client_hello), PB_CLIENT_OK);
 	uint32_t bits = 0xFF;
 	ck_assert_int_eq(pb_fixture_read_outputs(fx, &bits), PB_FIX_OK);
 	ck_assert_uint_eq(bits & PB_FIX_OUT_MOTOR, 0);
-	ck_assert_int_eq(command(pb_client_start), PB_CL_OK);
+	ck_assert_int_eq(command(pb_client_start), PB_CLIENT_OK);
 
 	struct pb_emu *emu = pb_fixture_sim_emulator(fx);
 	int motor_on = 0, samples = 0;
@@ -214,7 +214,7 @@ START_TEST(reference_and_gpio_follow_the_pump)
 	ck_assert_msg(motor_on > 0, "the motor never ran");
 	ck_assert_msg(motor_on < samples, "the motor never stopped");
 	ck_assert_msg(peak > 30.0, "peak vacuum only %.1f", peak);
-	ck_assert_int_eq(command(pb_client_stop), PB_CL_OK);
+	ck_assert_int_eq(command(pb_client_stop), PB_CLIENT_OK);
 }
 END_TEST
 
