@@ -37,6 +37,7 @@ struct pb_dut {
 
 	struct pb_dut_event *ev;
 	size_t n_ev, cap_ev;
+	size_t ev_dropped;          /* past PB_DUT_MAX_EVENTS */
 
 	char *log;
 	size_t log_len, log_cap;
@@ -120,6 +121,13 @@ static void cb_tel(void *ctx, const struct pb_telemetry *t, uint32_t lost)
 static void cb_event(void *ctx, const struct pb_event *e)
 {
 	struct pb_dut *d = ctx;
+	/* a pump that floods events must not grow the host without bound */
+	if (d->n_ev >= PB_DUT_MAX_EVENTS) {
+		if (d->ev_dropped++ == 0)
+			note(d, "events: more than %u from the pump; later ones "
+			    "are not kept", PB_DUT_MAX_EVENTS);
+		return;
+	}
 	if (d->n_ev == d->cap_ev) {
 		size_t nc = d->cap_ev ? d->cap_ev * 2 : 64;
 		void *p = realloc(d->ev, nc * sizeof *d->ev);
@@ -241,6 +249,7 @@ void pb_dut_mark_start(struct pb_dut *d)
 {
 	d->start_us = pb_fixture_now(d->fix);
 	d->n_ev = 0;
+	d->ev_dropped = 0;
 }
 
 double pb_dut_seconds(struct pb_dut *d)
@@ -464,8 +473,10 @@ int pb_dut_power_cycle(struct pb_dut *d, double off_s, double boot_timeout_s)
 	d->have_tel = false;
 	d->have_hb = false;
 	d->n_ev = 0;
+	d->ev_dropped = 0;
 	rc = pb_dut_hello_until(d, boot_timeout_s);
 	d->n_ev = 0;
+	d->ev_dropped = 0;
 	return rc;
 }
 

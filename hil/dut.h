@@ -106,7 +106,9 @@ const struct pb_heartbeat *pb_dut_heartbeat(const struct pb_dut *d);
 bool pb_dut_link_up(const struct pb_dut *d);
 
 /* Events since the start mark, oldest first (pointer valid until the
- * next advance). */
+ * next advance).  At most PB_DUT_MAX_EVENTS are kept; a note in the log
+ * says when more came. */
+#define PB_DUT_MAX_EVENTS 100000u
 const struct pb_dut_event *pb_dut_events(const struct pb_dut *d, size_t *n);
 /* Device LOG lines and link notes not yet taken: returns a NUL-terminated
  * buffer (or NULL when empty) that the caller must free(). */

@@ -93,11 +93,12 @@ static void usage(FILE *f)
 "4 aborted by a signal\n", f);
 }
 
+/* Usage errors quote the command line: escaped like every message. */
 static int bad(const char *fmt, const char *a, const char *b)
 {
-	fprintf(stderr, "pumphil: ");
-	fprintf(stderr, fmt, a, b);
-	fprintf(stderr, " (try pumphil --help)\n");
+	char msg[1024];
+	snprintf(msg, sizeof msg, fmt, a, b);
+	pb_runner_print(stderr, "pumphil: %s (try pumphil --help)", msg);
 	return PB_EXIT_USAGE;
 }
 
@@ -110,8 +111,8 @@ static int parse_num(const char *opt, const char *s, double lo, double hi,
 	if (errno || e == s || *e || !isfinite(v) || v < lo || v > hi) {
 		char range[64];
 		snprintf(range, sizeof range, "%g..%g", lo, hi);
-		fprintf(stderr, "pumphil: %s: '%s' is not a number in %s "
-		    "(try pumphil --help)\n", opt, s, range);
+		pb_runner_print(stderr, "pumphil: %s: '%s' is not a number in %s "
+		    "(try pumphil --help)", opt, s, range);
 		return -1;
 	}
 	*out = v;
@@ -126,8 +127,8 @@ static int parse_whole(const char *opt, const char *s, double lo, double hi,
 	if (parse_num(opt, s, lo, hi, &v))
 		return -1;
 	if (v != floor(v)) {
-		fprintf(stderr, "pumphil: %s: '%s' is not a whole number "
-		    "(try pumphil --help)\n", opt, s);
+		pb_runner_print(stderr, "pumphil: %s: '%s' is not a whole number "
+		    "(try pumphil --help)", opt, s);
 		return -1;
 	}
 	*out = (uint64_t)v;
@@ -369,8 +370,8 @@ static void list_rig_dir(const char *dir, const struct pb_fixture_info *att,
 		snprintf(file, sizeof file, "%.900s/%.255s", path, names[i]);
 		struct pb_rig rig;
 		if (pb_rig_load(&rig, file, err, sizeof err) != PB_RIG_OK) {
-			printf("  %-16s %-5s %-16s %s (invalid: %s)\n", "?", "?",
-			    "-", file, err);
+			pb_runner_print(stdout, "  %-16s %-5s %-16s %s (invalid: %s)",
+			    "?", "?", "-", file, err);
 			(*shown)++;
 			continue;
 		}
@@ -392,7 +393,7 @@ static void list_rig_dir(const char *dir, const struct pb_fixture_info *att,
 					    "here by %s]", who);
 			}
 		}
-		printf("  %-16s %-5s %-16s %s%s%s%s%s\n", rig.name,
+		pb_runner_print(stdout, "  %-16s %-5s %-16s %s%s%s%s%s", rig.name,
 		    pb_rig_backend_name(rig.backend),
 		    rig.backend == PB_RIG_FTDI ? rig.serial : "-", file,
 		    state, held, rig.description[0] ? ": " : "",
@@ -417,7 +418,7 @@ static int cmd_list_rigs(int argc, char **argv)
 	int rc = 0;
 	printf("attached FT232H fixtures (0403:6014):\n");
 	if (natt < 0) {
-		printf("  (cannot list USB devices: %s)\n", err);
+		pb_runner_print(stdout, "  (cannot list USB devices: %s)", err);
 		natt = 0;
 		rc = PB_EXIT_ERROR;
 	} else if (natt == 0) {
@@ -426,7 +427,7 @@ static int cmd_list_rigs(int argc, char **argv)
 	if (natt > 32)
 		natt = 32;
 	for (int i = 0; i < natt; i++)
-		printf("  serial %-16s %s %s (bus %d address %d)\n",
+		pb_runner_print(stdout, "  serial %-16s %s %s (bus %d address %d)",
 		    att[i].serial, att[i].manufacturer, att[i].description,
 		    att[i].bus, att[i].address);
 	printf("rig files (NAME BACKEND SERIAL FILE):\n");

@@ -5,6 +5,7 @@
 #include "hil/report.h"
 #include "base/file.h"
 #include "base/isotime.h"
+#include "base/text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -105,10 +107,21 @@ struct pb_attempt *pb_case_add_attempt(struct pb_case *c)
 	return a;
 }
 
-struct pb_measurement *pb_attempt_add_measurement(struct pb_attempt *a)
+int pb_attempt_add_measurement(struct pb_attempt *a,
+    const struct pb_measurement *m)
 {
-	return grow((void **)&a->meas, &a->n_meas, &a->cap_meas,
-	    sizeof *a->meas);
+	if (a->n_meas >= PB_ATTEMPT_MEAS_MAX) {
+		a->meas_dropped++;
+		if (m->outcome == PB_OUT_FAIL)
+			a->meas_dropped_failed++;
+		return 1;
+	}
+	struct pb_measurement *slot = grow((void **)&a->meas, &a->n_meas,
+	    &a->cap_meas, sizeof *a->meas);
+	if (!slot)
+		return -1;
+	*slot = *m;
+	return 0;
 }
 
 struct pb_trace *pb_attempt_add_trace(struct pb_attempt *a)
@@ -119,15 +132,19 @@ struct pb_trace *pb_attempt_add_trace(struct pb_attempt *a)
 
 int pb_trace_push(struct pb_trace *t, double v, size_t cap_limit)
 {
-	if (t->n >= cap_limit)
+	if (t->n >= cap_limit) {
+		t->dropped++;
 		return -1;
+	}
 	if (t->n == t->cap) {
 		size_t nc = t->cap ? t->cap * 2 : 256;
 		if (nc > cap_limit)
 			nc = cap_limit;
 		double *p = realloc(t->v, nc * sizeof *p);
-		if (!p)
+		if (!p) {
+			t->dropped++;
 			return -1;
+		}
 		t->v = p;
 		t->cap = nc;
 	}
@@ -135,9 +152,58 @@ int pb_trace_push(struct pb_trace *t, double v, size_t cap_limit)
 	return 0;
 }
 
+/* Append one line of len bytes (no newline inside needed) if the log
+ * stays within limit; else count it. */
+static void log_line(struct pb_attempt *a, const char *s, size_t len,
+    size_t limit)
+{
+	if (len > PB_ATTEMPT_LINE_MAX)
+		len = PB_ATTEMPT_LINE_MAX;
+	if (a->log_len + len + 1 > limit) {
+		a->log_dropped_lines++;
+		a->log_dropped_bytes += len + 1;
+		return;
+	}
+	if (a->log_len + len + 2 > a->log_cap) {
+		size_t nc = a->log_cap ? a->log_cap : 1024;
+		while (a->log_len + len + 2 > nc)
+			nc *= 2;
+		char *p = realloc(a->log, nc);
+		if (!p) {
+			a->log_dropped_lines++;
+			a->log_dropped_bytes += len + 1;
+			return;
+		}
+		a->log = p;
+		a->log_cap = nc;
+	}
+	memcpy(a->log + a->log_len, s, len);
+	a->log_len += len;
+	a->log[a->log_len++] = '\n';
+	a->log[a->log_len] = '\0';
+}
+
+/* Text of one or more lines, each kept or counted on its own. */
+static void log_lines(struct pb_attempt *a, const char *text, size_t len,
+    size_t limit)
+{
+	size_t i = 0;
+	do {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
+		log_line(a, text + i, n, limit);
+		i += n + (nl ? 1 : 0);
+	} while (i < len);
+}
+
+void pb_attempt_log_text(struct pb_attempt *a, const char *text, size_t len)
+{
+	log_lines(a, text, len, PB_ATTEMPT_LOG_MAX);
+}
+
 void pb_attempt_log(struct pb_attempt *a, const char *fmt, ...)
 {
-	char tmp[1024];
+	char tmp[PB_ATTEMPT_LINE_MAX];
 	va_list ap;
 	va_start(ap, fmt);
 	int k = vsnprintf(tmp, sizeof tmp, fmt, ap);
@@ -145,20 +211,9 @@ void pb_attempt_log(struct pb_attempt *a, const char *fmt, ...)
 	if (k < 0)
 		return;
 	size_t len = strlen(tmp);
-	if (a->log_len + len + 2 > a->log_cap) {
-		size_t nc = a->log_cap ? a->log_cap : 1024;
-		while (a->log_len + len + 2 > nc)
-			nc *= 2;
-		char *p = realloc(a->log, nc);
-		if (!p)
-			return;
-		a->log = p;
-		a->log_cap = nc;
-	}
-	memcpy(a->log + a->log_len, tmp, len);
-	a->log_len += len;
-	a->log[a->log_len++] = '\n';
-	a->log[a->log_len] = '\0';
+	if ((size_t)k >= sizeof tmp)            /* cut: say so */
+		memcpy(tmp + len - 3, "...", 3);
+	log_lines(a, tmp, len, PB_ATTEMPT_LOG_MAX + PB_ATTEMPT_LOG_RESERVE);
 }
 
 void pb_measurement_judge(struct pb_measurement *m)
@@ -270,9 +325,55 @@ static jobj *jsample(double v)
 	return json_object_new_double_s(v, b);
 }
 
+/* Every string goes in as valid UTF-8 without control characters (json-c
+ * escapes quotes and the controls it is left with, but passes other bytes
+ * through): bytes from scenarios, pumps and rig files may be anything. */
 static jobj *jstr(const char *s)
 {
-	return json_object_new_string(s ? s : "");
+	if (!s)
+		s = "";
+	size_t len = strlen(s);
+	char *clean = pb_text_clean_dup(s, len, 3 * len + 8);
+	jobj *o = json_object_new_string(clean ? clean : "");
+	free(clean);
+	return o;
+}
+
+/* The line that says what a log did not keep ("" when nothing). */
+static void log_mark(const struct pb_attempt *a, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	if (a->log_dropped_lines)
+		snprintf(buf, n, "[log truncated: %zu more line(s), %zu bytes, "
+		    "not kept]", a->log_dropped_lines, a->log_dropped_bytes);
+}
+
+static void meas_mark(const struct pb_attempt *a, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	if (a->meas_dropped)
+		snprintf(buf, n, "[measurements truncated: %zu more not kept, "
+		    "%zu of them FAIL]", a->meas_dropped, a->meas_dropped_failed);
+}
+
+/* The log with its truncation mark, if any (the caller frees). */
+static char *log_with_mark(const struct pb_attempt *a)
+{
+	char mark[160];
+	log_mark(a, mark, sizeof mark);
+	size_t len = a->log ? a->log_len : 0;
+	char *s = malloc(len + strlen(mark) + 2);
+	if (!s)
+		return NULL;
+	if (len)
+		memcpy(s, a->log, len);
+	if (mark[0]) {
+		memcpy(s + len, mark, strlen(mark));
+		len += strlen(mark);
+		s[len++] = '\n';
+	}
+	s[len] = '\0';
+	return s;
 }
 
 static jobj *jtime(int64_t ms)
@@ -321,6 +422,10 @@ static jobj *json_attempt(const struct pb_attempt *a)
 		json_object_array_add(ms, mo);
 	}
 	put(o, "measurements", ms);
+	put(o, "measurements_truncated", json_object_new_int64(
+	    (int64_t)a->meas_dropped));
+	put(o, "measurements_truncated_failed", json_object_new_int64(
+	    (int64_t)a->meas_dropped_failed));
 	jobj *ts = json_object_new_array();
 	for (size_t i = 0; i < a->n_traces; i++) {
 		const struct pb_trace *t = &a->traces[i];
@@ -330,6 +435,7 @@ static jobj *json_attempt(const struct pb_attempt *a)
 		put(to, "t0_s", jnum(t->t0_s));
 		put(to, "period_s", jnum(t->period_s));
 		put(to, "n", json_object_new_int64((int64_t)t->n));
+		put(to, "truncated", json_object_new_int64((int64_t)t->dropped));
 		jobj *sa = json_object_new_array_ext((int)t->n);
 		for (size_t k = 0; k < t->n; k++)
 			json_object_array_add(sa, jsample(t->v[k]));
@@ -337,7 +443,13 @@ static jobj *json_attempt(const struct pb_attempt *a)
 		json_object_array_add(ts, to);
 	}
 	put(o, "traces", ts);
-	put(o, "log", jstr(a->log));
+	char *log = log_with_mark(a);
+	put(o, "log", jstr(log ? log : a->log));
+	free(log);
+	put(o, "log_truncated_lines", json_object_new_int64(
+	    (int64_t)a->log_dropped_lines));
+	put(o, "log_truncated_bytes", json_object_new_int64(
+	    (int64_t)a->log_dropped_bytes));
 	return o;
 }
 
@@ -410,69 +522,48 @@ int pb_report_write_json(const struct pb_report *r, FILE *f)
 
 /* ---- JUnit XML ---------------------------------------------------------- */
 
-/* XML 1.0 forbids most control characters even as references: they are
- * replaced by '?'.  Invalid UTF-8 is passed through byte for byte only
- * when it forms valid sequences; stray bytes become '?'. */
-static void xml_str(FILE *f, const char *s)
+/* Text for XML: made valid UTF-8 and XML 1.0 characters first (control
+ * characters other than tab, newline and carriage return, and bytes that
+ * are not UTF-8, become U+FFFD), then the markup characters escaped.  In
+ * attributes (text == false) tab, newline and carriage return are
+ * written as references so they survive attribute normalisation; in
+ * element text newlines stay as they are (readable in CI viewers), tab
+ * and carriage return are references there too. */
+static void xml_write(FILE *f, const char *s, bool text)
 {
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	while (*p) {
-		unsigned char ch = *p;
-		if (ch < 0x80) {
-			switch (ch) {
-			case '<': fputs("&lt;", f); break;
-			case '>': fputs("&gt;", f); break;
-			case '&': fputs("&amp;", f); break;
-			case '"': fputs("&quot;", f); break;
-			case '\'': fputs("&apos;", f); break;
-			case '\n': fputs("&#10;", f); break;
-			case '\t': fputs("&#9;", f); break;
-			case '\r': fputs("&#13;", f); break;
-			default:
-				fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, f);
-			}
-			p++;
-			continue;
+	if (!s)
+		s = "";
+	size_t len = strlen(s);
+	char *clean = pb_text_clean_dup(s, len, 3 * len + 8);
+	for (const char *p = clean ? clean : ""; *p; p++) {
+		switch (*p) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		case '\'': fputs("&apos;", f); break;
+		case '\r': fputs("&#13;", f); break;
+		case '\n':
+			if (text)
+				fputc('\n', f);
+			else
+				fputs("&#10;", f);
+			break;
+		case '\t': fputs("&#9;", f); break;
+		default: fputc(*p, f);
 		}
-		int len = (ch & 0xE0) == 0xC0 ? 2 : (ch & 0xF0) == 0xE0 ? 3 :
-		    (ch & 0xF8) == 0xF0 ? 4 : 0;
-		bool ok = len > 0;
-		for (int i = 1; ok && i < len; i++)
-			ok = (p[i] & 0xC0) == 0x80;
-		if (!ok) {
-			fputc('?', f);
-			p++;
-			continue;
-		}
-		fwrite(p, 1, (size_t)len, f);
-		p += len;
 	}
+	free(clean);
 }
 
-/* Element text keeps newlines as they are (readable in CI viewers). */
+static void xml_str(FILE *f, const char *s)
+{
+	xml_write(f, s, false);
+}
+
 static void xml_text(FILE *f, const char *s)
 {
-	for (const char *p = s ? s : ""; *p; ) {
-		const char *nl = strchr(p, '\n');
-		size_t n = nl ? (size_t)(nl - p) : strlen(p);
-		char buf[1024];
-		while (n > 0) {
-			size_t k = n < sizeof buf - 1 ? n : sizeof buf - 1;
-			/* do not split a UTF-8 sequence */
-			while (k > 1 && k < n &&
-			    ((unsigned char)p[k] & 0xC0) == 0x80)
-				k--;
-			memcpy(buf, p, k);
-			buf[k] = '\0';
-			xml_str(f, buf);
-			p += k;
-			n -= k;
-		}
-		if (!nl)
-			break;
-		fputc('\n', f);
-		p = nl + 1;
-	}
+	xml_write(f, s, true);
 }
 
 static double case_seconds(const struct pb_case *c)
@@ -523,8 +614,26 @@ static void junit_system_out(FILE *f, const struct pb_case *c)
 			    m->marginal ? " MARGINAL" : "");
 			xml_text(f, line);
 		}
-		if (a->log)
+		char mark[160];
+		meas_mark(a, mark, sizeof mark);
+		if (mark[0]) {
+			xml_text(f, "  ");
+			xml_text(f, mark);
+			xml_text(f, "\n");
+		}
+		for (size_t i = 0; i < a->n_traces; i++)
+			if (a->traces[i].dropped) {
+				snprintf(line, sizeof line, "  [trace %s truncated: "
+				    "%zu more sample(s) not kept]\n",
+				    a->traces[i].name, a->traces[i].dropped);
+				xml_text(f, line);
+			}
+		char *log = log_with_mark(a);
+		if (log)
+			xml_text(f, log);
+		else if (a->log)
 			xml_text(f, a->log);
+		free(log);
 	}
 	fputs("</system-out>\n", f);
 }
@@ -631,11 +740,21 @@ int pb_report_write_junit(const struct pb_report *r, FILE *f)
 static int save_one(const struct pb_report *r, const char *path, bool json,
     char *err, size_t errlen)
 {
+	/* a fresh temporary of our own (O_EXCL): nothing planted in a
+	 * shared directory is followed or overwritten */
 	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
+	snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return PB_REPORT_E_IO;
+	}
+	(void)fchmod(fd, 0644);   /* a CI artifact: readable, like fopen's */
+	FILE *f = fdopen(fd, "w");
 	if (!f) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		unlink(tmp);
 		return PB_REPORT_E_IO;
 	}
 	int rc = json ? pb_report_write_json(r, f) : pb_report_write_junit(r, f);
@@ -678,4 +797,15 @@ int pb_sha256_file(const char *path, char hex[65], char *err, size_t errlen)
 		return PB_REPORT_E_HASH;
 	}
 	return PB_REPORT_OK;
+}
+
+void pb_sha256_hex(const void *data, size_t len, char hex[65])
+{
+	hex[0] = '\0';
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		return;
+	for (unsigned i = 0; i < mdlen && i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }

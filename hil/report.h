@@ -16,10 +16,17 @@
  *     system-out.  Names are unique; earlier attempts of a retried case
  *     are listed in its system-out.  Everything is XML-escaped.
  *
+ * Both are valid UTF-8 whatever bytes the record holds (every string goes
+ * through pb_text_clean(): invalid bytes and control characters become
+ * U+FFFD), and bounded: an attempt keeps capped log text, measurements
+ * and trace samples (PB_ATTEMPT_* below) and the writers mark what was
+ * not kept.
+ *
  * The writers are pure over the record except for the FILE they write to;
  * wall-clock times are stored in the record by the caller (the runner),
  * so golden tests can fix them.  pb_report_save() writes through a
- * temporary file and rename(), so a reader never sees half a report.
+ * fresh temporary file (mkstemp) and rename(), so a reader never sees
+ * half a report and nothing planted at a predictable name is followed.
  *
  * Outcomes follow LAVA/OpenHTF: PASS, FAIL (the pump broke a limit),
  * ERROR (the rig or infrastructure broke, including scenario script
@@ -73,9 +80,29 @@ struct pb_trace {
 	double  period_s;
 	size_t  n, cap;
 	double *v;
+	size_t  dropped;                  /* samples past cap_limit, not kept */
 };
-/* Append one sample; returns 0 or -1 (out of memory, or cap_limit hit). */
+/* Append one sample; returns 0, or -1 (out of memory, or cap_limit hit:
+ * the sample is counted in t->dropped). */
 int pb_trace_push(struct pb_trace *t, double v, size_t cap_limit);
+
+/* What one attempt may keep, so that no scenario can make a report grow
+ * without bound (a flood of log() or expect() calls):
+ *   PB_ATTEMPT_LOG_MAX     bytes of log lines from the scenario and the
+ *                          DUT (log(), print(), expect() lines, device
+ *                          log); later ones are counted, not kept;
+ *   PB_ATTEMPT_LOG_RESERVE bytes more for the runner's own lines (how the
+ *                          attempt ended, the fixture's state), so a
+ *                          flooded log still ends with its outcome;
+ *   PB_ATTEMPT_MEAS_MAX    measurements; later ones are judged (a FAIL
+ *                          still fails the scenario) and counted;
+ *   PB_ATTEMPT_LINE_MAX    bytes of one log line (a longer one is cut and
+ *                          ends in "...").
+ * The writers mark what was not kept (see docs/hil.md "Reports"). */
+#define PB_ATTEMPT_LOG_MAX     (1u << 20)
+#define PB_ATTEMPT_LOG_RESERVE (64u << 10)
+#define PB_ATTEMPT_MEAS_MAX    10000u
+#define PB_ATTEMPT_LINE_MAX    4096u
 
 struct pb_attempt {
 	int     number;                   /* 1-based */
@@ -88,10 +115,14 @@ struct pb_attempt {
 	                                     link (retryable), not the script */
 	struct pb_measurement *meas;
 	size_t  n_meas, cap_meas;
+	size_t  meas_dropped;             /* past PB_ATTEMPT_MEAS_MAX */
+	size_t  meas_dropped_failed;      /* ... of which outside limits */
 	struct pb_trace *traces;
 	size_t  n_traces, cap_traces;
 	char   *log;                      /* NUL-terminated, may be NULL */
 	size_t  log_len, log_cap;
+	size_t  log_dropped_lines;        /* lines not kept (caps above) */
+	size_t  log_dropped_bytes;
 };
 
 struct pb_case {
@@ -123,15 +154,25 @@ struct pb_report {
 
 void pb_report_init(struct pb_report *r, const char *suite);
 void pb_report_free(struct pb_report *r);
-/* New zeroed case / attempt / measurement / trace; NULL when out of
- * memory.  Pointers stay valid until the next add on the same parent. */
+/* New zeroed case / attempt / trace; NULL when out of memory.  Pointers
+ * stay valid until the next add on the same parent. */
 struct pb_case *pb_report_add_case(struct pb_report *r);
 struct pb_attempt *pb_case_add_attempt(struct pb_case *c);
-struct pb_measurement *pb_attempt_add_measurement(struct pb_attempt *a);
 struct pb_trace *pb_attempt_add_trace(struct pb_attempt *a);
-/* Append to the attempt's log (a newline is added). */
+/* Keep a judged measurement: 0 kept; 1 not kept, PB_ATTEMPT_MEAS_MAX
+ * reached (counted in meas_dropped[_failed]); -1 out of memory. */
+int pb_attempt_add_measurement(struct pb_attempt *a,
+    const struct pb_measurement *m);
+/* Append a line of the runner's own to the attempt's log (a newline is
+ * added; the line is cut at PB_ATTEMPT_LINE_MAX).  Within
+ * PB_ATTEMPT_LOG_MAX + PB_ATTEMPT_LOG_RESERVE bytes. */
 void pb_attempt_log(struct pb_attempt *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* Append text from the scenario or the DUT (len bytes, one or more lines;
+ * a newline is added): lines are kept while the log is under
+ * PB_ATTEMPT_LOG_MAX, the rest counted in log_dropped_*. */
+void pb_attempt_log_text(struct pb_attempt *a, const char *text,
+    size_t len);
 void pb_attempt_free(struct pb_attempt *a);
 
 /* Set c->outcome/message from its last attempt.  For a defect run the
@@ -168,8 +209,12 @@ enum pb_report_err {
 int pb_report_save(const struct pb_report *r, const char *json_path,
     const char *junit_path, char *err, size_t errlen);
 
-/* SHA-256 of a file's bytes as 64 hex digits (libcrypto EVP). */
+/* SHA-256 of a file's bytes as 64 hex digits (read through base/file:
+ * no FIFO blocks it). */
 int pb_sha256_file(const char *path, char hex[65], char *err, size_t errlen);
+/* SHA-256 of len bytes as 64 hex digits (libcrypto EVP); "" if the
+ * digest is unavailable. */
+void pb_sha256_hex(const void *data, size_t len, char hex[65]);
 
 const char *pb_report_strerror(int err);
 

@@ -2,6 +2,8 @@
  * hil/rig.c - rig description loader (libinih). See rig.h.
  */
 #include "hil/rig.h"
+#include "base/file.h"
+#include "base/text.h"
 #include "pump/inivalue.h"
 
 #include <ctype.h>
@@ -139,6 +141,10 @@ struct parse {
 	/* seen keys for required checks */
 	bool seen_backend, seen_serial, seen_dut_port;
 	bool seen_channel[PB_MAX_CH];
+	/* every key seen, for duplicates (unknown keys fail at once, so
+	 * these are at most the rig's own keys) */
+	struct seen_key { char sec[16], key[24]; int line; } keys[96];
+	int n_keys;
 };
 
 static void fail(struct parse *ps, int rc, const char *fmt, ...)
@@ -157,7 +163,9 @@ static void fail(struct parse *ps, int rc, const char *fmt, ...)
 	snprintf(ps->err, ps->errlen, "%s:%d: %s", ps->name, ps->line, msg);
 }
 
-/* fgets-like reader over memory that counts lines. */
+/* fgets-like reader over memory that counts lines.  A NUL byte is an
+ * error on its line (it would end a value early); it is passed on as a
+ * space, so the line count stays right. */
 static char *reader(char *str, int num, void *stream)
 {
 	struct parse *ps = stream;
@@ -168,8 +176,11 @@ static char *reader(char *str, int num, void *stream)
 	int i = 0;
 	while (i < num - 1 && ps->pos < ps->len) {
 		char c = ps->text[ps->pos++];
-		if (c == '\0')
-			c = ' ';   /* a NUL never ends the text early */
+		if (c == '\0') {
+			fail(ps, PB_RIG_E_SYNTAX, "NUL byte in the file (not a "
+			    "text file?)");
+			c = ' ';
+		}
 		str[i++] = c;
 		if (c == '\n')
 			break;
@@ -461,6 +472,22 @@ static int handler(void *user, const char *section, const char *name,
 	if (!name) {         /* section start (INI_CALL_HANDLER_ON_NEW_SECTION) */
 		return 1;
 	}
+	for (int i = 0; i < ps->n_keys; i++) {
+		const struct seen_key *k = &ps->keys[i];
+		if (strcmp(k->sec, section) == 0 && strcmp(k->key, name) == 0) {
+			fail(ps, PB_RIG_E_KEY, "[%s] %s: duplicate key (first on "
+			    "line %d)", section, name, k->line);
+			return 0;
+		}
+	}
+	if (ps->n_keys < (int)(sizeof ps->keys / sizeof ps->keys[0]) &&
+	    strlen(section) < sizeof ps->keys[0].sec &&
+	    strlen(name) < sizeof ps->keys[0].key) {
+		struct seen_key *k = &ps->keys[ps->n_keys++];
+		snprintf(k->sec, sizeof k->sec, "%s", section);
+		snprintf(k->key, sizeof k->key, "%s", name);
+		k->line = ps->line;
+	}
 	if (!strcmp(section, "rig"))
 		return key_rig(ps, name, value);
 	if (!strcmp(section, "spi"))
@@ -603,7 +630,19 @@ static int check(struct parse *ps)
 	return PB_RIG_OK;
 }
 
-int pb_rig_parse(struct pb_rig *r, const char *text, size_t len,
+/* Messages quote the file's own bytes (values, keys, its name): escaped
+ * for the terminal before anyone prints them. */
+static int escaped(int rc, char *err, size_t errlen)
+{
+	if (rc != PB_RIG_OK && err && errlen) {
+		char raw[1024];
+		snprintf(raw, sizeof raw, "%s", err);
+		pb_text_escape_str(err, errlen, raw);
+	}
+	return rc;
+}
+
+static int parse(struct pb_rig *r, const char *text, size_t len,
     const char *name, char *err, size_t errlen)
 {
 	if (err && errlen)
@@ -637,6 +676,12 @@ int pb_rig_parse(struct pb_rig *r, const char *text, size_t len,
 	return PB_RIG_OK;
 }
 
+int pb_rig_parse(struct pb_rig *r, const char *text, size_t len,
+    const char *name, char *err, size_t errlen)
+{
+	return escaped(parse(r, text, len, name, err, errlen), err, errlen);
+}
+
 int pb_rig_load(struct pb_rig *r, const char *path, char *err,
     size_t errlen)
 {
@@ -644,34 +689,17 @@ int pb_rig_load(struct pb_rig *r, const char *path, char *err,
 		err[0] = '\0';
 	if (!r || !path)
 		return PB_RIG_E_ARG;
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	/* never blocks on a FIFO, reads only a regular file */
+	char *buf = NULL;
+	size_t n = 0;
+	char why[128];
+	int frc = pb_file_read_all(path, RIG_MAX_FILE, 0, &buf, &n, why,
+	    sizeof why);
+	if (frc != PB_FILE_OK) {
 		if (err && errlen)
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return PB_RIG_E_OPEN;
-	}
-	char *buf = malloc(RIG_MAX_FILE + 1);
-	if (!buf) {
-		fclose(f);
-		if (err && errlen)
-			snprintf(err, errlen, "%s: out of memory", path);
-		return PB_RIG_E_OPEN;
-	}
-	size_t n = fread(buf, 1, RIG_MAX_FILE + 1, f);
-	int rerr = ferror(f);
-	fclose(f);
-	if (rerr) {
-		free(buf);
-		if (err && errlen)
-			snprintf(err, errlen, "%s: read error", path);
-		return PB_RIG_E_OPEN;
-	}
-	if (n > RIG_MAX_FILE) {
-		free(buf);
-		if (err && errlen)
-			snprintf(err, errlen, "%s: larger than %u bytes; not a "
-			    "rig file", path, RIG_MAX_FILE);
-		return PB_RIG_E_OPEN;
+			snprintf(err, errlen, "%s: %s%s", path, why,
+			    frc == PB_FILE_E_SIZE ? "; not a rig file" : "");
+		return escaped(PB_RIG_E_OPEN, err, errlen);
 	}
 	int rc = pb_rig_parse(r, buf, n, path, err, errlen);
 	free(buf);
@@ -744,7 +772,7 @@ static int find_serial(struct pb_rig *r, const char *serial, char dirs[3][512],
 	return PB_RIG_E_NOENT;
 }
 
-int pb_rig_find(struct pb_rig *r, const char *spec, char *err,
+static int find(struct pb_rig *r, const char *spec, char *err,
     size_t errlen)
 {
 	if (err && errlen)
@@ -785,6 +813,12 @@ int pb_rig_find(struct pb_rig *r, const char *spec, char *err,
 		    nd > 1 ? dirs[1] : "", nd > 2 ? ", " : "",
 		    nd > 2 ? dirs[2] : "");
 	return PB_RIG_E_NOENT;
+}
+
+int pb_rig_find(struct pb_rig *r, const char *spec, char *err,
+    size_t errlen)
+{
+	return escaped(find(r, spec, err, errlen), err, errlen);
 }
 
 const char *pb_rig_backend_name(enum pb_rig_backend b)

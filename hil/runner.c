@@ -11,6 +11,8 @@
 
 #include <openssl/evp.h>
 
+#include "base/text.h"
+
 #include "hil/dut.h"
 #include "hil/fixture-sim.h"
 #include "hil/lock.h"
@@ -101,6 +103,27 @@ struct run {
 	bool save_failed;      /* a report file could not be written */
 };
 
+static void vline(FILE *f, const char *fmt, va_list ap)
+{
+	char raw[8192], safe[16384];
+	vsnprintf(raw, sizeof raw, fmt, ap);
+	size_t n = strlen(raw);
+	if (n && raw[n - 1] == '\n')
+		raw[--n] = '\0';
+	pb_text_escape(safe, sizeof safe, raw, n);
+	fprintf(f, "%s\n", safe);
+	fflush(f);
+}
+
+void pb_runner_print(FILE *f, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vline(f, fmt, ap);
+	va_end(ap);
+}
+
+/* A progress line (escaped: it quotes scenario and file text). */
 static void say(struct run *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 static void say(struct run *r, const char *fmt, ...)
@@ -109,9 +132,8 @@ static void say(struct run *r, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vfprintf(r->out, fmt, ap);
+	vline(r->out, fmt, ap);
 	va_end(ap);
-	fflush(r->out);
 }
 
 static void attempt_error(struct pb_attempt *a, bool rig_error,
@@ -135,9 +157,9 @@ static bool cancel_cb(void)
 
 /* ---- one attempt ------------------------------------------------------- */
 
-static void run_attempt(struct run *r, const char *file,
-    const struct pb_scn_meta *meta, bool defect_run, struct pb_case *c,
-    struct pb_attempt *a)
+static void run_attempt(struct run *r, const char *file, const char *text,
+    size_t len, const struct pb_scn_meta *meta, bool defect_run,
+    struct pb_case *c, struct pb_attempt *a)
 {
 	const struct pb_runner_opts *o = r->o;
 	const struct pb_rig *rig = &r->rig;
@@ -196,10 +218,10 @@ static void run_attempt(struct run *r, const char *file,
 	{
 		char *log = pb_dut_take_log(d);
 		if (log) {
-			size_t len = strlen(log);
-			if (len && log[len - 1] == '\n')
-				log[len - 1] = '\0';
-			pb_attempt_log(a, "%s", log);
+			size_t n = strlen(log);
+			if (n && log[n - 1] == '\n')
+				log[--n] = '\0';
+			pb_attempt_log_text(a, log, n);
 			free(log);
 		}
 	}
@@ -257,7 +279,7 @@ static void run_attempt(struct run *r, const char *file,
 		    300 : (meta->timeout_s > 0 ? meta->timeout_s :
 		    o->timeout_s) + 60,
 	};
-	pb_scn_run(file, &ctx, a);
+	pb_scn_run_text(text, len, file, &ctx, a);
 
 out:
 	if (f) {
@@ -323,7 +345,7 @@ static void save(struct run *r)
 	if (pb_report_save(r->rep, r->o->json_path, r->o->junit_path, err,
 	    sizeof err) != 0) {
 		if (!r->save_failed)
-			fprintf(stderr, "pumphil: report: %s\n", err);
+			pb_runner_print(stderr, "pumphil: report: %s", err);
 		r->save_failed = true;
 	}
 }
@@ -335,7 +357,17 @@ static void run_case(struct run *r, const char *file, bool defect_run)
 		return;
 	struct pb_scn_meta meta;
 	char err[512] = "";
-	int mrc = pb_scn_read_meta(file, &meta, err, sizeof err);
+	/* read once: the bytes hashed into the report are the bytes run */
+	char *text = NULL;
+	size_t len = 0;
+	int mrc = pb_scn_read(file, &text, &len, err, sizeof err);
+	if (mrc == PB_SCN_OK) {
+		mrc = pb_scn_parse_meta(text, len, file, &meta, err,
+		    sizeof err);
+		pb_sha256_hex(text, len, c->sha256);
+	} else {
+		pb_scn_parse_meta("", 0, file, &meta, NULL, 0);
+	}
 	snprintf(c->name, sizeof c->name, "%.120s%s", meta.name,
 	    defect_run ? "[defect]" : "");
 	snprintf(c->file, sizeof c->file, "%s", file);
@@ -344,8 +376,6 @@ static void run_case(struct run *r, const char *file, bool defect_run)
 	    meta.verifies);
 	snprintf(c->profile, sizeof c->profile, "%s", meta.profile);
 	c->defect_run = defect_run;
-	char herr[256];
-	pb_sha256_file(file, c->sha256, herr, sizeof herr);
 	unique_name(r->rep, c);
 
 	int max_attempts = 1 + (r->o->retries > 0 ? r->o->retries : 0);
@@ -378,7 +408,8 @@ static void run_case(struct run *r, const char *file, bool defect_run)
 			snprintf(a->message, sizeof a->message, "defect switches "
 			    "exist only on the sim rig");
 		} else {
-			run_attempt(r, file, &meta, defect_run, c, a);
+			run_attempt(r, file, text, len, &meta, defect_run, c,
+			    a);
 		}
 		a->end_ms = r->unix_ms();
 		if (a->end_ms < a->start_ms)
@@ -399,6 +430,7 @@ static void run_case(struct run *r, const char *file, bool defect_run)
 			pause_before_retry(r);
 		}
 	}
+	free(text);
 	pb_case_finish(c);
 	if (defect_run && c->n_attempts)
 		say(r, "%-8s %s: %s\n", pb_outcome_name(c->outcome), c->name,
@@ -450,7 +482,7 @@ int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
 	rep->hostname[sizeof rep->hostname - 1] = '\0';
 	resolve_rig(&r);
 	if (!r.have_rig)
-		fprintf(stderr, "pumphil: rig: %s\n", r.rig_err);
+		pb_runner_print(stderr, "pumphil: rig: %s", r.rig_err);
 
 	/* a real bench is shared: one run at a time per fixture serial */
 	struct pb_lock lock = { .fd = -1 };
@@ -460,7 +492,7 @@ int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
 		int lrc = pb_lock_acquire(&lock, o->lock_dir, r.rig.serial,
 		    o->lock_timeout_s, cancel_cb, err, sizeof err);
 		if (lrc != PB_LOCK_OK) {
-			fprintf(stderr, "pumphil: %s\n", err);
+			pb_runner_print(stderr, "pumphil: %s", err);
 			r.have_rig = false;
 			snprintf(r.rig_err, sizeof r.rig_err, "%s", err);
 			if (lrc == PB_LOCK_E_CANCELLED)

@@ -98,6 +98,12 @@ int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
  * a scenario never moves the others.  Returns the 1-based shard. */
 int pb_runner_shard_of(const char *file, int n);
 
+/* One line on f, every control character and invalid byte escaped
+ * (pb_text_escape): for messages that quote file or scenario text.  A
+ * trailing newline in fmt is not needed (one is added). */
+void pb_runner_print(FILE *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Exit status for a finished report (see top). */
 int pb_runner_exit_status(const struct pb_report *rep);
 

@@ -56,12 +56,20 @@ double scn_rig_seconds(struct scn *s)
 
 void scn_log(struct scn *s, const char *fmt, ...)
 {
-	char line[900];
+	char line[PB_ATTEMPT_LINE_MAX];
+	int n = snprintf(line, sizeof line, "[%9.3f] ", scn_rig_seconds(s));
+	if (n < 0 || (size_t)n >= sizeof line)
+		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
+	int k = vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
 	va_end(ap);
-	pb_attempt_log(s->a, "[%9.3f] %s", scn_rig_seconds(s), line);
+	if (k < 0)
+		return;
+	size_t len = strlen(line);
+	if ((size_t)k >= sizeof line - (size_t)n)   /* cut: say so */
+		memcpy(line + len - 3, "...", 3);
+	pb_attempt_log_text(s->a, line, len);
 }
 
 void scn_drain_dut_log(struct scn *s)
@@ -74,8 +82,8 @@ void scn_drain_dut_log(struct scn *s)
 	/* already stamped by dut.c; strip the final newline */
 	size_t n = strlen(log);
 	if (n && log[n - 1] == '\n')
-		log[n - 1] = '\0';
-	pb_attempt_log(s->a, "%s", log);
+		log[--n] = '\0';
+	pb_attempt_log_text(s->a, log, n);
 	free(log);
 }
 
@@ -380,9 +388,8 @@ static int l_expect(lua_State *L)
 	struct scn *s = scn_get(L);
 	scn_check(L, s);
 	const char *name = luaL_checkstring(L, 1);
-	struct pb_measurement *m = pb_attempt_add_measurement(s->a);
-	if (!m)
-		return scn_raise(L, s, CTRL_ERROR, "out of memory");
+	struct pb_measurement mm, *m = &mm;
+	memset(m, 0, sizeof *m);
 	snprintf(m->name, sizeof m->name, "%s", name);
 	bool is_bool = lua_isboolean(L, 2);
 	if (is_bool)
@@ -446,9 +453,13 @@ static int l_expect(lua_State *L)
 	if (m->outcome == PB_OUT_FAIL && !s->failed) {
 		s->failed = true;
 		snprintf(s->fail_msg, sizeof s->fail_msg,
-		    "%s = %g %s outside %s", m->name, m->value, m->unit, lim);
+		    "%.95s = %g %.15s outside %.95s", m->name, m->value, m->unit,
+		    lim);
 		snprintf(s->fail_where, sizeof s->fail_where, "%s", m->where);
 	}
+	/* past PB_ATTEMPT_MEAS_MAX it is judged and counted, not kept */
+	if (pb_attempt_add_measurement(s->a, m) < 0)
+		return scn_raise(L, s, CTRL_ERROR, "out of memory");
 	lua_pushboolean(L, m->outcome == PB_OUT_PASS);
 	return 1;
 }

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "hil/scenario.h"
+#include "base/file.h"
+#include "base/text.h"
 #include "hil/fixture-sim.h"
 
 const char *pb_scn_strerror(int err)
@@ -106,7 +108,7 @@ static int add_requirements(char *list, size_t cap, const char *val,
 	return 0;
 }
 
-int pb_scn_parse_meta(const char *text, size_t len, const char *name,
+static int parse_meta(const char *text, size_t len, const char *name,
     struct pb_scn_meta *m, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
@@ -210,60 +212,41 @@ int pb_scn_parse_meta(const char *text, size_t len, const char *name,
 	return PB_SCN_OK;
 }
 
-static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
+/* Messages quote the scenario's bytes: escaped for the terminal. */
+int pb_scn_parse_meta(const char *text, size_t len, const char *name,
+    struct pb_scn_meta *m, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
+	int rc = parse_meta(text, len, name, m, err, errlen);
+	if (rc != PB_SCN_OK && errlen) {
+		char raw[1024];
+		snprintf(raw, sizeof raw, "%s", err);
+		pb_text_escape_str(err, errlen, raw);
 	}
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	while (buf) {
-		if (n + 1 >= cap) {
-			if (cap > (16u << 20)) {
-				snprintf(err, errlen, "%s: larger than 16 MiB",
-				    path);
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			char *p = realloc(buf, cap * 2);
-			if (!p) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = p;
-			cap *= 2;
-		}
-		size_t k = fread(buf + n, 1, cap - n - 1, f);
-		n += k;
-		if (k == 0)
-			break;
+	return rc;
+}
+
+int pb_scn_read(const char *path, char **text, size_t *len, char *err,
+    size_t errlen)
+{
+	char why[128];
+	int rc = pb_file_read_all(path, PB_SCN_MAX_FILE, 0, text, len, why,
+	    sizeof why);
+	if (rc != PB_FILE_OK) {
+		char raw[1024];
+		snprintf(raw, sizeof raw, "%s: %s", path, why);
+		pb_text_escape_str(err, errlen, raw);
+		return PB_SCN_E_OPEN;
 	}
-	if (buf && ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		free(buf);
-		buf = NULL;
-	} else if (!buf && !err[0]) {
-		snprintf(err, errlen, "%s: out of memory", path);
-	}
-	fclose(f);
-	if (buf) {
-		buf[n] = '\0';
-		*len = n;
-	}
-	return buf;
+	return PB_SCN_OK;
 }
 
 int pb_scn_read_meta(const char *path, struct pb_scn_meta *m, char *err,
     size_t errlen)
 {
 	size_t len = 0;
+	char *text = NULL;
 	err[0] = '\0';
-	char *text = slurp(path, &len, err, errlen);
-	if (!text) {
+	if (pb_scn_read(path, &text, &len, err, errlen) != PB_SCN_OK) {
 		memset(m, 0, sizeof *m);
 		default_name(path, m->name, sizeof m->name);
 		return PB_SCN_E_OPEN;

@@ -14,6 +14,7 @@
 #include <lua.h>
 #include <lualib.h>
 
+#include "base/file.h"
 #include "hil/scenario-impl.h"
 
 /* ---- sandbox and setup ------------------------------------------------- */
@@ -149,9 +150,18 @@ static int l_import(lua_State *L)
 	if (rel[0] == '/' || strstr(rel, ".."))
 		return luaL_error(L, "import: '%s' must be a relative path "
 		    "inside the scenario directory", rel);
-	char path[1024];
+	char path[1024], chunk[1032], why[128];
 	snprintf(path, sizeof path, "%s/%s", s->dir, rel);
-	if (luaL_loadfilex(L, path, "t") != LUA_OK)
+	/* no FIFO, no device, and no symlink out of the directory */
+	char *text = NULL;
+	size_t len = 0;
+	if (pb_file_read_all(path, PB_SCN_MAX_FILE, PB_FILE_NOFOLLOW, &text,
+	    &len, why, sizeof why) != PB_FILE_OK)
+		return luaL_error(L, "import: %s: %s", rel, why);
+	snprintf(chunk, sizeof chunk, "@%s", path);
+	int rc = luaL_loadbufferx(L, text, len, chunk, "t");
+	free(text);
+	if (rc != LUA_OK)
 		return lua_error(L);
 	lua_call(L, 0, 1);
 	return 1;
@@ -334,14 +344,14 @@ static enum pb_outcome run(const char *code, size_t len, const char *chunk,
 	setup_state(L, &s);
 	lua_pushcfunction(L, msgh);
 	int base = lua_gettop(L);
-	int rc = code ? luaL_loadbufferx(L, code, len, chunk, "t") :
-	    luaL_loadfilex(L, path, "t");
+	int rc = luaL_loadbufferx(L, code, len, chunk, "t");
 	if (rc == LUA_OK)
 		rc = lua_pcall(L, 0, 0, base);
 	char *errtext = NULL;
 	if (rc != LUA_OK) {
 		const char *m = lua_tostring(L, -1);
-		errtext = strdup(m ? m : "non-string error");
+		/* a message may be huge: the report keeps a bounded part */
+		errtext = strndup(m ? m : "non-string error", 16384);
 	}
 	lua_close(L);
 	enum pb_outcome o = finish(&s, rc, errtext);
@@ -349,10 +359,29 @@ static enum pb_outcome run(const char *code, size_t len, const char *chunk,
 	return o;
 }
 
+enum pb_outcome pb_scn_run_text(const char *text, size_t len,
+    const char *path, const struct pb_scn_ctx *ctx, struct pb_attempt *a)
+{
+	char chunk[600];
+	snprintf(chunk, sizeof chunk, "@%s", path);
+	return run(text, len, chunk, path, ctx, a);
+}
+
 enum pb_outcome pb_scn_run(const char *path, const struct pb_scn_ctx *ctx,
     struct pb_attempt *a)
 {
-	return run(NULL, 0, NULL, path, ctx, a);
+	char *text = NULL;
+	size_t len = 0;
+	if (pb_scn_read(path, &text, &len, a->message, sizeof a->message) !=
+	    PB_SCN_OK) {
+		a->outcome = PB_OUT_ERROR;
+		snprintf(a->where, sizeof a->where, "%s", path);
+		pb_attempt_log(a, "outcome ERROR: %s", a->message);
+		return a->outcome;
+	}
+	enum pb_outcome o = pb_scn_run_text(text, len, path, ctx, a);
+	free(text);
+	return o;
 }
 
 enum pb_outcome pb_scn_run_string(const char *code, const char *chunkname,

@@ -70,6 +70,14 @@ int pb_scn_parse_meta(const char *text, size_t len, const char *name,
 int pb_scn_read_meta(const char *path, struct pb_scn_meta *m, char *err,
     size_t errlen);
 
+/* Read a scenario file (or an import()ed one) whole: never blocking (a
+ * FIFO is refused, not waited on), regular files only, at most
+ * PB_SCN_MAX_FILE bytes.  The caller frees *text (NUL-terminated after
+ * *len bytes).  PB_SCN_OK, or PB_SCN_E_OPEN with "PATH: reason". */
+#define PB_SCN_MAX_FILE (16u << 20)
+int pb_scn_read(const char *path, char **text, size_t *len, char *err,
+    size_t errlen);
+
 struct pb_scn_ctx {
 	struct pb_dut *dut;              /* NULL: no rig (pure Lua tests) */
 	const struct pb_profile *profile;/* expectations; may be NULL */
@@ -82,9 +90,14 @@ struct pb_scn_ctx {
 };
 
 /* Run the scenario; fills a (outcome, message, where, measurements,
- * traces, log, rig_seconds).  Returns a->outcome. */
+ * traces, log, rig_seconds).  Returns a->outcome.  pb_scn_run() reads
+ * the file with pb_scn_read() (an unreadable file is an ERROR);
+ * pb_scn_run_text() runs text already read from path (len bytes), so the
+ * bytes run are the bytes hashed into the report. */
 enum pb_outcome pb_scn_run(const char *path, const struct pb_scn_ctx *ctx,
     struct pb_attempt *a);
+enum pb_outcome pb_scn_run_text(const char *text, size_t len,
+    const char *path, const struct pb_scn_ctx *ctx, struct pb_attempt *a);
 
 /* The same from a string (tests); chunkname appears in messages. */
 enum pb_outcome pb_scn_run_string(const char *code, const char *chunkname,

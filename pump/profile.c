@@ -206,8 +206,9 @@ static void fail(struct ctx *c, int err, int line, const char *fmt, ...)
 }
 
 /* One whole line per call: truncated to num-1 bytes if longer (the rest
- * is skipped and the line reported as too long).  NUL bytes become
- * spaces, so arbitrary bytes never confuse the line count. */
+ * is skipped and the line reported as too long).  A NUL byte is an error
+ * on its line (it would end a value early); it is passed on as a space, so
+ * arbitrary bytes never confuse the line count. */
 static char *reader(char *str, int num, void *stream)
 {
 	struct ctx *c = stream;
@@ -215,11 +216,13 @@ static char *reader(char *str, int num, void *stream)
 		return NULL;
 	size_t cap = (size_t)num - 2;  /* room for '\n' and NUL */
 	size_t n = 0;
+	bool nul = false;
 	c->too_long = false;
 	while (c->pos < c->len) {
 		char ch = c->buf[c->pos++];
 		if (ch == '\n')
 			break;
+		nul |= ch == '\0';
 		if (n < cap)
 			str[n++] = ch == '\0' ? ' ' : ch;
 		else
@@ -228,6 +231,9 @@ static char *reader(char *str, int num, void *stream)
 	str[n++] = '\n';
 	str[n] = '\0';
 	c->line++;
+	if (nul)
+		fail(c, PB_PROFILE_E_SYNTAX, c->line,
+		    "NUL byte in the file (not a text file?)");
 	if (c->too_long)
 		fail(c, PB_PROFILE_E_SYNTAX, c->line,
 		    "line longer than %d characters", num - 2);

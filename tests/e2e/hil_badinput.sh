@@ -1,6 +1,7 @@
 #!/bin/sh
 # pumphil with bad input: a missing rig, a malformed rig file, a malformed
-# scenario (syntax error, bad metadata, missing file), an unwritable
+# scenario (syntax error, bad metadata, missing file), a FIFO or a symlink
+# where a scenario, an import or a rig file should be, an unwritable
 # report and a signal mid-run each give a clear message naming the file
 # (and line), an ERROR/ABORTED outcome, a report that is still written
 # (and valid JUnit), and a non-zero exit; bad options exit 2 in one line.
@@ -53,11 +54,27 @@ printf -- '--@profile s21\n--@defect no-such-defect\nwait(1)\n' >"$TMPD/meta.lua
 run 3 badscn "$TMPD/syntax.lua" "$TMPD/meta.lua" "$TMPD/missing.lua" "$GOOD"
 has "syntax.lua:3:" out
 has "meta.lua:2: unknown defect switch 'no-such-defect'" out
-has "missing.lua: No such file" out
+has "missing.lua: cannot open: No such file" out
 has "1 passed, 3 failed, 0 skipped" out
 has 'syntax.lua:3:' badscn.xml
 # a script error is not retried: one attempt each
 grep -q 'syntax (attempt 2' "$TMPD/out" && fail "script error was retried"
+
+# a FIFO where a scenario, an import or a rig file should be: refused at
+# once, never waited on (a FIFO with no writer used to hang pumphil)
+mkfifo "$TMPD/fifo.lua" "$TMPD/fifo.ini" "$TMPD/lib.lua"
+printf -- '--@profile s21\nimport("lib.lua")\n' >"$TMPD/imports.lua"
+run 3 fifo "$TMPD/fifo.lua" "$TMPD/imports.lua" "$GOOD"
+has "fifo.lua: not a regular file (a FIFO)" out
+has "import: lib.lua: not a regular file (a FIFO)" out
+has "1 passed, 2 failed, 0 skipped" out
+run 3 fiforig --rig "$TMPD/fifo.ini" "$GOOD"
+has "fifo.ini: not a regular file (a FIFO)" out
+# an import may not leave the directory through a symlink either
+ln -s /etc/passwd "$TMPD/passwd.lua"
+printf -- '--@profile s21\nimport("passwd.lua")\n' >"$TMPD/escape.lua"
+run 3 symimport "$TMPD/escape.lua"
+has "import: passwd.lua: is a symbolic link" out
 
 # a runtime error deep in a helper names the scenario line
 printf -- '--@profile s21\nlocal function f() return nil .. "x" end\nwait(0.5)\nf()\n' \

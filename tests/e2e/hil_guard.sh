@@ -11,22 +11,10 @@
 # The latency from SIGTERM to exit is a timing claim: bench/hil.sh
 # measures it; here the run only has to end (within a generous 30 s, or
 # it never would).
-set -u
-BIN=${BIN:-bin}
-PUMPHIL="$BIN/pumphil"
-export PUMPBENCH_FIXTURES="${PUMPBENCH_FIXTURES:-$PWD/fixtures}"
-[ -x "$PUMPHIL" ] || { echo "FAIL: $PUMPHIL not built"; exit 1; }
-command -v xmllint >/dev/null 2>&1 ||
-	{ echo "xmllint missing (Debian libxml2-utils)"; exit 77; }
-command -v python3 >/dev/null 2>&1 || { echo "python3 missing"; exit 77; }
-TMPD=$(mktemp -d "${TMPDIR:-/tmp}/hil-guard.XXXXXX")
+HIL_NEED_PYTHON=1
+. tests/e2e/hil_lib.inc
 pid=
-cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	rm -rf "$TMPD"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+hil_cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; }
 
 cat >"$TMPD/first.lua" <<'EOF'
 expect("first", 1, {low = 0, high = 2})

@@ -8,16 +8,7 @@
 #   4. the closing lines are exactly "N passed, 0 failed, 0 skipped".
 # How long it takes is a benchmark (bench/hil.sh, docs/BENCHMARKS.md "HIL
 # suite"), not a test: a wall-clock limit here failed on a loaded machine.
-set -u
-BIN=${BIN:-bin}
-PUMPHIL="$BIN/pumphil"
-export PUMPBENCH_FIXTURES="${PUMPBENCH_FIXTURES:-$PWD/fixtures}"
-[ -x "$PUMPHIL" ] || { echo "FAIL: $PUMPHIL not built"; exit 1; }
-command -v xmllint >/dev/null 2>&1 ||
-	{ echo "xmllint missing (Debian libxml2-utils)"; exit 77; }
-TMPD=$(mktemp -d "${TMPDIR:-/tmp}/hil-suite.XXXXXX")
-trap 'rm -rf "$TMPD"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. tests/e2e/hil_lib.inc
 
 scenarios=$(ls fixtures/scenarios/*.lua)
 n=$(echo "$scenarios" | wc -l)

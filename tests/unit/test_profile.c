@@ -378,14 +378,37 @@ START_TEST(long_line_and_binary)
 	int l = line_of(t, "name =");
 	expect(replace_line(t, "name =", longv), PB_PROFILE_E_SYNTAX, l,
 	    "line longer than 198 characters");
-	/* bytes with NULs never crash and name a line */
+	/* a NUL byte is refused on its line (issue 9.12): it would end a
+	 * value early ("levels = 9\0junk" read as 9) */
 	static const char bin[] = "[pump]\nid = a\0b\n\xff\xfe\n";
 	struct pb_profile p;
 	int rc = pb_profile_load_mem(&p, "bin", bin, sizeof bin - 1, errbuf,
 	    sizeof errbuf);
-	ck_assert_int_lt(rc, 0);
-	ck_assert_str_eq(errbuf, "bin:2: [pump] id: 'a b' is not a profile id "
-	    "(letters, digits, '-' and '_')");
+	ck_assert_int_eq(rc, PB_PROFILE_E_SYNTAX);
+	ck_assert_str_eq(errbuf, "bin:2: NUL byte in the file (not a text "
+	    "file?)");
+	l = line_of(t, "levels =");
+	char nulv[64];
+	size_t nl = (size_t)snprintf(nulv, sizeof nulv, "levels = 9");
+	nulv[nl++] = '\0';
+	memcpy(nulv + nl, "junk", 5);
+	char *withnul = malloc(strlen(t) + 64);
+	ck_assert_ptr_nonnull(withnul);
+	const char *at = strstr(t, "levels =");
+	const char *eol = strchr(at, '\n');
+	size_t pre = (size_t)(at - t);
+	memcpy(withnul, t, pre);
+	memcpy(withnul + pre, nulv, nl + 4);
+	size_t total = pre + nl + 4;
+	memcpy(withnul + total, eol, strlen(eol));
+	total += strlen(eol);
+	rc = pb_profile_load_mem(&p, "nul.ini", withnul, total, errbuf,
+	    sizeof errbuf);
+	free(withnul);
+	ck_assert_int_eq(rc, PB_PROFILE_E_SYNTAX);
+	char want[64];
+	snprintf(want, sizeof want, "nul.ini:%d: NUL byte", l);
+	ck_assert_msg(strncmp(errbuf, want, strlen(want)) == 0, "%s", errbuf);
 	/* the same text loads from memory as from the file */
 	rc = pb_profile_load_mem(&p, "mem", t, strlen(t), errbuf, sizeof errbuf);
 	ck_assert_int_eq(rc, 0);

@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/text.h"
 #include "hil/report.h"
 #include "tests/lib/check_main.h"
 
@@ -26,18 +28,19 @@ static char *to_string(const struct pb_report *r, bool json)
 	return buf;
 }
 
-static struct pb_measurement *meas(struct pb_attempt *a, const char *name,
-    double v, const char *unit, double lo, double hi)
+static void meas(struct pb_attempt *a, const char *name, double v,
+    const char *unit, double lo, double hi)
 {
-	struct pb_measurement *m = pb_attempt_add_measurement(a);
-	snprintf(m->name, sizeof m->name, "%s", name);
-	snprintf(m->unit, sizeof m->unit, "%s", unit);
-	m->value = v;
-	m->low = (struct pb_limit){ true, lo };
-	m->high = (struct pb_limit){ true, hi };
-	snprintf(m->where, sizeof m->where, "s.lua:7");
-	pb_measurement_judge(m);
-	return m;
+	struct pb_measurement m;
+	memset(&m, 0, sizeof m);
+	snprintf(m.name, sizeof m.name, "%s", name);
+	snprintf(m.unit, sizeof m.unit, "%s", unit);
+	m.value = v;
+	m.low = (struct pb_limit){ true, lo };
+	m.high = (struct pb_limit){ true, hi };
+	snprintf(m.where, sizeof m.where, "s.lua:7");
+	pb_measurement_judge(&m);
+	ck_assert_int_ge(pb_attempt_add_measurement(a, &m), 0);
 }
 
 /* A fixed report: one pass, one fail retried after an error, one skip,
@@ -313,9 +316,12 @@ START_TEST(junit_escapes_everything)
 	ck_assert_ptr_nonnull(strstr(x, "<testsuites name=\"p&lt;&amp;&gt;\""));
 	ck_assert_ptr_nonnull(strstr(x, "value=\"a&quot;b&apos;c\""));
 	ck_assert_ptr_nonnull(strstr(x, "name=\"x&lt;y&gt;&amp;&quot;z&apos;\""));
-	ck_assert_ptr_nonnull(strstr(x, "bad?? byte ? caf\xc3\xa9 ]]&gt; "
-	    "&lt;/error&gt; &amp; done&#9;tab"));
-	ck_assert_ptr_nonnull(strstr(x, "log &lt;b&gt;&amp;amp;&lt;/b&gt; ?"));
+	/* what is not a character becomes U+FFFD */
+#define REPL "\xef\xbf\xbd"
+	ck_assert_ptr_nonnull(strstr(x, "bad" REPL REPL " byte " REPL " caf\xc3\xa9"
+	    " ]]&gt; &lt;/error&gt; &amp; done&#9;tab"));
+	ck_assert_ptr_nonnull(strstr(x, "log &lt;b&gt;&amp;amp;&lt;/b&gt; " REPL));
+	ck_assert(pb_text_utf8_valid(x, strlen(x)));
 	/* no raw control byte survives anywhere */
 	for (const char *p = x; *p; p++)
 		ck_assert(!((unsigned char)*p < 0x20 && *p != '\n'));
@@ -367,6 +373,152 @@ START_TEST(aborted_and_errors_count_as_failed)
 }
 END_TEST
 
+/* A flood of log lines, measurements and trace samples: the record keeps
+ * what its caps allow, counts the rest, and the reports say so; the
+ * runner's last lines still get in. */
+START_TEST(floods_are_bounded_and_marked)
+{
+	struct pb_report r;
+	pb_report_init(&r, "pumphil");
+	snprintf(r.rig_kind, sizeof r.rig_kind, "sim");
+	struct pb_case *c = pb_report_add_case(&r);
+	snprintf(c->name, sizeof c->name, "flood");
+	struct pb_attempt *a = pb_case_add_attempt(c);
+	char line[1000];
+	memset(line, 'L', sizeof line);
+	for (int i = 0; i < 3000; i++)          /* 3 MB offered */
+		pb_attempt_log_text(a, line, sizeof line);
+	ck_assert_uint_le(a->log_len, PB_ATTEMPT_LOG_MAX);
+	ck_assert_uint_gt(a->log_len, PB_ATTEMPT_LOG_MAX - 2 * sizeof line);
+	ck_assert_uint_eq(a->log_dropped_lines,
+	    3000 - a->log_len / (sizeof line + 1));
+	ck_assert_uint_eq(a->log_dropped_bytes,
+	    a->log_dropped_lines * (sizeof line + 1));
+	pb_attempt_log(a, "outcome PASS");      /* the runner's own line */
+	ck_assert_ptr_nonnull(strstr(a->log, "outcome PASS"));
+	/* a line longer than PB_ATTEMPT_LINE_MAX is cut */
+	char big[PB_ATTEMPT_LINE_MAX * 2];
+	memset(big, 'x', sizeof big);
+	size_t before = a->log_len;
+	pb_attempt_log(a, "%.*s", (int)sizeof big, big);
+	ck_assert_uint_le(a->log_len - before, PB_ATTEMPT_LINE_MAX + 1);
+	for (int i = 0; i < 1000; i++)          /* the reserve is bounded too */
+		pb_attempt_log(a, "%.*s", 900, big);
+	ck_assert_uint_le(a->log_len,
+	    PB_ATTEMPT_LOG_MAX + PB_ATTEMPT_LOG_RESERVE);
+
+	for (unsigned i = 0; i < PB_ATTEMPT_MEAS_MAX + 7; i++) {
+		struct pb_measurement m;
+		memset(&m, 0, sizeof m);
+		snprintf(m.name, sizeof m.name, "m%u", i);
+		m.value = i;
+		m.high = (struct pb_limit){ true, PB_ATTEMPT_MEAS_MAX + 4.5 };
+		pb_measurement_judge(&m);
+		int rc = pb_attempt_add_measurement(a, &m);
+		ck_assert_int_eq(rc, i < PB_ATTEMPT_MEAS_MAX ? 0 : 1);
+	}
+	ck_assert_uint_eq(a->n_meas, PB_ATTEMPT_MEAS_MAX);
+	ck_assert_uint_eq(a->meas_dropped, 7);
+	ck_assert_uint_eq(a->meas_dropped_failed, 2);   /* 10005, 10006 */
+
+	struct pb_trace *tr = pb_attempt_add_trace(a);
+	snprintf(tr->name, sizeof tr->name, "vacuum1");
+	for (int i = 0; i < 15; i++)
+		pb_trace_push(tr, i, 10);
+	ck_assert_uint_eq(tr->n, 10);
+	ck_assert_uint_eq(tr->dropped, 5);
+	a->outcome = PB_OUT_PASS;
+	pb_case_finish(c);
+
+	char *j = to_string(&r, true);
+	json_object *root = json_tokener_parse(j);
+	ck_assert_ptr_nonnull(root);
+	json_object *at = json_object_array_get_idx(json_object_object_get(
+	    json_object_array_get_idx(json_object_object_get(root, "cases"),
+	    0), "attempts"), 0);
+	ck_assert_int_eq(json_object_get_int64(json_object_object_get(at,
+	    "log_truncated_lines")), (int64_t)a->log_dropped_lines);
+	ck_assert_int_eq(json_object_get_int64(json_object_object_get(at,
+	    "measurements_truncated")), 7);
+	ck_assert_int_eq(json_object_get_int64(json_object_object_get(at,
+	    "measurements_truncated_failed")), 2);
+	ck_assert_int_eq(json_object_array_length(json_object_object_get(at,
+	    "measurements")), PB_ATTEMPT_MEAS_MAX);
+	ck_assert_int_eq(json_object_get_int64(json_object_object_get(
+	    json_object_array_get_idx(json_object_object_get(at, "traces"), 0),
+	    "truncated")), 5);
+	ck_assert_ptr_nonnull(strstr(json_object_get_string(
+	    json_object_object_get(at, "log")), "[log truncated: "));
+	json_object_put(root);
+	ck_assert_uint_lt(strlen(j), 6u << 20);
+	free(j);
+
+	char *x = to_string(&r, false);
+	ck_assert_ptr_nonnull(strstr(x, "[log truncated: "));
+	ck_assert_ptr_nonnull(strstr(x, "[measurements truncated: 7 more not "
+	    "kept, 2 of them FAIL]"));
+	ck_assert_ptr_nonnull(strstr(x, "[trace vacuum1 truncated: 5 more"));
+	ck_assert_uint_lt(strlen(x), 6u << 20);
+	free(x);
+	pb_report_free(&r);
+}
+END_TEST
+
+/* Every byte value in every text field: both reports are valid UTF-8,
+ * the JSON parses, the XML has no character XML 1.0 forbids. */
+START_TEST(hostile_bytes_make_valid_reports)
+{
+	char junk[256];
+	for (int i = 0; i < 255; i++)
+		junk[i] = (char)(i + 1);
+	junk[255] = '\0';
+	/* and the sequences UTF-8 forbids: overlong, surrogate, past
+	 * U+10FFFF, a cut sequence, U+FFFE */
+	static const char bad[] = "\xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80 "
+	    "\xef\xbf\xbe \xe2\x82";
+	struct pb_report r;
+	pb_report_init(&r, "pumphil");
+	snprintf(r.rig, sizeof r.rig, "%s", bad);
+	snprintf(r.rig_kind, sizeof r.rig_kind, "sim");
+	snprintf(r.hostname, sizeof r.hostname, "%s", bad);
+	struct pb_case *c = pb_report_add_case(&r);
+	snprintf(c->name, sizeof c->name, "%.100s%s", junk + 120, bad);
+	snprintf(c->file, sizeof c->file, "%s%s", junk, bad);
+	snprintf(c->profile, sizeof c->profile, "%.31s", junk + 200);
+	snprintf(c->dut_serial, sizeof c->dut_serial, "%.31s", junk + 127);
+	snprintf(c->dut_firmware, sizeof c->dut_firmware, "%s", bad);
+	struct pb_attempt *a = pb_case_add_attempt(c);
+	a->outcome = PB_OUT_FAIL;
+	snprintf(a->message, sizeof a->message, "%s%s", junk, bad);
+	snprintf(a->where, sizeof a->where, "%s", bad);
+	struct pb_measurement m;
+	memset(&m, 0, sizeof m);
+	snprintf(m.name, sizeof m.name, "%.90s", junk + 100);
+	snprintf(m.unit, sizeof m.unit, "%.15s", bad);
+	snprintf(m.where, sizeof m.where, "%.150s", junk);
+	pb_measurement_judge(&m);
+	ck_assert_int_eq(pb_attempt_add_measurement(a, &m), 0);
+	pb_attempt_log_text(a, junk, 255);
+	pb_attempt_log(a, "%s", bad);
+	pb_case_finish(c);
+
+	char *j = to_string(&r, true);
+	ck_assert(pb_text_utf8_valid(j, strlen(j)));
+	json_object *root = json_tokener_parse(j);
+	ck_assert_ptr_nonnull(root);
+	json_object_put(root);
+	free(j);
+	char *x = to_string(&r, false);
+	ck_assert(pb_text_utf8_valid(x, strlen(x)));
+	for (const unsigned char *p = (const unsigned char *)x; *p; p++)
+		ck_assert_msg(*p >= 0x20 || *p == '\n', "control byte %02x at "
+		    "%td", *p, (const char *)p - x);
+	ck_assert_ptr_null(strstr(x, "\xef\xbf\xbe"));   /* no U+FFFE */
+	free(x);
+	pb_report_free(&r);
+}
+END_TEST
+
 START_TEST(save_atomic_and_hash)
 {
 	char dir[] = "/tmp/pb_report_XXXXXX";
@@ -389,7 +541,31 @@ START_TEST(save_atomic_and_hash)
 	ck_assert_ptr_nonnull(strstr(err, bad));
 	ck_assert_int_eq(access(jp, R_OK), 0);
 
-	/* SHA-256 of "abc" (FIPS 180-2 example) */
+	/* the temporary file is a fresh one of ours: a symlink planted
+	 * where the old predictable name (FILE.tmp.PID) went is not
+	 * followed, and the report is readable (0644) */
+	char planted[192], victim[128];
+	snprintf(victim, sizeof victim, "%s/victim", dir);
+	FILE *v = fopen(victim, "w");
+	ck_assert_ptr_nonnull(v);
+	fputs("precious\n", v);
+	fclose(v);
+	snprintf(planted, sizeof planted, "%s.tmp.%ld", jp, (long)getpid());
+	ck_assert_int_eq(symlink(victim, planted), 0);
+	ck_assert_int_eq(pb_report_save(&r, jp, NULL, err, sizeof err),
+	    PB_REPORT_OK);
+	char vbuf[32] = "";
+	v = fopen(victim, "r");
+	ck_assert_ptr_nonnull(fgets(vbuf, sizeof vbuf, v));
+	fclose(v);
+	ck_assert_str_eq(vbuf, "precious\n");
+	struct stat st;
+	ck_assert_int_eq(stat(jp, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0644);
+	unlink(planted);
+	unlink(victim);
+
+	/* SHA-256 of "abc" (FIPS 180-2 example), of a file and of bytes */
 	char fp[128], hex[65];
 	snprintf(fp, sizeof fp, "%s/abc", dir);
 	FILE *f = fopen(fp, "w");
@@ -402,6 +578,9 @@ START_TEST(save_atomic_and_hash)
 	    PB_REPORT_E_HASH);
 	ck_assert_str_eq(hex, "");
 	unlink(fp);
+	pb_sha256_hex("abc", 3, hex);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
 	unlink(jp);
 	unlink(xp);
 	rmdir(dir);
@@ -422,6 +601,8 @@ static Suite *report_suite(void)
 	tcase_add_test(tc, junit_escapes_everything);
 	tcase_add_test(tc, aborted_and_errors_count_as_failed);
 	tcase_add_test(tc, save_atomic_and_hash);
+	tcase_add_test(tc, floods_are_bounded_and_marked);
+	tcase_add_test(tc, hostile_bytes_make_valid_reports);
 	suite_add_tcase(s, tc);
 	return s;
 }

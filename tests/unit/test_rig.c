@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hil/rig.h"
@@ -145,7 +146,11 @@ static void expect_err(const char *extra, int rc, int line,
     const char *needle)
 {
 	char text[2048], err[512];
-	snprintf(text, sizeof(text), "%s%s", base_sim, extra);
+	/* "!text": the whole file, without the base */
+	if (extra[0] == '!')
+		snprintf(text, sizeof(text), "%s", extra + 1);
+	else
+		snprintf(text, sizeof(text), "%s%s", base_sim, extra);
 	struct pb_rig r;
 	memset(&r, 0x5A, sizeof(r));
 	struct pb_rig before = r;
@@ -208,7 +213,7 @@ START_TEST(malformed_name_file_and_line)
 	    "sensor_supply_v = 6\n", PB_RIG_E_VALUE, 0, "vref");
 	expect_err("[channel1]\nsensor_gain = 2\n", PB_RIG_E_KEY, 5,
 	    "sensor_gain");
-	expect_err("[rig]\nbackend = usb\n", PB_RIG_E_VALUE, 5, "usb");
+	expect_err("![rig]\nbackend = usb\n", PB_RIG_E_VALUE, 2, "usb");
 	expect_err("[rig]\nchannels = 3\n", PB_RIG_E_VALUE, 5, NULL);
 	expect_err("[rig]\ndut_baud = 100\n", PB_RIG_E_VALUE, 5, NULL);
 	expect_err("[rig]\nserial = FT 1\n", PB_RIG_E_VALUE, 5, NULL);
@@ -219,11 +224,26 @@ START_TEST(malformed_name_file_and_line)
 	expect_err("\n\n[spi]\nclock_hz = x\nlatency_ms = y\n", PB_RIG_E_VALUE,
 	    7, "'x'");
 	/* an ftdi rig needs a serial and a DUT port, and numbers */
-	expect_err("[rig]\nbackend = ftdi\n", PB_RIG_E_MISSING, 0, "serial");
-	expect_err("[rig]\nbackend = ftdi\nserial = FT1\n", PB_RIG_E_MISSING,
+	expect_err("![rig]\nbackend = ftdi\n", PB_RIG_E_MISSING, 0, "serial");
+	expect_err("![rig]\nbackend = ftdi\nserial = FT1\n", PB_RIG_E_MISSING,
 	    0, "dut_port");
-	expect_err("[rig]\nbackend = ftdi\nserial = FT1\ndut_port = /dev/x\n",
+	expect_err("![rig]\nbackend = ftdi\nserial = FT1\ndut_port = /dev/x\n",
 	    PB_RIG_E_MISSING, 0, "sensor_fs_mmhg");
+	/* a key given twice is an error naming both lines (issue 9.12), in
+	 * the same section written twice too */
+	expect_err("[spi]\nclock_hz = 1000\n\nclock_hz = 2000\n", PB_RIG_E_KEY,
+	    7, "[spi] clock_hz: duplicate key (first on line 5)");
+	expect_err("[rig]\nprofile = s21\n", PB_RIG_E_KEY, 5,
+	    "[rig] profile: duplicate key (first on line 3)");
+	expect_err("[channel1]\nadc = 1\n[channel2]\nadc = 0\n[channel1]\n"
+	    "adc = 0\n", PB_RIG_E_KEY, 9, "duplicate key (first on line 5)");
+	/* the same key in two sections is two keys */
+	expect_err("[dac]\nvref = 5\n[adc]\nvref = 5\n", PB_RIG_OK, 0, NULL);
+	/* messages quote the file escaped: no terminal control gets out */
+	expect_err("[rig]\nname = a\nchannels = \x1b[2J\xff\n", PB_RIG_E_VALUE,
+	    6, "'\\x1B[2J\\xFF' is not an integer");
+	expect_err("[\x1b[2J]\nx = 1\n", PB_RIG_E_KEY, 5,
+	    "unknown section [\\x1B[2J]");
 }
 END_TEST
 
@@ -255,14 +275,29 @@ START_TEST(file_errors_name_the_file)
 	char want[300];
 	snprintf(want, sizeof(want), "%s:6: ", path);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
-	/* NUL bytes and CRLF do not confuse line numbers */
+	/* CRLF does not confuse line numbers */
 	f = fopen(path, "wb");
-	fwrite("[rig]\r\nbackend = sim\r\n\0\r\nbogus = 1\r\n", 1, 35, f);
+	fwrite("[rig]\r\nbackend = sim\r\n\r\nbogus = 1\r\n", 1, 34, f);
 	fclose(f);
 	ck_assert_int_eq(pb_rig_load(&r, path, err, sizeof(err)),
 	    PB_RIG_E_KEY);
 	snprintf(want, sizeof(want), "%s:4: ", path);
 	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+	/* a NUL byte is refused on its line (issue 9.12): "9\0 0" would
+	 * have read as "9 0" */
+	f = fopen(path, "wb");
+	fwrite("[rig]\nbackend = sim\n\nchannels = 1\0junk\n", 1, 39, f);
+	fclose(f);
+	ck_assert_int_eq(pb_rig_load(&r, path, err, sizeof(err)),
+	    PB_RIG_E_SYNTAX);
+	snprintf(want, sizeof(want), "%s:4: NUL byte", path);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+	/* a FIFO is refused, not waited on (issue 9.5) */
+	unlink(path);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(pb_rig_load(&r, path, err, sizeof(err)),
+	    PB_RIG_E_OPEN);
+	ck_assert_msg(strstr(err, "FIFO") != NULL, "%s", err);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/none.ini", dir);
 	ck_assert_int_eq(pb_rig_load(&r, path, err, sizeof(err)),

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hil/dut.h"
+#include "proto/frame.h"
 #include "hil/scenario.h"
 #include "tests/lib/check_main.h"
 #include "tests/unit/hil_fake_fixture.h"
@@ -291,6 +292,37 @@ START_TEST(busy_script_is_stopped)
 	    "+ 1 end", "t.lua", &ctx, &att), PB_OUT_ERROR);
 	ck_assert_ptr_nonnull(strstr(att.message, "wall time"));
 	ck_assert_str_eq(att.where, "t.lua:2");
+}
+END_TEST
+
+/* ---- floods: what a scenario leaves in the record is bounded -------------- */
+
+START_TEST(log_and_expect_floods_are_capped)
+{
+	/* 3 MB of log(): kept up to the cap, counted, the outcome still
+	 * logged at the end */
+	ck_assert_int_eq(run_pure("for i = 1, 3000 do log(string.rep('L', "
+	    "1000)) end"), PB_OUT_PASS);
+	ck_assert_uint_le(att.log_len, PB_ATTEMPT_LOG_MAX +
+	    PB_ATTEMPT_LOG_RESERVE);
+	ck_assert_uint_gt(att.log_dropped_lines, 1900);
+	ck_assert(log_has("outcome PASS"));
+	/* a long line is cut and says so */
+	ck_assert_int_eq(run_pure("log(string.rep('x', 100000))"), PB_OUT_PASS);
+	ck_assert_uint_lt(att.log_len, 2 * PB_ATTEMPT_LINE_MAX);
+	ck_assert(log_has("xx..."));
+	/* measurements: 10 000 kept; later ones still judged, counted */
+	ck_assert_int_eq(run_pure("for i = 1, 10010 do expect('m' .. i, i, "
+	    "{high = 10005}) end"), PB_OUT_FAIL);
+	ck_assert_uint_eq(att.n_meas, PB_ATTEMPT_MEAS_MAX);
+	ck_assert_uint_eq(att.meas_dropped, 10);
+	ck_assert_uint_eq(att.meas_dropped_failed, 5);
+	ck_assert_ptr_nonnull(strstr(att.message, "m10006"));
+	/* a bad expect() leaves nothing half-made behind */
+	ck_assert_int_eq(run_pure("pcall(expect, 'x', {})\nexpect('y', 1)"),
+	    PB_OUT_PASS);
+	ck_assert_uint_eq(att.n_meas, 1);
+	ck_assert_str_eq(att.meas[0].name, "y");
 }
 END_TEST
 
@@ -581,6 +613,39 @@ START_TEST(rig_timeouts_and_unplug)
 }
 END_TEST
 
+/* A pump that floods events cannot grow the host without bound. */
+START_TEST(event_flood_is_capped)
+{
+	struct rig r;
+	rig_open(&r, "s21");
+	struct fake_fix *x = (struct fake_fix *)r.f;
+	struct pb_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PB_T_EVENT;
+	m.u.ev.kind = PB_EV_STATE;
+	m.u.ev.code = 1;
+	uint8_t buf[128];
+	for (unsigned i = 0; i < PB_DUT_MAX_EVENTS + 50;) {
+		for (int k = 0; k < 200; k++, i++) {
+			m.seq = (uint16_t)(i + 1000);
+			int n = pb_frame_encode_msg(&m, buf, sizeof buf);
+			ck_assert_int_gt(n, 0);
+			ck_assert_int_eq(pb_link_write(x->dev, buf, (size_t)n), n);
+		}
+		ck_assert_int_eq(pb_dut_advance(r.d, pb_dut_now(r.d) + 1000),
+		    PB_DUT_OK);
+	}
+	size_t n = 0;
+	pb_dut_events(r.d, &n);
+	ck_assert_uint_eq(n, PB_DUT_MAX_EVENTS);
+	char *log = pb_dut_take_log(r.d);
+	ck_assert_ptr_nonnull(log);
+	ck_assert_ptr_nonnull(strstr(log, "later ones are not kept"));
+	free(log);
+	rig_close(&r);
+}
+END_TEST
+
 START_TEST(sim_only_calls_skip_on_ftdi)
 {
 	struct rig r;
@@ -620,6 +685,7 @@ static Suite *scenario_suite(void)
 	tcase_add_test(tc, sandbox);
 	tcase_add_test(tc, control_outcomes_are_sticky);
 	tcase_add_test(tc, busy_script_is_stopped);
+	tcase_add_test(tc, log_and_expect_floods_are_capped);
 	tcase_add_test(tc, guard_cannot_be_caught);
 	tcase_add_test(tc, no_finalizers);
 	tcase_add_test(tc, library_loops_are_bounded);
@@ -633,6 +699,7 @@ static Suite *scenario_suite(void)
 	tcase_add_test(tr, rig_injection_units_and_shapes);
 	tcase_add_test(tr, rig_timeouts_and_unplug);
 	tcase_add_test(tr, sim_only_calls_skip_on_ftdi);
+	tcase_add_test(tr, event_flood_is_capped);
 	suite_add_tcase(s, tr);
 	return s;
 }
