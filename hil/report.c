@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <json-c/json.h>
+#include <openssl/evp.h>
 
 const char *pb_outcome_name(enum pb_outcome o)
 {

@@ -8,18 +8,19 @@
 #include "hil/scenario.h"
 #include "tests/lib/check_main.h"
 
-static struct pb_measurement *meas(struct pb_attempt *a, const char *name,
-    double v, bool lo, double low, enum pb_outcome o)
+static void meas(struct pb_attempt *a, const char *name, double v, bool lo,
+    double low, enum pb_outcome o)
 {
-	struct pb_measurement *m = pb_attempt_add_measurement(a);
-	snprintf(m->name, sizeof m->name, "%s", name);
-	m->value = v;
-	strcpy(m->unit, "mmHg");
-	m->low = (struct pb_limit){ lo, low };
-	m->high = (struct pb_limit){ true, 160 };
-	m->outcome = o;
-	strcpy(m->where, "x.lua:3");
-	return m;
+	struct pb_measurement m;
+	memset(&m, 0, sizeof m);
+	snprintf(m.name, sizeof m.name, "%s", name);
+	m.value = v;
+	strcpy(m.unit, "mmHg");
+	m.low = (struct pb_limit){ lo, low };
+	m.high = (struct pb_limit){ true, 160 };
+	m.outcome = o;
+	strcpy(m.where, "x.lua:3");
+	ck_assert_int_eq(pb_attempt_add_measurement(a, &m), 0);
 }
 
 START_TEST(run_as_record)
