@@ -65,6 +65,17 @@ print_json(FILE *f, const struct pb_cal_result *r, const struct pb_profile *p,
 	if (m->operator_id)
 		json_object_object_add(root, "operator",
 		    json_object_new_string(m->operator_id));
+	if (m->record_id)
+		json_object_object_add(root, "record_id",
+		    json_object_new_string(m->record_id));
+	if (m->gauge_id) {
+		json_object *g = json_object_new_object();
+		json_object_object_add(g, "id",
+		    json_object_new_string(m->gauge_id));
+		json_object_object_add(g, "due",
+		    json_object_new_string(or_dash(m->gauge_due)));
+		json_object_object_add(root, "reference_gauge", g);
+	}
 	json_object_object_add(root, "verdict",
 	    json_object_new_string(pb_cal_verdict_name(r->verdict)));
 	json_object_object_add(root, "reason",
@@ -99,6 +110,8 @@ print_json(FILE *f, const struct pb_cal_result *r, const struct pb_profile *p,
 			    jd(pt->reference[ch]));
 			json_object_object_add(o, "residual_mmhg",
 			    jd(r->fit[ch].residual[i]));
+			json_object_object_add(o, "as_found_mmhg",
+			    jd(pt->device[ch]));
 			json_object_object_add(o, "pass", json_object_new_boolean(
 			    !r->point_fail[ch][i]));
 			json_object_array_add(pts, o);
@@ -166,6 +179,11 @@ print_text(FILE *f, const struct pb_cal_result *r, const struct pb_profile *p,
 	fprintf(f, "  Reference   %s\n", or_dash(m->reference));
 	if (m->operator_id)
 		fprintf(f, "  Operator    %s\n", m->operator_id);
+	if (m->gauge_id)
+		fprintf(f, "  Gauge       %s (calibration due %s)\n", m->gauge_id,
+		    or_dash(m->gauge_due));
+	if (m->record_id)
+		fprintf(f, "  Record      %s\n", m->record_id);
 	fprintf(f, "  Fit         %s, acceptance |residual| <= max(%.1f mmHg, "
 	    "%.1f %% of reading)\n", p->cal_order == 2 ? "quadratic" : "linear",
 	    p->cal_accept_abs_mmhg, p->cal_accept_rel * 100);
@@ -370,6 +388,7 @@ struct pb_cert_files {
 	int  nstored;                         /* files in place (0 or 3) */
 	struct pb_profile prof;
 	char station[64], reference[256], operator_id[64];
+	char record_id[40], gauge_id[64], gauge_due[16];
 	struct pb_cert_meta meta;
 };
 
@@ -415,6 +434,12 @@ pb_cert_files_new(const char *prefix, const struct pb_profile *p,
 	    &c->meta.reference);
 	copy_opt(c->operator_id, sizeof c->operator_id, m->operator_id,
 	    &c->meta.operator_id);
+	copy_opt(c->record_id, sizeof c->record_id, m->record_id,
+	    &c->meta.record_id);
+	copy_opt(c->gauge_id, sizeof c->gauge_id, m->gauge_id,
+	    &c->meta.gauge_id);
+	copy_opt(c->gauge_due, sizeof c->gauge_due, m->gauge_due,
+	    &c->meta.gauge_due);
 	return c;
 }
 

@@ -40,6 +40,10 @@ struct pb_cert_meta {
 	const char *operator_id;  /* may be NULL */
 	int64_t     date_unix;    /* the calibration's date (the date the
 	                             run writes into the unit's records) */
+	const char *record_id;    /* this run's record in the factory
+	                             records store (may be NULL) */
+	const char *gauge_id;     /* the reference gauge (may be NULL) */
+	const char *gauge_due;    /* its calibration due date, YYYY-MM-DD */
 };
 
 enum pb_cert_fmt { PB_CERT_JSON, PB_CERT_TEXT, PB_CERT_HTML };

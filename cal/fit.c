@@ -122,13 +122,18 @@ pb_cal_fit(const double *x, const double *y, int n, int order,
 	return PB_FIT_OK;
 }
 
+double pb_cal_limit(double abs_mmhg, double rel, double ref)
+{
+	return fmax(abs_mmhg, rel * fabs(ref));
+}
+
 bool
 pb_cal_accept(const struct pb_cal_fit *f, const double *ref, double abs_mmhg,
     double rel, bool *fails)
 {
 	bool ok = true;
 	for (int i = 0; i < f->n; i++) {
-		double lim = fmax(abs_mmhg, rel * fabs(ref[i]));
+		double lim = pb_cal_limit(abs_mmhg, rel, ref[i]);
 		bool bad = !(fabs(f->residual[i]) <= lim);
 		if (fails)
 			fails[i] = bad;

@@ -40,6 +40,10 @@ int pb_cal_fit(const double *x, const double *y, int n, int order,
 /* Evaluate c0 + c1*x + c2*x^2. */
 double pb_cal_eval(const double c[3], double x);
 
+/* The acceptance limit at reference reading ref:
+ * max(abs_mmhg, rel * |ref|), mmHg. */
+double pb_cal_limit(double abs_mmhg, double rel, double ref);
+
 /* Acceptance: a residual r at reference reading ref passes when
  * |r| <= max(abs_mmhg, rel * |ref|), i.e. "+/-3 mmHg or 1 % of reading,
  * whichever is greater", the usual form of a pressure instrument spec.

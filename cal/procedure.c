@@ -302,8 +302,8 @@ window_stable(const struct pb_cal_proc *p, uint64_t now, double limit)
 static double
 acceptance_limit(const struct pb_cal_proc *p, double ref)
 {
-	return fmax(p->prof->cal_accept_abs_mmhg,
-	    p->prof->cal_accept_rel * fabs(ref));
+	return pb_cal_limit(p->prof->cal_accept_abs_mmhg,
+	    p->prof->cal_accept_rel, ref);
 }
 
 static void
@@ -407,6 +407,8 @@ store_point(struct pb_cal_proc *p, uint64_t now)
 			    mean * mean));
 			pt->samples[ch] = p->n_raw[ch];
 			pt->reference[ch] = p->manual_ref[ch];
+			pt->device[ch] = p->n_dev[ch] ? p->sum_dev[ch] /
+			    p->n_dev[ch] : NAN;
 		}
 		if (++p->point < p->npoints)
 			enter(p, PB_CAL_S_HOLD, now);

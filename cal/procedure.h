@@ -111,6 +111,8 @@ struct pb_cal_point {
 	double reference[PB_MAX_CH];  /* averaged reference, mmHg */
 	double raw_sd[PB_MAX_CH];
 	int    samples[PB_MAX_CH];
+	double device[PB_MAX_CH];     /* the unit's own reading as found,
+	                                 before the adjustment (NAN: none) */
 };
 
 struct pb_cal_verify {

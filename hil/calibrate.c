@@ -14,9 +14,11 @@
 #include "hil/fixture-sim.h"
 #include "base/isotime.h"
 #include "hil/lock.h"
+#include "hil/records.h"
 #include "hil/rig.h"
 #include "hil/runner.h"
 #include "proto/station.h"
+#include "store/calrec.h"
 
 static void
 say(const struct pb_hil_cal_hooks *h, const char *fmt, ...)
@@ -283,21 +285,37 @@ pb_hil_calibrate_run(const struct pb_hil_cal_run_opts *o)
 		return setup_error(err);
 	if (pb_profile_find(&prof, o->profile, err, sizeof err) != 0)
 		return setup_error(err);
-	if (pb_station_load_key(o->key_path, cfg.key, &cfg.key_len, err,
-	    sizeof err) != 0)
+	/* the station: config, gauge, operator, unit, records store */
+	struct pb_hil_station st;
+	if (pb_hil_station_begin(&st, o, err, sizeof err) != 0) {
+		pb_hil_station_end(&st);
 		return setup_error(err);
+	}
+	if (pb_station_load_key(st.key_path, cfg.key, &cfg.key_len, err,
+	    sizeof err) != 0 || pb_hil_station_open(&st, o, err,
+	    sizeof err) != 0) {
+		memset(cfg.key, 0, sizeof cfg.key);
+		pb_hil_station_end(&st);
+		return setup_error(err);
+	}
+	if (st.gauge_warning[0])
+		fprintf(stderr, "pumphil: warning: %s\n", st.gauge_warning);
 	char host[64] = "station";
 	gethostname(host, sizeof host - 1);
-	snprintf(cfg.station, sizeof cfg.station, "%s",
-	    o->station ? o->station : host);
+	host[sizeof host - 1] = '\0';
+	snprintf(cfg.station, sizeof cfg.station, "%s", st.station);
 	cfg.profile = &prof;
 	cfg.date = (uint32_t)time(NULL);
 
 	struct pb_lock lock = { .fd = -1 };
 	if (rig.backend == PB_RIG_FTDI) {
 		if (pb_lock_acquire(&lock, o->lock_dir, rig.serial,
-		    o->lock_timeout_s, cancelled, err, sizeof err) != PB_LOCK_OK) {
+		    o->lock_timeout_s, cancelled, err, sizeof err) != PB_LOCK_OK ||
+		    pb_hil_station_reserve(&st, &rig, o->lock_timeout_s, err,
+		    sizeof err) != 0) {
 			memset(cfg.key, 0, sizeof cfg.key);
+			pb_lock_release(&lock);
+			pb_hil_station_end(&st);
 			return setup_error(err);
 		}
 	}
@@ -308,10 +326,11 @@ pb_hil_calibrate_run(const struct pb_hil_cal_run_opts *o)
 	fo.sensor_errors = !o->ideal_sensor;
 	fo.eeprom_path = o->eeprom_path;
 	fo.dut_serial = o->dut_serial;
-	fo.factory_key_path = o->key_path;
+	fo.factory_key_path = st.key_path;
 	struct pb_fixture *fix = NULL;
 	struct pb_dut *dut = NULL;
 	struct pb_cert_files *certs = NULL;
+	struct pb_calrec *rec = NULL;
 	struct pb_cal_outputs outs;
 	pb_cal_outputs_init(&outs);
 	bool ran = false;
@@ -332,22 +351,42 @@ pb_hil_calibrate_run(const struct pb_hil_cal_run_opts *o)
 		goto out;
 	}
 	const struct pb_device_info *info = pb_dut_info(dut);
-	snprintf(serial, sizeof serial, "%s", info->serial);
+	snprintf(serial, sizeof serial, "%.*s", PB_STR_LEN, info->serial);
+	if (pb_hil_station_check_unit(&st, info, err, sizeof err) != 0) {
+		snprintf(reason, sizeof reason, "%s", err);
+		goto out;
+	}
 
 	/* every output checked and prepared before the unit is touched */
 	char ref[200], prefix[PB_CERT_PATH_MAX - 16];
 	snprintf(ref, sizeof ref, "%s", o->reference ? o->reference :
+	    st.cfg.gauge_desc[0] ? st.cfg.gauge_desc :
 	    "rig reference transducer via MCP3202 ADC");
-	struct pb_cert_meta meta = { cfg.station, ref, NULL, cfg.date };
+	/* the record, and the certificate that names it */
+	struct pb_calrec_meta rm = {
+		.serial = st.serial, .station = st.station,
+		.operator_id = st.operator_id, .host = host,
+		.gauge_id = st.cfg.gauge_id, .gauge_due = st.cfg.gauge_due,
+		.reference = ref, .profile = &prof, .recal = st.recal,
+		.recal_reason = st.recal_reason,
+		.started_ms = (int64_t)time(NULL) * 1000,
+	};
+	rec = pb_calrec_new(st.store, &rm);
+	struct pb_cert_meta meta = { cfg.station, ref, st.operator_id,
+		cfg.date, rec ? pb_calrec_id(rec) : NULL,
+		st.have_cfg ? st.cfg.gauge_id : NULL,
+		st.have_cfg ? st.cfg.gauge_due : NULL };
 	cert_prefix(o, serial, cfg.date, prefix, sizeof prefix);
 	certs = pb_cert_files_new(prefix, &prof, &meta);
-	if (certs == NULL || pb_cal_outputs_add(&outs, &pb_cert_files_ops,
-	    certs) != 0) {
+	if (rec == NULL || certs == NULL || pb_cal_outputs_add(&outs,
+	    &pb_cert_files_ops, certs) != 0 || pb_cal_outputs_add(&outs,
+	    &pb_calrec_ops, rec) != 0) {
 		snprintf(reason, sizeof reason, "certificate %s: unusable "
 		    "prefix (or out of memory); the unit was not touched",
 		    prefix);
 		goto out;
 	}
+	pb_calrec_set_certs(rec, certs);
 	if (pb_cal_outputs_prepare(&outs, err, sizeof err) != 0) {
 		snprintf(reason, sizeof reason, "%s; the unit was not touched",
 		    err);
@@ -390,10 +429,14 @@ pb_hil_calibrate_run(const struct pb_hil_cal_run_opts *o)
 		int n = pb_cert_files_paths(certs, paths);
 		for (int i = 0; i < n; i++)
 			printf("pumphil: certificate %s\n", paths[i]);
+		if (pb_calrec_stored(rec))
+			printf("pumphil: record %s in %s\n",
+			    pb_calrec_id(rec), pb_store_name(st.store));
 	}
 out:
 	pb_cal_outputs_close(&outs);
 	pb_cert_files_free(certs);
+	pb_calrec_free(rec);
 	if (fix && pb_fixture_safe(fix) != PB_FIX_OK) {
 		size_t used = strlen(reason);
 		snprintf(reason + used, sizeof reason - used, "%sthe fixture "
@@ -410,6 +453,7 @@ out:
 	pb_dut_free(dut);
 	pb_fixture_close(fix);
 	pb_lock_release(&lock);
+	pb_hil_station_end(&st);
 	memset(cfg.key, 0, sizeof cfg.key);
 	return verdict_line(serial, ran ? res.verdict : PB_CAL_ERROR, reason);
 }

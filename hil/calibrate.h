@@ -73,6 +73,14 @@ struct pb_hil_cal_run_opts {
 	const char *eeprom_path;   /* sim: emulated EEPROM file */
 	const char *dut_serial;    /* sim: serial of a fresh EEPROM */
 	bool        quiet;
+	/* the station (hil/records.h): NULL operator or unit = ask on the
+	 * terminal (a barcode scanner types a line and Enter) */
+	const char *station_config;  /* --station-config FILE */
+	const char *db;            /* records store (NULL: config, then
+	                              $PUMPBENCH_DB, then the default) */
+	const char *operator_id;   /* --operator */
+	const char *unit_serial;   /* --unit: the scanned serial */
+	const char *recal_reason;  /* --recal REASON (a unit that passed) */
 };
 
 /* Find the rig, lock it (ftdi), open the fixture, power the DUT, prepare

@@ -40,7 +40,7 @@ static void usage(FILE *f)
 "                       [--format table|csv|json] [--db SPEC]\n"
 "       pumphil report [--since DATE] [--until DATE] [--tolerance MMHG]\n"
 "                      [-o FILE.html] [--db SPEC]\n"
-"       pumphil calibrate --profile P --key FILE [options]\n"
+"       pumphil calibrate --profile P --key FILE --operator ID [options]\n"
 "       pumphil conform --port PATH | --rig sim [options]  (conform --help)\n"
 "       pumphil --help\n"
 "\n"
@@ -74,12 +74,24 @@ static void usage(FILE *f)
 "  --station NAME, --operator ID   for the records\n"
 "  --rig-pool A,B,...  take the first free rig of the pool (reserved in a\n"
 "                      PostgreSQL store; instead of --rig)\n"
-"\n"
+"\n", f);
+	fputs(
 "calibrate options (factory calibration, unattended; docs/calibration.md):\n"
 "  --rig SPEC          sim (default), ftdi:SERIAL, a rig name or a rig .ini\n"
 "  --profile P         pump profile id or file (required)\n"
-"  --key FILE          station key, mode 600 (required)\n"
-"  --station NAME      station name in records (default: host name)\n"
+"  --key FILE          station key, mode 600 (required, unless the\n"
+"                      station config names it)\n"
+"  --station NAME      station name in records (default: the station\n"
+"                      config's, else the host name)\n"
+"  --station-config F  the station's INI file: name, key, reference gauge\n"
+"                      and its due date, records store (docs/records.md)\n"
+"  --operator ID       who calibrates (asked when not given)\n"
+"  --unit SERIAL       the unit's scanned serial (asked when not given:\n"
+"                      scan it, the scanner ends it with Enter); the\n"
+"                      unit must report the same serial\n"
+"  --recal REASON      calibrate a unit that already passed (recorded)\n"
+"  --db SPEC           records store (default: the station config's,\n"
+"                      $PUMPBENCH_DB, then the default SQLite file)\n"
 "  --reference TEXT    reference instrument for the certificate\n"
 "  --cert PREFIX       certificate files PREFIX.json .txt .html\n"
 "                      (default cal-SERIAL-DATE in this directory)\n"
@@ -261,7 +273,8 @@ static int cmd_run(int argc, char **argv)
 
 enum {
 	C_RIG = 512, C_PROFILE, C_KEY, C_STATION, C_REF, C_CERT, C_MAXT,
-	C_LOCKT, C_LOCKD, C_SEED, C_IDEAL, C_EEPROM, C_SERIAL
+	C_LOCKT, C_LOCKD, C_SEED, C_IDEAL, C_EEPROM, C_SERIAL, C_STCFG,
+	C_DB, C_OPERATOR, C_UNIT, C_RECAL
 };
 
 static int cmd_calibrate(int argc, char **argv)
@@ -280,6 +293,11 @@ static int cmd_calibrate(int argc, char **argv)
 		{ "ideal-sensor", no_argument, NULL, C_IDEAL },
 		{ "eeprom", required_argument, NULL, C_EEPROM },
 		{ "serial", required_argument, NULL, C_SERIAL },
+		{ "station-config", required_argument, NULL, C_STCFG },
+		{ "db", required_argument, NULL, C_DB },
+		{ "operator", required_argument, NULL, C_OPERATOR },
+		{ "unit", required_argument, NULL, C_UNIT },
+		{ "recal", required_argument, NULL, C_RECAL },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -321,6 +339,16 @@ static int cmd_calibrate(int argc, char **argv)
 		case C_IDEAL: o.ideal_sensor = true; break;
 		case C_EEPROM: o.eeprom_path = optarg; break;
 		case C_SERIAL: o.dut_serial = optarg; break;
+		case C_STCFG: o.station_config = optarg; break;
+		case C_DB: o.db = optarg; break;
+		case C_OPERATOR: o.operator_id = optarg; break;
+		case C_UNIT: o.unit_serial = optarg; break;
+		case C_RECAL:
+			if (!optarg[0])
+				return bad("calibrate: --recal needs the reason"
+				    "%s%s", "", "");
+			o.recal_reason = optarg;
+			break;
 		case 'q': o.quiet = true; break;
 		case 'h': usage(stdout); return 0;
 		case ':':
@@ -335,8 +363,9 @@ static int cmd_calibrate(int argc, char **argv)
 		    argv[optind], "");
 	if (!o.profile)
 		return bad("calibrate: --profile is required%s%s", "", "");
-	if (!o.key_path)
-		return bad("calibrate: --key is required%s%s", "", "");
+	if (!o.key_path && !o.station_config)
+		return bad("calibrate: --key (or a --station-config with a key) "
+		    "is required%s%s", "", "");
 	if (pb_fixture_catch_signals() != 0)
 		fprintf(stderr, "pumphil: cannot catch signals; an interrupted "
 		    "calibration may leave the fixture unsafe\n");

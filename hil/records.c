@@ -8,10 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "base/isotime.h"
 #include "base/version.h"
+#include "hil/calibrate.h"
 #include "hil/fixture.h"
 #include "hil/lock.h"
+#include "proto/msg.h"
 #include "pump/profile.h"
 
 int pb_hil_store_open(const char *db_opt, bool readonly,
@@ -361,4 +365,150 @@ int pb_hil_run(const struct pb_runner_opts *o,
 	int rc = pb_runner_run(&oo, files, n, rep);
 	pb_store_close(f.store);   /* releases the reservation */
 	return rc;
+}
+
+/* ---- a calibration station ------------------------------------------------ */
+
+/* One line from the operator or a barcode scanner (a line and Enter): a
+ * prompt on stderr when stdin is a terminal, else just the line. */
+static int ask_line(const char *what, const char *prompt, char *out,
+    size_t n, char *err, size_t errlen)
+{
+	bool tty = isatty(STDIN_FILENO);
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		fflush(stderr);
+	}
+	char buf[512];
+	if (fgets(buf, sizeof buf, stdin) == NULL) {
+		snprintf(err, errlen, "no %s: give --%s or type it at the "
+		    "prompt (stdin ended)", what, strcmp(what, "operator ID") ?
+		    "unit" : "operator");
+		return -1;
+	}
+	if (strchr(buf, '\n') == NULL && !feof(stdin)) {
+		int c;
+		while ((c = getchar()) != EOF && c != '\n')
+			;
+		snprintf(err, errlen, "the %s typed is longer than %zu "
+		    "characters", what, sizeof buf - 2);
+		return -1;
+	}
+	snprintf(out, n, "%s", buf);
+	return 0;
+}
+
+int pb_hil_station_begin(struct pb_hil_station *st,
+    const struct pb_hil_cal_run_opts *o, char *err, size_t errlen)
+{
+	memset(st, 0, sizeof *st);
+	if (o->station_config) {
+		if (pb_stationcfg_load(&st->cfg, o->station_config, err,
+		    errlen) != 0)
+			return -1;
+		st->have_cfg = true;
+	}
+	/* the station's name: --station, the config, else the host */
+	char host[64] = "station";
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	snprintf(st->station, sizeof st->station, "%s", o->station ?
+	    o->station : st->have_cfg ? st->cfg.name : host);
+	snprintf(st->key_path, sizeof st->key_path, "%s", o->key_path ?
+	    o->key_path : st->cfg.key_path);
+	if (!st->key_path[0]) {
+		snprintf(err, errlen, "no station key: give --key FILE or "
+		    "key = in the station config");
+		return -1;
+	}
+	/* the reference gauge must be in date */
+	if (st->have_cfg && pb_wf_gauge(st->cfg.gauge_id, st->cfg.gauge_due,
+	    st->cfg.gauge_due_days, pb_wf_days((int64_t)time(NULL)), err,
+	    errlen, st->gauge_warning, sizeof st->gauge_warning) != 0)
+		return -1;
+	if (o->recal_reason) {
+		st->recal = true;
+		snprintf(st->recal_reason, sizeof st->recal_reason, "%s",
+		    o->recal_reason);
+	}
+	if (pb_wf_recal(false, st->recal, st->recal_reason, "", "", "", err,
+	    errlen) != 0)
+		return -1;
+	return 0;
+}
+
+int pb_hil_station_open(struct pb_hil_station *st,
+    const struct pb_hil_cal_run_opts *o, char *err, size_t errlen)
+{
+	/* who calibrates which unit */
+	char line[512];
+	if (o->operator_id)
+		snprintf(line, sizeof line, "%s", o->operator_id);
+	else if (ask_line("operator ID", "Operator ID: ", line, sizeof line,
+	    err, errlen) != 0)
+		return -1;
+	if (pb_wf_operator(line, st->operator_id, sizeof st->operator_id, err,
+	    errlen) != 0)
+		return -1;
+	if (o->unit_serial)
+		snprintf(line, sizeof line, "%s", o->unit_serial);
+	else if (ask_line("unit serial", "Scan the unit's serial number: ",
+	    line, sizeof line, err, errlen) != 0)
+		return -1;
+	if (pb_wf_serial(line, st->serial, sizeof st->serial, err,
+	    errlen) != 0)
+		return -1;
+	/* the store: --db, the config, $PUMPBENCH_DB, the default file */
+	const char *db = o->db ? o->db : st->cfg.store[0] ? st->cfg.store :
+	    NULL;
+	if (pb_hil_store_open(db, false, &st->store, err, errlen) != 0)
+		return -1;
+	/* a unit that passed is calibrated again only on purpose */
+	struct pb_store_cal_line last;
+	int passed = pb_store_unit_passed(st->store, st->serial, &last);
+	if (passed < 0) {
+		snprintf(err, errlen, "records: %s", pb_store_error(st->store));
+		return -1;
+	}
+	char when[40];
+	pb_isotime(last.finished_ms, PB_ISO_UTC, when, sizeof when);
+	if (pb_wf_recal(passed == 1, st->recal, st->recal_reason, st->serial,
+	    when, last.station, err, errlen) != 0) {
+		size_t used = strlen(err);
+		snprintf(err + used, errlen - used, " (--recal REASON)");
+		return -1;
+	}
+	return 0;
+}
+
+int pb_hil_station_reserve(struct pb_hil_station *st,
+    const struct pb_rig *rig, double timeout_s, char *err, size_t errlen)
+{
+	if (st->store == NULL || pb_store_backend(st->store) != PB_STORE_PG ||
+	    rig->backend != PB_RIG_FTDI)
+		return 0;
+	char who[300], holder[400];
+	pb_hil_rig_key(rig, st->rig_key, sizeof st->rig_key);
+	pb_lock_whoami(who, sizeof who);
+	snprintf(holder, sizeof holder, "pumphil calibrate, %s", who);
+	if (pb_store_rig_reserve(st->store, st->rig_key, holder, timeout_s,
+	    interrupted) != 0) {
+		snprintf(err, errlen, "%s", pb_store_error(st->store));
+		st->rig_key[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int pb_hil_station_check_unit(struct pb_hil_station *st,
+    const struct pb_device_info *info, char *err, size_t errlen)
+{
+	return pb_wf_serial_match(st->serial, info->serial,
+	    sizeof info->serial, err, errlen);
+}
+
+void pb_hil_station_end(struct pb_hil_station *st)
+{
+	pb_store_close(st->store);   /* releases a reservation */
+	st->store = NULL;
 }

@@ -28,7 +28,9 @@
 #include "hil/rig.h"
 #include "hil/runner.h"
 #include "store/record.h"
+#include "store/stationcfg.h"
 #include "store/store.h"
+#include "store/workflow.h"
 
 /* Open the store (readonly: for queries; no migration, no file made). */
 int pb_hil_store_open(const char *db_opt, bool readonly,
@@ -69,6 +71,48 @@ struct pb_hil_rec_opts {
 int pb_hil_run(const struct pb_runner_opts *o,
     const struct pb_hil_rec_opts *ro, char *const *files, int n,
     struct pb_report *rep);
+
+/* ---- a calibration station (pumphil calibrate) ---------------------- */
+
+struct pb_hil_cal_run_opts;
+struct pb_device_info;
+
+struct pb_hil_station {
+	bool   have_cfg;
+	struct pb_stationcfg cfg;     /* --station-config */
+	char   station[PB_STATION_NAME_MAX + 1];
+	char   key_path[1024];
+	char   operator_id[PB_WF_OPERATOR_MAX + 1];
+	char   serial[PB_WF_SERIAL_MAX + 1];
+	char   gauge_warning[200];    /* the gauge falls due soon ("" no) */
+	bool   recal;
+	char   recal_reason[200];
+	struct pb_store *store;
+	char   rig_key[192];          /* reserved in the store ("" none) */
+};
+
+/* Before anything is opened: the station config (name, key path), the
+ * reference gauge's due date, the recalibration reason.  0, or -1 with
+ * the reason in err. */
+int  pb_hil_station_begin(struct pb_hil_station *st,
+    const struct pb_hil_cal_run_opts *o, char *err, size_t errlen);
+/* Then, once the key is known to be usable: the operator and the unit
+ * serial (asked on the terminal, or read as a line from stdin, when not
+ * given) and the records store (opened and migrated: a store that does
+ * not answer, refuses the login, takes no writes or is newer than this
+ * program refuses the run here; a unit that already passed is refused
+ * without --recal).  0, or -1 with the reason in err. */
+int  pb_hil_station_open(struct pb_hil_station *st,
+    const struct pb_hil_cal_run_opts *o, char *err, size_t errlen);
+/* On PostgreSQL, reserve a bench (ftdi) for the run (waits up to
+ * timeout_s).  0, or -1 with err. */
+int  pb_hil_station_reserve(struct pb_hil_station *st,
+    const struct pb_rig *rig, double timeout_s, char *err, size_t errlen);
+/* After HELLO, before the unit is touched: the unit is the scanned one,
+ * and one that passed is calibrated again only with --recal.  0 or -1. */
+int  pb_hil_station_check_unit(struct pb_hil_station *st,
+    const struct pb_device_info *info, char *err, size_t errlen);
+void pb_hil_station_end(struct pb_hil_station *st);
 
 /* The key a rig is reserved under: "ftdi:SERIAL" for a bench (one
  * FT232H is one bench, whatever its rig file is called), "sim:NAME" for

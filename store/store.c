@@ -507,12 +507,36 @@ struct put_ctx {
 	int64_t id;
 };
 
+/* the record with this id, if any, goes (the same run's later result
+ * replaces its earlier one) */
+static int drop_cal(struct pb_store *s, const char *record_id)
+{
+	int64_t old = 0;
+	int rc = pb_store_q(s, "SELECT id FROM calibration WHERE record_id = ?",
+	    (struct pb_sp[]){ pb_sp_text(record_id) }, 1, one_int, &old);
+	if (rc != 0 || old <= 0)
+		return rc;
+	static const char *const del[] = {
+		"DELETE FROM calibration_point WHERE calibration_id = ?",
+		"DELETE FROM calibration_verify WHERE calibration_id = ?",
+		"DELETE FROM certificate_file WHERE calibration_id = ?",
+		"DELETE FROM calibration_channel WHERE calibration_id = ?",
+		"DELETE FROM calibration WHERE id = ?",
+	};
+	for (size_t i = 0; rc == 0 && i < sizeof del / sizeof del[0]; i++)
+		rc = pb_store_q(s, del[i], (struct pb_sp[]){ pb_sp_int(old) },
+		    1, NULL, NULL);
+	return rc;
+}
+
 static int put_cal_tx(struct pb_store *s, void *ctx)
 {
 	struct put_ctx *pc = ctx;
 	const struct pb_record_cal *c = pc->rec;
 	pc->id = 0;
-	int rc = pb_store_q(s, "INSERT INTO calibration (record_id, serial, "
+	int rc = drop_cal(s, c->record_id);
+	if (rc == 0)
+		rc = pb_store_q(s, "INSERT INTO calibration (record_id, serial, "
 	    "profile, firmware, station, operator, host, gauge_id, gauge_due, "
 	    "reference, verdict, reason, recal, recal_reason, restored, "
 	    "channels, tool_version, started_utc, finished_utc) VALUES (?, ?, "

@@ -92,7 +92,9 @@ int pb_store_cal_abandon(struct pb_store *s, const char *record_id);
 /* The calibration record, its channels, points, verification and
  * certificate files, and the removal of its open mark.  *id (may be
  * NULL) gets the database row id.  A record whose id exists already is
- * PB_STORE_E_DUP (a retry after a lost commit answer: it is there). */
+ * replaced whole in the same transaction: the run's final result takes
+ * the place of the PASS it stored first, and a retry after a lost commit
+ * answer writes the same record again. */
 int pb_store_put_cal(struct pb_store *s, const struct pb_record_cal *c,
     int64_t *id);
 int pb_store_put_run(struct pb_store *s, const struct pb_record_run *r,

@@ -15,7 +15,7 @@
 static struct pb_profile prof;
 static struct pb_cal_result res;
 static struct pb_cert_meta meta = { "line-3", "Fluke 700G05 <ref>", NULL,
-    1790000000 };
+    1790000000, NULL, NULL, NULL };
 
 static void
 setup(void)

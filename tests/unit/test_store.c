@@ -266,17 +266,27 @@ START_TEST(cal_round_trip)
 }
 END_TEST
 
-START_TEST(duplicate_id_refused)
+/* the same run's later result replaces its earlier one, whole */
+START_TEST(same_id_replaces)
 {
 	struct pb_store *s = open_ok();
-	struct pb_record_cal c;
+	struct pb_record_cal c, back;
 	make_cal(&c, "PS1", "PASS", 1764800000000);
 	ck_assert_int_eq(pb_store_put_cal(s, &c, NULL), 0);
-	strcpy(c.serial, "PS2");
-	ck_assert_int_eq(pb_store_put_cal(s, &c, NULL), PB_STORE_E_DUP);
+	make_cal(&back, "PS1", "ERROR", 1764800000000);
+	strcpy(back.record_id, c.record_id);
+	back.channels = 1;
+	back.ncerts = 1;
+	strcpy(back.reason, "records: the certificate could not be written");
+	ck_assert_int_eq(pb_store_put_cal(s, &back, NULL), 0);
 	ck_assert_int_eq(raw_count("SELECT COUNT(*) FROM calibration"), 1);
 	ck_assert_int_eq(raw_count("SELECT COUNT(*) FROM calibration_point"),
-	    10);
+	    5);
+	ck_assert_int_eq(raw_count("SELECT COUNT(*) FROM certificate_file"),
+	    1);
+	ck_assert_int_eq(pb_store_get_cal(s, c.record_id, &c), 0);
+	ck_assert_str_eq(c.verdict, "ERROR");
+	ck_assert_int_eq(c.channels, 1);
 	pb_store_close(s);
 }
 END_TEST
@@ -779,7 +789,7 @@ END_TEST
 static void add_common(TCase *t)
 {
 	tcase_add_test(t, cal_round_trip);
-	tcase_add_test(t, duplicate_id_refused);
+	tcase_add_test(t, same_id_replaces);
 	tcase_add_test(t, failed_write_leaves_nothing);
 	tcase_add_test(t, newer_schema_refused);
 	tcase_add_test(t, history_and_passed);
