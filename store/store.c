@@ -856,9 +856,11 @@ static int get_cert(void *ctx, int ncol, const char *const *col)
 	return 0;
 }
 
-int pb_store_get_cal(struct pb_store *s, const char *record_id,
+int pb_store_get_cal(struct pb_store *s, const char *id_in,
     struct pb_record_cal *out)
 {
+	char record_id[PB_RECORD_ID_LEN];   /* id_in may live in *out */
+	snprintf(record_id, sizeof record_id, "%s", id_in ? id_in : "");
 	memset(out, 0, sizeof *out);
 	struct get_ctx g = { out, 0, 0 };
 	int rc = pb_store_q(s, "SELECT id, record_id, serial, profile, "
