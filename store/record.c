@@ -151,7 +151,7 @@ int pb_record_parse_time(const char *s, bool end_of_day, int64_t *ms)
 	}
 	if (*t != 'T' && *t != ' ')
 		return -1;
-	int hh = two(t + 1), mm = -1, ss = 0;
+	int hh = two(t + 1), mm = -1, ss = 0, msec = 0;
 	if (hh < 0 || hh > 23 || t[3] != ':')
 		return -1;
 	mm = two(t + 4);
@@ -163,12 +163,22 @@ int pb_record_parse_time(const char *s, bool end_of_day, int64_t *ms)
 		if (ss < 0 || ss > 59)
 			return -1;
 		t += 3;
+		if (*t == '.') {    /* a fraction: milliseconds kept */
+			int k = 0;
+			for (t++; *t >= '0' && *t <= '9'; t++, k++)
+				if (k < 3)
+					msec = msec * 10 + (*t - '0');
+			if (k == 0 || k > 9)
+				return -1;
+			for (; k < 3; k++)
+				msec *= 10;
+		}
 	}
 	if (*t == 'Z')
 		t++;
 	if (*t != '\0')
 		return -1;
-	*ms = ((int64_t)d * 86400 + hh * 3600 + mm * 60 + ss) * 1000;
+	*ms = ((int64_t)d * 86400 + hh * 3600 + mm * 60 + ss) * 1000 + msec;
 	return 0;
 }
 

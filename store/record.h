@@ -222,7 +222,7 @@ long pb_record_date_days(const char *ymd);
 
 /* A time from the command line, UTC: "YYYY-MM-DD" (the start of that day,
  * or with end_of_day the start of the next: --until 2026-12-03 takes the
- * whole day) or "YYYY-MM-DDTHH:MM[:SS]" with an optional "Z".  Unix ms
+ * whole day) or "YYYY-MM-DDTHH:MM[:SS[.fff]]" with an optional "Z".  Unix ms
  * into *ms; 0, or -1 when it is neither. */
 int pb_record_parse_time(const char *s, bool end_of_day, int64_t *ms);
 

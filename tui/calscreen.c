@@ -9,10 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "base/isotime.h"
 #include "cal/certificate.h"
 #include "proto/client.h"
 #include "proto/station.h"
+#include "store/calrec.h"
+#include "store/workflow.h"
 
 #define STOP_WAIT_US   5000000u   /* y: wait this long for the pump to stop */
 #define BUSY_RETRY_US  100000u    /* client rate limit: try again after */
@@ -69,6 +73,24 @@ struct pb_calscreen {
 	 * with the final result (cal/output.h) */
 	struct pb_cal_outputs outs;
 	struct pb_cert_files *certs;
+	struct pb_calrec *rec;           /* the record in the store */
+
+	/* the station's questions before a run (issue 13) */
+	enum { ASK_NONE, ASK_OPERATOR, ASK_SERIAL, ASK_RECAL } asking;
+	struct pb_calview_text text;
+	char asking_q[400];
+	char operator_id[PB_WF_OPERATOR_MAX + 1];
+	char serial[PB_WF_SERIAL_MAX + 1];   /* scanned, for the next run */
+	bool recal;
+	char recal_reason[PB_CALVIEW_TEXT_MAX + 1];
+	char records_name[300];
+	char records_problem[800];
+	struct pb_store_cal_line hist[6];
+	int  nhist, hist_total;
+	char hist_serial[PB_STR_LEN + 1];
+	bool hist_stale;                 /* read the history again */
+	bool last_cr;                    /* the last key was '\r' */
+	char v_gauge[128];
 
 	/* after the run */
 	char cert_path[PB_CERT_FILES][PB_CERT_PATH_MAX];
@@ -160,8 +182,53 @@ struct pb_calscreen *pb_calscreen_new(const struct pb_calscreen_opts *o,
 	    c->o.station && *c->o.station ? c->o.station : "bench");
 	if (c->o.key_path)
 		snprintf(c->key_path, sizeof c->key_path, "%s", c->o.key_path);
+	if (c->o.operator_id)
+		pb_wf_operator(c->o.operator_id, c->operator_id,
+		    sizeof c->operator_id, NULL, 0);
 	c->out = OUT_NONE;
 	return c;
+}
+
+/* ---- the records ---------------------------------------------------------- */
+
+static struct pb_store *store_of(struct pb_calscreen *c)
+{
+	char err[600] = "";
+	struct pb_store *s = c->io.store ? c->io.store(c->io.store_ctx, err,
+	    sizeof err) : NULL;
+	if (s == NULL) {
+		snprintf(c->records_problem, sizeof c->records_problem,
+		    "Records store unusable, so no calibration: %s", err[0] ?
+		    err : "none given (start pumpbench with --db SPEC)");
+		return NULL;
+	}
+	c->records_problem[0] = '\0';
+	snprintf(c->records_name, sizeof c->records_name, "%s",
+	    pb_store_name(s));
+	return s;
+}
+
+/* the unit's calibrations so far, for the screen */
+static void load_history(struct pb_calscreen *c, const struct pb_app *app)
+{
+	c->nhist = c->hist_total = 0;
+	c->hist_serial[0] = '\0';
+	if (!app->have_info)
+		return;
+	snprintf(c->hist_serial, sizeof c->hist_serial, "%.*s", PB_STR_LEN,
+	    app->info.serial);
+	struct pb_store *s = store_of(c);
+	if (s == NULL || !c->hist_serial[0])
+		return;
+	int max = (int)(sizeof c->hist / sizeof c->hist[0]);
+	int total = pb_store_unit_history(s, c->hist_serial, c->hist, max);
+	if (total < 0) {
+		snprintf(c->records_problem, sizeof c->records_problem,
+		    "Records: %s", pb_store_error(s));
+		return;
+	}
+	c->hist_total = total;
+	c->nhist = total < max ? total : max;
 }
 
 void pb_calscreen_free(struct pb_calscreen *c)
@@ -171,6 +238,7 @@ void pb_calscreen_free(struct pb_calscreen *c)
 	pb_cal_free(c->proc);
 	pb_cal_outputs_close(&c->outs);
 	pb_cert_files_free(c->certs);
+	pb_calrec_free(c->rec);
 	memset(c->key, 0, sizeof c->key);
 	free(c);
 }
@@ -182,9 +250,12 @@ void pb_calscreen_open(struct pb_calscreen *c, uint64_t now_us)
 		load_key(c);
 		c->msg[0] = '\0';
 		c->ask_stop = false;
+		c->asking = ASK_NONE;
+		c->hist_stale = true;
 	}
 	c->dirty = true;
 }
+
 
 bool pb_calscreen_running(const struct pb_calscreen *c)
 {
@@ -302,6 +373,8 @@ static void drop_outputs(struct pb_calscreen *c)
 	pb_cal_outputs_close(&c->outs);
 	pb_cert_files_free(c->certs);
 	c->certs = NULL;
+	pb_calrec_free(c->rec);
+	c->rec = NULL;
 	pb_cal_outputs_init(&c->outs);
 }
 
@@ -328,21 +401,47 @@ static int prepare_outputs(struct pb_calscreen *c,
 		snprintf(prefix, sizeof prefix, "%s/%s", c->o.cert_dir ?
 		    c->o.cert_dir : ".", name);
 	}
+	const struct pb_stationcfg *sc = c->o.station_cfg;
+	const char *reference = c->o.reference ? c->o.reference :
+	    sc && sc->gauge_desc[0] ? sc->gauge_desc :
+	    "reference gauge, read by the operator";
+	drop_outputs(c);
+	struct pb_store *s = store_of(c);
+	if (s == NULL) {
+		snprintf(why, whylen, "%.690s", c->records_problem);
+		return -1;
+	}
+	char host[64] = "bench";
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	struct pb_calrec_meta rm = {
+		.serial = c->serial, .station = c->station,
+		.operator_id = c->operator_id, .host = host,
+		.gauge_id = sc ? sc->gauge_id : "",
+		.gauge_due = sc ? sc->gauge_due : "",
+		.reference = reference, .profile = &c->prof,
+		.recal = c->recal, .recal_reason = c->recal_reason,
+		.started_ms = wall_now(c) * 1000,
+	};
+	c->rec = pb_calrec_new(s, &rm);
 	struct pb_cert_meta m = {
 		.station = c->station,
-		.reference = c->o.reference ? c->o.reference :
-		    "reference gauge, read by the operator",
-		.operator_id = c->o.operator_id,
+		.reference = reference,
+		.operator_id = c->operator_id,
 		.date_unix = date,
+		.record_id = c->rec ? pb_calrec_id(c->rec) : NULL,
+		.gauge_id = sc ? sc->gauge_id : NULL,
+		.gauge_due = sc ? sc->gauge_due : NULL,
 	};
-	drop_outputs(c);
 	c->certs = pb_cert_files_new(prefix, &c->prof, &m);
-	if (!c->certs || pb_cal_outputs_add(&c->outs, &pb_cert_files_ops,
-	    c->certs) != 0) {
+	if (!c->rec || !c->certs || pb_cal_outputs_add(&c->outs,
+	    &pb_cert_files_ops, c->certs) != 0 || pb_cal_outputs_add(&c->outs,
+	    &pb_calrec_ops, c->rec) != 0) {
 		snprintf(why, whylen, "certificate %.500s: unusable name", prefix);
 		drop_outputs(c);
 		return -1;
 	}
+	pb_calrec_set_certs(c->rec, c->certs);
 	if (pb_cal_outputs_prepare(&c->outs, why, whylen) != 0) {
 		drop_outputs(c);
 		return -1;
@@ -415,6 +514,11 @@ static void finish_run(struct pb_calscreen *c, uint64_t now)
 	c->prompting = false;
 	c->aborting = false;
 	finish_outputs(c);
+	/* the next run is of the next unit: scan it again */
+	c->hist_stale = true;
+	c->serial[0] = '\0';
+	c->recal = false;
+	c->recal_reason[0] = '\0';
 	/* what does the device hold now? */
 	memset(c->stored_valid, 0, sizeof c->stored_valid);
 	c->have_stored = false;
@@ -511,6 +615,12 @@ void pb_calscreen_cmd_done(struct pb_calscreen *c, int status,
 void pb_calscreen_service(struct pb_calscreen *c, const struct pb_app *app,
     const struct pb_profile *prof, uint64_t now)
 {
+	if (!c->proc && app->have_info && (c->hist_stale ||
+	    strncmp(c->hist_serial, app->info.serial, PB_STR_LEN) != 0)) {
+		c->hist_stale = false;
+		load_history(c, app);
+		c->dirty = true;
+	}
 	if (c->start_when_idle && !c->proc) {
 		if (!pb_app_running(app) && app->link_up) {
 			c->start_when_idle = false;
@@ -616,6 +726,130 @@ void pb_calscreen_abort(struct pb_calscreen *c, const char *why, uint64_t now)
 	c->dirty = true;
 }
 
+/* ---- the station's questions ------------------------------------------------ */
+
+static void ask(struct pb_calscreen *c, int what, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void ask(struct pb_calscreen *c, int what, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->asking_q, sizeof c->asking_q, fmt, ap);
+	va_end(ap);
+	c->asking = what;
+	memset(&c->text, 0, sizeof c->text);
+	c->dirty = true;
+}
+
+/* Enter: the checks that need no answer, then the first question */
+static void station_start(struct pb_calscreen *c, const struct pb_app *app,
+    const struct pb_profile *prof, uint64_t now)
+{
+	(void)now;
+	load_key(c);
+	if (!can_start(c, app, prof)) {
+		say(c, true, "%s", c->blocker);
+		return;
+	}
+	const struct pb_stationcfg *sc = c->o.station_cfg;
+	char why[400], warn[200] = "";
+	if (sc && pb_wf_gauge(sc->gauge_id, sc->gauge_due, sc->gauge_due_days,
+	    pb_wf_days(wall_now(c)), why, sizeof why, warn,
+	    sizeof warn) != 0) {
+		say(c, true, "Cannot calibrate: %s.", why);
+		return;
+	}
+	if (store_of(c) == NULL) {
+		say(c, true, "%s. Nothing was sent to the pump.",
+		    c->records_problem);
+		return;
+	}
+	if (warn[0])
+		say(c, false, "Note: %s.", warn);
+	else
+		c->msg[0] = '\0';
+	c->serial[0] = '\0';
+	c->recal = false;
+	c->recal_reason[0] = '\0';
+	if (!c->operator_id[0])
+		ask(c, ASK_OPERATOR, "Operator ID (type or scan it, then "
+		    "Enter):");
+	else
+		ask(c, ASK_SERIAL, "Scan the serial number of the unit on the "
+		    "station (or type it, then Enter):");
+}
+
+/* every question answered: stop the pump if it runs, then start */
+static void station_go(struct pb_calscreen *c, const struct pb_app *app,
+    const struct pb_profile *prof, uint64_t now)
+{
+	c->asking = ASK_NONE;
+	if (pb_app_running(app)) {
+		c->ask_stop = true;
+		return;
+	}
+	start_run(c, app, prof, now);
+}
+
+static void station_answer(struct pb_calscreen *c, const struct pb_app *app,
+    const struct pb_profile *prof, uint64_t now)
+{
+	char why[400];
+	if (c->asking == ASK_OPERATOR) {
+		if (pb_wf_operator(c->text.buf, c->operator_id,
+		    sizeof c->operator_id, why, sizeof why) != 0) {
+			say(c, true, "%s.", why);
+			memset(&c->text, 0, sizeof c->text);
+			return;
+		}
+		ask(c, ASK_SERIAL, "Scan the serial number of the unit on the "
+		    "station (or type it, then Enter):");
+		return;
+	}
+	if (c->asking == ASK_SERIAL) {
+		if (pb_wf_serial(c->text.buf, c->serial, sizeof c->serial, why,
+		    sizeof why) != 0 || pb_wf_serial_match(c->serial,
+		    app->info.serial, PB_STR_LEN, why, sizeof why) != 0) {
+			c->serial[0] = '\0';
+			say(c, true, "%s.", why);
+			memset(&c->text, 0, sizeof c->text);
+			return;
+		}
+		struct pb_store *s = store_of(c);
+		struct pb_store_cal_line last;
+		int passed = s ? pb_store_unit_passed(s, c->serial, &last) : -1;
+		if (passed < 0) {
+			say(c, true, "%s. Nothing was sent to the pump.", s ?
+			    pb_store_error(s) : c->records_problem);
+			c->asking = ASK_NONE;
+			return;
+		}
+		if (passed) {
+			char when[40];
+			pb_isotime(last.finished_ms, PB_ISO_UTC, when,
+			    sizeof when);
+			ask(c, ASK_RECAL, "Unit %s already passed calibration (%s "
+			    "at %s). To calibrate it again, type the reason "
+			    "(it is recorded) and Enter; Esc cancels:", c->serial,
+			    when, last.station);
+			return;
+		}
+		c->msg[0] = '\0';
+		station_go(c, app, prof, now);
+		return;
+	}
+	/* ASK_RECAL */
+	if (pb_wf_recal(true, true, c->text.buf, c->serial, "", "", why,
+	    sizeof why) != 0) {
+		say(c, true, "%s.", why);
+		return;
+	}
+	c->recal = true;
+	snprintf(c->recal_reason, sizeof c->recal_reason, "%s", c->text.buf);
+	c->msg[0] = '\0';
+	station_go(c, app, prof, now);
+}
+
 /* ---- keys ----------------------------------------------------------------------- */
 
 static void submit(struct pb_calscreen *c, uint64_t now)
@@ -658,6 +892,12 @@ struct pb_calscreen_effect pb_calscreen_key(struct pb_calscreen *c,
 {
 	struct pb_calscreen_effect e = { .redraw = true };
 	c->dirty = true;
+	/* a scanner (or a terminal) that ends a line with CR LF: the LF
+	 * is the same Enter, not a second one */
+	bool lf_of_crlf = key == '\n' && c->last_cr;
+	c->last_cr = key == '\r';
+	if (lf_of_crlf)
+		return e;
 	if (c->proc) {
 		/* a run: every key stays here */
 		if (key == PB_KEY_ESC) {
@@ -712,6 +952,32 @@ struct pb_calscreen_effect pb_calscreen_key(struct pb_calscreen *c,
 	}
 
 	/* not running: intro or a finished run */
+	if (c->asking != ASK_NONE) {
+		if (key == PB_KEY_ESC) {
+			c->asking = ASK_NONE;
+			c->serial[0] = '\0';
+			say(c, false, "Calibration not started.");
+			return e;
+		}
+		switch (pb_calview_text_key(&c->text, key)) {
+		case PB_CVI_SUBMIT:
+			station_answer(c, app, prof, now);
+			break;
+		case PB_CVI_EDIT:
+			if (c->msg_bad)
+				c->msg[0] = '\0';
+			break;
+		case PB_CVI_REJECT:
+			say(c, true, "At most %d characters.",
+			    PB_CALVIEW_TEXT_MAX);
+			break;
+		case PB_CVI_NONE:
+			say(c, true, "Type or scan the answer, then Enter; Esc "
+			    "cancels.");
+			break;
+		}
+		return e;
+	}
 	if (c->ask_stop) {
 		if (key == 'y' || key == 'Y') {
 			c->ask_stop = false;
@@ -730,16 +996,7 @@ struct pb_calscreen_effect pb_calscreen_key(struct pb_calscreen *c,
 	case '\n':
 		if (c->start_when_idle)
 			break;
-		load_key(c);
-		if (!can_start(c, app, prof)) {
-			say(c, true, "%s", c->blocker);
-			break;
-		}
-		if (pb_app_running(app)) {
-			c->ask_stop = true;
-			break;
-		}
-		start_run(c, app, prof, now);
+		station_start(c, app, prof, now);
 		break;
 	case PB_KEY_ESC:
 	case 'C':
@@ -792,6 +1049,25 @@ void pb_calscreen_view(struct pb_calscreen *c, const struct pb_app *app,
 		    c->o.cert_dir ? c->o.cert_dir : ".",
 		    serial[0] ? serial : "<serial>");
 	v->cert_prefix = prefix;
+	/* the station */
+	v->operator_id = c->operator_id;
+	const struct pb_stationcfg *sc = c->o.station_cfg;
+	if (sc) {
+		snprintf(c->v_gauge, sizeof c->v_gauge, "%s, due %s",
+		    sc->gauge_id, sc->gauge_due);
+		v->gauge = c->v_gauge;
+	}
+	v->records = c->records_name[0] ? c->records_name : NULL;
+	v->records_problem = c->records_problem[0] ? c->records_problem :
+	    NULL;
+	if (c->asking != ASK_NONE) {
+		v->asking = c->asking_q;
+		v->asking_text = c->text.buf;
+	}
+	v->hist = c->hist;
+	v->nhist = c->nhist;
+	v->hist_total = c->hist_total;
+	v->hist_serial = c->hist_serial;
 	v->ask_stop = c->ask_stop;
 	v->blocker = NULL;
 	v->prof = c->proc || c->have_res ? &c->prof : prof;

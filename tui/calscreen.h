@@ -24,6 +24,19 @@
  *   (pb_cal_abort: vent, old records written back); q aborts and asks the
  *   caller to quit once the abort has finished (pb_calscreen_quit_ready());
  *   anything else is refused with a message.
+ * - Enter asks the station's questions first (issue 13): the operator ID
+ *   (once per dashboard; --operator gives it), then the serial of the
+ *   unit on the station, scanned (a barcode scanner types it and Enter,
+ *   CR or LF or CR LF, the LF of a CR LF being the same Enter) or typed;
+ *   it must be the serial the pump reports.  A unit that
+ *   already passed (the records say so) is calibrated again only with a
+ *   reason, which is recorded.  A reference gauge past its due date
+ *   (--station-config) or a records store that cannot be used refuses
+ *   the run, and nothing is sent to the pump.  Esc cancels a question.
+ * - The run's record goes into the factory records store
+ *   (store/calrec.h) as one more output: prepared before the pump is
+ *   touched, stored at the RECORD step, the certificate names it.  The
+ *   unit's calibration history from the records is shown on the screen.
  * - When the run ends, the certificate is written as PREFIX.json, .txt and
  *   .html (PREFIX from --cert, "-2", "-3"... for later runs of the same
  *   program; default cal-<serial>-<yyyymmddThhmmss>), and the stored
@@ -37,6 +50,8 @@
 
 #include "proto/msg.h"
 #include "pump/profile.h"
+#include "store/stationcfg.h"
+#include "store/store.h"
 #include "tui/app.h"
 #include "tui/calview.h"
 
@@ -48,6 +63,11 @@ struct pb_calscreen_io {
 	/* Wall clock, unix seconds (certificate date and default name).
 	 * NULL: time(NULL). */
 	int64_t (*wall)(void *ctx);
+	/* The factory records store (opened on first use and kept by the
+	 * caller); NULL with the reason in err when it cannot be used.  A
+	 * NULL function: no store, so no calibration. */
+	struct pb_store *(*store)(void *ctx, char *err, size_t errlen);
+	void *store_ctx;
 };
 
 struct pb_calscreen_opts {
@@ -58,7 +78,10 @@ struct pb_calscreen_opts {
 	const char *reference;     /* reference instrument in the certificate
 	                              (NULL: "reference gauge, read by the
 	                              operator") */
-	const char *operator_id;   /* may be NULL */
+	const char *operator_id;   /* --operator (NULL: asked) */
+	const struct pb_stationcfg *station_cfg;  /* --station-config: the
+	                              reference gauge and its due date (may
+	                              be NULL; kept by the caller) */
 };
 
 /* What a key asks the caller to do. */

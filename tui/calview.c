@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/isotime.h"
 #include "tui/app.h"
 
 #define READING_MIN  (-20.0)
@@ -121,6 +122,26 @@ enum pb_calview_check pb_calview_check_reading(const char *text,
 		return PB_CVC_CONFIRM;
 	}
 	return PB_CVC_OK;
+}
+
+/* ---- the station's text line ------------------------------------------ */
+
+enum pb_calview_in pb_calview_text_key(struct pb_calview_text *t, int key)
+{
+	if (key == '\r' || key == '\n')
+		return PB_CVI_SUBMIT;
+	if (key == 8 || key == 127 || key == PB_KEY_BACKSPACE) {
+		if (t->len > 0)
+			t->buf[--t->len] = '\0';
+		return PB_CVI_EDIT;
+	}
+	if (key < 0x20 || key > 0x7e)
+		return PB_CVI_NONE;
+	if (t->len >= PB_CALVIEW_TEXT_MAX)
+		return PB_CVI_REJECT;
+	t->buf[t->len++] = (char)key;
+	t->buf[t->len] = '\0';
+	return PB_CVI_EDIT;
 }
 
 /* ---- stability ------------------------------------------------------------- */
@@ -371,6 +392,60 @@ static void fmt_points(const struct pb_profile *p, char *buf, size_t n)
 		    p->cal_point_mmhg[i]);
 }
 
+/* the unit's earlier calibrations, from the factory records */
+static void render_history(const struct pb_calview_state *v, struct out *o)
+{
+	if (!v->hist_serial || !v->hist_serial[0] || v->records_problem)
+		return;
+	if (v->hist_total == 0) {
+		line(o, PB_CVS_DIM, 3, "Records: no calibration of %s yet",
+		    v->hist_serial);
+		return;
+	}
+	para(o, PB_CVS_TITLE, 3, "Records of %s: %d calibration%s%s",
+	    v->hist_serial, v->hist_total, v->hist_total == 1 ? "" : "s",
+	    v->hist_total > v->nhist ? " (the latest shown)" : "");
+	for (int i = 0; i < v->nhist; i++) {
+		const struct pb_store_cal_line *h = &v->hist[i];
+		char when[40], fit[64] = "";
+		pb_isotime(h->finished_ms, PB_ISO_UTC, when, sizeof when);
+		if (!isnan(h->max_verify_mmhg))
+			snprintf(fit, sizeof fit, ", verify error <= %.2f mmHg",
+			    h->max_verify_mmhg);
+		char cal[32] = "";
+		if (h->cal_id)
+			snprintf(cal, sizeof cal, ", cal id %lu",
+			    (unsigned long)h->cal_id);
+		line(o, strcmp(h->verdict, "PASS") == 0 ? PB_CVS_NORMAL :
+		    PB_CVS_BAD, 3, "  %s  %-7s %s by %s, gauge %s%s%s%s", when,
+		    h->verdict, h->station, h->operator_id,
+		    h->gauge_id[0] ? h->gauge_id : "-", cal, fit,
+		    h->recal ? " (recalibration)" : "");
+	}
+}
+
+/* operator, gauge, records store, and the unit's history */
+static void render_station(const struct pb_calview_state *v, struct out *o)
+{
+	para(o, PB_CVS_NORMAL, 2, "Operator %s   gauge %s",
+	    v->operator_id && *v->operator_id ? v->operator_id :
+	    "(asked at the start)", v->gauge ? v->gauge :
+	    "(no --station-config)");
+	if (v->records_problem)
+		wrap(o, PB_CVS_BAD, 0, "  ", v->records_problem);
+	else if (v->records)
+		para(o, PB_CVS_NORMAL, 2, "Records %s", v->records);
+	render_history(v, o);
+}
+
+/* the station's question and what is typed */
+static void render_asking(const struct pb_calview_state *v, struct out *o)
+{
+	wrap(o, PB_CVS_INPUT, 0, "  ", v->asking);
+	line(o, PB_CVS_INPUT, 0, "  > %s_", v->asking_text ? v->asking_text :
+	    "");
+}
+
 static void render_intro(const struct pb_calview_state *v, struct out *o)
 {
 	para(o, PB_CVS_TITLE, 0, "Factory calibration of %s (profile %s, "
@@ -398,9 +473,12 @@ static void render_intro(const struct pb_calview_state *v, struct out *o)
 	para(o, PB_CVS_NORMAL, 2, "Certificate %s.json .txt .html",
 	    v->cert_prefix && *v->cert_prefix ? v->cert_prefix :
 	    "cal-<serial>-<time>");
+	render_station(v, o);
 	if (v->key_problem)
 		wrap(o, PB_CVS_BAD, 0, "  ", v->key_problem);
-	if (v->ask_stop)
+	if (v->asking)
+		render_asking(v, o);
+	else if (v->ask_stop)
 		para(o, PB_CVS_WARN, 0, "The pump is running a session. Stop it "
 		    "and calibrate?  y = yes   n = no");
 	else if (v->blocker)
@@ -408,8 +486,9 @@ static void render_intro(const struct pb_calview_state *v, struct out *o)
 	if (v->message && *v->message)
 		wrap(o, v->message_bad ? PB_CVS_BAD : PB_CVS_NORMAL, 0, "  ",
 		    v->message);
-	para(o, PB_CVS_DIM, 0, "Keys: Enter start calibration   Esc or C "
-	    "back to the dashboard   q quit");
+	para(o, PB_CVS_DIM, 0, v->asking ? "Keys: type or scan, Enter   Esc "
+	    "cancel" : "Keys: Enter start calibration   Esc or C back to the "
+	    "dashboard   q quit");
 }
 
 static void render_live(const struct pb_calview_state *v, struct out *o)
@@ -597,8 +676,12 @@ static void render_run(const struct pb_calview_state *v, struct out *o)
 		}
 		if (v->cert_error && *v->cert_error)
 			wrap(o, PB_CVS_BAD, 0, "  ", v->cert_error);
-		para(o, PB_CVS_DIM, 0, "Keys: Enter calibrate again   Esc or C "
-		    "back to the dashboard   q quit");
+		render_history(v, o);
+		if (v->asking)
+			render_asking(v, o);
+		para(o, PB_CVS_DIM, 0, v->asking ? "Keys: type or scan, Enter   "
+		    "Esc cancel" : "Keys: Enter calibrate again   Esc or C back "
+		    "to the dashboard   q quit");
 	} else if (v->quit_after) {
 		para(o, PB_CVS_WARN, 0, "Quitting once the pump is vented and "
 		    "the old calibration is back...");

@@ -7,6 +7,9 @@
  *   reading (a number in mmHg, within [-20, 1000]; a reading far from the
  *   held target - more than max(30 mmHg, 15 %) - asks for a second Enter).
  * - A stability meter: max - min of a channel's reading over a window.
+ * - The station's text line: the operator ID or the unit serial, typed
+ *   or scanned (a barcode scanner types the line and Enter): printable
+ *   ASCII only, bounded, Backspace, Enter submits, Esc cancels.
  * - The default certificate prefix `cal-<serial>-<yyyymmddThhmmss>`
  *   (serial reduced to [A-Za-z0-9_-]).
  * - The screen's content as styled text lines from a snapshot
@@ -14,7 +17,8 @@
  *   reading, raw counts and stability per channel, prompt and input,
  *   table of points (raw, reference, residual once fitted), verification,
  *   verdict and reason, certificate paths, the stored calibration read
- *   back after the run, and the keys.  Each line has a priority so a
+ *   back after the run, the station (operator, gauge, records store)
+ *   and the unit's calibration history from the records, and the keys.  Each line has a priority so a
  *   small terminal drops the least important lines first
  *   (pb_calview_fit()).
  */
@@ -28,6 +32,7 @@
 
 #include "cal/procedure.h"
 #include "pump/profile.h"
+#include "store/store.h"
 
 /* ---- input line ---------------------------------------------------------- */
 
@@ -60,6 +65,20 @@ enum pb_calview_check {
  * held.  Writes the value to *mmhg when OK or CONFIRM. */
 enum pb_calview_check pb_calview_check_reading(const char *text,
     double target_mmhg, double *mmhg, char *why, size_t whylen);
+
+/* ---- the station's text line --------------------------------------------- */
+
+#define PB_CALVIEW_TEXT_MAX 63      /* an operator ID; a serial is 15 */
+
+struct pb_calview_text {
+	char   buf[PB_CALVIEW_TEXT_MAX + 1];
+	size_t len;
+};
+
+/* key: printable ASCII is added (up to PB_CALVIEW_TEXT_MAX), 8, 127 or
+ * PB_KEY_BACKSPACE erase, '\r' or '\n' submit; anything else is NONE
+ * (the caller decides: Esc cancels).  REJECT when the line is full. */
+enum pb_calview_in pb_calview_text_key(struct pb_calview_text *t, int key);
 
 /* ---- stability ------------------------------------------------------------ */
 
@@ -157,6 +176,18 @@ struct pb_calview_state {
 	/* message (rejected input, errors) */
 	const char *message;
 	bool     message_bad;
+
+	/* the station (issue 13) */
+	const char *operator_id;       /* "" until given */
+	const char *gauge;             /* "ID, due YYYY-MM-DD" or NULL */
+	const char *records;           /* the store, or NULL */
+	const char *records_problem;   /* why it is unusable, or NULL */
+	const char *asking;            /* the station's question, or NULL */
+	const char *asking_text;       /* what is typed so far */
+	/* the unit's calibration history (oldest first), from the store */
+	const struct pb_store_cal_line *hist;
+	int      nhist, hist_total;    /* shown, in all */
+	const char *hist_serial;
 
 	/* after the run */
 	int      ncerts;

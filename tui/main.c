@@ -6,6 +6,7 @@
  *   pumpbench --replay FILE              a recording
  *   pumpbench --list-ports
  *   ... --key FILE [--station NAME] [--cert PREFIX]   calibration (C)
+ *   ... --station-config FILE [--operator ID] [--db SPEC]   the station
  *   ... --headless --duration S --record FILE   no screen (scripts, CI)
  *
  * Exit status: 0 ok, 1 runtime failure (port, emulator, file; headless:
@@ -26,7 +27,10 @@
 #include "proto/link.h"
 #include "pump/units.h"
 #include "tui/app.h"
+#include "store/stationcfg.h"
+#include "store/workflow.h"
 #include "tui/calscreen.h"
+#include "tui/records.h"
 #include "tui/screen.h"
 #include "tui/session.h"
 
@@ -60,6 +64,7 @@ static void usage(FILE *f)
 	    "                 [--record FILE] [--units mmhg|kpa|cmh2o] [--ascii] [--mono]\n"
 	    "                 [--profile P] [--headless --duration S]\n"
 	    "                 [--key FILE [--station NAME] [--cert PREFIX]]\n"
+	    "                 [--station-config FILE] [--operator ID] [--db SPEC]\n"
 	    "       pumpbench --list-ports | --help | --version\n"
 	    "\n"
 	    "  --sim [PROFILE]   start the pump emulator (pumpsim) on a pty and connect\n"
@@ -87,6 +92,13 @@ static void usage(FILE *f)
 	    "  --station NAME    station name in calibration records (default bench)\n"
 	    "  --cert PREFIX     calibration certificate PREFIX.json .txt .html\n"
 	    "                    (default cal-<serial>-<yyyymmddThhmmss> here)\n"
+	    "  --station-config FILE  the station: name, key, reference gauge and\n"
+	    "                    its due date, records store (docs/records.md)\n"
+	    "  --operator ID     who calibrates (else asked at the first run)\n"
+	    "  --db SPEC         factory records store: a SQLite file or\n"
+	    "                    postgresql://... (default: the station config's,\n"
+	    "                    $PUMPBENCH_DB, $XDG_DATA_HOME/pumpbench/records.db);\n"
+	    "                    calibrations and recordings are entered there\n"
 	    "  --help, --version\n"
 	    "\n"
 	    "Keys: press ? in the dashboard.\n");
@@ -99,6 +111,7 @@ struct opts {
 	const char *sim_args[MAX_SIM_ARGS];
 	int nsim_args;
 	const char *key, *station, *cert;
+	const char *db, *station_cfg, *operator_id;
 	bool list_ports, headless, ascii, mono;
 	double duration;
 };
@@ -226,6 +239,19 @@ static int parse(int argc, char **argv, struct opts *o)
 					return bad("station name '%s': printable "
 					    "characters, no spaces", val);
 			o->station = val;
+		} else if (!strcmp(a, "--db")) {
+			NEED_ARG();
+			o->db = val;
+		} else if (!strcmp(a, "--station-config")) {
+			NEED_ARG();
+			o->station_cfg = val;
+		} else if (!strcmp(a, "--operator")) {
+			NEED_ARG();
+			char op[80], why[200];
+			if (pb_wf_operator(val, op, sizeof op, why,
+			    sizeof why) != 0)
+				return bad("--operator: %s", why);
+			o->operator_id = val;
 		} else if (!strcmp(a, "--cert")) {
 			NEED_ARG();
 			if (!*val)
@@ -257,7 +283,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		return bad("%s", "--record cannot be used with --replay");
 	if (o->nsim_args && !o->s.sim_profile)
 		return bad("%s", "--sim-arg goes with --sim");
-	if ((o->station || o->cert) && !o->key)
+	if ((o->station || o->cert) && !o->key && !o->station_cfg)
 		return bad("%s", "--station and --cert go with --key");
 	o->s.sim_args = o->sim_args;
 	o->s.nsim_args = o->nsim_args;
@@ -580,6 +606,28 @@ int main(int argc, char **argv)
 	pb_app_init(&app, o.s.units);
 
 	char err[512];
+	/* the station's config: the key, its name, the gauge, the store */
+	struct pb_stationcfg scfg;
+	if (o.station_cfg) {
+		if (pb_stationcfg_load(&scfg, o.station_cfg, err,
+		    sizeof err) != 0) {
+			fprintf(stderr, "pumpbench: %s\n", err);
+			return 2;
+		}
+		if (!o.key && scfg.key_path[0])
+			o.key = scfg.key_path;
+		if (!o.station)
+			o.station = scfg.name;
+	}
+	struct pb_tui_records *recs = pb_tui_records_new(o.db,
+	    o.station_cfg ? &scfg : NULL, o.station, o.operator_id, &app,
+	    o.headless);
+	if (!recs) {
+		fprintf(stderr, "pumpbench: out of memory\n");
+		return 1;
+	}
+	o.s.recorded = pb_tui_records_session;
+	o.s.recorded_ctx = recs;
 	/* the station key: a one-line error now, the full story on the
 	 * calibration screen; an unusable key is not handed to the emulator
 	 * (which would refuse to start) */
@@ -595,12 +643,14 @@ int main(int argc, char **argv)
 	int r = pb_session_open(&ses, &o.s, &app, t0, err, sizeof err);
 	if (r < 0) {
 		fprintf(stderr, "pumpbench: %s\n", err);
+		pb_tui_records_free(recs);
 		return r == PB_SES_E_ARG ? 2 : 1;
 	}
 
 	if (o.headless) {
 		rc = run_headless(ses, &o, t0);
 		pb_session_close(ses, mono_us());
+		pb_tui_records_free(recs);
 		return rc;
 	}
 	/* a replay: its problems on stderr before the screen opens (the
@@ -615,6 +665,7 @@ int main(int argc, char **argv)
 			    "bad lines skipped)\n", name, (unsigned long long)
 			    pb_session_counts(ses)->skipped_lines);
 			pb_session_close(ses, mono_us());
+			pb_tui_records_free(recs);
 			return 1;
 		}
 	}
@@ -623,17 +674,22 @@ int main(int argc, char **argv)
 	struct pb_screen *scr = pb_screen_open(&so, err, sizeof err);
 	if (!scr) {
 		pb_session_close(ses, mono_us());
+		pb_tui_records_free(recs);
 		fprintf(stderr, "pumpbench: %s\n", err);
 		return 1;
 	}
 	struct pb_calscreen_opts co = {
 		.key_path = o.key, .station = o.station, .cert_prefix = o.cert,
+		.operator_id = o.operator_id,
+		.station_cfg = o.station_cfg ? &scfg : NULL,
 	};
-	struct pb_calscreen_io cio = { .ctx = ses, .send = cal_send };
+	struct pb_calscreen_io cio = { .ctx = ses, .send = cal_send,
+		.store = pb_tui_records_store, .store_ctx = recs };
 	struct pb_calscreen *cal = pb_calscreen_new(&co, &cio);
 	if (!cal) {
 		pb_screen_close(scr);
 		pb_session_close(ses, mono_us());
+		pb_tui_records_free(recs);
 		fprintf(stderr, "pumpbench: out of memory\n");
 		return 1;
 	}
@@ -652,6 +708,7 @@ int main(int argc, char **argv)
 	pb_screen_close(scr);
 	pb_session_set_listener(ses, NULL);
 	pb_session_close(ses, mono_us());
+	pb_tui_records_free(recs);
 	pb_calscreen_free(cal);
 	return 0;
 }

@@ -293,6 +293,8 @@ int pb_session_record(struct pb_session *s, const char *path, bool on,
 				say_log(s, "recording closed: %s", name);
 			}
 			s->rec = NULL;
+			if (s->o.recorded)
+				s->o.recorded(s->o.recorded_ctx, name, now_us);
 		}
 		pb_app_set_recording(s->app, false);
 		return rc;
@@ -727,8 +729,14 @@ void pb_session_close(struct pb_session *s, uint64_t now_us)
 {
 	if (!s)
 		return;
-	if (s->rec)
+	if (s->rec) {
+		char name[PATH_MAX];
+		snprintf(name, sizeof name, "%s", pb_rec_path(s->rec));
 		pb_rec_close(s->rec, now_us);
+		if (s->o.recorded)
+			s->o.recorded(s->o.recorded_ctx, name, now_us);
+		s->rec = NULL;
+	}
 	if (s->cl)
 		pb_client_free(s->cl);
 	pb_simchild_stop(&s->sim);

@@ -71,6 +71,10 @@ struct pb_session_opts {
 	const char *factory_key;   /* --sim: pumpsim --factory-key FILE */
 	const char *const *sim_args;  /* --sim: more pumpsim arguments */
 	int         nsim_args;
+	/* a recording closed (the r key, the end of the session): its path,
+	 * so the dashboard can enter it in the factory records */
+	void (*recorded)(void *ctx, const char *path, uint64_t now_us);
+	void       *recorded_ctx;
 };
 
 /* Counters for the link panel and the headless summary. */

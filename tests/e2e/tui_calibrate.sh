@@ -22,6 +22,9 @@
 #    certificate says so) before the program leaves.
 # 3. A station key readable by others: a one-line error at start, and the
 #    calibration screen names the file and refuses to start.
+# Every run first answers the station's questions (issue 13): the serial
+# of the unit, scanned (typed here, then Enter), and for a unit that
+# already passed, the reason; the records land in this test's store.
 . tests/e2e/tui_lib.inc
 B=${B:-build/rel}
 CTL="$B/tests/tools/pb-ctl"
@@ -51,6 +54,18 @@ usage_err '--sim-arg goes with --sim' --port /dev/null --sim-arg --seed=2
 usage_err 'needs an argument' --sim s21 --key
 "$PB" --help | grep -q -- '--key FILE' || { echo "FAIL: --help lacks --key"; exit 1; }
 
+DB="$TMPD/records.db"
+# the station's questions at Enter: the unit's serial, and a reason once
+# the unit has passed
+scan() {
+	wait_for 'Scan the serial number' 10
+	keys "$serial" Enter
+	if [ -n "${1:-}" ]; then
+		wait_for 'already passed calibration' 10
+		keys "$1" Enter
+	fi
+}
+
 # the true vacuum of channel 1, one decimal
 gauge() {
 	"$CTL" "$CSOCK" status | sed -n 's/.* vacuum=\([-0-9.]*\).*/\1/p'
@@ -74,7 +89,7 @@ prow() { printf '│ +%s +[0-9.]+ +[A-Z] +[0-9.]+ [(] *[0-9.]+[)] ' "$1"; }
 vrow() { printf 'verify %s +[0-9.]+ +[A-Z] +device +[-0-9.]+ +reference' "$1"; }
 
 start_pane 120 50 C.UTF-8
-run "$PB --sim s21 --key $KEY --station t1 --cert $TMPD/cert $SIMARGS"
+run "$PB --sim s21 --key $KEY --station t1 --cert $TMPD/cert --operator e2e --db $DB $SIMARGS"
 wait_for 'link +UP' 20
 keys C
 wait_for 'Factory calibration of' 10
@@ -83,6 +98,7 @@ serial=$(cap | sed -n 's/.*Factory calibration of \([^ ]*\) .*/\1/p' | head -n 1
 cap | grep -q 'stored calibration id 0' || fail "a fresh unit should have calibration id 0"
 cap | grep -q 'key .*station.key (ok)' || fail "key not shown as usable"
 keys Enter
+scan
 wait_for '\[>\] point 1/4' 20
 # dashboard keys are off while calibrating
 keys s
@@ -124,11 +140,15 @@ keys q
 wait_for 'EXIT=0' 10
 
 # ---- 2: the new record survived; Esc after the write restores it ----------
-run "$PB --sim s21 --key $KEY --station t2 --cert $TMPD/abort $SIMARGS"
+run "$PB --sim s21 --key $KEY --station t2 --cert $TMPD/abort --operator e2e --db $DB $SIMARGS"
 wait_for 'link +UP' 20
 keys C
 wait_for "Factory calibration of $serial .*stored calibration id 1" 10
+# the unit's history from the records
+wait_for "Records of $serial: 1 calibration" 10
+wait_for "PASS +t1 by e2e" 5
 keys Enter
+scan "abort test"
 answer 'Point 1 of 4, holding 0 mmHg' "$(prow 1)"
 answer 'Point 2 of 4, holding 50 mmHg' "$(prow 2)"
 answer 'Point 3 of 4, holding 150 mmHg' "$(prow 3)"
@@ -145,6 +165,7 @@ echo "$st" | grep -q 'state=idle' || fail "pump not idle after the abort: $st"
 
 # Esc before anything was written
 keys Enter
+scan "abort test 2"
 wait_for '\[>\] point 1/4' 20
 keys Escape
 wait_for 'Verdict: ABORTED' 30
@@ -153,12 +174,19 @@ wait_for 'Stored calibration A: id 1 \(unchanged\)' 10
 [ -s "$TMPD/abort-2.json" ] || fail "second run's certificate abort-2.json missing"
 # Ctrl-C (SIGINT) during a run: abort first, then leave
 keys Enter
+scan "abort test 3"
 wait_for '\[>\] point 1/4' 20
 keys C-c
 wait_for 'EXIT=[0-9]' 30
 [ -s "$TMPD/abort-3.json" ] || fail "no certificate for the interrupted run"
 grep -q '"verdict": *"ABORTED"' "$TMPD/abort-3.json" || fail "interrupted run not ABORTED"
 grep -q 'interrupted by a signal' "$TMPD/abort-3.json" || fail "interrupted run's reason"
+# every run is in the records: one PASS, three ABORTED recalibrations
+"$BIN/pumphil" records --db "$DB" --serial "$serial" --format csv >"$TMPD/rec.csv" ||
+	fail "pumphil records"
+[ "$(grep -c '^cal,.*,PASS,' "$TMPD/rec.csv")" -eq 1 ] || fail "PASS record: $(cat "$TMPD/rec.csv")"
+[ "$(grep -c '^cal,.*,ABORTED,.*,yes,abort test' "$TMPD/rec.csv")" -eq 3 ] ||
+	fail "aborted recalibrations: $(cat "$TMPD/rec.csv")"
 
 # ---- 3: a key file others may read ------------------------------------------
 chmod 644 "$KEY"

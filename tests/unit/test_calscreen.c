@@ -18,6 +18,8 @@
 #include "proto/client.h"
 #include "proto/station.h"
 #include "tests/lib/check_main.h"
+#include "store/stationcfg.h"
+#include "store/store.h"
 #include "tui/calscreen.h"
 
 #define KEY_HEX "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
@@ -51,6 +53,11 @@ struct rig {
 	char dir[64];
 	char key_path[96];
 	char prefix[96];
+	/* the station (issue 13) */
+	struct pb_store *store;      /* SQLite in dir */
+	bool no_store;               /* the store "cannot be opened" */
+	bool manual_station;         /* the test answers the questions */
+	const char *scan;            /* what the scanner reads */
 };
 
 static double raw_of(int ch, double v)
@@ -161,6 +168,23 @@ static int64_t io_wall(void *ctx)
 	return WALL;
 }
 
+static struct pb_store *io_store(void *ctx, char *err, size_t errlen)
+{
+	struct rig *r = ctx;
+	if (r->no_store) {
+		snprintf(err, errlen, "postgresql://db/x: no answer from the "
+		    "server");
+		return NULL;
+	}
+	if (r->store == NULL) {
+		char db[128];
+		snprintf(db, sizeof db, "%s/records.db", r->dir);
+		ck_assert_int_eq(pb_store_open(db, NULL, &r->store, err,
+		    errlen), 0);
+	}
+	return r->store;
+}
+
 static void write_key(const char *path, mode_t mode)
 {
 	FILE *f = fopen(path, "w");
@@ -220,9 +244,11 @@ static void rig_init(struct rig *r, int channels, bool with_key)
 	struct pb_calscreen_opts o = {
 		.key_path = with_key ? r->key_path : NULL,
 		.station = "t1", .cert_prefix = r->prefix,
+		.operator_id = "op-test",
 	};
 	struct pb_calscreen_io io = { .ctx = r, .send = io_send,
-	    .wall = io_wall };
+	    .wall = io_wall, .store = io_store, .store_ctx = r };
+	r->scan = "SN-TEST-1\r\n";
 	r->cs = pb_calscreen_new(&o, &io);
 	ck_assert_ptr_nonnull(r->cs);
 	r->now = 1000000;
@@ -249,12 +275,36 @@ static void rm_rf(const char *dir)
 static void rig_free(struct rig *r)
 {
 	pb_calscreen_free(r->cs);
+	pb_store_close(r->store);
 	rm_rf(r->dir);
+}
+
+static void view(struct rig *r, struct pb_calview_state *v);
+
+/* the station's questions, answered as a scanner would: the serial and
+ * Enter; a recalibration's reason */
+static void answer_station(struct rig *r)
+{
+	for (int i = 0; i < 3; i++) {
+		struct pb_calview_state v;
+		view(r, &v);
+		if (!v.asking)
+			return;
+		const char *a = strstr(v.asking, "serial") ? r->scan :
+		    strstr(v.asking, "reason") ? "test again\r" : "op-x\r";
+		for (; *a; a++)
+			pb_calscreen_key(r->cs, &r->app, &r->prof,
+			    (unsigned char)*a, r->now);
+	}
 }
 
 static struct pb_calscreen_effect key(struct rig *r, int k)
 {
-	return pb_calscreen_key(r->cs, &r->app, &r->prof, k, r->now);
+	struct pb_calscreen_effect e = pb_calscreen_key(r->cs, &r->app,
+	    &r->prof, k, r->now);
+	if (k == '\r' && !r->manual_station)
+		answer_station(r);
+	return e;
 }
 
 static void keys(struct rig *r, const char *s)
@@ -826,6 +876,167 @@ START_TEST(certificate_failing_after_the_write_restores_old)
 }
 END_TEST
 
+/* ---- the station (issue 13) ---------------------------------------------- */
+
+static void type(struct rig *r, const char *s)
+{
+	for (; *s; s++)
+		pb_calscreen_key(r->cs, &r->app, &r->prof, (unsigned char)*s,
+		    r->now);
+}
+
+static const char *asking(struct rig *r)
+{
+	static struct pb_calview_state v;
+	view(r, &v);
+	return v.asking;
+}
+
+/* Enter asks who and which unit; a wrong unit is refused; the run is
+ * recorded whole, with the certificate naming the record */
+START_TEST(station_questions_and_record)
+{
+	struct rig r;
+	rig_init(&r, 2, true);
+	r.manual_station = true;
+	pb_calscreen_free(r.cs);
+	struct pb_calscreen_opts o = { .key_path = r.key_path,
+		.station = "t1", .cert_prefix = r.prefix };   /* no operator */
+	struct pb_calscreen_io io = { .ctx = &r, .send = io_send,
+	    .wall = io_wall, .store = io_store, .store_ctx = &r };
+	r.cs = pb_calscreen_new(&o, &io);
+	pb_calscreen_open(r.cs, r.now);
+	key(&r, '\r');
+	ck_assert_ptr_nonnull(strstr(asking(&r), "Operator ID"));
+	ck_assert(!r.have_cmd);
+	type(&r, "  \r");                 /* nothing: asked again */
+	ck_assert_ptr_nonnull(strstr(asking(&r), "Operator ID"));
+	type(&r, "Jane 7\r");
+	ck_assert_ptr_nonnull(strstr(asking(&r), "serial"));
+	type(&r, "SN-OTHER\r");            /* the wrong unit */
+	struct pb_calview_state v;
+	view(&r, &v);
+	ck_assert_ptr_nonnull(strstr(v.message, "wrong unit"));
+	ck_assert(!pb_calscreen_running(r.cs));
+	ck_assert(!r.have_cmd);
+	type(&r, "SN-TEST-1\r\n");       /* a scanner's CR LF */
+	ck_assert(pb_calscreen_running(r.cs));
+	while (until_prompt(&r, 60))
+		type_reading(&r);
+	finish(&r, 30);
+	const struct pb_cal_result *res = pb_calscreen_result(r.cs);
+	ck_assert_int_eq(res->verdict, PB_CAL_PASS);
+	/* the record: operator, unit, and the certificate's id */
+	char json[160];
+	snprintf(json, sizeof json, "%s.json", r.prefix);
+	json_object *j = json_object_from_file(json), *id;
+	ck_assert(json_object_object_get_ex(j, "record_id", &id));
+	struct pb_record_cal rec;
+	ck_assert_int_eq(pb_store_get_cal(r.store, json_object_get_string(id),
+	    &rec), 0);
+	json_object_put(j);
+	ck_assert_str_eq(rec.operator_id, "Jane 7");
+	ck_assert_str_eq(rec.serial, "SN-TEST-1");
+	ck_assert_str_eq(rec.verdict, "PASS");
+	ck_assert_int_eq(rec.ncerts, 3);
+	ck_assert(!rec.recal);
+	/* the history shows it; the next run asks the serial again (the
+	 * operator is kept) and, the unit having passed, for a reason */
+	step(&r);
+	view(&r, &v);
+	ck_assert_int_eq(v.hist_total, 1);
+	key(&r, '\r');
+	ck_assert_ptr_nonnull(strstr(asking(&r), "serial"));
+	type(&r, "SN-TEST-1\r");
+	ck_assert_ptr_nonnull(strstr(asking(&r), "already passed"));
+	key(&r, PB_KEY_ESC);                /* cancelled: nothing starts */
+	ck_assert_ptr_null(asking(&r));
+	ck_assert(!pb_calscreen_running(r.cs));
+	key(&r, '\r');
+	type(&r, "SN-TEST-1\r");
+	type(&r, "\r");                    /* no reason: refused */
+	ck_assert(!pb_calscreen_running(r.cs));
+	type(&r, "seal replaced\r");
+	ck_assert(pb_calscreen_running(r.cs));
+	while (until_prompt(&r, 60))
+		type_reading(&r);
+	finish(&r, 30);
+	step(&r);
+	struct pb_store_cal_line h[4];
+	ck_assert_int_eq(pb_store_unit_history(r.store, "SN-TEST-1", h, 4), 2);
+	ck_assert(h[1].recal);
+	ck_assert_int_eq(pb_store_get_cal(r.store, h[1].record_id, &rec), 0);
+	ck_assert_str_eq(rec.recal_reason, "seal replaced");
+	rig_free(&r);
+}
+END_TEST
+
+/* a reference gauge past its due date, or a store that cannot be used:
+ * refused at Enter, nothing sent to the pump */
+START_TEST(gauge_or_store_refuses_to_start)
+{
+	struct rig r;
+	rig_init(&r, 1, true);
+	struct pb_stationcfg cfg;
+	char err[256];
+	const char *ini = "[station]\nname=t1\n[gauge]\nid=G-1\n"
+	    "due=2020-01-31\n";
+	ck_assert_int_eq(pb_stationcfg_parse(&cfg, "s.ini", ini, strlen(ini),
+	    err, sizeof err), 0);
+	pb_calscreen_free(r.cs);
+	struct pb_calscreen_opts o = { .key_path = r.key_path,
+		.station = "t1", .cert_prefix = r.prefix,
+		.operator_id = "op", .station_cfg = &cfg };
+	struct pb_calscreen_io io = { .ctx = &r, .send = io_send,
+	    .wall = io_wall, .store = io_store, .store_ctx = &r };
+	r.cs = pb_calscreen_new(&o, &io);
+	pb_calscreen_open(r.cs, r.now);
+	key(&r, '\r');
+	struct pb_calview_state v;
+	view(&r, &v);
+	ck_assert_ptr_nonnull(strstr(v.message, "G-1 was due for calibration "
+	    "on 2020-01-31"));
+	ck_assert(!pb_calscreen_running(r.cs));
+	ck_assert(!r.have_cmd);
+	/* an in-date gauge, but the store does not answer */
+	const char *ok = "[station]\nname=t1\n[gauge]\nid=G-1\n"
+	    "due=2099-01-31\n";
+	ck_assert_int_eq(pb_stationcfg_parse(&cfg, "s.ini", ok, strlen(ok),
+	    err, sizeof err), 0);
+	r.no_store = true;
+	key(&r, '\r');
+	view(&r, &v);
+	ck_assert_ptr_nonnull(strstr(v.message, "no answer from the server"));
+	ck_assert_ptr_nonnull(strstr(v.message, "Nothing was sent"));
+	ck_assert(!pb_calscreen_running(r.cs));
+	ck_assert(!r.have_cmd);
+	r.no_store = false;
+	key(&r, '\r');
+	ck_assert(pb_calscreen_running(r.cs));
+	pb_calscreen_abort(r.cs, "test over", r.now);
+	finish(&r, 30);
+	rig_free(&r);
+}
+END_TEST
+
+START_TEST(text_line)
+{
+	struct pb_calview_text t;
+	memset(&t, 0, sizeof t);
+	ck_assert_int_eq(pb_calview_text_key(&t, 'A'), PB_CVI_EDIT);
+	ck_assert_int_eq(pb_calview_text_key(&t, ' '), PB_CVI_EDIT);
+	ck_assert_int_eq(pb_calview_text_key(&t, 0x1b), PB_CVI_NONE);
+	ck_assert_int_eq(pb_calview_text_key(&t, 0xe9), PB_CVI_NONE);
+	ck_assert_int_eq(pb_calview_text_key(&t, 127), PB_CVI_EDIT);
+	ck_assert_str_eq(t.buf, "A");
+	ck_assert_int_eq(pb_calview_text_key(&t, '\n'), PB_CVI_SUBMIT);
+	for (int i = 0; i < 100; i++)
+		pb_calview_text_key(&t, 'x');
+	ck_assert_uint_eq(t.len, PB_CALVIEW_TEXT_MAX);
+	ck_assert_int_eq(pb_calview_text_key(&t, 'x'), PB_CVI_REJECT);
+}
+END_TEST
+
 static Suite *calscreen_suite(void)
 {
 	Suite *s = suite_create("calscreen");
@@ -843,6 +1054,9 @@ static Suite *calscreen_suite(void)
 	tcase_add_test(tc, channel_without_record_is_calibrated);
 	tcase_add_test(tc, certificate_directory_missing_refuses_to_start);
 	tcase_add_test(tc, certificate_failing_after_the_write_restores_old);
+	tcase_add_test(tc, station_questions_and_record);
+	tcase_add_test(tc, gauge_or_store_refuses_to_start);
+	tcase_add_test(tc, text_line);
 	suite_add_tcase(s, tc);
 	return s;
 }

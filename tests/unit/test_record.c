@@ -60,6 +60,14 @@ START_TEST(times)
 	ck_assert_int_eq(pb_record_parse_time("2026-12-03T19:52", false, &ms),
 	    0);
 	ck_assert_int_eq(ms, 1796327520000);
+	ck_assert_int_eq(pb_record_parse_time("2026-12-03T19:52:03.123Z",
+	    false, &ms), 0);
+	ck_assert_int_eq(ms, 1796327523123);
+	ck_assert_int_eq(pb_record_parse_time("2026-12-03T19:52:03.5", false,
+	    &ms), 0);
+	ck_assert_int_eq(ms, 1796327523500);
+	ck_assert_int_eq(pb_record_parse_time("2026-12-03T19:52:03.Z", false,
+	    &ms), -1);
 	ck_assert_int_eq(pb_record_parse_time("2026-12-03T24:00", false, &ms),
 	    -1);
 	ck_assert_int_eq(pb_record_parse_time("2026-12-03x", false, &ms), -1);
