@@ -226,6 +226,18 @@ double pb_tel_mean_dmmhg(const struct pb_telemetry *t, int ch)
 	return sum / t->n;
 }
 
+uint64_t pb_device_stats_dropped(const struct pb_device_stats *s)
+{
+	return (uint64_t)s->cobs_errors + s->length_errors + s->oversize +
+	    s->crc_errors + s->version_errors;
+}
+
+uint64_t pb_device_stats_refused(const struct pb_device_stats *s)
+{
+	return (uint64_t)s->ignored + s->unknown_type + s->bad_header +
+	    s->bad_payload;
+}
+
 bool pb_type_is_command(uint8_t type)
 {
 	return type == PB_T_HELLO ||

@@ -339,6 +339,13 @@ uint8_t pb_response_body_kind(uint8_t req_type, uint8_t status);
 /* True for the command types (those a host sends with PB_F_ACK_REQ). */
 bool pb_type_is_command(uint8_t type);
 
+/* Of a DEVICE_STATS answer: frames from the host the device dropped in
+ * the frame checks (COBS, length, size, CRC, version), and frames that
+ * passed them but that it refused (ignored, unknown type, bad header,
+ * bad payload). */
+uint64_t pb_device_stats_dropped(const struct pb_device_stats *s);
+uint64_t pb_device_stats_refused(const struct pb_device_stats *s);
+
 /* Mean of channel ch's samples in a telemetry batch, in 0.1 mmHg; NaN
  * when the batch has no samples or no such channel. */
 double pb_tel_mean_dmmhg(const struct pb_telemetry *t, int ch);

@@ -425,6 +425,14 @@ static int run_headless(struct pb_session *ses, const struct opts *o,
 		printf(" skipped=%llu discontinuities=%llu",
 		    (unsigned long long)c->skipped_lines,
 		    (unsigned long long)c->discontinuities);
+	const struct pb_device_stats *ds = pb_session_device_stats(ses);
+	if (ds)     /* what the device made of our frames (protocol.md 5.15) */
+		printf(" device_rx_errors=%llu device_refused=%llu "
+		    "device_frames_lost=%lu device_host_lost=%lu",
+		    (unsigned long long)pb_device_stats_dropped(ds),
+		    (unsigned long long)pb_device_stats_refused(ds),
+		    (unsigned long)ds->frames_lost,
+		    (unsigned long)ds->host_lost);
 	if (o->s.record)
 		printf(" record=%s", o->s.record);
 	printf("\n");

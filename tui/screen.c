@@ -673,6 +673,13 @@ static void draw_link(struct pb_screen *s, struct pb_app *a,
 		    "link  LOST %.1f s", a->link_change_us ? down : 0.0);
 	}
 	int maxy = getmaxy(w);
+	const struct pb_device_stats *ds = pb_session_device_stats(ses);
+	if (ds && y < maxy - 1)     /* the device's side (protocol.md 5.15) */
+		put(w, y++, 1, A_NORMAL, "dev err %llu lost %lu wd %lu",
+		    (unsigned long long)(pb_device_stats_dropped(ds) +
+		    pb_device_stats_refused(ds)),
+		    (unsigned long)ds->frames_lost,
+		    (unsigned long)ds->host_lost);
 	const char *lg = pb_session_last_log(ses);
 	if (lg[0] && y < maxy - 1)
 		put(w, y++, 1, A_DIM, "%s", lg);

@@ -20,6 +20,7 @@
 
 #define SIM_RESTART_AFTER_US 1500000u  /* show the loss before restarting */
 #define HELLO_RETRY_US       1000000u
+#define DEV_STATS_US         2000000u  /* DEVICE_STATS poll period */
 #define MAX_TXN_KINDS        256
 #define TXN_LISTENER         0xFF   /* txn_kind: pb_session_send's */
 
@@ -35,6 +36,9 @@ struct pb_session {
 	uint64_t link_down_us;
 	int  hello_txn;
 	uint64_t hello_sent_us;
+	int  stats_txn;                 /* DEVICE_STATS in flight, or -1 */
+	uint64_t stats_next_us;
+	bool stats_unsupported;         /* the device answered UNKNOWN_CMD */
 	bool have_info;
 	uint8_t txn_kind[MAX_TXN_KINDS];   /* enum pb_cmd_kind per txn */
 
@@ -389,6 +393,16 @@ static void on_done(void *ctx, uint8_t txn, int status,
     const struct pb_response *resp)
 {
 	struct pb_session *s = ctx;
+	if ((int)txn == s->stats_txn) {
+		/* the device's own counters, for the link panel and the
+		 * headless summary; an older device lacks the command */
+		s->stats_txn = -1;
+		if (status == PB_CLIENT_E_STATUS && resp &&
+		    resp->status == PB_ST_UNKNOWN_CMD)
+			s->stats_unsupported = true;
+		s->dirty = true;
+		return;
+	}
 	if ((int)txn == s->hello_txn ||
 	    (resp && resp->req_type == PB_T_HELLO)) {
 		if ((int)txn == s->hello_txn)
@@ -396,6 +410,9 @@ static void on_done(void *ctx, uint8_t txn, int status,
 		const struct pb_device_info *i = pb_client_info(s->cl);
 		if (status == PB_CLIENT_OK && i) {
 			s->have_info = true;
+			/* (maybe another unit now): ask for its counters */
+			s->stats_unsupported = false;
+			s->stats_next_us = s->now_us;
 			if (!s->o.profile)
 				load_profile(s, i->profile, PROF_DEVICE, NULL, 0);
 			pb_app_set_info(s->app, i,
@@ -660,6 +677,7 @@ int pb_session_open(struct pb_session **out, const struct pb_session_opts *o,
 	s->app = app;
 	pb_simchild_init(&s->sim);
 	s->hello_txn = -1;
+	s->stats_txn = -1;
 	s->now_us = now_us;
 	s->fps_t0 = now_us;
 	int r;
@@ -814,6 +832,11 @@ int pb_session_service(struct pb_session *s, uint64_t now_us)
 			s->hello_txn = pb_client_hello(s->cl, now_us);
 			s->hello_sent_us = now_us;
 		}
+		if (s->link_up && pb_client_info(s->cl) && s->stats_txn < 0 &&
+		    !s->stats_unsupported && now_us >= s->stats_next_us) {
+			s->stats_txn = pb_client_read_stats(s->cl, now_us);
+			s->stats_next_us = now_us + DEV_STATS_US;
+		}
 		const struct pb_client_stats *st = pb_client_stats(s->cl);
 		if (now_us - s->fps_t0 >= 1000000u) {
 			s->counts.frames_per_s = (double)(st->rx.frames_ok -
@@ -957,6 +980,12 @@ const struct pb_client_stats *pb_session_client_stats(
     const struct pb_session *s)
 {
 	return s->cl ? pb_client_stats(s->cl) : NULL;
+}
+
+const struct pb_device_stats *pb_session_device_stats(
+    const struct pb_session *s)
+{
+	return s->cl ? pb_client_device_stats(s->cl) : NULL;
 }
 
 const struct pb_session_counts *pb_session_counts(const struct pb_session *s)

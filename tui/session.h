@@ -138,6 +138,11 @@ const struct pb_profile *pb_session_profile(const struct pb_session *s);
 const struct pb_client_stats *pb_session_client_stats(
     const struct pb_session *s);
 const struct pb_session_counts *pb_session_counts(const struct pb_session *s);
+/* The device's own counters (DEVICE_STATS, asked every 2 s once HELLO is
+ * answered); NULL before the first answer or from a device without the
+ * command. */
+const struct pb_device_stats *pb_session_device_stats(
+    const struct pb_session *s);
 const struct pb_recorder *pb_session_recorder(const struct pb_session *s);
 /* Port shown in the link panel ("pty /dev/pts/3 (pumpsim s10pro)"). */
 const char *pb_session_port(const struct pb_session *s);

@@ -24,6 +24,9 @@ tel=$(get telemetry_samples); tlost=$(get telemetry_lost)
 echo "samples=$samples lost=$lost frames=$frames crc=$crc tel=$tel tlost=$tlost"
 [ "$samples" -ge 1000 ] || { echo "FAIL: only $samples samples in 3 s at 1 kHz"; exit 1; }
 [ "$frames" -gt 0 ] || { echo "FAIL: no frames"; exit 1; }
+# the device's own counters (DEVICE_STATS): a clean link, nothing refused
+echo "$line" | grep -q ' device_rx_errors=0 device_refused=0 device_frames_lost=0 device_host_lost=0' ||
+	{ echo "FAIL: no clean device counters in the summary"; exit 1; }
 head -n 1 "$f" | grep -q '^# pumpbench recording v1' || { echo "FAIL: no magic"; exit 1; }
 grep -q '^# profile: s10pro' "$f" || { echo "FAIL: no profile in header"; exit 1; }
 rows=$(grep -c '^S,' "$f")

@@ -9,6 +9,8 @@ start_pane 120 40 C.UTF-8
 run "$PB --sim s10pro"
 wait_for 'link +UP' 20
 wait_for 'pumpbench \| s10pro' 10
+# the Link panel shows the device's own counters (DEVICE_STATS)
+wait_for 'dev err 0 lost 0 wd 0' 10
 
 # start pumping; the trace and the live values appear
 keys s

@@ -609,6 +609,10 @@ START_TEST(response_bodies)
 	ck_assert_uint_eq(m.u.resp.body.stats.frames_lost, 14);
 	ck_assert_uint_eq(m.u.resp.body.stats.out_dropped, 15);
 	ck_assert_uint_eq(m.u.resp.body.stats.host_lost, 0x80000010u);
+	ck_assert_uint_eq(pb_device_stats_dropped(&m.u.resp.body.stats),
+	    9 + 10 + 11 + 12 + 13);
+	ck_assert_uint_eq(pb_device_stats_refused(&m.u.resp.body.stats),
+	    5 + 6 + 7 + 8);
 	b[0] = PB_ST_UNKNOWN_CMD;     /* an older device: no body */
 	ck_assert_int_eq(dec(PB_T_RESPONSE, b, 2), PB_MSG_OK);
 	/* answering a non-command, except as UNKNOWN_CMD */
