@@ -33,3 +33,21 @@ $(B)/gen/%.o: $(B)/gen/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 $(B)/tests/unit/test_profile_gen: $(GEN_OBJS)
+
+# The device side in its small configuration (proto/config.h) through the
+# same unit tests: proto's device-side objects built again with
+# PB_CONFIG_SMALL, the host-side message codec kept for the tests' host
+# half (the device-only codec has its own test, test_msg_device_only).
+SMALL_FLAGS := -DPB_CONFIG_SMALL -DPB_MSG_DEVICE_ONLY=0
+SMALL_SRC   := proto/device.c proto/frame.c proto/cobs.c proto/crc32c.c \
+	proto/msg.c
+SMALL_OBJS  := $(patsubst %.c,$(B)/small/%.o,$(SMALL_SRC))
+$(B)/small/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $< (small)")
+	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(SMALL_FLAGS) -c -o $@ $<
+$(B)/tests/unit/test_device_small: $(B)/small/tests/unit/test_device.o \
+	$(SMALL_OBJS) $(TEST_HELPER_OBJ)
+	$(LINK) $(TEST_LIBS) $(LIBS_M)
+tests: $(B)/tests/unit/test_device_small
+-include $(SMALL_OBJS:.o=.d) $(B)/small/tests/unit/test_device.d

@@ -28,7 +28,7 @@ struct fz {
 	int      bad;
 };
 
-static void handler(void *ctx, const struct pb_msg *cmd,
+static void handler(void *ctx, const struct pb_cmd *cmd,
     struct pb_response *resp, uint64_t now_us)
 {
 	struct fz *f = ctx;
@@ -91,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t off = 0; off < size; off += chunk) {
 		size_t n = size - off < chunk ? size - off : chunk;
 		pb_device_rx(&dev, data + off, n, now);
-		if (dev.out_len > PB_DEV_OUT_CAP)
+		if (pb_device_pending(&dev) > PB_DEV_OUT_CAP)
 			__builtin_trap();
 		size_t k = pb_device_take(&dev, buf, sizeof buf);
 		pb_decoder_feed(&out, buf, k, on_out, &f);

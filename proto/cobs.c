@@ -73,6 +73,20 @@ int pb_cobs_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap,
 	return PB_COBS_OK;
 }
 
+void pb_cobs_encode_inplace(uint8_t *buf, size_t n)
+{
+	/* below 254 data bytes every 0x00 becomes the distance to the next
+	 * one (or past the end), and the code byte goes in front */
+	size_t last = 0;
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] == 0) {
+			buf[last] = (uint8_t)(i - last);
+			last = i;
+		}
+	}
+	buf[last] = (uint8_t)(n + 1 - last);
+}
+
 const char *pb_cobs_strerror(int err)
 {
 	switch (err) {

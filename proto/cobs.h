@@ -39,6 +39,12 @@ int pb_cobs_encode(const uint8_t *in, size_t n, uint8_t *out, size_t cap,
 int pb_cobs_decode(const uint8_t *in, size_t n, uint8_t *out, size_t cap,
     size_t *outlen);
 
+/* Encode in place, for frames built where they will be sent: buf[1..n]
+ * holds n data bytes (n <= 253, so no block is full) and buf[0..n]
+ * becomes their COBS encoding, one byte longer.  No other memory is
+ * touched. */
+void pb_cobs_encode_inplace(uint8_t *buf, size_t n);
+
 const char *pb_cobs_strerror(int err);
 
 #endif

@@ -20,13 +20,23 @@
  * that random data reaches, and the published check values), so a wrong
  * entry cannot go unnoticed.
  */
+#include "proto/config.h"
 #include "proto/crc32c.h"
 
 #include <string.h>
 
 #define PB_CRC32C_POLY 0x82F63B78u
 
-static const uint32_t crc_tab[8][256] = {
+#if PB_CRC32C_TABLE == 4
+/* PB_CRC32C_TABLE 4: the byte table's recurrence over 4 bits instead of
+ * 8 (nib[i] = byte(i) with 4 shifts), two look-ups per byte; 64 bytes. */
+static const uint32_t nib[16] = {
+	0x00000000, 0x105ec76f, 0x20bd8ede, 0x30e349b1, 0x417b1dbc, 0x5125dad3,
+	0x61c69362, 0x7198540d, 0x82f63b78, 0x92a8fc17, 0xa24bb5a6, 0xb21572c9,
+	0xc38d26c4, 0xd3d3e1ab, 0xe330a81a, 0xf36e6f75
+};
+#else
+static const uint32_t crc_tab[PB_CRC32C_TABLE][256] = {
 	{
 		0x00000000, 0xf26b8303, 0xe13b70f7, 0x1350f3f4, 0xc79a971f, 0x35f1141c,
 		0x26a1e7e8, 0xd4ca64eb, 0x8ad958cf, 0x78b2dbcc, 0x6be22838, 0x9989ab3b,
@@ -72,6 +82,7 @@ static const uint32_t crc_tab[8][256] = {
 		0xd5cf889d, 0x27a40b9e, 0x79b737ba, 0x8bdcb4b9, 0x988c474d, 0x6ae7c44e,
 		0xbe2da0a5, 0x4c4623a6, 0x5f16d052, 0xad7d5351,
 	},
+#if PB_CRC32C_TABLE == 8
 	{
 		0x00000000, 0x13a29877, 0x274530ee, 0x34e7a899, 0x4e8a61dc, 0x5d28f9ab,
 		0x69cf5132, 0x7a6dc945, 0x9d14c3b8, 0x8eb65bcf, 0xba51f356, 0xa9f36b21,
@@ -387,7 +398,9 @@ static const uint32_t crc_tab[8][256] = {
 		0x14124958, 0x5d2e347f, 0xe54c35a1, 0xac704886, 0x7734cfef, 0x3e08b2c8,
 		0xc451b7cc, 0x8d6dcaeb, 0x56294d82, 0x1f1530a5,
 	},
+#endif
 };
+#endif
 
 static inline uint32_t load_le32(const uint8_t *p)
 {
@@ -406,6 +419,15 @@ uint32_t pb_crc32c_update(uint32_t crc, const void *data, size_t n)
 	const uint8_t *p = data;
 	uint32_t c = ~crc;
 
+#if PB_CRC32C_TABLE == 4
+	while (n--) {
+		c ^= *p++;
+		c = (c >> 4) ^ nib[c & 0x0F];
+		c = (c >> 4) ^ nib[c & 0x0F];
+	}
+	return ~c;
+#else
+#if PB_CRC32C_TABLE == 8
 	/* Align to 4 bytes is not needed (loads go through memcpy), but the
 	 * 8-byte loop is what makes this fast. */
 	while (n >= 8) {
@@ -418,9 +440,11 @@ uint32_t pb_crc32c_update(uint32_t crc, const void *data, size_t n)
 		p += 8;
 		n -= 8;
 	}
+#endif
 	while (n--)
 		c = (c >> 8) ^ crc_tab[0][(c ^ *p++) & 0xFF];
 	return ~c;
+#endif
 }
 
 uint32_t pb_crc32c(const void *data, size_t n)

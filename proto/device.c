@@ -22,7 +22,13 @@
  *    stays exact;
  *  - every outgoing frame takes the next seq, also when it does not fit
  *    the output buffer (then it is counted in out_dropped and the host sees
- *    the gap as a lost frame).
+ *    the gap as a lost frame);
+ *  - frames are built in place at the end of the output queue (payload
+ *    encoded where it goes, header, CRC, COBS and 0x00 added around it by
+ *    pb_frame_seal), so no frame-sized buffer and no struct pb_msg lives
+ *    on the stack; the cache keeps RESPONSE payloads (up to
+ *    PB_DEV_CACHE_PAYLOAD bytes), not wire bytes, and a retry is framed
+ *    afresh from them.
  */
 #include <string.h>
 
@@ -37,28 +43,75 @@ void pb_device_init(pb_device *d, pb_dev_cmd_fn handler, void *ctx)
 	d->ctx = ctx;
 }
 
-static int queue_wire(pb_device *d, const uint8_t *wire, size_t n)
+/* ---- the output queue ------------------------------------------------- */
+
+/* Where a frame of need wire bytes can be built at the end of the queue
+ * (moving the unsent bytes to the front when that makes room), or NULL
+ * when it does not fit: 7.7, a frame is queued whole or not at all. */
+static uint8_t *reserve(pb_device *d, size_t need)
 {
-	if (n > sizeof d->out - d->out_len) {
+	if (PB_DEV_OUT_CAP - d->out_len < need && d->out_head > 0) {
+		memmove(d->out, d->out + d->out_head, d->out_len - d->out_head);
+		d->out_len -= d->out_head;
+		d->out_head = 0;
+	}
+	if (PB_DEV_OUT_CAP - d->out_len < need)
+		return NULL;
+	return d->out + d->out_len;
+}
+
+/* The payload is at w + PB_FRAME_PAYLOAD_OFF: seal the frame and queue it. */
+static void commit(pb_device *d, uint8_t *w, uint8_t flags, uint16_t seq,
+    uint8_t type, uint8_t txn, size_t len)
+{
+	struct pb_frame_hdr h = { PB_PROTO_VERSION, flags, seq, type, txn,
+	    (uint8_t)len };
+	int n = pb_frame_seal(&h, w, PB_FRAME_WIRE_LEN(len));
+	if (n > 0)
+		d->out_len += (size_t)n;
+}
+
+int pb_device_send_body(pb_device *d, uint8_t type, const void *body)
+{
+	uint16_t seq = d->seq_tx++;
+	int n = pb_body_len(type, body);
+	uint8_t *w = n >= 0 ? reserve(d, PB_FRAME_WIRE_LEN(n)) : NULL;
+	size_t len;
+	if (w == NULL || pb_body_encode(type, body, w + PB_FRAME_PAYLOAD_OFF,
+	    (size_t)n, &len) != PB_MSG_OK) {
 		d->out_dropped++;
 		return -1;
 	}
-	memcpy(d->out + d->out_len, wire, n);
-	d->out_len += n;
+	commit(d, w, 0, seq, type, 0, len);
 	return 0;
 }
 
 int pb_device_send(pb_device *d, const struct pb_msg *m)
 {
-	uint8_t wire[PB_WIRE_MAX];
-	struct pb_msg c = *m;
-	c.seq = d->seq_tx++;
-	int n = pb_frame_encode_msg(&c, wire, sizeof wire);
-	if (n < 0) {
+	return pb_device_send_body(d, m->type, &m->u);
+}
+
+int pb_device_send_log(pb_device *d, uint8_t level, const char *text,
+    size_t len)
+{
+	uint16_t seq = d->seq_tx++;
+	uint8_t *w = len <= PB_LOG_MAX ? reserve(d, PB_FRAME_WIRE_LEN(len + 1))
+	    : NULL;
+	size_t n;
+	if (w == NULL || pb_log_encode(level, text, len,
+	    w + PB_FRAME_PAYLOAD_OFF, len + 1, &n) != PB_MSG_OK) {
 		d->out_dropped++;
 		return -1;
 	}
-	return queue_wire(d, wire, (size_t)n);
+	commit(d, w, 0, seq, PB_T_LOG, 0, n);
+	return 0;
+}
+
+/* ---- the answer cache (7.2) ------------------------------------------- */
+
+static uint32_t now_ms(const pb_device *d)
+{
+	return (uint32_t)(d->now_us / 1000u);
 }
 
 static struct pb_dev_cache_entry *cache_find(pb_device *d, uint8_t txn,
@@ -67,8 +120,7 @@ static struct pb_dev_cache_entry *cache_find(pb_device *d, uint8_t txn,
 	for (unsigned i = 0; i < PB_DEV_TXN_CACHE; i++) {
 		struct pb_dev_cache_entry *e = &d->cache[i];
 		if (e->used && e->txn == txn && e->req_type == type &&
-		    d->now_us >= e->at_us &&
-		    d->now_us - e->at_us < PB_DEV_CACHE_US)
+		    now_ms(d) - e->at_ms < PB_DEV_CACHE_US / 1000u)
 			return e;
 	}
 	return NULL;
@@ -83,7 +135,8 @@ static struct pb_dev_cache_entry *cache_slot(pb_device *d, uint8_t txn)
 		struct pb_dev_cache_entry *e = &d->cache[i];
 		if (e->used && e->txn == txn)
 			return e;
-		if (!best || (best->used && (!e->used || e->at_us < best->at_us)))
+		if (!best || (best->used && (!e->used ||
+		    now_ms(d) - e->at_ms > now_ms(d) - best->at_ms)))
 			best = e;
 	}
 	return best;
@@ -92,62 +145,64 @@ static struct pb_dev_cache_entry *cache_slot(pb_device *d, uint8_t txn)
 /* Re-send a cached response under a fresh seq number. */
 static void resend_cached(pb_device *d, const struct pb_dev_cache_entry *e)
 {
-	struct pb_frame_hdr h;
-	uint8_t payload[PB_MAX_PAYLOAD];
-	uint8_t wire[PB_WIRE_MAX];
-	/* wire holds the frame with its trailing 0x00 */
-	if (e->wire_len < 2 ||
-	    pb_frame_decode(e->wire, e->wire_len - 1, &h, payload) != 0) {
-		d->out_dropped++;
-		d->seq_tx++;
-		return;
-	}
-	h.seq = d->seq_tx++;
-	int n = pb_frame_encode(&h, payload, wire, sizeof wire);
-	if (n < 0) {
+	uint16_t seq = d->seq_tx++;
+	uint8_t *w = reserve(d, PB_FRAME_WIRE_LEN(e->len));
+	if (w == NULL) {
 		d->out_dropped++;
 		return;
 	}
-	queue_wire(d, wire, (size_t)n);
+	memcpy(w + PB_FRAME_PAYLOAD_OFF, e->payload, e->len);
+	commit(d, w, PB_F_RESPONSE, seq, PB_T_RESPONSE, e->txn, e->len);
 }
 
 /* Answer a command.  Only answers of commands that ran are remembered
  * (cache): a refusal by the protocol layer ran nothing, so answering its
  * retry afresh is harmless, and it must not evict the answer of a
- * command that did run under the same txn. */
+ * command that did run under the same txn.  An answer that does not fit
+ * the queue is still remembered (7.7), so the host's retry gets it. */
 static void respond(pb_device *d, uint8_t txn, uint8_t req_type,
-    const struct pb_response *resp, bool cache)
+    struct pb_response *r, bool cache)
 {
-	struct pb_msg rm;
-	memset(&rm, 0, sizeof rm);
-	rm.type = PB_T_RESPONSE;
-	rm.flags = PB_F_RESPONSE;
-	rm.txn = txn;
-	rm.seq = d->seq_tx++;
-	rm.u.resp = *resp;
-	rm.u.resp.req_type = req_type;
-
-	struct pb_dev_cache_entry scratch;
-	struct pb_dev_cache_entry *e = cache ? cache_slot(d, txn) : &scratch;
-	int n = pb_frame_encode_msg(&rm, e->wire, sizeof e->wire);
+	uint16_t seq = d->seq_tx++;
+	r->req_type = req_type;
+	int n = pb_body_len(PB_T_RESPONSE, r);
 	if (n < 0) {
 		/* The handler produced a body the codec refuses: answer with
 		 * a bare status so the host is not left waiting. */
-		rm.u.resp.status = PB_ST_BAD_VALUE;
-		rm.u.resp.body_kind = PB_BODY_NONE;
-		n = pb_frame_encode_msg(&rm, e->wire, sizeof e->wire);
+		r->status = PB_ST_BAD_VALUE;
+		r->body_kind = PB_BODY_NONE;
+		n = pb_body_len(PB_T_RESPONSE, r);
 	}
-	if (n < 0) {
-		e->used = false;
+	struct pb_dev_cache_entry *e = cache ? cache_slot(d, txn) : NULL;
+	bool keep = e != NULL && n <= PB_DEV_CACHE_PAYLOAD;
+	uint8_t *w = reserve(d, PB_FRAME_WIRE_LEN(n));
+	uint8_t *p = w ? w + PB_FRAME_PAYLOAD_OFF : keep ? e->payload : NULL;
+	size_t len = 0;
+	if (p == NULL || pb_body_encode(PB_T_RESPONSE, r, p, (size_t)n, &len)
+	    != PB_MSG_OK) {
+		/* neither queued nor remembered */
+		if (e)
+			e->used = false;
 		d->out_dropped++;
 		return;
 	}
-	e->used = cache;
-	e->txn = txn;
-	e->req_type = req_type;
-	e->wire_len = (size_t)n;
-	e->at_us = d->now_us;
-	queue_wire(d, e->wire, e->wire_len);
+	if (e) {
+		/* a long answer (a read; small configuration) is not kept:
+		 * its retry reads again */
+		e->used = keep;
+		if (keep) {
+			if (p != e->payload)
+				memcpy(e->payload, p, len);
+			e->txn = txn;
+			e->req_type = req_type;
+			e->len = (uint8_t)len;
+			e->at_ms = now_ms(d);
+		}
+	}
+	if (w)
+		commit(d, w, PB_F_RESPONSE, seq, PB_T_RESPONSE, txn, len);
+	else
+		d->out_dropped++;
 }
 
 static void refuse(pb_device *d, const struct pb_frame_hdr *h, uint8_t st)
@@ -176,12 +231,12 @@ static bool to_host_type(uint8_t type)
 static void on_heartbeat(pb_device *d, const struct pb_frame_hdr *h,
     const uint8_t *payload)
 {
-	struct pb_msg m;
+	struct pb_cmd m;
 	/* A host's heartbeat carries run state 0 and no alarms; one that
 	 * does not is no host's (e.g. the device's own, looped back while it
 	 * pumps) and must not keep the pump running. */
-	if (pb_msg_decode(h->type, h->flags, payload, h->len, &m) !=
-	    PB_MSG_OK || m.u.hb.run_state != 0 || m.u.hb.alarms != 0) {
+	if (pb_cmd_decode(h->type, payload, h->len, &m) != PB_MSG_OK ||
+	    m.u.hb.run_state != 0 || m.u.hb.alarms != 0) {
 		d->bad_payload++;
 		return;
 	}
@@ -192,7 +247,7 @@ static void on_heartbeat(pb_device *d, const struct pb_frame_hdr *h,
 static void on_command(pb_device *d, const struct pb_frame_hdr *h,
     const uint8_t *payload)
 {
-	struct pb_msg cmd;
+	struct pb_cmd cmd;
 	struct pb_response resp;
 
 	if (!(h->flags & PB_F_ACK_REQ) || h->txn == 0) {
@@ -203,7 +258,7 @@ static void on_command(pb_device *d, const struct pb_frame_hdr *h,
 		return;
 	}
 	memset(&cmd, 0, sizeof cmd);
-	int rc = pb_msg_decode(h->type, h->flags, payload, h->len, &cmd);
+	int rc = pb_cmd_decode(h->type, payload, h->len, &cmd);
 	if (rc != PB_MSG_OK) {
 		d->bad_payload++;
 		refuse(d, h, rc == PB_MSG_E_LENGTH ? PB_ST_BAD_LENGTH
@@ -300,14 +355,39 @@ bool pb_device_last_host(const pb_device *d, uint64_t *t_us)
 	return true;
 }
 
+const uint8_t *pb_device_peek(const pb_device *d, size_t *n)
+{
+	*n = d->out_len - d->out_head;
+	return d->out + d->out_head;
+}
+
+void pb_device_consume(pb_device *d, size_t k)
+{
+	size_t have = d->out_len - d->out_head;
+	d->out_head += k < have ? k : have;
+	if (d->out_head == d->out_len)
+		d->out_head = d->out_len = 0;
+}
+
+size_t pb_device_pending(const pb_device *d)
+{
+	return d->out_len - d->out_head;
+}
+
+void pb_device_drop_output(pb_device *d)
+{
+	d->out_head = d->out_len = 0;
+}
+
 size_t pb_device_take(pb_device *d, uint8_t *buf, size_t cap)
 {
-	size_t n = d->out_len < cap ? d->out_len : cap;
-	if (n == 0)
-		return 0;
-	memcpy(buf, d->out, n);
-	memmove(d->out, d->out + n, d->out_len - n);
-	d->out_len -= n;
+	size_t n;
+	const uint8_t *p = pb_device_peek(d, &n);
+	if (n > cap)
+		n = cap;
+	if (n > 0)
+		memcpy(buf, p, n);
+	pb_device_consume(d, n);
 	return n;
 }
 
@@ -322,19 +402,19 @@ void pb_device_stats(const pb_device *d, struct pb_device_stats *o)
 	const struct pb_rx_stats *rx = &d->dec.st;
 	memset(o, 0, sizeof *o);
 	o->frames_ok = (uint32_t)rx->frames_ok;
-	o->heartbeats = (uint32_t)d->heartbeats;
-	o->commands = (uint32_t)d->commands;
-	o->dup_commands = (uint32_t)d->dup_commands;
-	o->ignored = (uint32_t)d->ignored;
-	o->unknown_type = (uint32_t)d->unknown_type;
-	o->bad_header = (uint32_t)d->bad_header;
-	o->bad_payload = (uint32_t)d->bad_payload;
+	o->heartbeats = d->heartbeats;
+	o->commands = d->commands;
+	o->dup_commands = d->dup_commands;
+	o->ignored = d->ignored;
+	o->unknown_type = d->unknown_type;
+	o->bad_header = d->bad_header;
+	o->bad_payload = d->bad_payload;
 	o->cobs_errors = (uint32_t)rx->cobs_errors;
 	o->length_errors = (uint32_t)rx->length_errors;
 	o->oversize = (uint32_t)rx->oversize;
 	o->crc_errors = (uint32_t)rx->crc_errors;
 	o->version_errors = (uint32_t)rx->version_errors;
-	o->frames_lost = (uint32_t)d->frames_lost_rx;
-	o->out_dropped = (uint32_t)d->out_dropped;
-	o->host_lost = (uint32_t)d->host_lost_count;
+	o->frames_lost = d->frames_lost_rx;
+	o->out_dropped = d->out_dropped;
+	o->host_lost = d->host_lost_count;
 }

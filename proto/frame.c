@@ -52,42 +52,50 @@ static inline uint32_t get_le32(const uint8_t *p)
 	    (uint32_t)p[3] << 24;
 }
 
-int pb_frame_encode(const struct pb_frame_hdr *h, const uint8_t *payload,
-    uint8_t *out, size_t cap)
+int pb_frame_seal(const struct pb_frame_hdr *h, uint8_t *buf, size_t cap)
 {
-	uint8_t f[PB_FRAME_MAX];
-	size_t flen, enc;
-
-	if (h == NULL || out == NULL || h->len > PB_MAX_PAYLOAD ||
-	    (h->len > 0 && payload == NULL))
+	if (h == NULL || buf == NULL || h->len > PB_MAX_PAYLOAD ||
+	    cap < PB_FRAME_WIRE_LEN(h->len))
 		return -1;
+	uint8_t *f = buf + 1;                /* the frame, before COBS */
+	size_t flen = PB_HDR_LEN + (size_t)h->len;
 	f[0] = h->version;
 	f[1] = h->flags;
 	put_le16(f + 2, h->seq);
 	f[4] = h->type;
 	f[5] = h->txn;
 	f[6] = h->len;
-	if (h->len > 0)
-		memcpy(f + PB_HDR_LEN, payload, h->len);
-	flen = PB_HDR_LEN + (size_t)h->len;
 	put_le32(f + flen, pb_crc32c(f, flen));
 	flen += PB_CRC_LEN;
-	if (cap < 1 || pb_cobs_encode(f, flen, out, cap - 1, &enc) != PB_COBS_OK)
+	pb_cobs_encode_inplace(buf, flen);   /* a frame never fills a block */
+	buf[flen + 1] = 0x00;
+	return (int)(flen + 2);
+}
+
+int pb_frame_encode(const struct pb_frame_hdr *h, const uint8_t *payload,
+    uint8_t *out, size_t cap)
+{
+	if (h == NULL || out == NULL || h->len > PB_MAX_PAYLOAD ||
+	    (h->len > 0 && payload == NULL) || cap < PB_FRAME_WIRE_LEN(h->len))
 		return -1;
-	out[enc++] = 0x00;
-	return (int)enc;
+	if (h->len > 0)
+		memmove(out + PB_FRAME_PAYLOAD_OFF, payload, h->len);
+	return pb_frame_seal(h, out, cap);
 }
 
 int pb_frame_encode_msg(const struct pb_msg *m, uint8_t *out, size_t cap)
 {
-	uint8_t payload[PB_MAX_PAYLOAD];
 	size_t len = 0;
 	struct pb_frame_hdr h;
 	int rc;
 
-	if (m == NULL)
+	if (m == NULL || out == NULL)
 		return PB_MSG_E_VALUE;
-	rc = pb_msg_encode(m, payload, sizeof payload, &len);
+	if (cap < PB_FRAME_WIRE_LEN(0))
+		return PB_MSG_E_SPACE;
+	size_t room = cap - PB_FRAME_WIRE_LEN(0);
+	rc = pb_msg_encode(m, out + PB_FRAME_PAYLOAD_OFF,
+	    room < PB_MAX_PAYLOAD ? room : PB_MAX_PAYLOAD, &len);
 	if (rc != PB_MSG_OK)
 		return rc;
 	h.version = PB_PROTO_VERSION;
@@ -96,7 +104,7 @@ int pb_frame_encode_msg(const struct pb_msg *m, uint8_t *out, size_t cap)
 	h.type = m->type;
 	h.txn = m->txn;
 	h.len = (uint8_t)len;
-	rc = pb_frame_encode(&h, payload, out, cap);
+	rc = pb_frame_seal(&h, out, cap);
 	return rc < 0 ? PB_MSG_E_SPACE : rc;
 }
 

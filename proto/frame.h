@@ -34,6 +34,17 @@ struct pb_frame_hdr {
 	uint8_t  len;
 };
 
+/* Building a frame where it will be sent (no copy, no frame-sized buffer
+ * on the stack): write the payload's len bytes at buf +
+ * PB_FRAME_PAYLOAD_OFF, then pb_frame_seal() puts the header in front, the
+ * CRC behind, COBS-encodes the lot in place and appends the 0x00.  The
+ * result is PB_FRAME_WIRE_LEN(len) bytes from buf[0]. */
+#define PB_FRAME_PAYLOAD_OFF  (1 + PB_HDR_LEN)
+#define PB_FRAME_WIRE_LEN(len) ((size_t)(len) + PB_HDR_LEN + PB_CRC_LEN + 2)
+/* Returns the byte count, or -1 when h->len > PB_MAX_PAYLOAD or cap is
+ * below PB_FRAME_WIRE_LEN(h->len). */
+int pb_frame_seal(const struct pb_frame_hdr *h, uint8_t *buf, size_t cap);
+
 /* Encode header + payload into wire bytes (COBS + trailing 0x00).
  * Returns the number of bytes written to out (cap >= PB_WIRE_MAX always
  * suffices) or -1 when len > PB_MAX_PAYLOAD or cap is too small. */

@@ -7,6 +7,7 @@
  * back to the same bytes (every valid payload has one canonical form:
  * strings NUL-padded, reserved bytes 0).
  */
+#include "proto/config.h"
 #include "proto/msg.h"
 
 #include <math.h>
@@ -285,6 +286,7 @@ static void put_info(uint8_t *p, const struct pb_device_info *i)
 	put32(p + 59, i->cal_id);
 }
 
+#if !PB_MSG_DEVICE_ONLY
 static bool get_info(struct pb_device_info *i, const uint8_t *p)
 {
 	i->proto_version = p[0];
@@ -301,6 +303,7 @@ static bool get_info(struct pb_device_info *i, const uint8_t *p)
 	i->cal_id = get32(p + 59);
 	return info_ok(i);
 }
+#endif
 
 static void put_cal(uint8_t *p, const struct pb_cal *c)
 {
@@ -340,37 +343,54 @@ static void put_stats(uint8_t *p, const struct pb_device_stats *st)
 #undef PUT
 }
 
+#if !PB_MSG_DEVICE_ONLY
 static void get_stats(struct pb_device_stats *st, const uint8_t *p)
 {
 #define GET(f) st->f = get32(p); p += 4;
 	STATS_FIELDS(GET)
 #undef GET
 }
+#endif
 
 /* ---- encode --------------------------------------------------------------- */
 
-/* Payload length of m, or a negative PB_MSG_E_* when m is not valid. */
-static int enc_len(const struct pb_msg *m)
+/* Payload length of a LOG, or PB_MSG_E_VALUE. */
+static int log_len(uint8_t level, const char *text, size_t n)
 {
-	switch (m->type) {
+	if (level > 3 || n > PB_LOG_MAX)
+		return PB_MSG_E_VALUE;
+	for (size_t i = 0; i < n; i++)
+		if (!log_char_ok((unsigned char)text[i]))
+			return PB_MSG_E_VALUE;
+	return 1 + (int)n;
+}
+
+/* The body a codec works on, as the type's own struct (see msg.h). */
+#define CB(T) ((const T *)body)
+#define WB(T) ((T *)body)
+
+/* Payload length of a body, or a negative PB_MSG_E_* when it is not
+ * valid. */
+static int enc_len(uint8_t type, const void *body)
+{
+	switch (type) {
+#if !PB_MSG_DEVICE_ONLY
 	case PB_T_HELLO:
-		return hello_ok(&m->u.hello) ? L_HELLO : PB_MSG_E_VALUE;
+		return hello_ok(CB(struct pb_hello)) ? L_HELLO : PB_MSG_E_VALUE;
+#endif
 	case PB_T_HEARTBEAT:
-		return hb_ok(&m->u.hb) ? L_HEARTBEAT : PB_MSG_E_VALUE;
+		return hb_ok(CB(struct pb_heartbeat)) ? L_HEARTBEAT : PB_MSG_E_VALUE;
 	case PB_T_TELEMETRY:
-		if (!tel_ok(&m->u.tel))
+		if (!tel_ok(CB(struct pb_telemetry)))
 			return PB_MSG_E_VALUE;
-		return PB_TEL_HDR_LEN(m->u.tel.channels) +
-		    2 * m->u.tel.n * m->u.tel.channels;
+		return PB_TEL_HDR_LEN(CB(struct pb_telemetry)->channels) +
+		    2 * CB(struct pb_telemetry)->n * CB(struct pb_telemetry)->channels;
 	case PB_T_EVENT:
-		return ev_ok(&m->u.ev) ? L_EVENT : PB_MSG_E_VALUE;
+		return ev_ok(CB(struct pb_event)) ? L_EVENT : PB_MSG_E_VALUE;
 	case PB_T_LOG:
-		if (m->u.log.level > 3 || m->u.log.len > PB_LOG_MAX)
-			return PB_MSG_E_VALUE;
-		for (size_t i = 0; i < m->u.log.len; i++)
-			if (!log_char_ok((unsigned char)m->u.log.text[i]))
-				return PB_MSG_E_VALUE;
-		return 1 + m->u.log.len;
+		return log_len(CB(struct pb_log)->level, CB(struct pb_log)->text,
+		    CB(struct pb_log)->len);
+#if !PB_MSG_DEVICE_ONLY
 	case PB_T_START:
 	case PB_T_STOP:
 	case PB_T_CLEAR_FAULT:
@@ -379,31 +399,32 @@ static int enc_len(const struct pb_msg *m)
 	case PB_T_DEVICE_STATS:
 		return 0;
 	case PB_T_SET_MODE:
-		return valid_mode(m->u.mode) ? 1 : PB_MSG_E_VALUE;
+		return valid_mode((*CB(uint8_t))) ? 1 : PB_MSG_E_VALUE;
 	case PB_T_SET_LEVEL:
-		return m->u.level >= 1 ? 1 : PB_MSG_E_VALUE;
+		return (*CB(uint8_t)) >= 1 ? 1 : PB_MSG_E_VALUE;
 	case PB_T_SET_CHANNELS:
-		return ch_mask_ok(m->u.channel_mask) ? 1 : PB_MSG_E_VALUE;
+		return ch_mask_ok((*CB(uint8_t))) ? 1 : PB_MSG_E_VALUE;
 	case PB_T_SET_RATE:
-		return m->u.rate_hz >= 1 ? 2 : PB_MSG_E_VALUE;
+		return (*CB(uint16_t)) >= 1 ? 2 : PB_MSG_E_VALUE;
 	case PB_T_READ_CAL:
-		return m->u.channel < PB_MAX_CH ? 1 : PB_MSG_E_VALUE;
+		return (*CB(uint8_t)) < PB_MAX_CH ? 1 : PB_MSG_E_VALUE;
 	case PB_T_WRITE_CAL:
-		return cal_ok(&m->u.cal) ? L_CAL : PB_MSG_E_VALUE;
+		return cal_ok(CB(struct pb_cal)) ? L_CAL : PB_MSG_E_VALUE;
 	case PB_T_WRITE_CAL_ALL:
-		return cal_set_ok(&m->u.cal_set) ? L_CAL_SET : PB_MSG_E_VALUE;
+		return cal_set_ok(CB(struct pb_cal_set)) ? L_CAL_SET : PB_MSG_E_VALUE;
 	case PB_T_FACTORY_UNLOCK:
 		return PB_MAC_LEN;
 	case PB_T_WRITE_SERIAL:
-		return str_ok(m->u.serial) && m->u.serial[0] != '\0' ?
+		return str_ok(CB(char)) && CB(char)[0] != '\0' ?
 		    PB_STR_LEN : PB_MSG_E_VALUE;
 	case PB_T_CAL_HOLD:
-		return hold_ok(&m->u.hold) ? L_HOLD : PB_MSG_E_VALUE;
+		return hold_ok(CB(struct pb_cal_hold)) ? L_HOLD : PB_MSG_E_VALUE;
 	case PB_T_INJECT:
-		return inject_ok(&m->u.inject) ? L_INJECT : PB_MSG_E_VALUE;
+		return inject_ok(CB(struct pb_inject)) ? L_INJECT : PB_MSG_E_VALUE;
+#endif
 	case PB_T_RESPONSE: {
 		/* body_kind is derived, never trusted from the caller. */
-		const struct pb_response *r = &m->u.resp;
+		const struct pb_response *r = CB(struct pb_response);
 		if (!resp_hdr_ok(r->status, r->req_type))
 			return PB_MSG_E_VALUE;
 		switch (pb_response_body_kind(r->req_type, r->status)) {
@@ -425,31 +446,33 @@ static int enc_len(const struct pb_msg *m)
 	return PB_MSG_E_TYPE;
 }
 
-int pb_msg_encode(const struct pb_msg *m, uint8_t *buf, size_t cap,
+int pb_body_encode(uint8_t type, const void *body, uint8_t *buf, size_t cap,
     size_t *len)
 {
 	int n;
 
-	if (m == NULL || len == NULL)
+	if (body == NULL || len == NULL)
 		return PB_MSG_E_VALUE;
-	n = enc_len(m);
+	n = enc_len(type, body);
 	if (n < 0)
 		return n;
 	if ((size_t)n > cap || (n > 0 && buf == NULL))
 		return PB_MSG_E_SPACE;
-	switch (m->type) {
+	switch (type) {
+#if !PB_MSG_DEVICE_ONLY
 	case PB_T_HELLO:
-		buf[0] = m->u.hello.proto_min;
-		buf[1] = m->u.hello.proto_max;
-		put_str(buf + 2, m->u.hello.host);
+		buf[0] = CB(struct pb_hello)->proto_min;
+		buf[1] = CB(struct pb_hello)->proto_max;
+		put_str(buf + 2, CB(struct pb_hello)->host);
 		break;
+#endif
 	case PB_T_HEARTBEAT:
-		put32(buf, m->u.hb.time_ms);
-		buf[4] = m->u.hb.run_state;
-		put16(buf + 5, m->u.hb.alarms);
+		put32(buf, CB(struct pb_heartbeat)->time_ms);
+		buf[4] = CB(struct pb_heartbeat)->run_state;
+		put16(buf + 5, CB(struct pb_heartbeat)->alarms);
 		break;
 	case PB_T_TELEMETRY: {
-		const struct pb_telemetry *t = &m->u.tel;
+		const struct pb_telemetry *t = CB(struct pb_telemetry);
 		size_t o = PB_TEL_HDR_LEN(t->channels);
 		put32(buf, t->first_sample);
 		put32(buf + 4, t->device_ms);
@@ -475,57 +498,87 @@ int pb_msg_encode(const struct pb_msg *m, uint8_t *buf, size_t cap,
 		break;
 	}
 	case PB_T_EVENT:
-		put32(buf, m->u.ev.device_ms);
-		buf[4] = m->u.ev.kind;
-		buf[5] = m->u.ev.code;
-		buf[6] = m->u.ev.channel;
-		put32(buf + 7, (uint32_t)m->u.ev.value);
+		put32(buf, CB(struct pb_event)->device_ms);
+		buf[4] = CB(struct pb_event)->kind;
+		buf[5] = CB(struct pb_event)->code;
+		buf[6] = CB(struct pb_event)->channel;
+		put32(buf + 7, (uint32_t)CB(struct pb_event)->value);
 		break;
 	case PB_T_LOG:
-		buf[0] = m->u.log.level;
-		memcpy(buf + 1, m->u.log.text, m->u.log.len);
+		buf[0] = CB(struct pb_log)->level;
+		memcpy(buf + 1, CB(struct pb_log)->text, CB(struct pb_log)->len);
 		break;
-	case PB_T_SET_MODE: buf[0] = m->u.mode; break;
-	case PB_T_SET_LEVEL: buf[0] = m->u.level; break;
-	case PB_T_SET_CHANNELS: buf[0] = m->u.channel_mask; break;
-	case PB_T_SET_RATE: put16(buf, m->u.rate_hz); break;
-	case PB_T_READ_CAL: buf[0] = m->u.channel; break;
-	case PB_T_WRITE_CAL: put_cal(buf, &m->u.cal); break;
+#if !PB_MSG_DEVICE_ONLY
+	case PB_T_SET_MODE: buf[0] = (*CB(uint8_t)); break;
+	case PB_T_SET_LEVEL: buf[0] = (*CB(uint8_t)); break;
+	case PB_T_SET_CHANNELS: buf[0] = (*CB(uint8_t)); break;
+	case PB_T_SET_RATE: put16(buf, (*CB(uint16_t))); break;
+	case PB_T_READ_CAL: buf[0] = (*CB(uint8_t)); break;
+	case PB_T_WRITE_CAL: put_cal(buf, CB(struct pb_cal)); break;
 	case PB_T_WRITE_CAL_ALL:
-		buf[0] = m->u.cal_set.mask;
+		buf[0] = CB(struct pb_cal_set)->mask;
 		buf[1] = 0;
 		for (unsigned ch = 0; ch < PB_MAX_CH; ch++)
-			put_cal(buf + 2 + ch * L_CAL, &m->u.cal_set.cal[ch]);
+			put_cal(buf + 2 + ch * L_CAL, &CB(struct pb_cal_set)->cal[ch]);
 		break;
-	case PB_T_FACTORY_UNLOCK: memcpy(buf, m->u.mac, PB_MAC_LEN); break;
-	case PB_T_WRITE_SERIAL: put_str(buf, m->u.serial); break;
+	case PB_T_FACTORY_UNLOCK: memcpy(buf, CB(uint8_t), PB_MAC_LEN); break;
+	case PB_T_WRITE_SERIAL: put_str(buf, CB(char)); break;
 	case PB_T_CAL_HOLD:
-		buf[0] = m->u.hold.channel_mask;
-		put16(buf + 1, (uint16_t)m->u.hold.target);
+		buf[0] = CB(struct pb_cal_hold)->channel_mask;
+		put16(buf + 1, (uint16_t)CB(struct pb_cal_hold)->target);
 		break;
 	case PB_T_INJECT:
-		buf[0] = m->u.inject.fault;
-		buf[1] = m->u.inject.channel;
-		put32(buf + 2, (uint32_t)m->u.inject.value);
+		buf[0] = CB(struct pb_inject)->fault;
+		buf[1] = CB(struct pb_inject)->channel;
+		put32(buf + 2, (uint32_t)CB(struct pb_inject)->value);
 		break;
+#endif
 	case PB_T_RESPONSE: {
-		uint8_t kind = pb_response_body_kind(m->u.resp.req_type,
-		    m->u.resp.status);
-		buf[0] = m->u.resp.status;
-		buf[1] = m->u.resp.req_type;
+		uint8_t kind = pb_response_body_kind(CB(struct pb_response)->req_type,
+		    CB(struct pb_response)->status);
+		buf[0] = CB(struct pb_response)->status;
+		buf[1] = CB(struct pb_response)->req_type;
 		if (kind == PB_BODY_INFO)
-			put_info(buf + 2, &m->u.resp.body.info);
+			put_info(buf + 2, &CB(struct pb_response)->body.info);
 		else if (kind == PB_BODY_CAL)
-			put_cal(buf + 2, &m->u.resp.body.cal);
+			put_cal(buf + 2, &CB(struct pb_response)->body.cal);
 		else if (kind == PB_BODY_NONCE)
-			memcpy(buf + 2, m->u.resp.body.nonce, PB_NONCE_LEN);
+			memcpy(buf + 2, CB(struct pb_response)->body.nonce, PB_NONCE_LEN);
 		else if (kind == PB_BODY_STATS)
-			put_stats(buf + 2, &m->u.resp.body.stats);
+			put_stats(buf + 2, &CB(struct pb_response)->body.stats);
 		break;
 	}
 	default: /* the empty commands */
 		break;
 	}
+	*len = (size_t)n;
+	return PB_MSG_OK;
+}
+
+int pb_body_len(uint8_t type, const void *body)
+{
+	return body == NULL ? PB_MSG_E_VALUE : enc_len(type, body);
+}
+
+int pb_msg_encode(const struct pb_msg *m, uint8_t *buf, size_t cap,
+    size_t *len)
+{
+	if (m == NULL)
+		return PB_MSG_E_VALUE;
+	return pb_body_encode(m->type, &m->u, buf, cap, len);
+}
+
+int pb_log_encode(uint8_t level, const char *text, size_t text_len,
+    uint8_t *buf, size_t cap, size_t *len)
+{
+	int n = log_len(level, text, text_len);
+	if (n < 0 || len == NULL)
+		return PB_MSG_E_VALUE;
+	if ((size_t)n > cap || buf == NULL)
+		return PB_MSG_E_SPACE;
+	buf[0] = level;
+	if (text_len > 0)
+		memcpy(buf + 1, text, text_len);
 	*len = (size_t)n;
 	return PB_MSG_OK;
 }
@@ -536,25 +589,26 @@ int pb_msg_encode(const struct pb_msg *m, uint8_t *buf, size_t cap,
 #define CHECK(c) do { if (!(c)) return PB_MSG_E_VALUE; } while (0)
 
 static int decode_body(uint8_t type, const uint8_t *buf, size_t len,
-    struct pb_msg *m)
+    void *body)
 {
 	switch (type) {
 	case PB_T_HELLO:
 		NEED(L_HELLO);
-		m->u.hello.proto_min = buf[0];
-		m->u.hello.proto_max = buf[1];
-		CHECK(get_str(m->u.hello.host, buf + 2));
-		CHECK(hello_ok(&m->u.hello));
+		WB(struct pb_hello)->proto_min = buf[0];
+		WB(struct pb_hello)->proto_max = buf[1];
+		CHECK(get_str(WB(struct pb_hello)->host, buf + 2));
+		CHECK(hello_ok(WB(struct pb_hello)));
 		return PB_MSG_OK;
 	case PB_T_HEARTBEAT:
 		NEED(L_HEARTBEAT);
-		m->u.hb.time_ms = get32(buf);
-		m->u.hb.run_state = buf[4];
-		m->u.hb.alarms = get16(buf + 5);
-		CHECK(hb_ok(&m->u.hb));
+		WB(struct pb_heartbeat)->time_ms = get32(buf);
+		WB(struct pb_heartbeat)->run_state = buf[4];
+		WB(struct pb_heartbeat)->alarms = get16(buf + 5);
+		CHECK(hb_ok(WB(struct pb_heartbeat)));
 		return PB_MSG_OK;
+#if !PB_MSG_DEVICE_ONLY
 	case PB_T_TELEMETRY: {
-		struct pb_telemetry *t = &m->u.tel;
+		struct pb_telemetry *t = WB(struct pb_telemetry);
 		size_t o;
 		if (len < PB_TEL_HDR_LEN(1))
 			return PB_MSG_E_LENGTH;
@@ -588,24 +642,25 @@ static int decode_body(uint8_t type, const uint8_t *buf, size_t len,
 	}
 	case PB_T_EVENT:
 		NEED(L_EVENT);
-		m->u.ev.device_ms = get32(buf);
-		m->u.ev.kind = buf[4];
-		m->u.ev.code = buf[5];
-		m->u.ev.channel = buf[6];
-		m->u.ev.value = (int32_t)get32(buf + 7);
-		CHECK(ev_ok(&m->u.ev));
+		WB(struct pb_event)->device_ms = get32(buf);
+		WB(struct pb_event)->kind = buf[4];
+		WB(struct pb_event)->code = buf[5];
+		WB(struct pb_event)->channel = buf[6];
+		WB(struct pb_event)->value = (int32_t)get32(buf + 7);
+		CHECK(ev_ok(WB(struct pb_event)));
 		return PB_MSG_OK;
 	case PB_T_LOG:
 		if (len < 1 || len > 1 + PB_LOG_MAX)
 			return PB_MSG_E_LENGTH;
-		m->u.log.level = buf[0];
-		m->u.log.len = (uint8_t)(len - 1);
-		CHECK(m->u.log.level <= 3);
+		WB(struct pb_log)->level = buf[0];
+		WB(struct pb_log)->len = (uint8_t)(len - 1);
+		CHECK(WB(struct pb_log)->level <= 3);
 		for (size_t i = 1; i < len; i++)
 			CHECK(log_char_ok(buf[i]));
-		memcpy(m->u.log.text, buf + 1, len - 1);
-		m->u.log.text[len - 1] = '\0';
+		memcpy(WB(struct pb_log)->text, buf + 1, len - 1);
+		WB(struct pb_log)->text[len - 1] = '\0';
 		return PB_MSG_OK;
+#endif
 	case PB_T_START:
 	case PB_T_STOP:
 	case PB_T_CLEAR_FAULT:
@@ -616,35 +671,35 @@ static int decode_body(uint8_t type, const uint8_t *buf, size_t len,
 		return PB_MSG_OK;
 	case PB_T_SET_MODE:
 		NEED(1);
-		m->u.mode = buf[0];
-		CHECK(valid_mode(m->u.mode));
+		(*WB(uint8_t)) = buf[0];
+		CHECK(valid_mode((*WB(uint8_t))));
 		return PB_MSG_OK;
 	case PB_T_SET_LEVEL:
 		NEED(1);
-		m->u.level = buf[0];
-		CHECK(m->u.level >= 1);
+		(*WB(uint8_t)) = buf[0];
+		CHECK((*WB(uint8_t)) >= 1);
 		return PB_MSG_OK;
 	case PB_T_SET_CHANNELS:
 		NEED(1);
-		m->u.channel_mask = buf[0];
-		CHECK(ch_mask_ok(m->u.channel_mask));
+		(*WB(uint8_t)) = buf[0];
+		CHECK(ch_mask_ok((*WB(uint8_t))));
 		return PB_MSG_OK;
 	case PB_T_SET_RATE:
 		NEED(2);
-		m->u.rate_hz = get16(buf);
-		CHECK(m->u.rate_hz >= 1);
+		(*WB(uint16_t)) = get16(buf);
+		CHECK((*WB(uint16_t)) >= 1);
 		return PB_MSG_OK;
 	case PB_T_READ_CAL:
 		NEED(1);
-		m->u.channel = buf[0];
-		CHECK(m->u.channel < PB_MAX_CH);
+		(*WB(uint8_t)) = buf[0];
+		CHECK((*WB(uint8_t)) < PB_MAX_CH);
 		return PB_MSG_OK;
 	case PB_T_WRITE_CAL:
 		NEED(L_CAL);
-		CHECK(get_cal(&m->u.cal, buf));
+		CHECK(get_cal(WB(struct pb_cal), buf));
 		return PB_MSG_OK;
 	case PB_T_WRITE_CAL_ALL: {
-		struct pb_cal_set *cs = &m->u.cal_set;
+		struct pb_cal_set *cs = WB(struct pb_cal_set);
 		NEED(L_CAL_SET);
 		cs->mask = buf[0];
 		CHECK(buf[1] == 0 && (cs->mask & ~(unsigned)CH_MASK) == 0);
@@ -662,28 +717,29 @@ static int decode_body(uint8_t type, const uint8_t *buf, size_t len,
 	}
 	case PB_T_FACTORY_UNLOCK:
 		NEED(PB_MAC_LEN);
-		memcpy(m->u.mac, buf, PB_MAC_LEN);
+		memcpy(WB(uint8_t), buf, PB_MAC_LEN);
 		return PB_MSG_OK;
 	case PB_T_WRITE_SERIAL:
 		NEED(PB_STR_LEN);
-		CHECK(get_str(m->u.serial, buf));
-		CHECK(m->u.serial[0] != '\0');
+		CHECK(get_str(WB(char), buf));
+		CHECK(WB(char)[0] != '\0');
 		return PB_MSG_OK;
 	case PB_T_CAL_HOLD:
 		NEED(L_HOLD);
-		m->u.hold.channel_mask = buf[0];
-		m->u.hold.target = (int16_t)get16(buf + 1);
-		CHECK(hold_ok(&m->u.hold));
+		WB(struct pb_cal_hold)->channel_mask = buf[0];
+		WB(struct pb_cal_hold)->target = (int16_t)get16(buf + 1);
+		CHECK(hold_ok(WB(struct pb_cal_hold)));
 		return PB_MSG_OK;
 	case PB_T_INJECT:
 		NEED(L_INJECT);
-		m->u.inject.fault = buf[0];
-		m->u.inject.channel = buf[1];
-		m->u.inject.value = (int32_t)get32(buf + 2);
-		CHECK(inject_ok(&m->u.inject));
+		WB(struct pb_inject)->fault = buf[0];
+		WB(struct pb_inject)->channel = buf[1];
+		WB(struct pb_inject)->value = (int32_t)get32(buf + 2);
+		CHECK(inject_ok(WB(struct pb_inject)));
 		return PB_MSG_OK;
+#if !PB_MSG_DEVICE_ONLY
 	case PB_T_RESPONSE: {
-		struct pb_response *r = &m->u.resp;
+		struct pb_response *r = WB(struct pb_response);
 		if (len < L_RESP_HDR)
 			return PB_MSG_E_LENGTH;
 		r->status = buf[0];
@@ -713,6 +769,7 @@ static int decode_body(uint8_t type, const uint8_t *buf, size_t len,
 		}
 		return PB_MSG_OK;
 	}
+#endif
 	}
 	return PB_MSG_E_TYPE;
 }
@@ -727,7 +784,22 @@ int pb_msg_decode(uint8_t type, uint8_t flags, const uint8_t *buf,
 	m->flags = flags;
 	if (len > PB_MAX_PAYLOAD)
 		return PB_MSG_E_LENGTH;
-	return decode_body(type, buf, len, m);
+	return decode_body(type, buf, len, &m->u);
+}
+
+int pb_cmd_decode(uint8_t type, const uint8_t *buf, size_t len,
+    struct pb_cmd *c)
+{
+	if (c == NULL || (len > 0 && buf == NULL))
+		return PB_MSG_E_VALUE;
+	memset(&c->u, 0, sizeof c->u);
+	c->type = type;
+	/* only the bodies struct pb_cmd has room for */
+	if (type != PB_T_HEARTBEAT && !pb_type_is_command(type))
+		return PB_MSG_E_TYPE;
+	if (len > PB_MAX_PAYLOAD)
+		return PB_MSG_E_LENGTH;
+	return decode_body(type, buf, len, &c->u);
 }
 
 /* ---- names -------------------------------------------------------------- */

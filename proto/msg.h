@@ -310,6 +310,32 @@ struct pb_msg {
 	} u;
 };
 
+/* What a device receives: a command or a host HEARTBEAT, decoded into a
+ * struct without the host-side bodies (no telemetry buffer), so a device
+ * decodes a command in about 100 bytes of stack.  The members have the
+ * names and types of struct pb_msg's. */
+struct pb_cmd {
+	uint8_t  type;
+	uint8_t  flags;
+	uint16_t seq;
+	uint8_t  txn;
+	union {
+		struct pb_hello       hello;
+		struct pb_heartbeat   hb;
+		uint8_t               mode;
+		uint8_t               level;
+		uint8_t               channel_mask;
+		uint16_t              rate_hz;
+		uint8_t               channel;
+		struct pb_cal         cal;
+		struct pb_cal_set     cal_set;
+		uint8_t               mac[PB_MAC_LEN];
+		char                  serial[PB_STR_LEN];
+		struct pb_cal_hold    hold;
+		struct pb_inject      inject;
+	} u;
+};
+
 /* Codec results. */
 enum pb_msg_err {
 	PB_MSG_OK = 0,
@@ -329,6 +355,23 @@ int pb_msg_encode(const struct pb_msg *m, uint8_t *buf, size_t cap,
  * derived from req_type and status. */
 int pb_msg_decode(uint8_t type, uint8_t flags, const uint8_t *buf,
     size_t len, struct pb_msg *m);
+
+/* The same two codecs over one body: body points at the struct the type
+ * carries (struct pb_telemetry for TELEMETRY, uint8_t for SET_LEVEL, ...,
+ * as the members of struct pb_msg's union).  pb_msg_encode(m) is
+ * pb_body_encode(m->type, &m->u, ...). */
+int pb_body_encode(uint8_t type, const void *body, uint8_t *buf, size_t cap,
+    size_t *len);
+/* The payload length pb_body_encode() would produce, or a negative
+ * PB_MSG_E_* when the body is not valid for the type. */
+int pb_body_len(uint8_t type, const void *body);
+/* Decode a HEARTBEAT or a command into c (c->type set, the header fields
+ * left to the caller); PB_MSG_E_TYPE for any other type. */
+int pb_cmd_decode(uint8_t type, const uint8_t *buf, size_t len,
+    struct pb_cmd *c);
+/* A LOG payload from its parts (text need not be NUL-terminated). */
+int pb_log_encode(uint8_t level, const char *text, size_t text_len,
+    uint8_t *buf, size_t cap, size_t *len);
 
 /* Body kind a RESPONSE to req_type with this status carries:
  * HELLO/READ_INFO + OK -> INFO, READ_CAL + OK -> CAL,

@@ -447,7 +447,7 @@ struct dev_side {
 	int hellos, heartbeats_from_host;
 };
 
-static void dev_handler(void *ctx, const struct pb_msg *cmd,
+static void dev_handler(void *ctx, const struct pb_cmd *cmd,
     struct pb_response *resp, uint64_t now_us)
 {
 	struct dev_side *ds = ctx;

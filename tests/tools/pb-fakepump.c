@@ -44,7 +44,7 @@ static uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-static void on_cmd(void *ctx, const struct pb_msg *cmd,
+static void on_cmd(void *ctx, const struct pb_cmd *cmd,
     struct pb_response *resp, uint64_t t)
 {
 	struct fake *f = ctx;

@@ -94,7 +94,7 @@ static void fill_info(struct pb_device_info *i, int16_t max_target)
 	i->trip = 3000;
 }
 
-static void handler(void *ctx, const struct pb_msg *cmd,
+static void handler(void *ctx, const struct pb_cmd *cmd,
     struct pb_response *resp, uint64_t now_us)
 {
 	struct sim *s = ctx;

@@ -22,7 +22,7 @@ struct fx {
 	uint16_t host_seq;          /* next host->device seq */
 };
 
-static void handler(void *ctx, const struct pb_msg *cmd,
+static void handler(void *ctx, const struct pb_cmd *cmd,
     struct pb_response *resp, uint64_t now_us)
 {
 	struct fx *f = ctx;
@@ -179,6 +179,16 @@ static void set_level(struct fx *f, uint8_t flags, uint8_t txn, uint8_t lvl,
 	host_send(f, PB_T_SET_LEVEL, flags, txn, &m, now);
 }
 
+/* A LOG of len copies of c. */
+static void log_msg(struct pb_msg *m, uint8_t len, char c)
+{
+	memset(m, 0, sizeof *m);
+	m->type = PB_T_LOG;
+	m->u.log.level = 2;
+	m->u.log.len = len;
+	memset(m->u.log.text, c, len);
+}
+
 static void setup(struct fx *f)
 {
 	memset(f, 0, sizeof *f);
@@ -220,8 +230,15 @@ START_TEST(retry_answered_from_cache_not_rerun)
 	for (int i = 0; i < 3; i++)
 		host_send(&f, PB_T_HELLO, PB_F_ACK_REQ | PB_F_RETRY, 9, &hello,
 		    200000u * (unsigned)(i + 1));
+#if PB_DEV_CACHE_PAYLOAD >= 2 + 63
 	ck_assert_int_eq(f.runs[PB_T_HELLO], 1);
 	ck_assert_uint_eq(f.dev.dup_commands, 3);
+#else
+	/* small configuration: the device info does not fit a cache entry,
+	 * so HELLO (a read) runs again for each retry, with the same answer */
+	ck_assert_int_eq(f.runs[PB_T_HELLO], 4);
+	ck_assert_uint_eq(f.dev.dup_commands, 0);
+#endif
 	drain(&f);
 	ck_assert_int_eq(f.nout, 3);
 	for (int i = 0; i < 3; i++) {
@@ -390,7 +407,7 @@ START_TEST(heartbeat_feeds_watchdog_only)
 	hb.u.hb.time_ms = 10;
 	host_send(&f, PB_T_HEARTBEAT, 0, 0, &hb, 2000000);
 	ck_assert_int_eq(f.total_runs, 0);
-	ck_assert_uint_eq(f.dev.out_len, 0);
+	ck_assert_uint_eq(pb_device_pending(&f.dev), 0);
 	ck_assert(!pb_device_host_lost(&f.dev, 2000000 + PB_HOST_LOST_US - 1));
 	ck_assert(pb_device_host_lost(&f.dev, 2000000 + PB_HOST_LOST_US));
 	host_send(&f, PB_T_HEARTBEAT, 0, 0, &hb, 3100000);
@@ -508,7 +525,7 @@ START_TEST(heartbeat_with_ack_req_is_a_heartbeat)
 	memset(&hb, 0, sizeof hb);
 	host_send(&f, PB_T_HEARTBEAT, PB_F_ACK_REQ | PB_F_RETRY, 17, &hb,
 	    2000000);
-	ck_assert_uint_eq(f.dev.out_len, 0);           /* never answered */
+	ck_assert_uint_eq(pb_device_pending(&f.dev), 0);           /* never answered */
 	ck_assert(!pb_device_host_lost(&f.dev, 2000000 + PB_HOST_LOST_US - 1));
 	ck_assert(pb_device_host_lost(&f.dev, 2000000 + PB_HOST_LOST_US));
 	ck_assert_uint_eq(f.dev.bad_payload + f.dev.ignored +
@@ -563,7 +580,7 @@ START_TEST(device_types_from_host_never_answered)
 	/* a command flagged RESPONSE is a device's frame too */
 	m.u.level = 3;
 	host_send(&f, PB_T_SET_LEVEL, PB_F_ACK_REQ | PB_F_RESPONSE, 6, &m, 0);
-	ck_assert_uint_eq(f.dev.out_len, 0);
+	ck_assert_uint_eq(pb_device_pending(&f.dev), 0);
 	ck_assert_uint_eq(f.dev.ignored, 4);
 	ck_assert_int_eq(f.total_runs, 0);
 	ck_assert(!f.dev.host_seen);
@@ -639,11 +656,7 @@ START_TEST(full_output_drops_and_consumes_seq)
 	static struct fx f;
 	setup(&f);
 	struct pb_msg m;
-	memset(&m, 0, sizeof m);
-	m.type = PB_T_LOG;
-	m.u.log.level = 2;
-	m.u.log.len = 200;
-	memset(m.u.log.text, 'x', 200);
+	log_msg(&m, 200, 'x');
 	int ok = 0, dropped = 0;
 	for (int i = 0; i < 100; i++) {
 		if (pb_device_send(&f.dev, &m) == 0)
@@ -652,10 +665,97 @@ START_TEST(full_output_drops_and_consumes_seq)
 			dropped++;
 	}
 	ck_assert_int_gt(dropped, 0);
-	ck_assert_uint_eq(f.dev.out_dropped, (uint64_t)dropped);
+	ck_assert_uint_eq(f.dev.out_dropped, (uint32_t)dropped);
 	ck_assert_int_eq(f.dev.seq_tx, 100);
-	ck_assert_uint_le(f.dev.out_len, PB_DEV_OUT_CAP);
+	ck_assert_uint_le(pb_device_pending(&f.dev), PB_DEV_OUT_CAP);
 	(void)ok;
+}
+END_TEST
+
+START_TEST(short_answers_always_remembered)
+{
+	/* every answer of up to PB_DEV_CACHE_PAYLOAD bytes (status and
+	 * type: all but the long reads) is remembered, in any configuration */
+	static struct fx f;
+	setup(&f);
+	set_level(&f, PB_F_ACK_REQ, 3, 2, 0);
+	set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, 3, 2, 300000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], 1);
+	ck_assert_uint_eq(f.dev.dup_commands, 1);
+}
+END_TEST
+
+START_TEST(peek_consume_and_drop)
+{
+	static struct fx f;
+	setup(&f);
+	struct pb_msg m;
+	memset(&m, 0, sizeof m);
+	m.type = PB_T_EVENT;
+	m.u.ev.kind = PB_EV_STATE;
+	ck_assert_int_eq(pb_device_send(&f.dev, &m), 0);
+	ck_assert_int_eq(pb_device_send(&f.dev, &m), 0);
+	size_t n, total = pb_device_pending(&f.dev);
+	const uint8_t *p = pb_device_peek(&f.dev, &n);
+	ck_assert_uint_eq(n, total);
+	ck_assert_uint_gt(n, 20);
+	ck_assert_int_eq(p[n - 1], 0);             /* whole frames */
+	pb_device_consume(&f.dev, 5);
+	ck_assert_uint_eq(pb_device_pending(&f.dev), total - 5);
+	pb_device_consume(&f.dev, 100000);         /* more than there is */
+	ck_assert_uint_eq(pb_device_pending(&f.dev), 0);
+	ck_assert_int_eq(pb_device_send(&f.dev, &m), 0);
+	pb_device_drop_output(&f.dev);
+	ck_assert_uint_eq(pb_device_pending(&f.dev), 0);
+	pb_device_peek(&f.dev, &n);
+	ck_assert_uint_eq(n, 0);
+}
+END_TEST
+
+START_TEST(queue_reuses_space_as_it_drains)
+{
+	/* a queue drained as it goes never drops, however long the run */
+	static struct fx f;
+	setup(&f);
+	struct pb_msg m;
+	log_msg(&m, 150, 'y');
+	uint8_t buf[97];
+	for (int i = 0; i < 2000; i++) {
+		ck_assert_int_eq(pb_device_send(&f.dev, &m), 0);
+		while (pb_device_pending(&f.dev) > 200)
+			pb_device_take(&f.dev, buf, sizeof buf);
+	}
+	ck_assert_uint_eq(f.dev.out_dropped, 0);
+}
+END_TEST
+
+START_TEST(answer_not_queued_is_remembered)
+{
+	/* protocol.md 7.7: a RESPONSE that does not fit the full queue is
+	 * dropped whole but remembered, so the retry gets it */
+	static struct fx f;
+	setup(&f);
+	struct pb_msg m;
+	log_msg(&m, 200, 'z');
+	while (pb_device_send(&f.dev, &m) == 0)
+		;
+	/* then to the brim with the smallest frame (14 bytes, one less than
+	 * an answer without a body) */
+	m.u.log.len = 0;
+	while (pb_device_send(&f.dev, &m) == 0)
+		;
+	uint32_t dropped = f.dev.out_dropped;
+	set_level(&f, PB_F_ACK_REQ, 11, 6, 1000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], 1);
+	ck_assert_uint_eq(f.dev.out_dropped, dropped + 1);
+	pb_device_drop_output(&f.dev);
+	set_level(&f, PB_F_ACK_REQ | PB_F_RETRY, 11, 6, 200000);
+	ck_assert_int_eq(f.runs[PB_T_SET_LEVEL], 1);
+	drain(&f);
+	ck_assert_int_eq(f.nout, 1);
+	ck_assert_int_eq(f.out[0].txn, 11);
+	ck_assert_int_eq(f.out[0].u.resp.status, PB_ST_OK);
+	ck_assert_int_eq(f.out[0].u.resp.req_type, PB_T_SET_LEVEL);
 }
 END_TEST
 
@@ -686,6 +786,10 @@ static Suite *device_suite(void)
 	tcase_add_test(tc, host_seq_gaps_counted);
 	tcase_add_test(tc, send_numbers_frames_and_queue_drains_in_chunks);
 	tcase_add_test(tc, full_output_drops_and_consumes_seq);
+	tcase_add_test(tc, short_answers_always_remembered);
+	tcase_add_test(tc, peek_consume_and_drop);
+	tcase_add_test(tc, queue_reuses_space_as_it_drains);
+	tcase_add_test(tc, answer_not_queued_is_remembered);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -270,7 +270,7 @@ static void apply_stored_cal(struct pb_emu *e)
 
 /* ---- power ------------------------------------------------------------------- */
 
-static void cmd_handler(void *ctx, const struct pb_msg *cmd,
+static void cmd_handler(void *ctx, const struct pb_cmd *cmd,
     struct pb_response *resp, uint64_t now_us);
 
 static void boot(struct pb_emu *e)
@@ -336,7 +336,7 @@ static void power_off(struct pb_emu *e)
 	e->powered = false;
 	pb_factory_power_off(&e->fac);
 	/* volatile state is lost: queued bytes, the batch, the firmware */
-	e->dev.out_len = 0;
+	pb_device_drop_output(&e->dev);
 	e->tel.n = 0;
 	memset(&e->fw_out, 0, sizeof e->fw_out);
 	for (int ch = 0; ch < PB_MAX_CH; ch++)
@@ -536,7 +536,7 @@ static uint8_t do_write_serial(struct pb_emu *e, const char *serial,
 	return st;
 }
 
-static void cmd_handler(void *ctx, const struct pb_msg *cmd,
+static void cmd_handler(void *ctx, const struct pb_cmd *cmd,
     struct pb_response *resp, uint64_t now_us)
 {
 	struct pb_emu *e = ctx;
