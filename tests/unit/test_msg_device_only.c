@@ -31,6 +31,8 @@
 #define pb_run_state_name dev_run_state_name
 #define pb_alarm_name dev_alarm_name
 #define pb_msg_strerror dev_msg_strerror
+#define pb_device_stats_dropped dev_device_stats_dropped
+#define pb_device_stats_refused dev_device_stats_refused
 #include "proto/msg.c"
 #undef pb_body_encode
 #undef pb_cmd_decode
