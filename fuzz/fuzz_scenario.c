@@ -3,10 +3,10 @@
  * Lua layer, without a rig.
  *
  * Input: the whole input is a scenario's text: its metadata is parsed
- * (pb_scn_parse_meta) and the text is run by pb_scn_run_string() in the
- * sandbox with no rig attached (every rig call is an ERROR), a scenario
- * timeout, and a wall-clock guard driven by a counting clock (one second
- * per look, a 3 s limit) so a script that loops forever ends after a few
+ * (pb_scenario_parse_meta) and the text is run by pb_scenario_run_string()
+ * in the sandbox with no rig attached (every rig call is an ERROR), a
+ * scenario timeout, and a wall-clock guard driven by a counting clock (one
+ * second per look, a 3 s limit) so a script that loops forever ends after a few
  * million instructions.  Checked (trap on failure): the outcome is one of
  * the five; the attempt's outcome matches; anything but PASS has a
  * message; every measurement was judged (PASS or FAIL); nothing crashes
@@ -39,10 +39,10 @@ static uint64_t counting_clock(void)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pb_scn_meta m;
+	struct pb_scenario_meta m;
 	char err[256];
-	(void)pb_scn_parse_meta((const char *)data, size, "fuzz.lua", &m, err,
-	    sizeof err);
+	(void)pb_scenario_parse_meta((const char *)data, size, "fuzz.lua", &m,
+	    err, sizeof err);
 	char *code = malloc(size + 1);
 	if (!code)
 		return 0;
@@ -50,11 +50,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	code[size] = '\0';        /* the text up to its first NUL */
 	struct pb_attempt a;
 	memset(&a, 0, sizeof a);
-	struct pb_scn_ctx ctx = { .rig_kind = "sim", .timeout_s = 10,
+	struct pb_scenario_ctx ctx = { .rig_kind = "sim", .timeout_s = 10,
 		.step_timeout_s = 1, .wall_us = counting_clock,
 		.wall_limit_s = WALL_LIMIT_S };
 	ticks = 0;
-	enum pb_outcome o = pb_scn_run_string(code, "fuzz.lua", &ctx, &a);
+	enum pb_outcome o = pb_scenario_run_string(code, "fuzz.lua", &ctx, &a);
 	if (o > PB_OUT_SKIPPED || o != a.outcome)
 		__builtin_trap();
 	if (o != PB_OUT_PASS && a.message[0] == '\0' && o != PB_OUT_FAIL)

@@ -3,10 +3,10 @@
  * bytes.
  *
  * Input: the whole input is the text of a scenario file
- * (pb_scn_parse_meta, what the runner reads before it prepares the rig).
- * Checked (trap on failure): the return is PB_SCN_OK or PB_SCN_E_META; an
- * error comes with a NUL-terminated "fuzz.lua:LINE: message" whose line
- * lies within the input; a success gives NUL-terminated fields, a known
+ * (pb_scenario_parse_meta, what the runner reads before it prepares the rig).
+ * Checked (trap on failure): the return is PB_SCENARIO_OK or
+ * PB_SCENARIO_E_META; an error comes with a NUL-terminated
+ * "fuzz.lua:LINE: message" whose line lies within the input; a success gives NUL-terminated fields, a known
  * defect switch (or none), requires "", "sim" or "ftdi", and a timeout of
  * 0 or in (0, 86400].
  */
@@ -28,12 +28,12 @@ static void must_be_string(const char *s, size_t cap)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct pb_scn_meta m;
+	struct pb_scenario_meta m;
 	char err[256];
 	memset(err, 'X', sizeof err);
-	int rc = pb_scn_parse_meta((const char *)data, size, "fuzz.lua", &m,
-	    err, sizeof err);
-	if (rc == PB_SCN_E_META) {
+	int rc = pb_scenario_parse_meta((const char *)data, size, "fuzz.lua",
+	    &m, err, sizeof err);
+	if (rc == PB_SCENARIO_E_META) {
 		must_be_string(err, sizeof err);
 		if (strncmp(err, "fuzz.lua:", 9) != 0)
 			__builtin_trap();
@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			__builtin_trap();
 		return 0;
 	}
-	if (rc != PB_SCN_OK)
+	if (rc != PB_SCENARIO_OK)
 		__builtin_trap();
 	must_be_string(m.name, sizeof m.name);
 	must_be_string(m.profile, sizeof m.profile);

@@ -158,7 +158,7 @@ static bool cancel_cb(void)
 /* ---- one attempt ------------------------------------------------------- */
 
 static void run_attempt(struct run *r, const char *file, const char *text,
-    size_t len, const struct pb_scn_meta *meta, bool defect_run,
+    size_t len, const struct pb_scenario_meta *meta, bool defect_run,
     struct pb_case *c, struct pb_attempt *a)
 {
 	const struct pb_runner_opts *o = r->o;
@@ -266,7 +266,7 @@ static void run_attempt(struct run *r, const char *file, const char *text,
 	snprintf(c->profile, sizeof c->profile, "%s",
 	    have_prof ? prof.id : "");
 
-	struct pb_scn_ctx ctx = {
+	struct pb_scenario_ctx ctx = {
 		.dut = d,
 		.profile = have_prof ? &prof : NULL,
 		.rig_kind = sim ? "sim" : "ftdi",
@@ -279,7 +279,7 @@ static void run_attempt(struct run *r, const char *file, const char *text,
 		    300 : (meta->timeout_s > 0 ? meta->timeout_s :
 		    o->timeout_s) + 60,
 	};
-	pb_scn_run_text(text, len, file, &ctx, a);
+	pb_scenario_run_text(text, len, file, &ctx, a);
 
 out:
 	if (f) {
@@ -355,18 +355,18 @@ static void run_case(struct run *r, const char *file, bool defect_run)
 	struct pb_case *c = pb_report_add_case(r->rep);
 	if (!c)
 		return;
-	struct pb_scn_meta meta;
+	struct pb_scenario_meta meta;
 	char err[512] = "";
 	/* read once: the bytes hashed into the report are the bytes run */
 	char *text = NULL;
 	size_t len = 0;
-	int mrc = pb_scn_read(file, &text, &len, err, sizeof err);
-	if (mrc == PB_SCN_OK) {
-		mrc = pb_scn_parse_meta(text, len, file, &meta, err,
+	int mrc = pb_scenario_read(file, &text, &len, err, sizeof err);
+	if (mrc == PB_SCENARIO_OK) {
+		mrc = pb_scenario_parse_meta(text, len, file, &meta, err,
 		    sizeof err);
 		pb_sha256_hex(text, len, c->sha256);
 	} else {
-		pb_scn_parse_meta("", 0, file, &meta, NULL, 0);
+		pb_scenario_parse_meta("", 0, file, &meta, NULL, 0);
 	}
 	snprintf(c->name, sizeof c->name, "%.120s%s", meta.name,
 	    defect_run ? "[defect]" : "");
@@ -389,7 +389,7 @@ static void run_case(struct run *r, const char *file, bool defect_run)
 			a->outcome = PB_OUT_ABORTED;
 			snprintf(a->message, sizeof a->message,
 			    "not run: the run was interrupted");
-		} else if (mrc != PB_SCN_OK) {
+		} else if (mrc != PB_SCENARIO_OK) {
 			attempt_error(a, false, "%s", err);
 			snprintf(a->where, sizeof a->where, "%s", file);
 		} else if (!r->have_rig) {
@@ -526,16 +526,17 @@ int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
 			run_case(&r, files[i], false);
 	if (o->defects != PB_DEFECTS_NONE) {
 		for (int i = 0; i < n; i++) {
-			struct pb_scn_meta meta;
+			struct pb_scenario_meta meta;
 			char err[512];
 			/* scenarios without a defect switch have no defect
 			 * run; unreadable ones were reported above (or are
 			 * reported now when only defect runs are asked) */
-			int mrc = pb_scn_read_meta(files[i], &meta, err,
+			int mrc = pb_scenario_read_meta(files[i], &meta, err,
 			    sizeof err);
-			if (mrc == PB_SCN_OK && !meta.defect[0])
+			if (mrc == PB_SCENARIO_OK && !meta.defect[0])
 				continue;
-			if (mrc != PB_SCN_OK && o->defects == PB_DEFECTS_ALSO)
+			if (mrc != PB_SCENARIO_OK &&
+			    o->defects == PB_DEFECTS_ALSO)
 				continue;
 			run_case(&r, files[i], true);
 		}

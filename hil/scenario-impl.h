@@ -62,7 +62,7 @@ struct active_trace {
 };
 
 struct scn {
-	const struct pb_scn_ctx *ctx;
+	const struct pb_scenario_ctx *ctx;
 	struct pb_attempt *a;
 	struct pb_dut *dut;
 	struct pb_fixture *fix;

@@ -13,12 +13,12 @@
 #include "base/text.h"
 #include "hil/fixture-sim.h"
 
-const char *pb_scn_strerror(int err)
+const char *pb_scenario_strerror(int err)
 {
 	switch (err) {
-	case PB_SCN_OK: return "ok";
-	case PB_SCN_E_OPEN: return "cannot read scenario";
-	case PB_SCN_E_META: return "bad scenario metadata";
+	case PB_SCENARIO_OK: return "ok";
+	case PB_SCENARIO_E_OPEN: return "cannot read scenario";
+	case PB_SCENARIO_E_META: return "bad scenario metadata";
 	}
 	return "unknown scenario error";
 }
@@ -109,7 +109,7 @@ static int add_requirements(char *list, size_t cap, const char *val,
 }
 
 static int parse_meta(const char *text, size_t len, const char *name,
-    struct pb_scn_meta *m, char *err, size_t errlen)
+    struct pb_scenario_meta *m, char *err, size_t errlen)
 {
 	memset(m, 0, sizeof *m);
 	default_name(name, m->name, sizeof m->name);
@@ -130,7 +130,7 @@ static int parse_meta(const char *text, size_t len, const char *name,
 		if (memchr(buf, '\0', n)) {
 			snprintf(err, errlen, "%s:%d: NUL byte in scenario",
 			    name, line);
-			return PB_SCN_E_META;
+			return PB_SCENARIO_E_META;
 		}
 		trim(buf);
 		if (line == 1 && buf[0] == '#')   /* shebang */
@@ -164,7 +164,7 @@ static int parse_meta(const char *text, size_t len, const char *name,
 				snprintf(err, errlen, "%s:%d: --@%s needs a value "
 				    "(at most %zu characters)", name, line, key,
 				    strs[i].cap - 1);
-				return PB_SCN_E_META;
+				return PB_SCENARIO_E_META;
 			}
 			snprintf(strs[i].dst, strs[i].cap, "%s", val);
 		}
@@ -172,7 +172,7 @@ static int parse_meta(const char *text, size_t len, const char *name,
 			known = true;
 			if (add_requirements(m->verifies, sizeof m->verifies,
 			    val, name, line, err, errlen) != 0)
-				return PB_SCN_E_META;
+				return PB_SCENARIO_E_META;
 		}
 		if (strcmp(key, "timeout") == 0) {
 			known = true;
@@ -183,7 +183,7 @@ static int parse_meta(const char *text, size_t len, const char *name,
 				snprintf(err, errlen, "%s:%d: --@timeout wants "
 				    "seconds in (0, 86400], got '%s'", name, line,
 				    val);
-				return PB_SCN_E_META;
+				return PB_SCENARIO_E_META;
 			}
 			m->timeout_s = t;
 		}
@@ -191,33 +191,33 @@ static int parse_meta(const char *text, size_t len, const char *name,
 			snprintf(err, errlen, "%s:%d: unknown metadata key "
 			    "'--@%s' (name, profile, defect, requires, timeout, "
 			    "description, verifies)", name, line, key);
-			return PB_SCN_E_META;
+			return PB_SCENARIO_E_META;
 		}
 		if (strcmp(key, "requires") == 0 &&
 		    strcmp(m->requires, "sim") != 0 &&
 		    strcmp(m->requires, "ftdi") != 0) {
 			snprintf(err, errlen, "%s:%d: --@requires wants sim or "
 			    "ftdi, got '%s'", name, line, m->requires);
-			return PB_SCN_E_META;
+			return PB_SCENARIO_E_META;
 		}
 		if (strcmp(key, "defect") == 0) {
 			unsigned bit;
 			if (pb_fixture_sim_defect(m->defect, &bit) != PB_FIX_OK) {
 				snprintf(err, errlen, "%s:%d: unknown defect "
 				    "switch '%s'", name, line, m->defect);
-				return PB_SCN_E_META;
+				return PB_SCENARIO_E_META;
 			}
 		}
 	}
-	return PB_SCN_OK;
+	return PB_SCENARIO_OK;
 }
 
 /* Messages quote the scenario's bytes: escaped for the terminal. */
-int pb_scn_parse_meta(const char *text, size_t len, const char *name,
-    struct pb_scn_meta *m, char *err, size_t errlen)
+int pb_scenario_parse_meta(const char *text, size_t len, const char *name,
+    struct pb_scenario_meta *m, char *err, size_t errlen)
 {
 	int rc = parse_meta(text, len, name, m, err, errlen);
-	if (rc != PB_SCN_OK && errlen) {
+	if (rc != PB_SCENARIO_OK && errlen) {
 		char raw[1024];
 		snprintf(raw, sizeof raw, "%s", err);
 		pb_text_escape_str(err, errlen, raw);
@@ -225,33 +225,34 @@ int pb_scn_parse_meta(const char *text, size_t len, const char *name,
 	return rc;
 }
 
-int pb_scn_read(const char *path, char **text, size_t *len, char *err,
+int pb_scenario_read(const char *path, char **text, size_t *len, char *err,
     size_t errlen)
 {
 	char why[128];
-	int rc = pb_file_read_all(path, PB_SCN_MAX_FILE, 0, text, len, why,
+	int rc = pb_file_read_all(path, PB_SCENARIO_MAX_FILE, 0, text, len, why,
 	    sizeof why);
 	if (rc != PB_FILE_OK) {
 		char raw[1024];
 		snprintf(raw, sizeof raw, "%s: %s", path, why);
 		pb_text_escape_str(err, errlen, raw);
-		return PB_SCN_E_OPEN;
+		return PB_SCENARIO_E_OPEN;
 	}
-	return PB_SCN_OK;
+	return PB_SCENARIO_OK;
 }
 
-int pb_scn_read_meta(const char *path, struct pb_scn_meta *m, char *err,
-    size_t errlen)
+int pb_scenario_read_meta(const char *path, struct pb_scenario_meta *m,
+    char *err, size_t errlen)
 {
 	size_t len = 0;
 	char *text = NULL;
 	err[0] = '\0';
-	if (pb_scn_read(path, &text, &len, err, errlen) != PB_SCN_OK) {
+	if (pb_scenario_read(path, &text, &len, err, errlen) !=
+	    PB_SCENARIO_OK) {
 		memset(m, 0, sizeof *m);
 		default_name(path, m->name, sizeof m->name);
-		return PB_SCN_E_OPEN;
+		return PB_SCENARIO_E_OPEN;
 	}
-	int rc = pb_scn_parse_meta(text, len, path, m, err, errlen);
+	int rc = pb_scenario_parse_meta(text, len, path, m, err, errlen);
 	free(text);
 	return rc;
 }

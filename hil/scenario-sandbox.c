@@ -155,8 +155,8 @@ static int l_import(lua_State *L)
 	/* no FIFO, no device, and no symlink out of the directory */
 	char *text = NULL;
 	size_t len = 0;
-	if (pb_file_read_all(path, PB_SCN_MAX_FILE, PB_FILE_NOFOLLOW, &text,
-	    &len, why, sizeof why) != PB_FILE_OK)
+	if (pb_file_read_all(path, PB_SCENARIO_MAX_FILE, PB_FILE_NOFOLLOW,
+	    &text, &len, why, sizeof why) != PB_FILE_OK)
 		return luaL_error(L, "import: %s: %s", rel, why);
 	snprintf(chunk, sizeof chunk, "@%s", path);
 	int rc = luaL_loadbufferx(L, text, len, chunk, "t");
@@ -308,7 +308,7 @@ static enum pb_outcome finish(struct scn *s, int rc, const char *errtext)
 }
 
 static enum pb_outcome run(const char *code, size_t len, const char *chunk,
-    const char *path, const struct pb_scn_ctx *ctx, struct pb_attempt *a)
+    const char *path, const struct pb_scenario_ctx *ctx, struct pb_attempt *a)
 {
 	struct scn s;
 	memset(&s, 0, sizeof s);
@@ -359,33 +359,33 @@ static enum pb_outcome run(const char *code, size_t len, const char *chunk,
 	return o;
 }
 
-enum pb_outcome pb_scn_run_text(const char *text, size_t len,
-    const char *path, const struct pb_scn_ctx *ctx, struct pb_attempt *a)
+enum pb_outcome pb_scenario_run_text(const char *text, size_t len,
+    const char *path, const struct pb_scenario_ctx *ctx, struct pb_attempt *a)
 {
 	char chunk[600];
 	snprintf(chunk, sizeof chunk, "@%s", path);
 	return run(text, len, chunk, path, ctx, a);
 }
 
-enum pb_outcome pb_scn_run(const char *path, const struct pb_scn_ctx *ctx,
-    struct pb_attempt *a)
+enum pb_outcome pb_scenario_run(const char *path,
+    const struct pb_scenario_ctx *ctx, struct pb_attempt *a)
 {
 	char *text = NULL;
 	size_t len = 0;
-	if (pb_scn_read(path, &text, &len, a->message, sizeof a->message) !=
-	    PB_SCN_OK) {
+	if (pb_scenario_read(path, &text, &len, a->message,
+	    sizeof a->message) != PB_SCENARIO_OK) {
 		a->outcome = PB_OUT_ERROR;
 		snprintf(a->where, sizeof a->where, "%s", path);
 		pb_attempt_log(a, "outcome ERROR: %s", a->message);
 		return a->outcome;
 	}
-	enum pb_outcome o = pb_scn_run_text(text, len, path, ctx, a);
+	enum pb_outcome o = pb_scenario_run_text(text, len, path, ctx, a);
 	free(text);
 	return o;
 }
 
-enum pb_outcome pb_scn_run_string(const char *code, const char *chunkname,
-    const struct pb_scn_ctx *ctx, struct pb_attempt *a)
+enum pb_outcome pb_scenario_run_string(const char *code, const char *chunkname,
+    const struct pb_scenario_ctx *ctx, struct pb_attempt *a)
 {
 	char chunk[256];
 	snprintf(chunk, sizeof chunk, "@%s", chunkname ? chunkname : "string");

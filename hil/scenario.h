@@ -1,7 +1,7 @@
 /*
  * hil/scenario.h - HIL scenarios written in Lua 5.4.
  *
- * Promise: pb_scn_run() runs one scenario file in a fresh, sandboxed Lua
+ * Promise: pb_scenario_run() runs one scenario file in a fresh, sandboxed Lua
  * state (base, table, string, math, utf8 only: no io, os, package, debug,
  * load/loadfile/dofile/require) against a DUT on a fixture, and fills one
  * attempt of the test record: outcome, message, file:line, measurements
@@ -26,7 +26,7 @@
  * SKIPPED; otherwise PASS.
  *
  * The header block of a scenario holds metadata lines the runner reads
- * before it prepares the rig (pb_scn_parse_meta, pure):
+ * before it prepares the rig (pb_scenario_parse_meta, pure):
  *     --@name overpressure_trip
  *     --@profile s21            pump profile the scenario needs
  *     --@defect no-overpressure-trip   safety defect switch it must catch
@@ -44,7 +44,7 @@
 #include "hil/report.h"
 #include "pump/profile.h"
 
-struct pb_scn_meta {
+struct pb_scenario_meta {
 	char   name[128];         /* default: file name without .lua */
 	char   profile[32];       /* "" = any */
 	char   defect[48];        /* "" = none; a pb_defect_name() */
@@ -55,30 +55,30 @@ struct pb_scn_meta {
 	                             separated; "" = none */
 };
 
-enum pb_scn_err {
-	PB_SCN_OK = 0,
-	PB_SCN_E_OPEN = -1,       /* cannot read the file */
-	PB_SCN_E_META = -2        /* bad metadata line (line given) */
+enum pb_scenario_err {
+	PB_SCENARIO_OK = 0,
+	PB_SCENARIO_E_OPEN = -1,  /* cannot read the file */
+	PB_SCENARIO_E_META = -2   /* bad metadata line (line given) */
 };
 
 /* Parse the metadata of a scenario's text (lines starting with "--@"
  * before the first line of code).  name is the file name used in
  * messages and as the default scenario name.  Unknown keys and bad
  * values are errors: "FILE:LINE: message" in err. */
-int pb_scn_parse_meta(const char *text, size_t len, const char *name,
-    struct pb_scn_meta *m, char *err, size_t errlen);
-int pb_scn_read_meta(const char *path, struct pb_scn_meta *m, char *err,
-    size_t errlen);
+int pb_scenario_parse_meta(const char *text, size_t len, const char *name,
+    struct pb_scenario_meta *m, char *err, size_t errlen);
+int pb_scenario_read_meta(const char *path, struct pb_scenario_meta *m,
+    char *err, size_t errlen);
 
 /* Read a scenario file (or an import()ed one) whole: never blocking (a
  * FIFO is refused, not waited on), regular files only, at most
- * PB_SCN_MAX_FILE bytes.  The caller frees *text (NUL-terminated after
- * *len bytes).  PB_SCN_OK, or PB_SCN_E_OPEN with "PATH: reason". */
-#define PB_SCN_MAX_FILE (16u << 20)
-int pb_scn_read(const char *path, char **text, size_t *len, char *err,
+ * PB_SCENARIO_MAX_FILE bytes.  The caller frees *text (NUL-terminated after
+ * *len bytes).  PB_SCENARIO_OK, or PB_SCENARIO_E_OPEN with "PATH: reason". */
+#define PB_SCENARIO_MAX_FILE (16u << 20)
+int pb_scenario_read(const char *path, char **text, size_t *len, char *err,
     size_t errlen);
 
-struct pb_scn_ctx {
+struct pb_scenario_ctx {
 	struct pb_dut *dut;              /* NULL: no rig (pure Lua tests) */
 	const struct pb_profile *profile;/* expectations; may be NULL */
 	const char *rig_kind;            /* "sim", "ftdi" */
@@ -90,19 +90,19 @@ struct pb_scn_ctx {
 };
 
 /* Run the scenario; fills a (outcome, message, where, measurements,
- * traces, log, rig_seconds).  Returns a->outcome.  pb_scn_run() reads
- * the file with pb_scn_read() (an unreadable file is an ERROR);
- * pb_scn_run_text() runs text already read from path (len bytes), so the
+ * traces, log, rig_seconds).  Returns a->outcome.  pb_scenario_run() reads
+ * the file with pb_scenario_read() (an unreadable file is an ERROR);
+ * pb_scenario_run_text() runs text already read from path (len bytes), so the
  * bytes run are the bytes hashed into the report. */
-enum pb_outcome pb_scn_run(const char *path, const struct pb_scn_ctx *ctx,
-    struct pb_attempt *a);
-enum pb_outcome pb_scn_run_text(const char *text, size_t len,
-    const char *path, const struct pb_scn_ctx *ctx, struct pb_attempt *a);
+enum pb_outcome pb_scenario_run(const char *path,
+    const struct pb_scenario_ctx *ctx, struct pb_attempt *a);
+enum pb_outcome pb_scenario_run_text(const char *text, size_t len,
+    const char *path, const struct pb_scenario_ctx *ctx, struct pb_attempt *a);
 
 /* The same from a string (tests); chunkname appears in messages. */
-enum pb_outcome pb_scn_run_string(const char *code, const char *chunkname,
-    const struct pb_scn_ctx *ctx, struct pb_attempt *a);
+enum pb_outcome pb_scenario_run_string(const char *code, const char *chunkname,
+    const struct pb_scenario_ctx *ctx, struct pb_attempt *a);
 
-const char *pb_scn_strerror(int err);
+const char *pb_scenario_strerror(int err);
 
 #endif

@@ -101,22 +101,22 @@ START_TEST(run_as_record)
 }
 END_TEST
 
-static int meta(const char *text, struct pb_scn_meta *m, char *err)
+static int meta(const char *text, struct pb_scenario_meta *m, char *err)
 {
-	return pb_scn_parse_meta(text, strlen(text), "t.lua", m, err, 256);
+	return pb_scenario_parse_meta(text, strlen(text), "t.lua", m, err, 256);
 }
 
 START_TEST(verifies_header)
 {
-	struct pb_scn_meta m;
+	struct pb_scenario_meta m;
 	char err[256];
 	ck_assert_int_eq(meta("--@verifies SR-OP-01, SR-OP-02\n"
-	    "--@verifies SR-OP-01 SR-AO-1.2_a\nwait(1)\n", &m, err), PB_SCN_OK);
+	    "--@verifies SR-OP-01 SR-AO-1.2_a\nwait(1)\n", &m, err), PB_SCENARIO_OK);
 	ck_assert_str_eq(m.verifies, "SR-OP-01 SR-OP-02 SR-AO-1.2_a");
-	ck_assert_int_eq(meta("--@verifies\n", &m, err), PB_SCN_E_META);
+	ck_assert_int_eq(meta("--@verifies\n", &m, err), PB_SCENARIO_E_META);
 	ck_assert_ptr_nonnull(strstr(err, "t.lua:1: --@verifies needs"));
 	ck_assert_int_eq(meta("--@name x\n--@verifies SR<1>\n", &m, err),
-	    PB_SCN_E_META);
+	    PB_SCENARIO_E_META);
 	ck_assert_ptr_nonnull(strstr(err, "t.lua:2:"));
 	char big[1200] = "--@verifies";
 	for (int i = 0; i < 30; i++) {
@@ -124,9 +124,9 @@ START_TEST(verifies_header)
 		snprintf(id, sizeof id, " SR-LONG-IDENT-%05d", i);
 		strcat(big, id);
 	}
-	ck_assert_int_eq(meta(big, &m, err), PB_SCN_E_META);
+	ck_assert_int_eq(meta(big, &m, err), PB_SCENARIO_E_META);
 	ck_assert_ptr_nonnull(strstr(err, "more than"));
-	ck_assert_int_eq(meta("-- a comment\n", &m, err), PB_SCN_OK);
+	ck_assert_int_eq(meta("-- a comment\n", &m, err), PB_SCENARIO_OK);
 	ck_assert_str_eq(m.verifies, "");
 }
 END_TEST

@@ -26,8 +26,8 @@ static enum pb_outcome run_pure(const char *code)
 {
 	pb_attempt_free(&att);
 	memset(&att, 0, sizeof att);
-	struct pb_scn_ctx ctx = { .rig_kind = "sim", .timeout_s = 60 };
-	return pb_scn_run_string(code, "t.lua", &ctx, &att);
+	struct pb_scenario_ctx ctx = { .rig_kind = "sim", .timeout_s = 60 };
+	return pb_scenario_run_string(code, "t.lua", &ctx, &att);
 }
 
 static bool log_has(const char *s)
@@ -71,9 +71,9 @@ static enum pb_outcome run_rig(struct rig *r, const char *code,
 {
 	pb_attempt_free(&att);
 	memset(&att, 0, sizeof att);
-	struct pb_scn_ctx ctx = { .dut = r->d, .profile = &r->prof,
+	struct pb_scenario_ctx ctx = { .dut = r->d, .profile = &r->prof,
 		.rig_kind = "sim", .timeout_s = timeout, .step_timeout_s = 5 };
-	return pb_scn_run_string(code, "r.lua", &ctx, &att);
+	return pb_scenario_run_string(code, "r.lua", &ctx, &att);
 }
 
 static void teardown(void)
@@ -98,10 +98,10 @@ START_TEST(meta_parses_header)
 	    "\n"
 	    "wait(1)\n"
 	    "--@profile ignored-after-code\n";
-	struct pb_scn_meta m;
+	struct pb_scenario_meta m;
 	char err[256];
-	ck_assert_int_eq(pb_scn_parse_meta(t, strlen(t), "dir/x.lua", &m, err,
-	    sizeof err), PB_SCN_OK);
+	ck_assert_int_eq(pb_scenario_parse_meta(t, strlen(t), "dir/x.lua", &m, err,
+	    sizeof err), PB_SCENARIO_OK);
 	ck_assert_str_eq(m.name, "over");
 	ck_assert_str_eq(m.profile, "s21");
 	ck_assert_str_eq(m.defect, "no-overpressure-trip");
@@ -109,8 +109,8 @@ START_TEST(meta_parses_header)
 	ck_assert(fabs(m.timeout_s - 90.5) < 1e-9);
 	ck_assert_str_eq(m.description, "trips fast");
 
-	ck_assert_int_eq(pb_scn_parse_meta("wait(1)", 7, "dir/plain.lua", &m,
-	    err, sizeof err), PB_SCN_OK);
+	ck_assert_int_eq(pb_scenario_parse_meta("wait(1)", 7, "dir/plain.lua", &m,
+	    err, sizeof err), PB_SCENARIO_OK);
 	ck_assert_str_eq(m.name, "plain");
 	ck_assert_str_eq(m.profile, "");
 }
@@ -118,7 +118,7 @@ END_TEST
 
 START_TEST(meta_errors_name_line)
 {
-	struct pb_scn_meta m;
+	struct pb_scenario_meta m;
 	char err[256];
 	static const struct { const char *text, *want; } bad[] = {
 		{ "--@name a\n--@colour red\n", "x.lua:2: unknown metadata key" },
@@ -129,17 +129,17 @@ START_TEST(meta_errors_name_line)
 		{ "--@profile\n", "x.lua:1: --@profile needs a value" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		ck_assert_int_eq(pb_scn_parse_meta(bad[i].text,
+		ck_assert_int_eq(pb_scenario_parse_meta(bad[i].text,
 		    strlen(bad[i].text), "x.lua", &m, err, sizeof err),
-		    PB_SCN_E_META);
+		    PB_SCENARIO_E_META);
 		ck_assert_msg(strstr(err, bad[i].want) != NULL, "%zu: %s", i,
 		    err);
 	}
 	const char nul[] = "--@name a\0b\n";
-	ck_assert_int_eq(pb_scn_parse_meta(nul, sizeof nul - 1, "x.lua", &m,
-	    err, sizeof err), PB_SCN_E_META);
-	ck_assert_int_eq(pb_scn_read_meta("/nonexistent/s.lua", &m, err,
-	    sizeof err), PB_SCN_E_OPEN);
+	ck_assert_int_eq(pb_scenario_parse_meta(nul, sizeof nul - 1, "x.lua", &m,
+	    err, sizeof err), PB_SCENARIO_E_META);
+	ck_assert_int_eq(pb_scenario_read_meta("/nonexistent/s.lua", &m, err,
+	    sizeof err), PB_SCENARIO_E_OPEN);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/s.lua"));
 }
 END_TEST
@@ -286,9 +286,9 @@ START_TEST(busy_script_is_stopped)
 {
 	pb_attempt_free(&att);
 	memset(&att, 0, sizeof att);
-	struct pb_scn_ctx ctx = { .rig_kind = "sim", .timeout_s = 60,
+	struct pb_scenario_ctx ctx = { .rig_kind = "sim", .timeout_s = 60,
 		.wall_us = fake_wall_us, .wall_limit_s = 5 };
-	ck_assert_int_eq(pb_scn_run_string("local n = 0\nwhile true do n = n "
+	ck_assert_int_eq(pb_scenario_run_string("local n = 0\nwhile true do n = n "
 	    "+ 1 end", "t.lua", &ctx, &att), PB_OUT_ERROR);
 	ck_assert_ptr_nonnull(strstr(att.message, "wall time"));
 	ck_assert_str_eq(att.where, "t.lua:2");
@@ -375,9 +375,9 @@ START_TEST(guard_cannot_be_caught)
 		pb_attempt_free(&att);
 		memset(&att, 0, sizeof att);
 		guard_looks = 0;
-		struct pb_scn_ctx ctx = { .rig_kind = "sim", .timeout_s = 60,
+		struct pb_scenario_ctx ctx = { .rig_kind = "sim", .timeout_s = 60,
 			.wall_us = guard_wall_us, .wall_limit_s = 5 };
-		ck_assert_msg(pb_scn_run_string(escapes[i], "g.lua", &ctx,
+		ck_assert_msg(pb_scenario_run_string(escapes[i], "g.lua", &ctx,
 		    &att) == PB_OUT_ERROR, "%zu: %s", i, att.message);
 		ck_assert_msg(strstr(att.message, "wall time") != NULL,
 		    "%zu: %s", i, att.message);
@@ -447,9 +447,9 @@ START_TEST(signal_cannot_be_caught)
 	pb_attempt_free(&att);
 	memset(&att, 0, sizeof att);
 	sig_looks = 0;
-	struct pb_scn_ctx ctx = { .rig_kind = "sim", .timeout_s = 60,
+	struct pb_scenario_ctx ctx = { .rig_kind = "sim", .timeout_s = 60,
 		.wall_us = raise_term_on_third_look, .wall_limit_s = 5 };
-	enum pb_outcome o = pb_scn_run_string(escapes[0], "s.lua", &ctx,
+	enum pb_outcome o = pb_scenario_run_string(escapes[0], "s.lua", &ctx,
 	    &att);
 	int sig = pb_fixture_interrupted();
 	pb_fixture_clear_interrupt();
@@ -657,15 +657,15 @@ START_TEST(sim_only_calls_skip_on_ftdi)
 	r.f->ops = &ops;
 	pb_attempt_free(&att);
 	memset(&att, 0, sizeof att);
-	struct pb_scn_ctx ctx = { .dut = r.d, .profile = &r.prof,
+	struct pb_scenario_ctx ctx = { .dut = r.d, .profile = &r.prof,
 		.rig_kind = "ftdi", .timeout_s = 60, .step_timeout_s = 5 };
-	ck_assert_int_eq(pb_scn_run_string("wait(0.1)\nsim.fault('leak', 1)\n"
+	ck_assert_int_eq(pb_scenario_run_string("wait(0.1)\nsim.fault('leak', 1)\n"
 	    "error('not reached')", "f.lua", &ctx, &att), PB_OUT_SKIPPED);
 	ck_assert_ptr_nonnull(strstr(att.message, "needs the sim rig"));
 	/* the pump model's own view exists only on the sim fixture */
 	pb_attempt_free(&att);
 	memset(&att, 0, sizeof att);
-	ck_assert_int_eq(pb_scn_run_string("wait(0.1)\nlocal s = sim.status()\n"
+	ck_assert_int_eq(pb_scenario_run_string("wait(0.1)\nlocal s = sim.status()\n"
 	    "error('not reached')", "f.lua", &ctx, &att), PB_OUT_SKIPPED);
 	ck_assert_ptr_nonnull(strstr(att.message, "needs the sim rig"));
 	r.f->ops = &fake_ops;
