@@ -427,6 +427,21 @@ START_TEST(short_file_kept_and_blank)
 	ck_assert_int_eq(pb_eeprom_attach_file(&e, tmpdir, msg, sizeof msg),
 	    PB_EEPROM_E_FILE);
 	ck_assert_ptr_nonnull(strstr(msg, tmpdir));
+	/* a FIFO: refused at once (never waits for a peer), the kind named,
+	 * and nothing renamed or created in its place */
+	char fifo[128];
+	snprintf(fifo, sizeof fifo, "%s/ee.fifo", tmpdir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	msg[0] = '\0';
+	pb_eeprom_init(&e);
+	ck_assert_int_eq(pb_eeprom_attach_file(&e, fifo, msg, sizeof msg),
+	    PB_EEPROM_E_FILE);
+	ck_assert_msg(strstr(msg, "ee.fifo: EEPROM file is not a regular file "
+	    "(a FIFO)"), "%s", msg);
+	struct stat st;
+	ck_assert_int_eq(lstat(fifo, &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	unlink(fifo);
 	rm_tmpdir();
 }
 END_TEST

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/file.h"
 #include "proto/crc32c.h"
 
 static const size_t rec_off[2] = { PB_EEPROM_REC_OFF0, PB_EEPROM_REC_OFF1 };
@@ -419,7 +420,9 @@ int pb_eeprom_attach_file(struct pb_eeprom *e, const char *path, char *msg,
 	pb_eeprom_detach_file(e);
 	snprintf(e->path, sizeof e->path, "%s", path);
 
-	int fd = open(path, O_RDWR | O_CLOEXEC);
+	/* never blocking (a FIFO with no peer), and only a regular file is
+	 * used (fstat below) */
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0 && errno == ENOENT) {
 		memset(e->img, PB_EEPROM_ERASED, sizeof e->img);
 		pb_eeprom_scan(e, NULL, 0);
@@ -438,9 +441,20 @@ int pb_eeprom_attach_file(struct pb_eeprom *e, const char *path, char *msg,
 	struct stat st;
 	uint8_t buf[PB_EEPROM_SIZE];
 	size_t got = 0;
-	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-	if (!ok) {
-		addmsg(msg, msglen, "%s: not a regular file", path);
+	if (fstat(fd, &st) != 0) {
+		addmsg(msg, msglen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return PB_EEPROM_E_FILE;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		addmsg(msg, msglen, "%s: EEPROM file is not a regular file (%s)",
+		    path, pb_file_kind((unsigned)st.st_mode));
+		close(fd);
+		return PB_EEPROM_E_FILE;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+		addmsg(msg, msglen, "%s: %s", path, strerror(errno));
 		close(fd);
 		return PB_EEPROM_E_FILE;
 	}
