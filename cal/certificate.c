@@ -2,6 +2,7 @@
  * cal/certificate.c - calibration certificates as JSON, text and HTML
  * (see certificate.h).
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -365,6 +366,21 @@ pb_cert_fprint(FILE *f, enum pb_cert_fmt fmt, const struct pb_cal_result *r,
 		return print_text(f, r, p, m);
 	}
 	return -1;
+}
+
+void
+pb_cert_default_name(const char *serial, size_t serial_len, const char *stamp,
+    char *buf, size_t n)
+{
+	char sn[PB_STR_LEN + 1];
+	size_t k = 0;
+	for (size_t i = 0; serial && i < serial_len && serial[i] &&
+	    k < PB_STR_LEN; i++) {
+		unsigned char c = (unsigned char)serial[i];
+		sn[k++] = (isalnum(c) || c == '-' || c == '_') ? (char)c : '_';
+	}
+	sn[k] = '\0';
+	snprintf(buf, n, "cal-%s-%s", k ? sn : "unknown", stamp ? stamp : "");
 }
 
 /* ---- the three files as a calibration output ------------------------- */

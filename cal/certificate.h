@@ -51,6 +51,15 @@ enum pb_cert_fmt { PB_CERT_JSON, PB_CERT_TEXT, PB_CERT_HTML };
 /* Write to an open stream. Returns 0 or -1. */
 int pb_cert_fprint(FILE *f, enum pb_cert_fmt fmt, const struct pb_cal_result *r,
     const struct pb_profile *p, const struct pb_cert_meta *m);
+/* The default certificate name "cal-SERIAL-STAMP" (no directory, no
+ * extension).  The serial comes from the pump (a PB_STR_LEN field, not
+ * necessarily NUL-terminated): every character but letters, digits, '-'
+ * and '_' becomes '_', so a pump cannot choose where the files go
+ * ("../x" gives "cal-___x-..."); an empty serial is "unknown".  STAMP is
+ * the caller's time stamp, e.g. 20261128T090507. */
+void pb_cert_default_name(const char *serial, size_t serial_len,
+    const char *stamp, char *buf, size_t n);
+
 #define PB_CERT_FILES 3
 #define PB_CERT_PATH_MAX 1024
 

@@ -267,8 +267,9 @@ cert_prefix(const struct pb_hil_cal_run_opts *o, const char *serial,
 	}
 	char when[32];
 	pb_isotime(date * 1000, PB_ISO_BASIC, when, sizeof when);
-	snprintf(buf, len, "cal-%s-%s", serial && *serial ? serial : "unknown",
-	    when);
+	/* the pump's serial, made safe: it never picks the directory */
+	pb_cert_default_name(serial, serial ? strlen(serial) : 0, when, buf,
+	    len);
 }
 
 int
@@ -455,5 +456,11 @@ out:
 	pb_lock_release(&lock);
 	pb_hil_station_end(&st);
 	memset(cfg.key, 0, sizeof cfg.key);
+	if (!ran && pb_fixture_interrupted()) {
+		/* SIGINT/SIGTERM before the run: nothing was touched */
+		snprintf(reason, sizeof reason, "interrupted by a signal before "
+		    "the run; the unit was not touched");
+		return verdict_line(serial, PB_CAL_ABORTED, reason);
+	}
 	return verdict_line(serial, ran ? res.verdict : PB_CAL_ERROR, reason);
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/isotime.h"
+#include "cal/certificate.h"
 #include "tui/app.h"
 
 #define READING_MIN  (-20.0)
@@ -186,19 +187,10 @@ double pb_calview_stab_span(const struct pb_calview_stab *s, uint64_t now,
 void pb_calview_cert_prefix(const char *serial, size_t serial_len,
     const struct tm *tm, char *buf, size_t n)
 {
-	char sn[PB_STR_LEN + 1];
-	size_t k = 0;
-	for (size_t i = 0; i < serial_len && serial[i] && k < PB_STR_LEN; i++) {
-		unsigned char c = (unsigned char)serial[i];
-		sn[k++] = (isalnum(c) || c == '-' || c == '_') ? (char)c : '_';
-	}
-	sn[k] = '\0';
-	if (k == 0)
-		snprintf(sn, sizeof sn, "unknown");
 	char ts[32];
 	if (strftime(ts, sizeof ts, "%Y%m%dT%H%M%S", tm) == 0)
 		snprintf(ts, sizeof ts, "00000000T000000");
-	snprintf(buf, n, "cal-%s-%s", sn, ts);
+	pb_cert_default_name(serial, serial_len, ts, buf, n);
 }
 
 /* ---- rendering ---------------------------------------------------------------- */

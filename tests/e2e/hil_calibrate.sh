@@ -111,6 +111,19 @@ else
 	echo "(PostgreSQL server binaries absent: the size-limit case is skipped)"
 fi
 
+# the default certificate name carries the pump's serial: a pump that
+# reports "../evil" does not choose the directory the files go to
+mkdir "$dir/work"
+case "$BIN" in /*) ph="$BIN/pumphil" ;; *) ph="$PWD/$BIN/pumphil" ;; esac
+( cd "$dir/work" && "$ph" calibrate --profile s21 \
+	--key "$key" --serial '../evil' -q ) > "$dir/out8" 2>&1
+rc=$?
+[ $rc -eq 0 ] || fail "serial ../evil: exit $rc: $(cat "$dir/out8")"
+agrees "$dir/out8" $rc
+ls "$dir"/cal-* >/dev/null 2>&1 && fail "a certificate escaped: $(ls "$dir"/cal-*)"
+ls "$dir"/work/cal-___evil-*.json >/dev/null 2>&1 ||
+	fail "no certificate in the working directory: $(ls "$dir/work")"
+
 # a station key that others may read is refused, nothing is calibrated
 chmod 644 "$key"
 "$BIN/pumphil" calibrate --profile s21 --key "$key" --cert "$dir/bad" \
