@@ -116,7 +116,8 @@ fi
 mkdir "$dir/work"
 case "$BIN" in /*) ph="$BIN/pumphil" ;; *) ph="$PWD/$BIN/pumphil" ;; esac
 ( cd "$dir/work" && "$ph" calibrate --profile s21 \
-	--key "$key" --serial '../evil' -q ) > "$dir/out8" 2>&1
+	--key "$key" --serial '../evil' --operator e2e --unit '../evil' -q ) \
+	> "$dir/out8" 2>&1
 rc=$?
 [ $rc -eq 0 ] || fail "serial ../evil: exit $rc: $(cat "$dir/out8")"
 agrees "$dir/out8" $rc
