@@ -157,6 +157,19 @@ size_t pb_text_escape(char *dst, size_t dstlen, const void *src, size_t len)
 	return run(ESCAPE, dst, dstlen, src, len);
 }
 
+void pb_text_vmsg_at(char *dst, size_t dstlen, const char *file, int line,
+    const char *fmt, va_list ap)
+{
+	if (!dst || !dstlen)
+		return;
+	char raw[1024];
+	int n = snprintf(raw, sizeof raw, "%s:%d: ", file, line);
+	if (n < 0 || (size_t)n >= sizeof raw)
+		n = 0;
+	vsnprintf(raw + n, sizeof raw - (size_t)n, fmt, ap);
+	pb_text_escape_str(dst, dstlen, raw);
+}
+
 size_t pb_text_escape_str(char *dst, size_t dstlen, const char *s)
 {
 	return pb_text_escape(dst, dstlen, s, s ? strlen(s) : 0);

@@ -13,6 +13,7 @@
 #define PB_BASE_TEXT_H
 
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 /*
@@ -26,6 +27,11 @@ size_t pb_text_escape(char *dst, size_t dstlen, const void *src, size_t len);
 
 /* The same for a NUL-terminated string. */
 size_t pb_text_escape_str(char *dst, size_t dstlen, const char *s);
+
+/* A loader's message "FILE:LINE: " + fmt, escaped as above (a message
+ * quotes the file's own bytes), at most 1 KiB before escaping. */
+void pb_text_vmsg_at(char *dst, size_t dstlen, const char *file, int line,
+    const char *fmt, va_list ap);
 
 /*
  * For a report: valid UTF-8 is kept, with tab, newline and carriage

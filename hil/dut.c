@@ -23,6 +23,8 @@ struct pb_dut {
 	uint64_t start_us;
 	double step_timeout_s;
 	bool silent;
+	uint64_t last_tx_us;        /* rig time the host last sent a frame */
+	bool have_tx;
 	uint64_t deaf_until;
 	uint64_t deaf_bytes;
 	unsigned inflight;
@@ -298,7 +300,19 @@ static void service(struct pb_dut *d)
 		    (unsigned long long)d->deaf_bytes);
 		d->deaf_bytes = 0;
 	}
+	uint64_t tx = pb_client_stats(d->cl)->frames_tx;
 	(void)pb_client_service(d->cl, now);
+	if (pb_client_stats(d->cl)->frames_tx != tx) {
+		d->last_tx_us = now;
+		d->have_tx = true;
+	}
+}
+
+bool pb_dut_last_tx(const struct pb_dut *d, uint64_t *at_us)
+{
+	if (d->have_tx && at_us)
+		*at_us = d->last_tx_us;
+	return d->have_tx;
 }
 
 void pb_dut_set_deaf_until(struct pb_dut *d, uint64_t until_us)

@@ -73,6 +73,10 @@ int pb_dut_advance(struct pb_dut *d, uint64_t until_us);
 
 /* While silent the host neither reads nor writes the link (no
  * heartbeats): used to test the firmware's lost-heartbeat safety. */
+/* Rig time (the fixture's clock) at which the host last sent a frame
+ * (a heartbeat or a command); false before the first.  A scenario times
+ * the pump's host watchdog from it. */
+bool pb_dut_last_tx(const struct pb_dut *d, uint64_t *at_us);
 void pb_dut_set_silent(struct pb_dut *d, bool silent);
 
 /* Deaf until rig time until_us: every byte from the DUT is read and

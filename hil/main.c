@@ -62,6 +62,9 @@ static void usage(FILE *f)
 "                      switch against it; such a run must FAIL (sim only)\n"
 "  --defects-only      only the defect runs\n"
 "  --seed N            emulator seed (default 1)\n"
+"  --requirements FILE the written requirements scenarios verify and take\n"
+"                      their limits from (default requirements/safety.ini\n"
+"                      in $PUMPBENCH_FIXTURES, ./fixtures, the data dir)\n"
 "  --shard K/N         run only shard K of N (by a hash of each scenario's\n"
 "                      file name; one CI runner per rig runs one shard)\n"
 "  -q, --quiet         print only the closing line\n"
@@ -150,7 +153,7 @@ static int parse_whole(const char *opt, const char *s, double lo, double hi,
 enum {
 	O_RIG = 256, O_JUNIT, O_JSON, O_RETRIES, O_TIMEOUT, O_STEP, O_LOCKT,
 	O_LOCKD, O_DEFECTS, O_DEFECTS_ONLY, O_SEED, O_SHARD, O_WALL, O_DB,
-	O_NOREC, O_BUILD, O_STATION, O_OPERATOR, O_POOL
+	O_NOREC, O_BUILD, O_STATION, O_OPERATOR, O_POOL, O_REQS
 };
 
 static int cmd_run(int argc, char **argv)
@@ -175,6 +178,7 @@ static int cmd_run(int argc, char **argv)
 		{ "station", required_argument, NULL, O_STATION },
 		{ "operator", required_argument, NULL, O_OPERATOR },
 		{ "rig-pool", required_argument, NULL, O_POOL },
+		{ "requirements", required_argument, NULL, O_REQS },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -198,6 +202,7 @@ static int cmd_run(int argc, char **argv)
 		case O_STATION: ro.station = optarg; break;
 		case O_OPERATOR: ro.operator_id = optarg; break;
 		case O_POOL: ro.pool = optarg; break;
+		case O_REQS: o.requirements = optarg; break;
 		case O_JUNIT: o.junit_path = optarg; break;
 		case O_JSON: o.json_path = optarg; break;
 		case O_RETRIES:

@@ -91,6 +91,7 @@ void pb_report_free(struct pb_report *r)
 	free(r->cases);
 	r->cases = NULL;
 	r->n_cases = r->cap_cases = 0;
+	pb_requirement_set_free(&r->requirements);
 }
 
 struct pb_case *pb_report_add_case(struct pb_report *r)
@@ -420,6 +421,8 @@ static jobj *json_attempt(const struct pb_attempt *a)
 		put(mo, "outcome", jstr(pb_outcome_name(m->outcome)));
 		put(mo, "marginal", json_object_new_boolean(m->marginal));
 		put(mo, "where", jstr(m->where));
+		put(mo, "requirement", m->requirement[0] ?
+		    jstr(m->requirement) : NULL);
 		json_object_array_add(ms, mo);
 	}
 	put(o, "measurements", ms);
@@ -474,6 +477,13 @@ int pb_report_write_json(const struct pb_report *r, FILE *f)
 	put(cnt, "aborted", json_object_new_int((int)k.aborted));
 	put(cnt, "skipped", json_object_new_int((int)k.skipped));
 	put(root, "counts", cnt);
+	jobj *rq = json_object_new_object();
+	put(rq, "file", jstr(r->requirements.path));
+	put(rq, "sha256", jstr(r->requirements.sha256));
+	put(rq, "title", jstr(r->requirements.title));
+	put(rq, "revision", jstr(r->requirements.revision));
+	put(rq, "error", jstr(r->requirements_error));
+	put(root, "requirements", rq);
 	jobj *cases = json_object_new_array();
 	for (size_t i = 0; i < r->n_cases; i++) {
 		const struct pb_case *c = &r->cases[i];

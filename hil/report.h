@@ -40,6 +40,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "hil/requirement.h"
+
 enum pb_outcome {
 	PB_OUT_PASS = 0,
 	PB_OUT_FAIL = 1,
@@ -65,6 +67,10 @@ struct pb_measurement {
 	enum pb_outcome outcome;          /* PB_OUT_PASS or PB_OUT_FAIL */
 	bool   marginal;                  /* PASS, but outside marginal limits */
 	char   where[160];                /* "file.lua:12" of the expect() */
+	char   requirement[64];           /* the requirement it is evidence
+	                                     for (expect's req, or the
+	                                     scenario's one --@verifies);
+	                                     "" = none */
 };
 
 /* Judge m->value against its limits: sets outcome and marginal. A NaN
@@ -150,6 +156,10 @@ struct pb_report {
 	int64_t start_ms, end_ms;
 	struct pb_case *cases;
 	size_t  n_cases, cap_cases;
+	/* the written requirements the run verified against (owned: freed
+	 * by pb_report_free); empty when none was loaded */
+	struct pb_requirement_set requirements;
+	char    requirements_error[512];  /* why none was loaded, or "" */
 };
 
 void pb_report_init(struct pb_report *r, const char *suite);

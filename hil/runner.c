@@ -278,6 +278,8 @@ static void run_attempt(struct run *r, const char *file, const char *text,
 		.wall_limit_s = o->wall_limit_s > 0 ? o->wall_limit_s : sim ?
 		    300 : (meta->timeout_s > 0 ? meta->timeout_s :
 		    o->timeout_s) + 60,
+		.requirements = &r->rep->requirements,
+		.verifies = meta->verifies,
 	};
 	pb_scenario_run_text(text, len, file, &ctx, a);
 
@@ -319,6 +321,35 @@ static void pause_before_retry(struct run *r)
 }
 
 /* ---- one case ---------------------------------------------------------- */
+
+/* Every ID of --@verifies must be a written requirement: a scenario that
+ * claims to verify something nobody wrote down is an ERROR (not retried),
+ * and so is one that verifies anything when no file could be loaded. */
+static bool requirements_known(struct run *r,
+    const struct pb_scenario_meta *meta, struct pb_attempt *a)
+{
+	const struct pb_requirement_set *set = &r->rep->requirements;
+	for (const char *q = meta->verifies; *q;) {
+		size_t n = strcspn(q, " ");
+		char id[PB_REQUIREMENT_ID_LEN];
+		snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id ? n :
+		    sizeof id - 1), q);
+		if (!set->n) {
+			attempt_error(a, false, "--@verifies %s: no requirement "
+			    "file: %s", id, r->rep->requirements_error);
+			return false;
+		}
+		if (!pb_requirement_find(set, id)) {
+			attempt_error(a, false, "--@verifies %s: no such "
+			    "requirement in %s", id, set->path);
+			return false;
+		}
+		q += n;
+		while (*q == ' ')
+			q++;
+	}
+	return true;
+}
 
 static void unique_name(struct pb_report *rep, struct pb_case *c)
 {
@@ -392,6 +423,8 @@ static void run_case(struct run *r, const char *file, bool defect_run)
 		} else if (mrc != PB_SCENARIO_OK) {
 			attempt_error(a, false, "%s", err);
 			snprintf(a->where, sizeof a->where, "%s", file);
+		} else if (!requirements_known(r, &meta, a)) {
+			/* ERROR set: a requirement it names is not written */
 		} else if (!r->have_rig) {
 			/* a rig file that is missing or wrong, or a bench
 			 * still busy after the lock wait: retrying now
@@ -467,6 +500,33 @@ static void resolve_rig(struct run *r)
 		    strcmp(spec, "sim") == 0 ? "sim" : "rig");
 }
 
+/* The written requirements, once per run.  A file that does not load is
+ * said at once; scenarios that verify requirements then end in ERROR. */
+static void load_requirements(struct run *r)
+{
+	char path[1024];
+	struct pb_report *rep = r->rep;
+	if (r->o->requirements) {
+		snprintf(path, sizeof path, "%s", r->o->requirements);
+	} else if (pb_requirement_default_path(path, sizeof path) != 0) {
+		snprintf(rep->requirements_error,
+		    sizeof rep->requirements_error, "no requirements/safety.ini "
+		    "in $PUMPBENCH_FIXTURES, ./fixtures or %s (give "
+		    "--requirements FILE)", PB_DATADIR);
+		return;
+	}
+	if (pb_requirement_load(&rep->requirements, path,
+	    rep->requirements_error, sizeof rep->requirements_error) !=
+	    PB_REQUIREMENT_OK) {
+		pb_runner_print(stderr, "pumphil: requirements: %s",
+		    rep->requirements_error);
+		return;
+	}
+	say(r, "requirements %s (%zu, sha256 %.12s)\n",
+	    rep->requirements.path, rep->requirements.n,
+	    rep->requirements.sha256);
+}
+
 int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
     int n, struct pb_report *rep)
 {
@@ -481,6 +541,7 @@ int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
 	gethostname(rep->hostname, sizeof rep->hostname);
 	rep->hostname[sizeof rep->hostname - 1] = '\0';
 	resolve_rig(&r);
+	load_requirements(&r);
 	if (!r.have_rig)
 		pb_runner_print(stderr, "pumphil: rig: %s", r.rig_err);
 

@@ -65,6 +65,8 @@ struct pb_runner_opts {
 	const char *lock_dir;        /* NULL: pb_lock_dir()'s default */
 	enum pb_defect_runs defects;
 	uint64_t seed;               /* emulator seed (sim) */
+	const char *requirements;    /* requirement file; NULL: the default
+	                                (pb_requirement_default_path) */
 	double boot_timeout_s;       /* DUT HELLO after power-on, 0 = 10 */
 	double retry_delay_s;        /* ftdi: pause before a retry (2 s) */
 	int    shard_k, shard_n;     /* run shard k of n (1-based; n 0 = all) */

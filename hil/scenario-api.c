@@ -13,6 +13,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
+#include "hil/requirement.h"
 #include "hil/scenario-impl.h"
 #include "hil/series.h"
 
@@ -382,7 +383,8 @@ static void fmt_limits(const struct pb_measurement *m, char *b, size_t n)
 }
 
 /* expect(name, value [, {unit=, low=, high=, marginal_low=,
- * marginal_high=, equals=, nominal=, tol=, marginal_tol=}]) -> ok */
+ * marginal_high=, equals=, nominal=, tol=, marginal_tol=, req=}]) -> ok;
+ * req names the requirement the measurement is evidence for */
 static int l_expect(lua_State *L)
 {
 	struct scn *s = scn_get(L);
@@ -408,6 +410,20 @@ static int l_expect(lua_State *L)
 		if (lua_isstring(L, -1))
 			snprintf(m->unit, sizeof m->unit, "%s",
 			    lua_tostring(L, -1));
+		lua_pop(L, 1);
+		lua_getfield(L, 3, "req");
+		if (lua_isstring(L, -1)) {
+			size_t n;
+			const char *id = lua_tolstring(L, -1, &n);
+			if (!pb_requirement_id_valid(id, n))
+				return luaL_error(L, "expect '%s': req must be a "
+				    "requirement ID", name);
+			snprintf(m->requirement, sizeof m->requirement, "%s",
+			    id);
+		} else if (!lua_isnil(L, -1)) {
+			return luaL_error(L, "expect '%s': req must be a "
+			    "requirement ID", name);
+		}
 		lua_pop(L, 1);
 		any |= scn_get_limit(L, 3, "low", &m->low);
 		any |= scn_get_limit(L, 3, "high", &m->high);
@@ -444,6 +460,12 @@ static int l_expect(lua_State *L)
 	if (is_bool && !any) {
 		m->low = m->high = (struct pb_limit){ true, 1.0 };
 	}
+	/* a measurement that names no requirement is evidence for the
+	 * scenario's first (primary) --@verifies */
+	const char *v = s->ctx->verifies;
+	if (!m->requirement[0] && v && v[0])
+		snprintf(m->requirement, sizeof m->requirement, "%.*s",
+		    (int)strcspn(v, " "), v);
 	scn_where(L, m->where, sizeof m->where);
 	pb_measurement_judge(m);
 	char lim[96];

@@ -10,6 +10,7 @@
  *   scenario-rig.c      the Lua API of the rig: measure, gpio, inject,
  *                       power, link, sim
  *   scenario-pump.c     the Lua API of the pump: pump.*, dut, spec
+ *   scenario-req.c      the Lua API of the written requirements: req()
  *   scenario-sandbox.c  the Lua state: allocator, libraries, the guard,
  *                       running a chunk and turning its end into an outcome
  *   scenario-bounds.c   library functions bounded so none runs long in C
@@ -171,6 +172,7 @@ void scn_trip(lua_State *L);
 void scn_open_core(lua_State *L);                  /* scenario-api.c */
 void scn_open_rig(lua_State *L, struct scn *s);    /* scenario-rig.c */
 void scn_open_pump(lua_State *L, struct scn *s);   /* scenario-pump.c */
+void scn_open_req(lua_State *L);                   /* scenario-req.c */
 /* Replace the library functions that could loop in C by bounded ones
  * (scenario-bounds.c). */
 void scn_bound_libs(lua_State *L);

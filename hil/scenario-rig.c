@@ -538,6 +538,19 @@ static int l_link_mute(lua_State *L)
 	return 0;
 }
 
+/* link.last_frame() -> rig seconds (scenario time) at which the host last
+ * sent a frame, or nil */
+static int l_link_last_frame(lua_State *L)
+{
+	struct scn *s = scn_need_rig(L, "link.last_frame");
+	uint64_t t;
+	if (!pb_dut_last_tx(s->dut, &t) || t < s->t0_us)
+		lua_pushnil(L);
+	else
+		lua_pushnumber(L, (double)(t - s->t0_us) / 1e6);
+	return 1;
+}
+
 /* link.deaf(s): the host throws away everything the DUT sends for s
  * seconds (non-blocking): a command sent meanwhile loses its response
  * and the client retries it. */
@@ -618,7 +631,7 @@ void scn_open_rig(lua_State *L, struct scn *s)
 	static const luaL_Reg link[] = {
 		{ "silence", l_link_silence }, { "mute", l_link_mute },
 		{ "deaf", l_link_deaf }, { "stats", l_link_stats },
-		{ "up", l_link_up },
+		{ "up", l_link_up }, { "last_frame", l_link_last_frame },
 		{ NULL, NULL }
 	};
 	scn_register(L, "link", link);

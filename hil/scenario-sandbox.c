@@ -201,6 +201,7 @@ static void setup_state(lua_State *L, struct scn *s)
 	lua_setglobal(L, "import");
 	scn_open_rig(L, s);
 	scn_open_pump(L, s);
+	scn_open_req(L);
 
 	lua_sethook(L, hook, LUA_MASKCOUNT, SCN_HOOK_COUNT);
 }

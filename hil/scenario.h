@@ -32,6 +32,7 @@
  *     --@defect no-overpressure-trip   safety defect switch it must catch
  *     --@requires sim           rig kind needed (sim|ftdi)
  *     --@timeout 120            scenario timeout, rig seconds
+ *     --@verifies SR-OP-01      requirement IDs it verifies (may repeat)
  *     --@description text
  */
 #ifndef PB_HIL_SCENARIO_H
@@ -42,6 +43,7 @@
 #include <stdint.h>
 #include "hil/dut.h"
 #include "hil/report.h"
+#include "hil/requirement.h"
 #include "pump/profile.h"
 
 struct pb_scenario_meta {
@@ -87,6 +89,11 @@ struct pb_scenario_ctx {
 	uint64_t (*wall_us)(void);       /* monotonic wall clock, may be NULL */
 	double wall_limit_s;             /* guard against busy scripts */
 	size_t trace_max_samples;        /* per trace; 0 = 200000 */
+	/* the written requirements (req()); may be NULL */
+	const struct pb_requirement_set *requirements;
+	const char *verifies;            /* the header's IDs, space-separated;
+	                                    an expect() without req= is
+	                                    evidence for the first */
 };
 
 /* Run the scenario; fills a (outcome, message, where, measurements,

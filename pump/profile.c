@@ -194,15 +194,10 @@ static void fail(struct ctx *c, int err, int line, const char *fmt, ...)
 		return;
 	/* messages quote the file's bytes: escaped, so that a profile
 	 * cannot put escape sequences on a terminal (base/text.h) */
-	char raw[1024];
-	int n = snprintf(raw, sizeof raw, "%s:%d: ", c->name, line);
-	if (n < 0 || (size_t)n >= sizeof raw)
-		n = 0;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(raw + n, sizeof raw - (size_t)n, fmt, ap);
+	pb_text_vmsg_at(c->msg, c->msglen, c->name, line, fmt, ap);
 	va_end(ap);
-	pb_text_escape_str(c->msg, c->msglen, raw);
 }
 
 /* One whole line per call: truncated to num-1 bytes if longer (the rest

@@ -72,6 +72,12 @@ for c in d["cases"]:
     assert a["measurements"], c["name"] + ": no measurements"
     for m in a["measurements"]:
         assert m["outcome"] in ("PASS", "FAIL") and "unit" in m
+        # every measurement is evidence for a requirement the scenario
+        # declares (docs/verification.md)
+        assert m["requirement"] in c["scenario"]["requirements"], \
+            (c["name"], m["name"], m["requirement"])
+    assert c["scenario"]["requirements"], c["name"] + ": verifies nothing"
+assert len(d["requirements"]["sha256"]) == 64, d["requirements"]
 print("JSON record ok:", len(d["cases"]), "cases")
 PY
 else

@@ -722,6 +722,92 @@ START_TEST(defect_no_auto_off)
 }
 END_TEST
 
+/* The four switches that plant a wrong timer or table (issue 10's bugs)
+ * do what they say, and without them the firmware does it right. */
+START_TEST(defect_auto_off_restarts)
+{
+	static struct rig r;
+	struct pb_profile p;
+	load(&p, "s21");
+	p.session_auto_off_s = 5.0;
+	for (int k = 0; k < 2; k++) {
+		rig_init_prof(&r, &p, 9, k ? PB_DEF_AUTO_OFF_RESTARTS : 0);
+		start(&r, PB_MODE_EXPRESSION, 2, 1);
+		rig_run(&r, 3.0);
+		ck_assert_int_eq(pb_fw_set_mode(&r.fw, PB_MODE_STIMULATION,
+		    r.t), PB_ST_OK);
+		rig_run(&r, 2.1);   /* 5.1 s after START */
+		if (k == 0) {   /* the session clock counts from START */
+			ck_assert_int_eq(r.fw.run_state, PB_RS_OFF);
+			ck_assert_int_eq(count_events(&r, PB_EV_AUTO_OFF, 0), 1);
+		} else {        /* restarted at the mode change */
+			ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
+		}
+	}
+}
+END_TEST
+
+START_TEST(defect_level_off_by_one)
+{
+	static struct rig r;
+	rig_init(&r, "s21", 9, PB_DEF_LEVEL_OFF_BY_ONE);
+	start(&r, PB_MODE_STIMULATION, 1, 1);
+	rig_run(&r, 0.1);
+	/* level 1 runs level 2's 50 mmHg; the top level stays clamped */
+	ck_assert_double_eq_tol(r.fw.target_mmhg, 50.0, 1e-9);
+	ck_assert_int_eq(pb_fw_stop(&r.fw, r.t), PB_ST_OK);
+	start(&r, PB_MODE_EXPRESSION, 9, 1);
+	rig_run(&r, 0.1);
+	ck_assert_double_eq_tol(r.fw.target_mmhg, 250.0, 1e-9);
+	rig_init(&r, "s21", 9, 0);
+	start(&r, PB_MODE_STIMULATION, 1, 1);
+	rig_run(&r, 0.1);
+	ck_assert_double_eq_tol(r.fw.target_mmhg, 40.0, 1e-9);
+}
+END_TEST
+
+/* Seconds from the valve opening on a stuck valve to vacuum-stuck. */
+static double stuck_after(unsigned defects)
+{
+	static struct rig r;
+	rig_init(&r, "s21", 9, defects);
+	start(&r, PB_MODE_EXPRESSION, 3, 1);
+	rig_run(&r, 2.0);
+	while (r.out.valve_open[0])          /* into a pull */
+		rig_step(&r);
+	ck_assert_int_eq(pb_plant_fault(&r.pl, PB_FLT_VALVE_STUCK, 0, 1), 0);
+	while (!r.out.valve_open[0])         /* the release */
+		rig_step(&r);
+	return run_until_alarm(&r, PB_AL_VACUUM_STUCK, 5.0);
+}
+
+START_TEST(defect_stuck_confirm_late)
+{
+	ck_assert_double_eq_tol(stuck_after(0), 1.5, 0.01);
+	ck_assert_double_eq_tol(stuck_after(PB_DEF_STUCK_CONFIRM_LATE), 3.0,
+	    0.01);
+}
+END_TEST
+
+START_TEST(defect_watchdog_late)
+{
+	static struct rig r;
+	rig_init(&r, "s10pro", 41, PB_DEF_WATCHDOG_LATE);
+	r.pings = true;
+	start(&r, PB_MODE_EXPRESSION, 10, 3);
+	rig_run(&r, 3.0);
+	r.pings = false;
+	uint64_t last = r.fw.last_host_us;
+	while (r.t < last + 1240000)
+		rig_step(&r);
+	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);   /* late */
+	while (!vented(&r) && r.t < last + 1400000)
+		rig_step(&r);
+	ck_assert(vented(&r));
+	ck_assert_uint_ge(r.t - last, 1250000);
+}
+END_TEST
+
 /* ---- alarms: each raised by its fault, cleared when it is gone ---------- */
 
 struct scenario {
@@ -935,13 +1021,13 @@ START_TEST(defect_names)
 	ck_assert_uint_eq(bit, PB_DEF_NO_HEARTBEAT_SAFE);
 	ck_assert_int_eq(pb_defect_parse("no-such", &bit), -1);
 	ck_assert_ptr_null(pb_defect_name(1u << 20));
-	for (unsigned i = 0; i < 12; i++) {
+	for (unsigned i = 0; i < 16; i++) {
 		const char *n = pb_defect_name(1u << i);
 		ck_assert_ptr_nonnull(n);
 		ck_assert_int_eq(pb_defect_parse(n, &bit), 0);
 		ck_assert_uint_eq(bit, 1u << i);
 	}
-	ck_assert_uint_eq(pb_defect_count(), 12);
+	ck_assert_uint_eq(pb_defect_count(), 16);
 	unsigned mask = PB_DEF_NO_AUTO_OFF;
 	size_t bad = 99;
 	ck_assert_int_eq(pb_defect_parse_list("no-leak-detect,no-cal-crc",
@@ -1273,6 +1359,10 @@ static Suite *firmware_suite(void)
 	tcase_add_test(tc, occlusion_rise_with_motor_off);
 	tcase_add_test(tc, overpressure_vents_within_100ms);
 	tcase_add_test(tc, heartbeat_loss_vents_within_1s);
+	tcase_add_test(tc, defect_auto_off_restarts);
+	tcase_add_test(tc, defect_level_off_by_one);
+	tcase_add_test(tc, defect_stuck_confirm_late);
+	tcase_add_test(tc, defect_watchdog_late);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("commands");
 	tcase_add_test(tc, cal_invalid_until_set);

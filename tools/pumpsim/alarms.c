@@ -182,8 +182,10 @@ void pb_fw_check_stuck_valve(struct pb_fw *fw)
 			c->release_pending_since = 0;
 			continue;
 		}
+		double after_ms = p->stuck_after_ms *
+		    (pb_fw_defect(fw, PB_DEF_STUCK_CONFIRM_LATE) ? 2.0 : 1.0);
 		if ((double)(now + 1 - c->release_pending_since) >=
-		    p->stuck_after_ms * 1000.0) {
+		    after_ms * 1000.0) {
 			pb_fw_latch(fw, PB_AL_VACUUM_STUCK, ch, v);
 			c->release_pending_since = 0;
 			return;
@@ -266,8 +268,10 @@ void pb_fw_check_heartbeat(struct pb_fw *fw)
 {
 	if (!fw->host_seen)
 		return;
+	double late_us = pb_fw_defect(fw, PB_DEF_WATCHDOG_LATE) ?
+	    PB_DEF_WATCHDOG_LATE_US : 0.0;
 	if ((double)(fw->now_us - fw->last_host_us) >=
-	    fw->prof.heartbeat_timeout_ms * 1000.0)
+	    fw->prof.heartbeat_timeout_ms * 1000.0 + late_us)
 		pb_fw_heartbeat_lost(fw);
 }
 

@@ -18,6 +18,10 @@ static const struct { unsigned bit; const char *name; } defects[] = {
 	{ PB_DEF_NO_STIM_SWITCH,       "no-stim-switch" },
 	{ PB_DEF_NO_TXN_DEDUP,         "no-txn-dedup" },
 	{ PB_DEF_NO_CAL_CRC,           "no-cal-crc" },
+	{ PB_DEF_AUTO_OFF_RESTARTS,    "auto-off-restarts" },
+	{ PB_DEF_STUCK_CONFIRM_LATE,   "stuck-confirm-late" },
+	{ PB_DEF_WATCHDOG_LATE,        "watchdog-late" },
+	{ PB_DEF_LEVEL_OFF_BY_ONE,     "level-off-by-one" },
 };
 #define N_DEFECTS (sizeof(defects) / sizeof(defects[0]))
 

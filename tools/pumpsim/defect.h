@@ -26,8 +26,20 @@ enum pb_defect {
 	PB_DEF_NO_AUTO_OFF          = 1u << 8,
 	PB_DEF_NO_STIM_SWITCH       = 1u << 9,
 	PB_DEF_NO_TXN_DEDUP         = 1u << 10,
-	PB_DEF_NO_CAL_CRC           = 1u << 11
+	PB_DEF_NO_CAL_CRC           = 1u << 11,
+	/* Not a missing detector but a detector or a timer that is wrong,
+	 * as a real bug would be (issue 10: bugs the suite once missed):
+	 * the session clock restarts at every mode change (auto-off never
+	 * comes while modes change); vacuum-stuck confirmed after twice its
+	 * time; both host watchdogs 250 ms late; the level table read one
+	 * level up (the top level stays, clamped). */
+	PB_DEF_AUTO_OFF_RESTARTS    = 1u << 12,
+	PB_DEF_STUCK_CONFIRM_LATE   = 1u << 13,
+	PB_DEF_WATCHDOG_LATE        = 1u << 14,
+	PB_DEF_LEVEL_OFF_BY_ONE     = 1u << 15
 };
+/* How late PB_DEF_WATCHDOG_LATE makes the host watchdogs. */
+#define PB_DEF_WATCHDOG_LATE_US 250000u
 /* Name <-> bit for command lines and scenarios ("no-overpressure-trip"). */
 const char *pb_defect_name(unsigned bit);
 int pb_defect_parse(const char *name, unsigned *bit);

@@ -760,7 +760,12 @@ static void after_step(struct pb_emu *e)
 		send_event(e, ev.t_us < e->boot_us ? e->boot_us : ev.t_us,
 		    ev.kind, ev.code, ev.channel, ev.value);
 
-	if (pb_device_watchdog(&e->dev, e->now_us)) {
+	/* the defect judges the device watchdog 250 ms in the past */
+	uint64_t dog_now = e->now_us;
+	if (e->defects & PB_DEF_WATCHDOG_LATE)
+		dog_now = dog_now > PB_DEF_WATCHDOG_LATE_US ?
+		    dog_now - PB_DEF_WATCHDOG_LATE_US : 0;
+	if (pb_device_watchdog(&e->dev, dog_now)) {
 		e->host_lost = true;
 		if (!(e->defects & PB_DEF_NO_HEARTBEAT_SAFE))
 			pb_fw_host_lost(&e->fw, e->now_us);

@@ -41,6 +41,8 @@ static void begin_cycle(struct pb_fw *fw)
 			fw->stim_start_us = fw->now_us;
 		if (fw->next_mode == PB_MODE_MIXED)
 			fw->mixed_index = 0;
+		if (pb_fw_defect(fw, PB_DEF_AUTO_OFF_RESTARTS))
+			fw->session_start_us = fw->now_us;
 	}
 	fw->mode = fw->next_mode;
 	fw->level = fw->next_level;
@@ -53,8 +55,11 @@ static void begin_cycle(struct pb_fw *fw)
 		fw->mixed_index++;
 	}
 	fw->cycle_mode = kind;
-	fw->target_mmhg = pb_fw_target_mmhg(fw, kind, fw->level);
-	double rate = pb_profile_rate_cpm(p, kind, fw->level);
+	int level = fw->level;
+	if (pb_fw_defect(fw, PB_DEF_LEVEL_OFF_BY_ONE) && level < p->levels)
+		level++;
+	fw->target_mmhg = pb_fw_target_mmhg(fw, kind, level);
+	double rate = pb_profile_rate_cpm(p, kind, level);
 	if (!(rate > 0.0))
 		rate = 1.0;
 	fw->cycle_period_s = 60.0 / rate;
