@@ -14,25 +14,9 @@
 #include "tests/lib/check_main.h"
 
 #define PB_MSG_DEVICE_ONLY 1
-#define pb_tel_mean_dmmhg dev_tel_mean_dmmhg
-#define pb_type_is_command dev_type_is_command
-#define pb_response_body_kind dev_response_body_kind
-#define pb_body_encode dev_body_encode
-#define pb_body_len dev_body_len
-#define pb_msg_encode dev_msg_encode
-#define pb_log_encode dev_log_encode
-#define pb_msg_decode dev_msg_decode
-#define pb_cmd_decode dev_cmd_decode
-#define pb_type_name dev_type_name
-#define pb_status_name dev_status_name
-#define pb_mode_name dev_mode_name
-#define pb_event_kind_name dev_event_kind_name
-#define pb_phase_name dev_phase_name
-#define pb_run_state_name dev_run_state_name
-#define pb_alarm_name dev_alarm_name
-#define pb_msg_strerror dev_msg_strerror
-#define pb_device_stats_dropped dev_device_stats_dropped
-#define pb_device_stats_refused dev_device_stats_refused
+/* every function msg.h declares gets a dev_ name here (the list is made
+ * from msg.h at build time, firmware/build.mk) */
+#include "msg_rename.h"
 #include "proto/msg.c"
 #undef pb_body_encode
 #undef pb_cmd_decode
