@@ -1,17 +1,15 @@
 /*
- * tools/pumpsim/factory.c - factory access state machine (pure part) and
- * its two edges (key file, CSPRNG).  See factory.h.
+ * tools/pumpsim/factory.c - factory access state machine (pure part; the
+ * MCU runs this file as the emulator does).  Its two host edges (key file,
+ * CSPRNG) are in factory-host.c.  See factory.h.
  */
 #include "tools/pumpsim/factory.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-
-#include "proto/station.h"
+#include "base/fmt.h"
+#include "proto/sha256.h"
 
 static void note(struct pb_factory *f, int code, int level, int32_t value,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -23,7 +21,7 @@ static void note(struct pb_factory *f, int code, int level, int32_t value,
 	char text[160];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
+	pb_vfmt(text, sizeof text, fmt, ap);
 	va_end(ap);
 	f->note(f->note_ctx, code, level, value, text);
 }
@@ -134,8 +132,14 @@ uint8_t pb_factory_unlock(struct pb_factory *f,
 		fail(f, now_us, "challenge expired");
 		return PB_ST_AUTH_FAILED;
 	}
-	/* HMAC-SHA256 and CRYPTO_memcmp, shared with the station side */
-	if (!pb_station_check(f->key, f->key_len, f->nonce, mac)) {
+	/* HMAC-SHA256 by proto/sha256 (the station computes it with
+	 * OpenSSL; test_sha256 shows the two agree), compared in constant
+	 * time */
+	uint8_t want[PB_MAC_LEN];
+	pb_hmac_sha256(f->key, f->key_len, f->nonce, PB_NONCE_LEN, want);
+	bool right = pb_ct_equal(want, mac, PB_MAC_LEN);
+	pb_wipe(want, sizeof want);
+	if (!right) {
 		fail(f, now_us, "wrong answer");
 		return PB_ST_AUTH_FAILED;
 	}
@@ -186,36 +190,4 @@ void pb_factory_power_off(struct pb_factory *f)
 	/* no note: the firmware is not running to send it */
 	f->unlocked = false;
 	f->nonce_valid = false;
-}
-
-/* ---- edges ---------------------------------------------------------------- */
-
-int pb_factory_load_key(const char *path, uint8_t *key, size_t cap,
-    char *err, size_t errlen)
-{
-	uint8_t k[PB_STATION_KEY_MAX];
-	size_t n = 0;
-	if (!path || !*path) {
-		if (err && errlen)
-			snprintf(err, errlen, "no factory key file given");
-		return -1;
-	}
-	if (pb_station_load_key(path, k, &n, err, errlen) != PB_STATION_OK)
-		return -1;
-	if (n < PB_FACTORY_KEY_MIN || n > cap) {
-		if (err && errlen)
-			snprintf(err, errlen, "%s: station key is %zu bytes; the "
-			    "pump needs %d to %d (e.g. openssl rand -hex 32)",
-			    path, n, PB_FACTORY_KEY_MIN, PB_FACTORY_KEY_MAX);
-		OPENSSL_cleanse(k, sizeof k);
-		return -1;
-	}
-	memcpy(key, k, n);
-	OPENSSL_cleanse(k, sizeof k);
-	return (int)n;
-}
-
-int pb_factory_random(uint8_t *buf, size_t n)
-{
-	return RAND_bytes(buf, (int)n) == 1 ? 0 : -1;
 }

@@ -3,9 +3,12 @@
  * unlock with HMAC-SHA256, lockout after wrong answers, session timeout.
  *
  * Promise: the state machine is pure (time passed in, microseconds; the
- * random bytes of a nonce are passed in) and uses OpenSSL's libcrypto for
- * HMAC-SHA256 and CRYPTO_memcmp for the constant-time comparison (through
- * proto/station.h); no hand-written crypto.
+ * random bytes of a nonce are passed in), with no malloc and no stdio, so
+ * the pump's MCU runs this same file (docs/firmware.md).  HMAC-SHA256 and
+ * the constant-time comparison are proto/sha256's: OpenSSL does not fit a
+ * microcontroller, and tests/unit/test_sha256.c checks proto/sha256
+ * against the NIST and RFC 4231 vectors and against OpenSSL, which the
+ * station side (proto/station) uses, so both ends agree byte for byte.
  *
  *   FACTORY_CHALLENGE -> a fresh 16-byte nonce, valid for one answer and
  *                        PB_FACTORY_NONCE_US.
@@ -21,9 +24,8 @@
  * callback (the emulator turns it into a LOG line and an EVENT
  * PB_EV_FACTORY with code 0 locked, 1 unlocked, 2 failed, 3 locked out).
  *
- * HMAC, compare and the key file are proto/station's, which the station
- * side uses too, so both ends agree byte for byte.  Station key file (the
- * edge, pb_factory_load_key): the format of proto/station.h (one line of
+ * The host edges live in factory-host.c.  Station key file (the edge,
+ * pb_factory_load_key): the format of proto/station.h (one line of
  * hex, e.g. `openssl rand -hex 32`, or raw bytes); it must be a regular
  * file with no group or other permissions (chmod 600), and the key must
  * be 16..64 bytes; anything else is refused with a message naming the

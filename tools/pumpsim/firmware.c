@@ -76,7 +76,7 @@ bool pb_fw_defect(const struct pb_fw *fw, unsigned d)
 
 /* ---- calibration ----------------------------------------------------- */
 
-static struct pb_cal nominal_cal(const struct pb_fw *fw, int ch)
+struct pb_cal pb_fw_nominal_cal(const struct pb_fw *fw, int ch)
 {
 	/* the datasheet transfer: no unit errors */
 	struct pb_sensor_params sp;
@@ -104,7 +104,7 @@ double pb_fw_counts_to_mmhg(const struct pb_fw *fw, int ch, double counts)
 		return 0.0;
 	if (fw->ch[ch].cal_valid)
 		return apply_cal(&fw->ch[ch].cal, counts);
-	struct pb_cal n = nominal_cal(fw, ch);
+	struct pb_cal n = pb_fw_nominal_cal(fw, ch);
 	return apply_cal(&n, counts);
 }
 
@@ -198,7 +198,7 @@ int pb_fw_set_cal_set(struct pb_fw *fw, const struct pb_cal_set *set,
 				c->cal.c[2] = 0.0f;
 			c->cal_valid = true;
 		} else {
-			c->cal = nominal_cal(fw, ch);   /* as at power-on */
+			c->cal = pb_fw_nominal_cal(fw, ch);   /* as at power-on */
 			c->cal_valid = false;
 		}
 	}
@@ -241,7 +241,7 @@ void pb_fw_init(struct pb_fw *fw, const struct pb_profile *p,
 	fw->now_us = now_us;
 	fw->last_tick_us = now_us;
 	for (int ch = 0; ch < fw->channels; ch++)
-		fw->ch[ch].cal = nominal_cal(fw, ch);
+		fw->ch[ch].cal = pb_fw_nominal_cal(fw, ch);
 	pb_fw_vent_outputs(fw);
 }
 

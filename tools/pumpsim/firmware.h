@@ -214,6 +214,10 @@ void pb_fw_host_lost(struct pb_fw *fw, uint64_t now_us);
 /* Events: pop the oldest; false when empty. */
 bool pb_fw_event_pop(struct pb_fw *fw, struct pb_fw_event *ev);
 
+/* The datasheet transfer of channel ch's sensor as a calibration (what a
+ * factory-fresh unit stores before its first calibration). */
+struct pb_cal pb_fw_nominal_cal(const struct pb_fw *fw, int ch);
+
 /* Calibrated vacuum of a count value on channel ch (what telemetry sends). */
 double pb_fw_counts_to_mmhg(const struct pb_fw *fw, int ch, double counts);
 /* The target of mode/level after clamping to the profile's max target. */

@@ -32,7 +32,9 @@
 #include "tools/pumpsim/rng.h"
 #include "tools/pumpsim/sensor.h"
 
+#ifndef PB_PLANT_DT_US
 #define PB_PLANT_DT_US  100u     /* fixed model step: 100 us (10 kHz) */
+#endif
 
 /* Actuator inputs, held for one step. */
 struct pb_plant_inputs {
