@@ -60,3 +60,76 @@ $(B)/gen/msg_rename.h: proto/msg.h
 	  sed 's/^pb_\(.*\)/#define pb_\1 dev_\1/' >$@.tmp && mv $@.tmp $@
 $(B)/tests/unit/test_msg_device_only.o: $(B)/gen/msg_rename.h
 $(B)/tests/unit/test_msg_device_only.o: ALL_CFLAGS += -I$(B)/gen
+
+# ---- the reference firmware for QEMU's mps2-an385 (Cortex-M3) -------------
+# `make firmware` cross-compiles the pump's firmware program (the same
+# tools/pumpsim files the emulator runs: devapp, firmware, alarms,
+# regulator, eeprom, factory; proto's device side), the plant model as
+# the board's "pump", and the board port, with the profile FW_PROFILE
+# compiled in.  No malloc, no stdio: `make firmware` fails if the image
+# links either.  docs/firmware.md.
+FW_CC      ?= arm-none-eabi-gcc
+FW_SIZE    ?= arm-none-eabi-size
+FW_NM      ?= arm-none-eabi-nm
+FW_BOARD   := mps2-an385
+FW_PROFILE ?= s10pro
+FW_DIR     := build/fw/$(FW_BOARD)
+FW_ELF     := $(FW_DIR)/pumpfw.elf
+FW_CPU     := -mcpu=cortex-m3 -mthumb
+# the plant model steps at 2 kHz on the MCU (10 kHz in pumpsim): the
+# soft-float model at 10 kHz would take most of an emulated Cortex-M3
+FW_DEFS    := -DPB_PLANT_DT_US=500u \
+	-DFW_PROFILE_SYMBOL=$(call gen_sym,$(FW_PROFILE))
+FW_CFLAGS  := -std=c11 -D_DEFAULT_SOURCE $(WARN) -Os -g $(FW_CPU) -ffunction-sections \
+	-fdata-sections -fstack-usage -I. $(FW_DEFS) -MMD -MP
+FW_LDFLAGS := $(FW_CPU) --specs=nano.specs -nostartfiles -Wl,--gc-sections \
+	-T firmware/port/$(FW_BOARD)/link.ld -Wl,-Map=$(FW_DIR)/pumpfw.map
+# the device library: proto's device side (what a pump maker links)
+FW_PROTO_SRC := proto/device.c proto/frame.c proto/cobs.c proto/crc32c.c \
+	proto/msg.c
+# the pump's firmware program and its parts
+FW_APP_SRC := tools/pumpsim/devapp.c tools/pumpsim/firmware.c \
+	tools/pumpsim/alarms.c tools/pumpsim/regulator.c \
+	tools/pumpsim/eeprom.c tools/pumpsim/factory.c proto/sha256.c \
+	pump/profile-curve.c base/fmt.c
+# the board's "pump": the emulator's plant model
+FW_PLANT_SRC := tools/pumpsim/plant.c tools/pumpsim/sensor.c \
+	tools/pumpsim/motor.c tools/pumpsim/pneumatics.c \
+	tools/pumpsim/battery.c tools/pumpsim/rng.c
+FW_PORT_SRC := $(wildcard firmware/port/$(FW_BOARD)/*.c) firmware/ring.c
+FW_SRC  := $(FW_PROTO_SRC) $(FW_APP_SRC) $(FW_PLANT_SRC) $(FW_PORT_SRC)
+FW_OBJS := $(patsubst %.c,$(FW_DIR)/%.o,$(FW_SRC)) \
+	$(FW_DIR)/gen/profile_$(FW_PROFILE).o
+
+.PHONY: firmware fw-check-tools
+firmware: fw-check-tools $(FW_ELF)
+	$(Q)$(FW_SIZE) $(FW_ELF)
+fw-check-tools:
+	@command -v $(FW_CC) >/dev/null || { echo "make firmware: $(FW_CC) \
+	not found; tools/install-deps installs it (gcc-arm-none-eabi)" >&2; \
+	exit 1; }
+
+$(FW_DIR)/%.o: %.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  ARMCC   $<")
+	$(Q)$(FW_CC) $(FW_CFLAGS) -c -o $@ $<
+$(FW_DIR)/gen/profile_%.o: $(B)/gen/profile_%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  ARMCC   $<")
+	$(Q)$(FW_CC) $(FW_CFLAGS) -c -o $@ $<
+$(FW_ELF): $(FW_OBJS) firmware/port/$(FW_BOARD)/link.ld
+	@$(if $(Q),echo "  ARMLD   $@")
+	$(Q)$(FW_CC) $(FW_LDFLAGS) -o $@.tmp $(FW_OBJS) -lm
+	$(Q)if $(FW_NM) $@.tmp | grep -qwE 'malloc|_malloc_r|_sbrk|printf|_printf_r|fopen'; then \
+	  echo "$@: links malloc or stdio:" >&2; \
+	  $(FW_NM) $@.tmp | grep -wE 'malloc|_malloc_r|_sbrk|printf|_printf_r|fopen' >&2; \
+	  rm -f $@.tmp; exit 1; fi
+	$(Q)mv $@.tmp $@
+-include $(FW_OBJS:.o=.d)
+
+# the tests run the firmware in QEMU (tests/e2e/fw_qemu.sh): built with
+# them wherever the cross compiler is (tools/install-deps installs it; the
+# test says loudly when it is skipped)
+ifneq ($(shell command -v $(FW_CC) 2>/dev/null),)
+tests: $(FW_ELF)
+endif
