@@ -8,7 +8,7 @@
 #   make doors      only the doors: no file includes a room it may not use
 #   make bench      benchmarks (results go to docs/BENCHMARKS.md by hand)
 #   make fuzz       build the libFuzzer targets, run each FUZZ_SECONDS
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= (programs, data, man pages)
 #
 # Options: WERROR=1 (warnings are errors), SANITIZE=1 (ASan + UBSan, built
 # into build/san with binaries in build/san/bin), V=1 (show commands).
@@ -16,6 +16,7 @@
 PREFIX   ?= /usr/local
 DESTDIR  ?=
 DATADIR  ?= $(PREFIX)/share/pumpbench
+MANDIR   ?= $(PREFIX)/share/man
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 FUZZ_CC  ?= clang
@@ -89,6 +90,9 @@ ALL_LIBS  := $(LIB_HIL) $(LIB_TUI) $(LIB_STORE) $(LIB_CAL) $(LIB_SIM) \
 	$(LIB_FW) $(LIB_PUMP) $(LIB_PROTO) $(LIB_BASE)
 
 PROGS := $(BIN)/pumpbench $(BIN)/pumpsim $(BIN)/pumphil
+# man pages (mdoc), checked by tools/check-man in make check
+MAN1 := man/pumpbench.1 man/pumpsim.1 man/pumphil.1
+MAN7 := man/pumpbench-protocol.7
 
 # ---- tests, benches, fuzzers ---------------------------------------------
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
@@ -228,11 +232,16 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
 	cp -R fixtures/. $(DESTDIR)$(DATADIR)/
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/pumpbench $(DESTDIR)$(PREFIX)/bin/pumpsim \
 		$(DESTDIR)$(PREFIX)/bin/pumphil
 	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
 
 clean:
 	rm -rf build bin

@@ -32,6 +32,12 @@ done
 for f in pumps/s10pro.ini pumps/s21.ini rigs/sim.ini scenarios/nominal_s10pro.lua; do
 	test -f "$data/$f" || fail "missing share/pumpbench/$f"
 done
+for m in man1/pumpbench.1 man1/pumpsim.1 man1/pumphil.1 man7/pumpbench-protocol.7; do
+	cmp -s "$prefix/share/man/$m" "man/${m#*/}" || fail "missing share/man/$m"
+done
+# man finds the installed pages by name
+MANPATH="$prefix/share/man" man -w pumphil 2>&1 | grep -qx "$prefix/share/man/man1/pumphil.1" ||
+	fail "man -w pumphil does not find $prefix/share/man/man1/pumphil.1"
 
 # from another directory: no ./fixtures of the checkout to fall back on
 mkdir "$dest/elsewhere" && cd "$dest/elsewhere" || fail "cd"
