@@ -8,6 +8,8 @@
 #   make doors      only the doors: no file includes a room it may not use
 #   make bench      benchmarks (results go to docs/BENCHMARKS.md by hand)
 #   make fuzz       build the libFuzzer targets, run each FUZZ_SECONDS
+#   make mutate     mutation testing of the firmware (MUTANTS=all, fast or
+#                   ids; docs/verification.md)
 #   make install    PREFIX=/usr/local DESTDIR= (programs, data, man pages)
 #
 # Options: WERROR=1 (warnings are errors), SANITIZE=1 (ASan + UBSan, built
@@ -113,7 +115,7 @@ FUZZ_LIBS := $(call fuzzlib,$(ALL_LIBS))
 # keep objects of test programs (make would treat them as intermediate)
 .SECONDARY:
 
-.PHONY: all run check tests bench fuzz clean install uninstall deps doors \
+.PHONY: all run check tests bench fuzz mutate clean install uninstall deps doors \
 	base proto sim tui hil cal store
 
 all: $(PROGS)
@@ -148,6 +150,12 @@ store: $(LIB_STORE)
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)BIN=$(BIN) B=$(B) tools/run-bench
+
+# mutants run in a scratch copy of the release build (tools/mutate)
+MUTANTS ?= all
+mutate: deps
+	$(Q)$(MAKE) --no-print-directory all tests
+	$(Q)tools/mutate --select $(MUTANTS)
 
 fuzz: $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tools/run-fuzz $(FUZZ_BINS)

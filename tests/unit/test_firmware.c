@@ -22,147 +22,12 @@
 #include "proto/msg.h"
 #include "pump/profile.h"
 #include "tests/lib/check_main.h"
+#include "tests/lib/fw_rig.h"
 #include "tools/pumpsim/defect.h"
 #include "tools/pumpsim/emulator.h"
 #include "tools/pumpsim/firmware.h"
 #include "tools/pumpsim/plant.h"
 #include "tools/pumpsim/sensor.h"
-
-/* ---- lock-step rig ------------------------------------------------------ */
-
-#define MAX_EV 512
-
-struct rig {
-	struct pb_profile p;
-	struct pb_plant pl;
-	struct pb_fw fw;
-	struct pb_fw_outputs out;
-	uint64_t t;                 /* virtual time, us */
-	bool pings;                 /* host heartbeats every 250 ms */
-	uint64_t next_ping;
-	struct pb_fw_event ev[MAX_EV];
-	int nev;
-};
-
-static void rig_init_prof(struct rig *r, const struct pb_profile *p,
-    uint64_t seed, unsigned defects)
-{
-	memset(r, 0, sizeof(*r));
-	r->p = *p;
-	r->t = 1000;
-	ck_assert_int_eq(pb_plant_init(&r->pl, &r->p, seed, false, r->t), 0);
-	pb_fw_init(&r->fw, &r->p, defects, r->t);
-	struct pb_sensor_params sp;
-	pb_plant_sensor_params(&r->p, &sp);
-	for (int ch = 0; ch < r->p.channels; ch++) {
-		struct pb_cal c;
-		pb_sensor_nominal_cal(&sp, ch, &c);
-		ck_assert_int_eq(pb_fw_set_cal(&r->fw, &c, r->t), PB_ST_OK);
-	}
-}
-
-static void load(struct pb_profile *p, const char *id)
-{
-	char err[256];
-	ck_assert_msg(pb_profile_find(p, id, err, sizeof err) == 0, "%s", err);
-}
-
-static void rig_init(struct rig *r, const char *id, uint64_t seed,
-    unsigned defects)
-{
-	struct pb_profile p;
-	load(&p, id);
-	rig_init_prof(r, &p, seed, defects);
-}
-
-static void rig_step(struct rig *r)
-{
-	if (r->pings && r->t >= r->next_ping) {
-		pb_fw_host_alive(&r->fw, r->t);
-		r->next_ping = r->t + 250000;
-	}
-	struct pb_fw_inputs in = {
-		.now_us = r->t,
-		.motor_ma = pb_plant_motor_ma(&r->pl),
-		.supply_v = pb_plant_supply_v(&r->pl),
-	};
-	for (int ch = 0; ch < r->p.channels; ch++)
-		in.adc[ch] = pb_plant_adc(&r->pl, ch);
-	pb_fw_step(&r->fw, &in, &r->out);
-	struct pb_plant_inputs pi = { .motor_duty = r->out.motor_duty,
-		.power = true };
-	for (int ch = 0; ch < PB_MAX_CH; ch++) {
-		pi.valve_open[ch] = r->out.valve_open[ch];
-		pi.connect[ch] = r->out.connect[ch];
-	}
-	pb_plant_step(&r->pl, &pi);
-	r->t += PB_PLANT_DT_US;
-	struct pb_fw_event e;
-	while (pb_fw_event_pop(&r->fw, &e))
-		if (r->nev < MAX_EV)
-			r->ev[r->nev++] = e;
-}
-
-static void rig_run(struct rig *r, double seconds)
-{
-	uint64_t end = r->t + (uint64_t)(seconds * 1e6);
-	while (r->t < end)
-		rig_step(r);
-}
-
-/* Run until the alarm bit is set or the time is up; returns the time it
- * took (seconds) or -1. */
-static double run_until_alarm(struct rig *r, uint16_t bit, double max_s)
-{
-	uint64_t t0 = r->t, end = r->t + (uint64_t)(max_s * 1e6);
-	while (r->t < end) {
-		rig_step(r);
-		if (r->fw.alarms & bit)
-			return (double)(r->t - t0) / 1e6;
-	}
-	return -1.0;
-}
-
-static int count_events(const struct rig *r, uint8_t kind, uint8_t code)
-{
-	int n = 0;
-	for (int i = 0; i < r->nev; i++)
-		if (r->ev[i].kind == kind && r->ev[i].code == code)
-			n++;
-	return n;
-}
-
-static double volts_for(const struct rig *r, double mmhg)
-{
-	struct pb_sensor_params sp;
-	pb_plant_sensor_params(&r->p, &sp);
-	return pb_sensor_nominal_volts(&sp, mmhg);
-}
-
-static unsigned bit_index(uint16_t bit)
-{
-	unsigned i = 0;
-	while (!(bit & (1u << i)))
-		i++;
-	return i;
-}
-
-static bool vented(const struct rig *r)
-{
-	for (int ch = 0; ch < r->p.channels; ch++)
-		if (!r->fw.out.valve_open[ch])
-			return false;
-	return r->fw.out.motor_duty == 0.0;
-}
-
-static void start(struct rig *r, int mode, int level, unsigned mask)
-{
-	ck_assert_int_eq(pb_fw_set_mode(&r->fw, mode, r->t), PB_ST_OK);
-	ck_assert_int_eq(pb_fw_set_level(&r->fw, level, r->t), PB_ST_OK);
-	ck_assert_int_eq(pb_fw_set_channels(&r->fw, mask, r->t), PB_ST_OK);
-	ck_assert_int_eq(pb_fw_start(&r->fw, r->t), PB_ST_OK);
-	ck_assert_int_eq(r->fw.run_state, PB_RS_RUNNING);
-}
 
 /* ---- cycle measurement on the true vacuum ------------------------------ */
 
@@ -226,7 +91,7 @@ static void build_reg_cases(void)
 	};
 	for (size_t i = 0; i < 2; i++) {
 		struct pb_profile p;
-		load(&p, pumps[i].id);
+		rig_load(&p, pumps[i].id);
 		for (int m = 0; m < 3 && pumps[i].masks[m]; m++)
 			for (int mode = 1; mode <= 2; mode++)
 				for (int l = 1; l <= p.levels; l++)
@@ -246,7 +111,7 @@ START_TEST(regulation_every_level)
 		const struct reg_case *c = &reg_cases[k];
 		rig_init(&r, c->id, 1000u + (unsigned)k, 0);
 		r.pings = true;
-		start(&r, c->mode, c->level, c->mask);
+		rig_start(&r, c->mode, c->level, c->mask);
 		double target = pb_profile_peak_mmhg(&r.p, c->mode, c->level);
 		double rate = pb_profile_rate_cpm(&r.p, c->mode, c->level);
 		/* about 12 cycles, at least 8 s */
@@ -296,11 +161,11 @@ START_TEST(regulation_mixed_every_level)
 	static struct rig r;
 	for (size_t k = 0; k < 3; k++) {
 		struct pb_profile p;
-		load(&p, pumps[k].id);
+		rig_load(&p, pumps[k].id);
 		int n = p.mixed_stim_cycles + p.mixed_expr_cycles;
 		for (int l = 1; l <= p.levels; l++) {
 			rig_init(&r, pumps[k].id, 3000u + (unsigned)l, 0);
-			start(&r, PB_MODE_MIXED, l, pumps[k].mask);
+			rig_start(&r, PB_MODE_MIXED, l, pumps[k].mask);
 			double ts = pb_profile_peak_mmhg(&p, 1, l);
 			double te = pb_profile_peak_mmhg(&p, 2, l);
 			double rs = pb_profile_rate_cpm(&p, 1, l);
@@ -340,7 +205,7 @@ START_TEST(regulation_calibrated_unit)
 {
 	static struct rig r;
 	struct pb_profile p;
-	load(&p, "s21");
+	rig_load(&p, "s21");
 	memset(&r, 0, sizeof r);
 	r.p = p;
 	r.t = 1000;
@@ -388,7 +253,7 @@ START_TEST(regulation_calibrated_unit)
 	for (int i = 0; i < 3; i++)
 		cal.c[i] = (float)c[i];
 	ck_assert_int_eq(pb_fw_set_cal(&r.fw, &cal, r.t), PB_ST_OK);
-	start(&r, PB_MODE_EXPRESSION, 9, 1);
+	rig_start(&r, PB_MODE_EXPRESSION, 9, 1);
 	static struct cycles cy;
 	measure(&r, 0, 250.0, 15.0, &cy);
 	ck_assert_int_ge(cy.n, 6);
@@ -404,7 +269,7 @@ START_TEST(regulation_while_container_fills)
 	static struct rig r;
 	rig_init(&r, "s21", 21, 0);
 	r.pings = true;
-	start(&r, PB_MODE_EXPRESSION, 6, 1);
+	rig_start(&r, PB_MODE_EXPRESSION, 6, 1);
 	ck_assert_int_eq(pb_plant_fault(&r.pl, PB_FLT_CONTAINER_FILL, 0, 500),
 	    0);
 	double v0 = pb_plant_supply_v(&r.pl);
@@ -427,7 +292,7 @@ START_TEST(regulation_across_changes)
 {
 	static struct rig r;
 	rig_init(&r, "s10pro", 25, 0);
-	start(&r, PB_MODE_EXPRESSION, 1, 3);
+	rig_start(&r, PB_MODE_EXPRESSION, 1, 3);
 	static const struct { int mode, level; unsigned mask; } seq[] = {
 		{ 2, 12, 3 }, { 1, 1, 3 }, { 2, 6, 1 }, { 1, 12, 2 },
 		{ 2, 1, 3 }, { 1, 7, 1 }, { 2, 12, 1 }, { 2, 2, 3 },
@@ -463,18 +328,18 @@ START_TEST(leak_by_decay_and_by_miss)
 {
 	static struct rig r;
 	rig_init(&r, "s21", 22, 0);
-	start(&r, PB_MODE_EXPRESSION, 5, 1);
+	rig_start(&r, PB_MODE_EXPRESSION, 5, 1);
 	rig_run(&r, 3.0);
 	/* a moderate leak: target still reached, hold decays fast */
 	ck_assert_int_eq(pb_plant_fault(&r.pl, PB_FLT_LEAK, 0, 60), 0);
-	ck_assert_double_ge(run_until_alarm(&r, PB_AL_LEAK, 4.0), 0.0);
+	ck_assert_double_ge(rig_until_alarm(&r, PB_AL_LEAK, 4.0), 0.0);
 	ck_assert(r.fw.leak_by_decay);
 	ck_assert(!r.fw.leak_by_miss);
 	ck_assert_double_gt(r.fw.last_hold_decay, r.p.leak_decay_mmhg_s);
 	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
 	/* a gross leak: the motor cannot reach the target at all */
 	rig_init(&r, "s21", 23, 0);
-	start(&r, PB_MODE_EXPRESSION, 9, 1);
+	rig_start(&r, PB_MODE_EXPRESSION, 9, 1);
 	rig_run(&r, 3.0);
 	ck_assert_int_eq(pb_plant_fault(&r.pl, PB_FLT_LEAK, 0, 900), 0);
 	rig_run(&r, 10.0);
@@ -495,17 +360,17 @@ START_TEST(leak_on_one_channel_of_two)
 {
 	static struct rig r;
 	rig_init(&r, "s10pro", 26, 0);
-	start(&r, PB_MODE_EXPRESSION, 6, 3);
+	rig_start(&r, PB_MODE_EXPRESSION, 6, 3);
 	rig_run(&r, 3.0);
 	ck_assert_int_eq(r.fw.alarms, 0);
 	ck_assert_int_eq(pb_plant_fault(&r.pl, PB_FLT_LEAK, 1, 400), 0);
-	ck_assert_double_ge(run_until_alarm(&r, PB_AL_LEAK, 5.0), 0.0);
+	ck_assert_double_ge(rig_until_alarm(&r, PB_AL_LEAK, 5.0), 0.0);
 	int i;
 	for (i = r.nev - 1; i >= 0; i--)
 		if (r.ev[i].kind == PB_EV_ALARM_RAISED)
 			break;
 	ck_assert_int_ge(i, 0);
-	ck_assert_int_eq(r.ev[i].code, bit_index(PB_AL_LEAK));
+	ck_assert_int_eq(r.ev[i].code, rig_bit_index(PB_AL_LEAK));
 	ck_assert_int_eq(r.ev[i].channel, 1);
 	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
 }
@@ -519,7 +384,7 @@ START_TEST(offset_is_not_a_stuck_valve)
 	rig_init(&r, "s10pro", 27, 0);
 	ck_assert_int_eq(pb_plant_fault(&r.pl, PB_FLT_SENSOR_OFFSET, 1, 250),
 	    0);
-	start(&r, PB_MODE_STIMULATION, 1, 2);
+	rig_start(&r, PB_MODE_STIMULATION, 1, 2);
 	rig_run(&r, 6.0);
 	ck_assert_int_eq(pb_fw_stop(&r.fw, r.t), PB_ST_OK);
 	rig_run(&r, 3.0);
@@ -546,7 +411,7 @@ START_TEST(healthy_units_never_alarm)
 	static struct rig r;
 	for (int k = 0; k < 40; k++) {
 		struct pb_profile p;
-		load(&p, k % 2 ? "s10pro" : "s21");
+		rig_load(&p, k % 2 ? "s10pro" : "s21");
 		memset(&r, 0, sizeof r);
 		r.p = p;
 		r.t = 1000;
@@ -562,7 +427,7 @@ START_TEST(healthy_units_never_alarm)
 		}
 		r.pings = true;
 		unsigned mask = p.channels == 2 ? 1u + (unsigned)(k / 2) % 3 : 1u;
-		start(&r, 1 + k % 3, 1 + (k * 7) % p.levels, mask);
+		rig_start(&r, 1 + k % 3, 1 + (k * 7) % p.levels, mask);
 		uint16_t seen = 0;
 		for (int i = 0; i < 150000; i++) {
 			rig_step(&r);
@@ -585,7 +450,7 @@ START_TEST(occlusion_rise_with_motor_off)
 {
 	static struct rig r;
 	rig_init(&r, "s21", 24, 0);
-	start(&r, PB_MODE_EXPRESSION, 3, 1);
+	rig_start(&r, PB_MODE_EXPRESSION, 3, 1);
 	/* wait for a hold to settle */
 	while (!(r.fw.phase == PB_PH_HOLD && r.fw.hold_ref_taken))
 		rig_step(&r);
@@ -593,12 +458,12 @@ START_TEST(occlusion_rise_with_motor_off)
 	uint64_t t0 = r.t;
 	while (!(r.fw.alarms & PB_AL_OCCLUSION) && r.t - t0 < 300000) {
 		double v = base + (double)(r.t - t0) / 1e6 * 200.0; /* 200/s */
-		pb_plant_set_inject(&r.pl, 0, true, volts_for(&r, v));
+		pb_plant_set_inject(&r.pl, 0, true, rig_volts_for(&r, v));
 		rig_step(&r);
 	}
 	ck_assert(r.fw.alarms & PB_AL_OCCLUSION);
 	ck_assert_double_lt((double)(r.t - t0) / 1e6, 0.15);
-	ck_assert(vented(&r));
+	ck_assert(rig_vented(&r));
 }
 END_TEST
 
@@ -608,7 +473,7 @@ START_TEST(mixed_mode_pattern)
 {
 	static struct rig r;
 	rig_init(&r, "s21", 5, 0);
-	start(&r, PB_MODE_MIXED, 3, 1);
+	rig_start(&r, PB_MODE_MIXED, 3, 1);
 	double ts = pb_profile_peak_mmhg(&r.p, PB_MODE_STIMULATION, 3);
 	double te = pb_profile_peak_mmhg(&r.p, PB_MODE_EXPRESSION, 3);
 	double ps = 60.0 / pb_profile_rate_cpm(&r.p, PB_MODE_STIMULATION, 3);
@@ -631,7 +496,7 @@ START_TEST(mixed_mode_pattern)
 	}
 	/* the selected mode stays mixed; no automatic switch */
 	ck_assert_int_eq(r.fw.mode, PB_MODE_MIXED);
-	ck_assert_int_eq(count_events(&r, PB_EV_MODE, PB_MODE_EXPRESSION), 0);
+	ck_assert_int_eq(rig_count_events(&r, PB_EV_MODE, PB_MODE_EXPRESSION), 0);
 }
 END_TEST
 
@@ -639,7 +504,7 @@ static void stim_switch(unsigned defects)
 {
 	static struct rig r;
 	rig_init(&r, "s21", 6, defects);
-	start(&r, PB_MODE_STIMULATION, 4, 1);
+	rig_start(&r, PB_MODE_STIMULATION, 4, 1);
 	rig_run(&r, 119.9);
 	ck_assert_int_eq(r.fw.mode, PB_MODE_STIMULATION);
 	ck_assert_int_eq(r.fw.next_mode, PB_MODE_STIMULATION);
@@ -648,11 +513,11 @@ static void stim_switch(unsigned defects)
 	if (defects & PB_DEF_NO_STIM_SWITCH) {
 		rig_run(&r, 5);
 		ck_assert_int_eq(r.fw.mode, PB_MODE_STIMULATION);
-		ck_assert_int_eq(count_events(&r, PB_EV_MODE,
+		ck_assert_int_eq(rig_count_events(&r, PB_EV_MODE,
 		    PB_MODE_EXPRESSION), 0);
 		return;
 	}
-	ck_assert_int_eq(count_events(&r, PB_EV_MODE, PB_MODE_EXPRESSION), 1);
+	ck_assert_int_eq(rig_count_events(&r, PB_EV_MODE, PB_MODE_EXPRESSION), 1);
 	for (int i = 0; i < r.nev; i++)
 		if (r.ev[i].kind == PB_EV_MODE) {
 			double at = (double)(r.ev[i].t_us - t_start) / 1e6;
@@ -687,15 +552,15 @@ START_TEST(auto_off_at_30_min)
 {
 	static struct rig r;
 	rig_init(&r, "s21", 8, 0);
-	start(&r, PB_MODE_EXPRESSION, 2, 1);
+	rig_start(&r, PB_MODE_EXPRESSION, 2, 1);
 	rig_run(&r, 1799.9);
 	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
-	ck_assert_int_eq(count_events(&r, PB_EV_AUTO_OFF, 0), 0);
+	ck_assert_int_eq(rig_count_events(&r, PB_EV_AUTO_OFF, 0), 0);
 	rig_run(&r, 0.2);
 	ck_assert_int_eq(r.fw.run_state, PB_RS_OFF);
-	ck_assert_int_eq(count_events(&r, PB_EV_AUTO_OFF, 0), 1);
-	ck_assert_int_eq(count_events(&r, PB_EV_STATE, PB_RS_OFF), 1);
-	ck_assert(vented(&r));
+	ck_assert_int_eq(rig_count_events(&r, PB_EV_AUTO_OFF, 0), 1);
+	ck_assert_int_eq(rig_count_events(&r, PB_EV_STATE, PB_RS_OFF), 1);
+	ck_assert(rig_vented(&r));
 	rig_run(&r, 1.0);
 	ck_assert_double_lt(pb_plant_vacuum_mmhg(&r.pl, 0), 1.0);
 	/* the user can start again */
@@ -708,17 +573,17 @@ START_TEST(defect_no_auto_off)
 {
 	static struct rig r;
 	struct pb_profile p;
-	load(&p, "s21");
+	rig_load(&p, "s21");
 	p.session_auto_off_s = 5.0;   /* same logic, shorter session */
 	rig_init_prof(&r, &p, 9, 0);
-	start(&r, PB_MODE_EXPRESSION, 2, 1);
+	rig_start(&r, PB_MODE_EXPRESSION, 2, 1);
 	rig_run(&r, 5.1);
 	ck_assert_int_eq(r.fw.run_state, PB_RS_OFF);
 	rig_init_prof(&r, &p, 9, PB_DEF_NO_AUTO_OFF);
-	start(&r, PB_MODE_EXPRESSION, 2, 1);
+	rig_start(&r, PB_MODE_EXPRESSION, 2, 1);
 	rig_run(&r, 10.0);
 	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
-	ck_assert_int_eq(count_events(&r, PB_EV_AUTO_OFF, 0), 0);
+	ck_assert_int_eq(rig_count_events(&r, PB_EV_AUTO_OFF, 0), 0);
 }
 END_TEST
 
@@ -828,7 +693,7 @@ static void clear_all(struct rig *r)
 }
 static void i_over(struct rig *r)
 {
-	pb_plant_set_inject(&r->pl, 0, true, volts_for(r, 330.0));
+	pb_plant_set_inject(&r->pl, 0, true, rig_volts_for(r, 330.0));
 }
 static void i_valve(struct rig *r)
 {
@@ -917,12 +782,12 @@ static double scenario_run(struct rig *r, const struct scenario *s,
 {
 	rig_init(r, "s21", seed, defects);
 	r->pings = true;
-	start(r, PB_MODE_EXPRESSION, 5, 1);
+	rig_start(r, PB_MODE_EXPRESSION, 5, 1);
 	rig_run(r, 2.0);
 	ck_assert_msg(r->fw.alarms == 0, "%s: alarms %#x before the fault",
 	    s->name, r->fw.alarms);
 	s->inject(r);
-	return run_until_alarm(r, s->alarm, s->within_s + 2.0);
+	return rig_until_alarm(r, s->alarm, s->within_s + 2.0);
 }
 
 START_TEST(alarm_raised_and_cleared)
@@ -936,14 +801,14 @@ START_TEST(alarm_raised_and_cleared)
 	uint16_t also = s->alarm == PB_AL_BATTERY_CUTOFF ? PB_AL_BATTERY_LOW : 0;
 	ck_assert_msg((r.fw.alarms & ~also) == s->alarm, "%s: alarms %#x",
 	    s->name, r.fw.alarms);
-	ck_assert_int_eq(count_events(&r, PB_EV_ALARM_RAISED,
-	    (uint8_t)bit_index(s->alarm)), 1);
+	ck_assert_int_eq(rig_count_events(&r, PB_EV_ALARM_RAISED,
+	    (uint8_t)rig_bit_index(s->alarm)), 1);
 	ck_assert(r.out.alarm);
 	if (s->latched) {
 		/* safe state: motor off, vented, refused until cleared */
 		ck_assert(r.fw.run_state == PB_RS_FAULT ||
 		    r.fw.run_state == PB_RS_OFF);
-		ck_assert(vented(&r));
+		ck_assert(rig_vented(&r));
 		ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_FAULT);
 		/* clearing while the cause remains: an alarm whose cause
 		 * shows at rest stays; the others are re-armed and trip
@@ -958,9 +823,9 @@ START_TEST(alarm_raised_and_cleared)
 			ck_assert_int_eq(st, PB_ST_OK);
 			ck_assert(!(r.fw.alarms & s->alarm));
 			ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_OK);
-			ck_assert_double_ge(run_until_alarm(&r, s->alarm,
+			ck_assert_double_ge(rig_until_alarm(&r, s->alarm,
 			    s->within_s + 2.0), 0.0);
-			ck_assert(vented(&r));
+			ck_assert(rig_vented(&r));
 		}
 	}
 	s->remove(&r);
@@ -976,11 +841,11 @@ START_TEST(alarm_raised_and_cleared)
 	rig_run(&r, 8.0);
 	ck_assert_msg(!(r.fw.alarms & s->alarm), "%s: still %#x", s->name,
 	    r.fw.alarms);
-	int raised = count_events(&r, PB_EV_ALARM_RAISED,
-	    (uint8_t)bit_index(s->alarm));
+	int raised = rig_count_events(&r, PB_EV_ALARM_RAISED,
+	    (uint8_t)rig_bit_index(s->alarm));
 	ck_assert_int_eq(raised, s->latched && !s->at_rest ? 2 : 1);
-	ck_assert_int_eq(count_events(&r, PB_EV_ALARM_CLEARED,
-	    (uint8_t)bit_index(s->alarm)), raised);
+	ck_assert_int_eq(rig_count_events(&r, PB_EV_ALARM_CLEARED,
+	    (uint8_t)rig_bit_index(s->alarm)), raised);
 	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
 	ck_assert_int_eq(r.fw.alarms, 0);
 }
@@ -1054,13 +919,13 @@ START_TEST(overpressure_vents_within_100ms)
 	static struct rig r;
 	/* absolute trip: the reading jumps above 320 mmHg mid-pull */
 	rig_init(&r, "s21", 31, 0);
-	start(&r, PB_MODE_EXPRESSION, 9, 1);
+	rig_start(&r, PB_MODE_EXPRESSION, 9, 1);
 	rig_run(&r, 2.3);
-	pb_plant_set_inject(&r.pl, 0, true, volts_for(&r, 330.0));
+	pb_plant_set_inject(&r.pl, 0, true, rig_volts_for(&r, 330.0));
 	uint64_t t0 = r.t;
-	while (!vented(&r) && r.t - t0 < 200000)
+	while (!rig_vented(&r) && r.t - t0 < 200000)
 		rig_step(&r);
-	ck_assert(vented(&r));
+	ck_assert(rig_vented(&r));
 	ck_assert_uint_le(r.t - t0, 100000);
 	ck_assert(r.fw.alarms & PB_AL_OVERPRESSURE);
 	ck_assert_int_eq(r.fw.run_state, PB_RS_FAULT);
@@ -1070,9 +935,9 @@ START_TEST(overpressure_vents_within_100ms)
 
 	/* above target + 30 for 100 ms: trips at 100 ms, not before */
 	rig_init(&r, "s21", 32, 0);
-	start(&r, PB_MODE_EXPRESSION, 3, 1);      /* 130 mmHg */
+	rig_start(&r, PB_MODE_EXPRESSION, 3, 1);      /* 130 mmHg */
 	rig_run(&r, 1.9);
-	pb_plant_set_inject(&r.pl, 0, true, volts_for(&r, 130.0 + 40.0));
+	pb_plant_set_inject(&r.pl, 0, true, rig_volts_for(&r, 130.0 + 40.0));
 	t0 = r.t;
 	while (!(r.fw.alarms & PB_AL_OVERPRESSURE) && r.t - t0 < 300000)
 		rig_step(&r);
@@ -1080,7 +945,7 @@ START_TEST(overpressure_vents_within_100ms)
 	/* the filter adds a few ms to the 100 ms confirmation */
 	ck_assert_uint_ge(r.t - t0, 100000);
 	ck_assert_uint_le(r.t - t0, 100000 + 10000);
-	ck_assert(vented(&r));
+	ck_assert(rig_vented(&r));
 	ck_assert_int_eq(r.fw.run_state, PB_RS_FAULT);
 }
 END_TEST
@@ -1090,7 +955,7 @@ START_TEST(heartbeat_loss_vents_within_1s)
 	static struct rig r;
 	rig_init(&r, "s10pro", 41, 0);
 	r.pings = true;
-	start(&r, PB_MODE_EXPRESSION, 10, 3);
+	rig_start(&r, PB_MODE_EXPRESSION, 10, 3);
 	rig_run(&r, 3.0);
 	r.pings = false;
 	uint64_t last = r.fw.last_host_us;
@@ -1098,9 +963,9 @@ START_TEST(heartbeat_loss_vents_within_1s)
 	while (r.t < last + 990000)
 		rig_step(&r);
 	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
-	while (!vented(&r) && r.t < last + 1100000)
+	while (!rig_vented(&r) && r.t < last + 1100000)
 		rig_step(&r);
-	ck_assert(vented(&r));
+	ck_assert(rig_vented(&r));
 	ck_assert_uint_le(r.t - last, 1000000 + 2000);
 	ck_assert(r.fw.alarms & PB_AL_HEARTBEAT_LOST);
 	ck_assert_int_eq(r.fw.run_state, PB_RS_IDLE);
@@ -1125,7 +990,7 @@ START_TEST(cal_invalid_until_set)
 {
 	static struct rig r;
 	struct pb_profile p;
-	load(&p, "s10pro");
+	rig_load(&p, "s10pro");
 	memset(&r, 0, sizeof r);
 	r.p = p;
 	r.t = 1000;
@@ -1133,8 +998,8 @@ START_TEST(cal_invalid_until_set)
 	pb_fw_init(&r.fw, &p, 0, r.t);
 	rig_run(&r, 0.01);
 	ck_assert(r.fw.alarms & PB_AL_CAL_INVALID);
-	ck_assert_int_eq(count_events(&r, PB_EV_ALARM_RAISED,
-	    (uint8_t)bit_index(PB_AL_CAL_INVALID)), 1);
+	ck_assert_int_eq(rig_count_events(&r, PB_EV_ALARM_RAISED,
+	    (uint8_t)rig_bit_index(PB_AL_CAL_INVALID)), 1);
 	ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_FAULT);
 	struct pb_sensor_params sp;
 	pb_plant_sensor_params(&p, &sp);
@@ -1174,8 +1039,8 @@ START_TEST(cal_invalid_until_set)
 	ck_assert_int_eq(pb_fw_set_cal(&r.fw, &c, r.t), PB_ST_OK);
 	rig_run(&r, 0.01);
 	ck_assert(!(r.fw.alarms & PB_AL_CAL_INVALID));
-	ck_assert_int_eq(count_events(&r, PB_EV_ALARM_CLEARED,
-	    (uint8_t)bit_index(PB_AL_CAL_INVALID)), 1);
+	ck_assert_int_eq(rig_count_events(&r, PB_EV_ALARM_CLEARED,
+	    (uint8_t)rig_bit_index(PB_AL_CAL_INVALID)), 1);
 	ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_OK);
 }
 END_TEST
@@ -1209,7 +1074,7 @@ START_TEST(cal_hold)
 	rig_run(&r, 1.0);
 	ck_assert_double_lt(pb_plant_vacuum_mmhg(&r.pl, 1), 2.0);
 	/* not while a session runs; field rules still come first */
-	start(&r, PB_MODE_EXPRESSION, 1, 1);
+	rig_start(&r, PB_MODE_EXPRESSION, 1, 1);
 	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 1, 500, r.t),
 	    PB_ST_WRONG_STATE);
 	ck_assert_int_eq(pb_fw_cal_hold(&r.fw, 4, 500, r.t), PB_ST_BAD_VALUE);
@@ -1238,7 +1103,7 @@ START_TEST(commands_validate)
 	ck_assert_int_eq(pb_fw_set_channels(&r.fw, 3, r.t), PB_ST_OK);
 	ck_assert_int_eq(pb_fw_set_channels(&r.fw, 4, r.t), PB_ST_BAD_VALUE);
 	/* a level change while running takes effect at the next cycle */
-	start(&r, PB_MODE_EXPRESSION, 2, 1);
+	rig_start(&r, PB_MODE_EXPRESSION, 2, 1);
 	rig_run(&r, 0.3);
 	ck_assert_int_eq(pb_fw_set_level(&r.fw, 8, r.t), PB_ST_OK);
 	ck_assert_int_eq(r.fw.level, 2);
@@ -1249,9 +1114,9 @@ START_TEST(commands_validate)
 	/* stop vents at once */
 	ck_assert_int_eq(pb_fw_stop(&r.fw, r.t), PB_ST_OK);
 	ck_assert_int_eq(r.fw.run_state, PB_RS_IDLE);
-	ck_assert(vented(&r));
+	ck_assert(rig_vented(&r));
 	rig_step(&r);
-	ck_assert_int_eq(count_events(&r, PB_EV_STATE, PB_RS_IDLE), 1);
+	ck_assert_int_eq(rig_count_events(&r, PB_EV_STATE, PB_RS_IDLE), 1);
 }
 END_TEST
 
@@ -1260,8 +1125,8 @@ START_TEST(deterministic)
 	static struct rig a, b;
 	rig_init(&a, "s10pro", 12345, 0);
 	rig_init(&b, "s10pro", 12345, 0);
-	start(&a, PB_MODE_MIXED, 6, 3);
-	start(&b, PB_MODE_MIXED, 6, 3);
+	rig_start(&a, PB_MODE_MIXED, 6, 3);
+	rig_start(&b, PB_MODE_MIXED, 6, 3);
 	for (int i = 0; i < 50000; i++) {
 		rig_step(&a);
 		rig_step(&b);
