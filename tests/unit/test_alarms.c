@@ -1,7 +1,9 @@
 /*
  * tests/unit/test_alarms.c - the firmware's safety functions against
  * their written requirements (fixtures/requirements/safety.ini), at the
- * requirement's limit plus its stated resolution, with boundary pairs.
+ * requirement's limit plus its stated resolution, with boundary pairs;
+ * and the channel-mask check that keeps a pump without double pumping on
+ * one side.
  *
  * Each limit below is the requirement's number, never the profile's the
  * firmware reads: a profile or a firmware constant that drifts from its
@@ -501,6 +503,32 @@ START_TEST(battery_boundary_pairs)
 }
 END_TEST
 
+/* ---- channel masks ------------------------------------------------------- */
+
+/* A two-channel pump that cannot pump both sides at once (the profile says
+ * double_pumping = false) pumps either side alone, never both: a mask of
+ * both is refused, and a running pump keeps its one side.  Kills
+ * double-on-single-pump. */
+START_TEST(both_channels_refused_without_double_pumping)
+{
+	static struct rig r;
+	struct pb_profile p;
+	rig_load(&p, "s10pro");
+	p.double_pumping = false;
+	rig_init_prof(&r, &p, 96, 0);
+	ck_assert_int_eq(pb_fw_set_channels(&r.fw, 3, r.t), PB_ST_BAD_VALUE);
+	ck_assert_int_eq(pb_fw_set_channels(&r.fw, 2, r.t), PB_ST_OK);
+	ck_assert_int_eq(pb_fw_set_channels(&r.fw, 1, r.t), PB_ST_OK);
+	r.pings = true;
+	ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_OK);
+	rig_run(&r, 1.0);
+	ck_assert_int_eq(pb_fw_set_channels(&r.fw, 3, r.t), PB_ST_BAD_VALUE);
+	rig_run(&r, 2.0);
+	ck_assert(!r.fw.out.connect[1]);
+	ck_assert(r.fw.out.valve_open[1]);
+}
+END_TEST
+
 static Suite *alarms_suite(void)
 {
 	Suite *s = suite_create("alarms");
@@ -516,6 +544,7 @@ static Suite *alarms_suite(void)
 	tcase_add_test(tc, occlusion_rate_boundary_pairs);
 	tcase_add_test(tc, motor_faults_confirmed_at_their_limit);
 	tcase_add_test(tc, battery_boundary_pairs);
+	tcase_add_test(tc, both_channels_refused_without_double_pumping);
 	tcase_add_test(tc, auto_off_counts_from_start_through_mode_changes);
 	suite_add_tcase(s, tc);
 	return s;
