@@ -51,8 +51,8 @@ kind = timer
 what = vacuum stuck confirmed after 1.875 instead of 1.5 s
 file = tools/pumpsim/alarms.c
 anchor = void pb_fw_check_stuck_valve(struct pb_fw *fw)
-from = p->stuck_after_ms * 1000.0
-to = p->stuck_after_ms * 1250.0
+from = after_ms * 1000.0
+to = after_ms * 1250.0
 
 [stale]
 kind = check
