@@ -593,18 +593,18 @@ START_TEST(defect_auto_off_restarts)
 {
 	static struct rig r;
 	struct pb_profile p;
-	load(&p, "s21");
+	rig_load(&p, "s21");
 	p.session_auto_off_s = 5.0;
 	for (int k = 0; k < 2; k++) {
 		rig_init_prof(&r, &p, 9, k ? PB_DEF_AUTO_OFF_RESTARTS : 0);
-		start(&r, PB_MODE_EXPRESSION, 2, 1);
+		rig_start(&r, PB_MODE_EXPRESSION, 2, 1);
 		rig_run(&r, 3.0);
 		ck_assert_int_eq(pb_fw_set_mode(&r.fw, PB_MODE_STIMULATION,
 		    r.t), PB_ST_OK);
 		rig_run(&r, 2.1);   /* 5.1 s after START */
 		if (k == 0) {   /* the session clock counts from START */
 			ck_assert_int_eq(r.fw.run_state, PB_RS_OFF);
-			ck_assert_int_eq(count_events(&r, PB_EV_AUTO_OFF, 0), 1);
+			ck_assert_int_eq(rig_count_events(&r, PB_EV_AUTO_OFF, 0), 1);
 		} else {        /* restarted at the mode change */
 			ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
 		}
@@ -616,16 +616,16 @@ START_TEST(defect_level_off_by_one)
 {
 	static struct rig r;
 	rig_init(&r, "s21", 9, PB_DEF_LEVEL_OFF_BY_ONE);
-	start(&r, PB_MODE_STIMULATION, 1, 1);
+	rig_start(&r, PB_MODE_STIMULATION, 1, 1);
 	rig_run(&r, 0.1);
 	/* level 1 runs level 2's 50 mmHg; the top level stays clamped */
 	ck_assert_double_eq_tol(r.fw.target_mmhg, 50.0, 1e-9);
 	ck_assert_int_eq(pb_fw_stop(&r.fw, r.t), PB_ST_OK);
-	start(&r, PB_MODE_EXPRESSION, 9, 1);
+	rig_start(&r, PB_MODE_EXPRESSION, 9, 1);
 	rig_run(&r, 0.1);
 	ck_assert_double_eq_tol(r.fw.target_mmhg, 250.0, 1e-9);
 	rig_init(&r, "s21", 9, 0);
-	start(&r, PB_MODE_STIMULATION, 1, 1);
+	rig_start(&r, PB_MODE_STIMULATION, 1, 1);
 	rig_run(&r, 0.1);
 	ck_assert_double_eq_tol(r.fw.target_mmhg, 40.0, 1e-9);
 }
@@ -636,14 +636,14 @@ static double stuck_after(unsigned defects)
 {
 	static struct rig r;
 	rig_init(&r, "s21", 9, defects);
-	start(&r, PB_MODE_EXPRESSION, 3, 1);
+	rig_start(&r, PB_MODE_EXPRESSION, 3, 1);
 	rig_run(&r, 2.0);
 	while (r.out.valve_open[0])          /* into a pull */
 		rig_step(&r);
 	ck_assert_int_eq(pb_plant_fault(&r.pl, PB_FLT_VALVE_STUCK, 0, 1), 0);
 	while (!r.out.valve_open[0])         /* the release */
 		rig_step(&r);
-	return run_until_alarm(&r, PB_AL_VACUUM_STUCK, 5.0);
+	return rig_until_alarm(&r, PB_AL_VACUUM_STUCK, 5.0);
 }
 
 START_TEST(defect_stuck_confirm_late)
@@ -659,16 +659,16 @@ START_TEST(defect_watchdog_late)
 	static struct rig r;
 	rig_init(&r, "s10pro", 41, PB_DEF_WATCHDOG_LATE);
 	r.pings = true;
-	start(&r, PB_MODE_EXPRESSION, 10, 3);
+	rig_start(&r, PB_MODE_EXPRESSION, 10, 3);
 	rig_run(&r, 3.0);
 	r.pings = false;
 	uint64_t last = r.fw.last_host_us;
 	while (r.t < last + 1240000)
 		rig_step(&r);
 	ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);   /* late */
-	while (!vented(&r) && r.t < last + 1400000)
+	while (!rig_vented(&r) && r.t < last + 1400000)
 		rig_step(&r);
-	ck_assert(vented(&r));
+	ck_assert(rig_vented(&r));
 	ck_assert_uint_ge(r.t - last, 1250000);
 }
 END_TEST
