@@ -10,7 +10,10 @@
 #   make fuzz       build the libFuzzer targets, run each FUZZ_SECONDS
 #   make mutate     mutation testing of the firmware (MUTANTS=all, fast or
 #                   ids; docs/verification.md)
-#   make install    PREFIX=/usr/local DESTDIR= (programs, data, man pages)
+#   make install    PREFIX=/usr/local DESTDIR= (programs, data, man pages,
+#                   docs)
+#   make deb        the Debian package, build/deb/pumpbench_*.deb
+#                   (tools/make-deb, docs/packaging.md)
 #
 # Options: WERROR=1 (warnings are errors), SANITIZE=1 (ASan + UBSan, built
 # into build/san with binaries in build/san/bin), V=1 (show commands).
@@ -19,6 +22,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 DATADIR  ?= $(PREFIX)/share/pumpbench
 MANDIR   ?= $(PREFIX)/share/man
+DOCDIR   ?= $(PREFIX)/share/doc/pumpbench
 CC       ?= cc
 PKG_CONFIG ?= pkg-config
 FUZZ_CC  ?= clang
@@ -115,7 +119,8 @@ FUZZ_LIBS := $(call fuzzlib,$(ALL_LIBS))
 # keep objects of test programs (make would treat them as intermediate)
 .SECONDARY:
 
-.PHONY: all run check tests bench fuzz mutate clean install uninstall deps doors \
+.PHONY: all run check tests bench fuzz mutate clean install uninstall deps \
+	doors deb \
 	base proto sim tui hil cal store
 
 all: $(PROGS)
@@ -243,6 +248,8 @@ install: all
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/pumpbench $(DESTDIR)$(PREFIX)/bin/pumpsim \
@@ -250,6 +257,12 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
+	rm -rf $(DESTDIR)$(DOCDIR)
+
+# a binary package built in a copy of the tree (build/deb/src), so that
+# debian/rules clean cannot touch this build
+deb: deps
+	$(Q)tools/make-deb
 
 clean:
 	rm -rf build bin
