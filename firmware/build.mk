@@ -83,7 +83,7 @@ FW_DEFS    := -DPB_PLANT_DT_US=500u \
 FW_CFLAGS  := -std=c11 -D_DEFAULT_SOURCE $(WARN) -Os -g $(FW_CPU) -ffunction-sections \
 	-fdata-sections -fstack-usage -I. $(FW_DEFS) -MMD -MP
 FW_LDFLAGS := $(FW_CPU) --specs=nano.specs -nostartfiles -Wl,--gc-sections \
-	-T firmware/port/$(FW_BOARD)/link.ld -Wl,-Map=$(FW_DIR)/pumpfw.map
+	-T firmware/port/$(FW_BOARD)/link.ld
 # the device library: proto's device side (what a pump maker links)
 FW_PROTO_SRC := proto/device.c proto/frame.c proto/cobs.c proto/crc32c.c \
 	proto/msg.c
@@ -101,8 +101,14 @@ FW_SRC  := $(FW_PROTO_SRC) $(FW_APP_SRC) $(FW_PLANT_SRC) $(FW_PORT_SRC)
 FW_OBJS := $(patsubst %.c,$(FW_DIR)/%.o,$(FW_SRC)) \
 	$(FW_DIR)/gen/profile_$(FW_PROFILE).o
 
+# the negative control: the same image with the no-txn-dedup defect
+# switched on (main.c's FW_DEFECTS), which pumphil conform must fail
+FW_DEFECT_ELF := $(FW_DIR)/pumpfw-no-txn-dedup.elf
+FW_DEFECT_OBJS := $(filter-out $(FW_DIR)/firmware/port/$(FW_BOARD)/main.o,\
+	$(FW_OBJS)) $(FW_DIR)/main-no-txn-dedup.o
+
 .PHONY: firmware fw-check-tools
-firmware: fw-check-tools $(FW_ELF)
+firmware: fw-check-tools $(FW_ELF) $(FW_DEFECT_ELF)
 	$(Q)$(FW_SIZE) $(FW_ELF)
 fw-check-tools:
 	@command -v $(FW_CC) >/dev/null || { echo "make firmware: $(FW_CC) \
@@ -119,17 +125,24 @@ $(FW_DIR)/gen/profile_%.o: $(B)/gen/profile_%.c
 	$(Q)$(FW_CC) $(FW_CFLAGS) -c -o $@ $<
 $(FW_ELF): $(FW_OBJS) firmware/port/$(FW_BOARD)/link.ld
 	@$(if $(Q),echo "  ARMLD   $@")
-	$(Q)$(FW_CC) $(FW_LDFLAGS) -o $@.tmp $(FW_OBJS) -lm
+	$(Q)$(FW_CC) $(FW_LDFLAGS) -Wl,-Map=$(basename $@).map -o $@.tmp $(FW_OBJS) -lm
 	$(Q)if $(FW_NM) $@.tmp | grep -qwE 'malloc|_malloc_r|_sbrk|printf|_printf_r|fopen'; then \
 	  echo "$@: links malloc or stdio:" >&2; \
 	  $(FW_NM) $@.tmp | grep -wE 'malloc|_malloc_r|_sbrk|printf|_printf_r|fopen' >&2; \
 	  rm -f $@.tmp; exit 1; fi
 	$(Q)mv $@.tmp $@
--include $(FW_OBJS:.o=.d)
+$(FW_DIR)/main-no-txn-dedup.o: firmware/port/$(FW_BOARD)/main.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  ARMCC   $< (no-txn-dedup)")
+	$(Q)$(FW_CC) $(FW_CFLAGS) -DFW_DEFECTS=PB_DEF_NO_TXN_DEDUP -c -o $@ $<
+$(FW_DEFECT_ELF): $(FW_DEFECT_OBJS) firmware/port/$(FW_BOARD)/link.ld
+	@$(if $(Q),echo "  ARMLD   $@")
+	$(Q)$(FW_CC) $(FW_LDFLAGS) -Wl,-Map=$(basename $@).map -o $@ $(FW_DEFECT_OBJS) -lm
+-include $(FW_OBJS:.o=.d) $(FW_DIR)/main-no-txn-dedup.d
 
 # the tests run the firmware in QEMU (tests/e2e/fw_qemu.sh): built with
 # them wherever the cross compiler is (tools/install-deps installs it; the
 # test says loudly when it is skipped)
 ifneq ($(shell command -v $(FW_CC) 2>/dev/null),)
-tests: $(FW_ELF)
+tests: $(FW_ELF) $(FW_DEFECT_ELF)
 endif

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "firmware/port/mps2-an385/board.h"
+#include "tools/pumpsim/defect.h"
 #include "tools/pumpsim/devapp.h"
 #include "tools/pumpsim/plant.h"
 
@@ -31,6 +32,12 @@
 #error "FW_PROFILE_SYMBOL names the compiled-in profile (firmware/build.mk)"
 #endif
 extern const struct pb_profile FW_PROFILE_SYMBOL;
+
+/* A negative-control build sets defect switches (tools/pumpsim/defect.h),
+ * e.g. pumpfw-no-txn-dedup.elf: the conformance suite must fail it. */
+#ifndef FW_DEFECTS
+#define FW_DEFECTS  0u
+#endif
 
 #define MAX_LAG_US  100000u    /* skip ahead past this much lag */
 #define RX_CHUNK    64u
@@ -105,6 +112,7 @@ int main(void)
 		.inject = NULL,          /* a real pump takes no PB_T_INJECT */
 	};
 	const struct pb_devapp_opts opts = {
+		.defects = FW_DEFECTS,
 		.serial = "QEMU0001",
 		.name = "pumpfw mps2-an385",
 	};
