@@ -90,7 +90,7 @@ for prog in lib fw; do
 				    -f bench/fw/stack.awk "$d"/*.ci)
 				name="device library"
 			else
-				f="$f -DPB_PLANT_DT_US=500u -DFW_PROFILE_SYMBOL=pb_profile_gen_s10pro"
+				f="$f -DPB_PLANT_DT_US=1000u -DFW_PROFILE_SYMBOL=pb_profile_gen_s10pro"
 				# shellcheck disable=SC2086
 				build "$d" "$f" $LIB $APP $PLANT $PORT \
 				    "$B/gen/profile_s10pro.c" || exit 1

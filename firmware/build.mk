@@ -76,9 +76,10 @@ FW_PROFILE ?= s10pro
 FW_DIR     := build/fw/$(FW_BOARD)
 FW_ELF     := $(FW_DIR)/pumpfw.elf
 FW_CPU     := -mcpu=cortex-m3 -mthumb
-# the plant model steps at 2 kHz on the MCU (10 kHz in pumpsim): the
-# soft-float model at 10 kHz would take most of an emulated Cortex-M3
-FW_DEFS    := -DPB_PLANT_DT_US=500u \
+# the plant model steps at 1 kHz on the MCU (10 kHz in pumpsim), once per
+# firmware tick: the soft-float model at 10 kHz would take more than an
+# emulated Cortex-M3 has, and QEMU must keep up on a loaded machine
+FW_DEFS    := -DPB_PLANT_DT_US=1000u \
 	-DFW_PROFILE_SYMBOL=$(call gen_sym,$(FW_PROFILE))
 FW_CFLAGS  := -std=c11 -D_DEFAULT_SOURCE $(WARN) -Os -g $(FW_CPU) -ffunction-sections \
 	-fdata-sections -fstack-usage -I. $(FW_DEFS) -MMD -MP
@@ -115,6 +116,8 @@ fw-check-tools:
 	not found; tools/install-deps installs it (gcc-arm-none-eabi)" >&2; \
 	exit 1; }
 
+# the flags live in this file: a change rebuilds the image
+$(FW_OBJS) $(FW_DIR)/main-no-txn-dedup.o: firmware/build.mk
 $(FW_DIR)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  ARMCC   $<")

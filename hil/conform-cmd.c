@@ -41,6 +41,9 @@ static void usage(FILE *f)
 "  --seed N           sim: emulator seed (default 1)\n"
 "  --key FILE         station key (mode 600): also checks the right\n"
 "                     factory answer; on sim, the key the pump accepts\n"
+"  --answer-wait S    a command unanswered for S seconds fails (default\n"
+"                     2; a slow link needs more: the 4 KB garbage burst\n"
+"                     alone takes 4.3 s at 9600 baud)\n"
 "  --allow-writes     with --key: write each channel's own calibration\n"
 "                     back and read it again (never anything new)\n"
 "  --only LIST        run only these rules (a,b,...)\n"
@@ -118,7 +121,7 @@ static void print_line(void *ctx, const char *line)
 }
 
 enum { O_PORT = 256, O_BAUD, O_FLOW, O_RIG, O_PROFILE, O_DEFECT, O_SEED,
-	O_KEY, O_WRITES, O_ONLY, O_LIST, O_JUNIT, O_JSON };
+	O_KEY, O_WRITES, O_ONLY, O_LIST, O_JUNIT, O_JSON, O_WAIT };
 
 int pb_conform_cmd(int argc, char **argv)
 {
@@ -132,6 +135,7 @@ int pb_conform_cmd(int argc, char **argv)
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "key", required_argument, NULL, O_KEY },
 		{ "allow-writes", no_argument, NULL, O_WRITES },
+		{ "answer-wait", required_argument, NULL, O_WAIT },
 		{ "only", required_argument, NULL, O_ONLY },
 		{ "list", no_argument, NULL, O_LIST },
 		{ "junit", required_argument, NULL, O_JUNIT },
@@ -182,6 +186,14 @@ int pb_conform_cmd(int argc, char **argv)
 			break;
 		case O_KEY: key_path = optarg; break;
 		case O_WRITES: co.allow_writes = true; break;
+		case O_WAIT: {
+			double w = strtod(optarg, &end);
+			if (*end || !(w >= 0.1 && w <= 600.0))
+				return bad("--answer-wait: '%s' is not 0.1 to 600 "
+				    "seconds", optarg);
+			co.answer_wait_us = (uint64_t)(w * 1e6);
+			break;
+		}
 		case O_ONLY: co.only = optarg; break;
 		case O_LIST: {
 			const struct pb_conform_rule *r;

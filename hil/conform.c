@@ -67,7 +67,10 @@ enum { EV_ALARM_RAISED = 1, EV_ALARM_CLEARED = 2, EV_STATE = 3,
 #define MAC_LEN              32
 
 /* The suite's own tolerances (not the page's). */
-#define ANSWER_WAIT_US  2000000u     /* a command unanswered this long fails */
+#define ANSWER_WAIT_US  2000000u     /* a command unanswered this long fails
+                                        (the default of opts.answer_wait_us) */
+#define ANSWER_WAIT(c)  ((c)->o->answer_wait_us ? (c)->o->answer_wait_us : \
+	ANSWER_WAIT_US)
 #define QUIET_US         250000u     /* "no answer": nothing for this long */
 #define TRIP_EARLY_US    900000u     /* watchdog: not before 0.9 s ... */
 #define TRIP_LATE_US    1150000u     /* ... and by 1.15 s of silence */
@@ -749,7 +752,7 @@ struct answer {
 };
 
 /* Send a command frame with the given flags and txn and wait for its
- * answer (ANSWER_WAIT_US).  valid says whether it is a command the device
+ * answer (ANSWER_WAIT).  valid says whether it is a command the device
  * takes (for watchdog bookkeeping). */
 static int command_ex(struct cf *c, uint8_t type, const uint8_t *payload,
     size_t n, uint8_t flags, uint8_t txn, struct answer *a)
@@ -765,7 +768,7 @@ static int command_ex(struct cf *c, uint8_t type, const uint8_t *payload,
 	c->hb_at_cmd = c->hb_sent;
 	if (!send_raw(c, 1, flags, type, txn, (uint8_t)n, payload, n, 0, true))
 		return -1;
-	uint64_t until = now(c) + ANSWER_WAIT_US;
+	uint64_t until = now(c) + ANSWER_WAIT(c);
 	while (p->answers == 0 && !c->failed && now(c) < until)
 		pump(c, now(c) + 2000);
 	if (p->answers == 0)
@@ -978,7 +981,7 @@ static void r_hello(struct rr *r)
 		r->out = PB_OUT_ERROR;
 		snprintf(r->msg, sizeof r->msg, "docs/protocol.md 5.1: no "
 		    "answer to HELLO in %.1f s: is this a pumpbench-protocol "
-		    "device at this baud rate?", ANSWER_WAIT_US / 1e6);
+		    "device at this baud rate?", ANSWER_WAIT(c) / 1e6);
 		return;
 	}
 	if (st != ST_OK) {
@@ -1074,7 +1077,7 @@ static void r_responses(struct rr *r)
 	judge_tally(r, &c->resp_bad, "malformed RESPONSE frames");
 	judge_tally(r, &c->unasked, "answers to nothing the suite sent");
 	measure(r, "slowest answer", c->max_latency_us / 1000.0, "ms", NAN,
-	    ANSWER_WAIT_US / 1000.0, NAN, 200.0);
+	    ANSWER_WAIT(c) / 1000.0, NAN, 200.0);
 }
 
 static void r_heartbeat(struct rr *r)
@@ -1939,7 +1942,7 @@ static void r_robust_burst(struct rr *r)
 	}
 	write_all(c, w, k);
 	c->last_tx_us = now(c);
-	uint64_t until = now(c) + ANSWER_WAIT_US;
+	uint64_t until = now(c) + ANSWER_WAIT(c);
 	int got = 0;
 	while (!c->failed && now(c) < until) {
 		got = 0;

@@ -48,6 +48,9 @@ struct pb_conform_opts {
 	const uint8_t *key;                  /* factory station key, or NULL */
 	size_t key_len;
 	const char *only;                    /* comma-separated rule ids */
+	uint64_t answer_wait_us;             /* a command unanswered this long
+	                                        fails; 0: 2 s (slow links, e.g.
+	                                        9600 baud, need more) */
 	/* a line per finished rule (may be NULL) */
 	void (*progress)(void *ctx, const char *line);
 	void *progress_ctx;

@@ -12,31 +12,11 @@
 #     STOP locks, a wrong answer is refused.
 # Skipped (exit 77, loudly) only when QEMU or the ARM toolchain is absent;
 # tools/install-deps installs both, so CI runs it.
-set -u
-BIN=${BIN:-bin}
-B=${B:-build/rel}
-SCALE=${PB_E2E_SCALE:-1}
-export PUMPBENCH_FIXTURES="${PUMPBENCH_FIXTURES:-$PWD/fixtures}"
-ELF=build/fw/mps2-an385/pumpfw.elf
-for t in qemu-system-arm arm-none-eabi-gcc; do
-	if ! command -v $t >/dev/null 2>&1; then
-		echo "*** $t absent: the QEMU firmware test is SKIPPED (run tools/install-deps) ***"
-		exit 77
-	fi
-done
+. tests/e2e/fw_lib.inc
 HOST="$B/tests/tools/pb-fw-e2e"
-for f in "$BIN/pumpbench" "$HOST" "$ELF"; do
+for f in "$BIN/pumpbench" "$HOST" "$FW/pumpfw.elf"; do
 	[ -e "$f" ] || { echo "FAIL: $f not built (make tests builds it)"; exit 1; }
 done
-
-TMPD=$(mktemp -d "${TMPDIR:-/tmp}/fw-qemu-e2e.XXXXXX")
-PID=""
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
-	rm -rf "$TMPD"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 fail() {
 	echo "FAIL: $*"
 	for f in "$TMPD"/fq.out "$TMPD"/fq.err; do
@@ -44,18 +24,6 @@ fail() {
 	done
 	exit 1
 }
-wait_for() {
-	n=$(($1 * 10)); shift
-	while [ $n -gt 0 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
-KEY="$TMPD/station.key"
-(umask 077; echo 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff >"$KEY")
 
 # ---- bad inputs: refused before QEMU starts -----------------------------
 : >"$TMPD/notalink"
@@ -70,9 +38,7 @@ chmod 600 "$KEY"
 
 # ---- the device ---------------------------------------------------------
 LINK="$TMPD/pump"
-tools/fw-qemu --link "$LINK" --factory-key "$KEY" >"$TMPD/fq.out" 2>"$TMPD/fq.err" &
-PID=$!
-wait_for $((20 * SCALE)) test -L "$LINK" || fail "fw-qemu gave no link"
+start_fw "$FW/pumpfw.elf" --factory-key "$KEY"
 PTY=$(sed -n 's/^pty //p' "$TMPD/fq.out")
 [ -c "$PTY" ] || fail "'$PTY' is not a character device"
 [ "$(readlink "$LINK")" = "$PTY" ] || fail "$LINK does not point to $PTY"

@@ -75,7 +75,7 @@ void pb_board_init(void)
 	NVIC_ISER0 = 1u << NVIC_IRQ_UART0_RX;
 
 	pb_sha256_init(&pool);
-	SYST_RVR = TIMER_HZ / 2000u - 1u;   /* 2 kHz */
+	SYST_RVR = TIMER_HZ / 1000u - 1u;   /* 1 kHz */
 	SYST_CVR = 0;
 	SYST_CSR = 7u;                       /* core clock, interrupt, on */
 }

@@ -1,14 +1,14 @@
 /*
  * firmware/port/mps2-an385/board.h - the drivers of QEMU's mps2-an385
  * board (Cortex-M3, 25 MHz): UART0 with an RX interrupt into a ring
- * buffer, TIMER0 as the microsecond clock, SysTick as the 2 kHz wake-up,
+ * buffer, TIMER0 as the microsecond clock, SysTick as the 1 kHz wake-up,
  * the record store's flash sectors and the provisioned factory key
  * (nvflash.c), and the random source.
  *
  * Promise: pb_board_init() brings up the three peripherals; after it
  * pb_board_now_us() is monotonic (TIMER0 counts at 25 MHz; the 32-bit
  * counter is extended in software, so it must be read at least every
- * 171 s, which the 2 kHz wake-up guarantees); every byte the host sends
+ * 171 s, which the 1 kHz wake-up guarantees); every byte the host sends
  * lands in the RX ring from the interrupt, or is counted as an overrun
  * when the ring is full; pb_board_uart_write() never blocks.
  * pb_board_random() fills n bytes from a SHA-256 pool: this board has no

@@ -41,7 +41,7 @@ extern const struct pb_profile FW_PROFILE_SYMBOL;
 
 #define MAX_LAG_US  100000u    /* skip ahead past this much lag */
 #define RX_CHUNK    64u
-#define STEPS_PER_TURN 16u     /* 8 ms of model between sleeps at most */
+#define STEPS_PER_TURN 8u      /* 8 ms of model between sleeps at most */
 
 static struct pb_devapp app;
 static struct pb_plant plant;
