@@ -1202,7 +1202,9 @@ static const uint8_t command_types[] = { T_HELLO, T_START, T_STOP,
 static void r_bad_length(struct rr *r)
 {
 	struct cf *c = r->c;
-	uint8_t p[64];
+	/* one byte more than the longest command (WRITE_CAL_ALL); a 64-byte
+	 * buffer was read past by the 79-byte try (ASan) */
+	uint8_t p[CAL_ALL_LEN + 2];
 	memset(p, 0, sizeof p);
 	for (size_t i = 0; i < sizeof command_types; i++) {
 		uint8_t t = command_types[i];
