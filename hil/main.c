@@ -19,13 +19,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/version.h"
 #include "hil/calibrate.h"
 #include "hil/conform.h"
 #include "hil/lock.h"
+#include "hil/matrix.h"
 #include "hil/records-cmd.h"
 #include "hil/records.h"
 #include "hil/fixture.h"
 #include "hil/report.h"
+#include "hil/requirement.h"
 #include "hil/rig.h"
 #include "hil/runner.h"
 
@@ -42,6 +45,9 @@ static void usage(FILE *f)
 "                      [-o FILE.html] [--db SPEC]\n"
 "       pumphil calibrate --profile P --key FILE --operator ID [options]\n"
 "       pumphil conform --port PATH | --rig sim [options]  (conform --help)\n"
+"       pumphil trace --json RUN.json [--html FILE] [--csv FILE]\n"
+"                     [--requirements FILE]\n"
+"       pumphil --version\n"
 "       pumphil --help\n"
 "\n"
 "run options:\n"
@@ -65,6 +71,7 @@ static void usage(FILE *f)
 "  --requirements FILE the written requirements scenarios verify and take\n"
 "                      their limits from (default requirements/safety.ini\n"
 "                      in $PUMPBENCH_FIXTURES, ./fixtures, the data dir)\n"
+"  --trace-html FILE, --trace-csv FILE   the verification matrix too\n"
 "  --shard K/N         run only shard K of N (by a hash of each scenario's\n"
 "                      file name; one CI runner per rig runs one shard)\n"
 "  -q, --quiet         print only the closing line\n"
@@ -153,7 +160,8 @@ static int parse_whole(const char *opt, const char *s, double lo, double hi,
 enum {
 	O_RIG = 256, O_JUNIT, O_JSON, O_RETRIES, O_TIMEOUT, O_STEP, O_LOCKT,
 	O_LOCKD, O_DEFECTS, O_DEFECTS_ONLY, O_SEED, O_SHARD, O_WALL, O_DB,
-	O_NOREC, O_BUILD, O_STATION, O_OPERATOR, O_POOL, O_REQS
+	O_NOREC, O_BUILD, O_STATION, O_OPERATOR, O_POOL, O_REQS, O_THTML,
+	O_TCSV
 };
 
 static int cmd_run(int argc, char **argv)
@@ -179,6 +187,8 @@ static int cmd_run(int argc, char **argv)
 		{ "operator", required_argument, NULL, O_OPERATOR },
 		{ "rig-pool", required_argument, NULL, O_POOL },
 		{ "requirements", required_argument, NULL, O_REQS },
+		{ "trace-html", required_argument, NULL, O_THTML },
+		{ "trace-csv", required_argument, NULL, O_TCSV },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -203,6 +213,8 @@ static int cmd_run(int argc, char **argv)
 		case O_OPERATOR: ro.operator_id = optarg; break;
 		case O_POOL: ro.pool = optarg; break;
 		case O_REQS: o.requirements = optarg; break;
+		case O_THTML: o.trace_html = optarg; break;
+		case O_TCSV: o.trace_csv = optarg; break;
 		case O_JUNIT: o.junit_path = optarg; break;
 		case O_JSON: o.json_path = optarg; break;
 		case O_RETRIES:
@@ -488,6 +500,100 @@ static int cmd_list_rigs(int argc, char **argv)
 	return rc;
 }
 
+/* pumphil trace: the verification matrix of a recorded run. */
+static int cmd_trace(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "json", required_argument, NULL, 'j' },
+		{ "html", required_argument, NULL, 'H' },
+		{ "csv", required_argument, NULL, 'C' },
+		{ "requirements", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *json = NULL, *html = NULL, *csv = NULL, *reqs = NULL;
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = optarg; break;
+		case 'H': html = optarg; break;
+		case 'C': csv = optarg; break;
+		case 'r': reqs = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case ':':
+			return bad("%s needs a value%s", argv[optind - 1], "");
+		default:
+			return bad("trace: unknown option '%s'%s",
+			    argv[optind - 1], "");
+		}
+	}
+	if (optind < argc)
+		return bad("trace: unexpected argument '%s'%s", argv[optind],
+		    "");
+	if (!json)
+		return bad("trace: --json RUN.json is required%s%s", "", "");
+	if (!html && !csv)
+		return bad("trace: give --html FILE and/or --csv FILE%s%s", "",
+		    "");
+	struct pb_report rep;
+	char err[1024];
+	if (pb_report_load_json(&rep, json, err, sizeof err) != 0) {
+		pb_runner_print(stderr, "pumphil: trace: %s", err);
+		pb_report_free(&rep);
+		return PB_EXIT_ERROR;
+	}
+	/* the requirement texts: the file the run used (or the one given);
+	 * a file that changed since the run is said, in the matrix too */
+	char path[1024], want[65];
+	snprintf(path, sizeof path, "%s", reqs ? reqs : rep.requirements.path);
+	snprintf(want, sizeof want, "%s", rep.requirements.sha256);
+	int rc = 0;
+	if (!path[0]) {
+		snprintf(rep.requirements_error, sizeof rep.requirements_error,
+		    "the run used no requirement file");
+	} else if (pb_requirement_load(&rep.requirements, path,
+	    rep.requirements_error, sizeof rep.requirements_error) != 0) {
+		pb_runner_print(stderr, "pumphil: trace: requirements: %s",
+		    rep.requirements_error);
+		rc = PB_EXIT_ERROR;
+	} else if (want[0] && strcmp(want, rep.requirements.sha256) != 0) {
+		snprintf(rep.requirements_error, sizeof rep.requirements_error,
+		    "%.400s changed since the run (sha256 %.12s then, %.12s "
+		    "now)",
+		    path, want, rep.requirements.sha256);
+		pb_runner_print(stderr, "pumphil: trace: %s",
+		    rep.requirements_error);
+	}
+	if (rc == 0 && pb_matrix_save(&rep, html, csv, err, sizeof err) != 0) {
+		pb_runner_print(stderr, "pumphil: trace: %s", err);
+		rc = PB_EXIT_ERROR;
+	}
+	if (rc == 0) {
+		struct pb_matrix m;
+		if (pb_matrix_build(&rep, &m) == 0) {
+			printf("%zu requirements: %zu passed, %zu failed, %zu "
+			    "untested; %zu scenario(s) verify none\n", m.n,
+			    m.passed, m.failed, m.untested, m.n_orphans);
+			pb_matrix_free(&m);
+		}
+	}
+	pb_report_free(&rep);
+	return rc;
+}
+
+/* The version the reports record: git describe, and the SHA-256 of this
+ * binary (the emulator of the sim rig is built into it). */
+static int cmd_version(void)
+{
+	char hex[65], err[256];
+	if (pb_sha256_file("/proc/self/exe", hex, err, sizeof err) != 0)
+		snprintf(hex, sizeof hex, "unknown");
+	printf("pumphil %s (sha256 %s)\n", pb_version(), hex);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -500,6 +606,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0)
+		return cmd_version();
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc - 1, argv + 1);
 	if (strcmp(cmd, "list-rigs") == 0)
@@ -510,6 +618,8 @@ int main(int argc, char **argv)
 		return pb_hil_cmd_records(argc - 1, argv + 1);
 	if (strcmp(cmd, "report") == 0)
 		return pb_hil_cmd_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "trace") == 0)
+		return cmd_trace(argc - 1, argv + 1);
 	if (strcmp(cmd, "conform") == 0)
 		return pb_conform_cmd(argc - 1, argv + 1);
 	return bad("unknown command '%s'%s", cmd, "");

@@ -362,6 +362,10 @@ int pb_hil_run(const struct pb_runner_opts *o,
 		oo.finish = finish;
 		oo.finish_ctx = &f;
 	}
+	oo.operator_id = ro->operator_id;
+	if (!oo.build)
+		oo.build = ro->build && ro->build[0] ? ro->build :
+		    getenv("PUMPBENCH_BUILD");
 	int rc = pb_runner_run(&oo, files, n, rep);
 	pb_store_close(f.store);   /* releases the reservation */
 	return rc;

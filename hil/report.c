@@ -3,6 +3,7 @@
  * See report.h for the promise.
  */
 #include "hil/report.h"
+#include "hil/matrix.h"
 #include "base/file.h"
 #include "base/isotime.h"
 #include "base/text.h"
@@ -36,6 +37,7 @@ const char *pb_report_strerror(int err)
 	switch (err) {
 	case PB_REPORT_OK: return "ok";
 	case PB_REPORT_E_IO: return "cannot write report";
+	case PB_REPORT_E_FORMAT: return "not a pumphil record";
 	case PB_REPORT_E_HASH: return "cannot hash file";
 	}
 	return "unknown report error";
@@ -457,6 +459,33 @@ static jobj *json_attempt(const struct pb_attempt *a)
 	return o;
 }
 
+/* What the run verified: each requirement's outcome, the requirements no
+ * scenario verified and the scenarios that verify none (docs/
+ * verification.md). */
+static jobj *json_coverage(const struct pb_report *r)
+{
+	struct pb_matrix m;
+	if (pb_matrix_build(r, &m) != 0)
+		return NULL;
+	jobj *o = json_object_new_object();
+	jobj *out = json_object_new_object();
+	jobj *un = json_object_new_array();
+	for (size_t i = 0; i < m.n; i++) {
+		put(out, m.rows[i].id, jstr(pb_matrix_outcome_name(
+		    m.rows[i].outcome)));
+		if (m.rows[i].outcome == PB_MATRIX_UNTESTED)
+			json_object_array_add(un, jstr(m.rows[i].id));
+	}
+	jobj *orph = json_object_new_array();
+	for (size_t i = 0; i < m.n_orphans; i++)
+		json_object_array_add(orph, jstr(r->cases[m.orphans[i]].name));
+	put(o, "outcomes", out);
+	put(o, "untested", un);
+	put(o, "unverified_scenarios", orph);
+	pb_matrix_free(&m);
+	return o;
+}
+
 int pb_report_write_json(const struct pb_report *r, FILE *f)
 {
 	struct pb_counts k;
@@ -469,6 +498,17 @@ int pb_report_write_json(const struct pb_report *r, FILE *f)
 	put(root, "station", jstr(r->hostname));
 	put(root, "start", jtime(r->start_ms));
 	put(root, "end", jtime(r->end_ms));
+	jobj *tool = json_object_new_object();
+	put(tool, "name", jstr("pumphil"));
+	put(tool, "version", jstr(r->tool_version));
+	put(tool, "sha256", jstr(r->tool_sha256));
+	put(root, "tool", tool);
+	put(root, "operator", jstr(r->operator_id));
+	put(root, "rig_file", jstr(r->rig_file));
+	put(root, "rig_sha256", jstr(r->rig_sha256));
+	put(root, "seed", r->have_seed ?
+	    json_object_new_int64((int64_t)r->seed) : NULL);
+	put(root, "sensor_model", jstr(r->sensor_model));
 	jobj *cnt = json_object_new_object();
 	put(cnt, "tests", json_object_new_int((int)k.tests));
 	put(cnt, "passed", json_object_new_int((int)k.passed));
@@ -484,6 +524,7 @@ int pb_report_write_json(const struct pb_report *r, FILE *f)
 	put(rq, "revision", jstr(r->requirements.revision));
 	put(rq, "error", jstr(r->requirements_error));
 	put(root, "requirements", rq);
+	put(root, "coverage", json_coverage(r));
 	jobj *cases = json_object_new_array();
 	for (size_t i = 0; i < r->n_cases; i++) {
 		const struct pb_case *c = &r->cases[i];
@@ -498,6 +539,7 @@ int pb_report_write_json(const struct pb_report *r, FILE *f)
 		put(sc, "file", jstr(c->file));
 		put(sc, "sha256", jstr(c->sha256));
 		put(sc, "profile", jstr(c->profile));
+		put(sc, "profile_sha256", jstr(c->profile_sha256));
 		put(sc, "defect", jstr(c->defect));
 		put(sc, "defect_run", json_object_new_boolean(c->defect_run));
 		jobj *reqs = json_object_new_array();
@@ -515,6 +557,7 @@ int pb_report_write_json(const struct pb_report *r, FILE *f)
 		jobj *dut = json_object_new_object();
 		put(dut, "serial", jstr(c->dut_serial));
 		put(dut, "firmware", jstr(c->dut_firmware));
+		put(dut, "firmware_build", jstr(c->firmware_build));
 		put(co, "dut", dut);
 		jobj *at = json_object_new_array();
 		for (size_t j = 0; j < c->n_attempts; j++)
@@ -586,6 +629,37 @@ static double case_seconds(const struct pb_case *c)
 	return s;
 }
 
+static void junit_property(FILE *f, const char *name, const char *value)
+{
+	if (!value || !value[0])
+		return;
+	fputs("      <property name=\"", f);
+	xml_str(f, name);
+	fputs("\" value=\"", f);
+	xml_str(f, value);
+	fputs("\"/>\n", f);
+}
+
+/* The run's provenance, as CI systems show a testsuite's properties;
+ * only what is known (a report built by hand has the rig alone). */
+static void junit_properties(FILE *f, const struct pb_report *r)
+{
+	junit_property(f, "rig", r->rig);
+	junit_property(f, "rig_file", r->rig_file);
+	junit_property(f, "rig_sha256", r->rig_sha256);
+	junit_property(f, "tool_version", r->tool_version);
+	junit_property(f, "tool_sha256", r->tool_sha256);
+	junit_property(f, "operator", r->operator_id);
+	char seed[32] = "";
+	if (r->have_seed)
+		snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->seed);
+	junit_property(f, "seed", seed);
+	junit_property(f, "sensor_model", r->sensor_model);
+	junit_property(f, "requirements_file", r->requirements.path);
+	junit_property(f, "requirements_sha256", r->requirements.sha256);
+	junit_property(f, "requirements_error", r->requirements_error);
+}
+
 static void junit_system_out(FILE *f, const struct pb_case *c)
 {
 	fputs("      <system-out>", f);
@@ -599,9 +673,19 @@ static void junit_system_out(FILE *f, const struct pb_case *c)
 		    c->defect, c->defect_run ? "ON: must fail" : "off");
 		xml_text(f, line);
 	}
+	if (c->requirements[0]) {
+		snprintf(line, sizeof line, "verifies %s\n", c->requirements);
+		xml_text(f, line);
+	}
+	if (c->profile_sha256[0]) {
+		snprintf(line, sizeof line, "profile sha256 %s\n",
+		    c->profile_sha256);
+		xml_text(f, line);
+	}
 	if (c->dut_serial[0]) {
-		snprintf(line, sizeof line, "DUT serial %s firmware %s\n",
-		    c->dut_serial, c->dut_firmware);
+		snprintf(line, sizeof line, "DUT serial %s firmware %s%s%s\n",
+		    c->dut_serial, c->dut_firmware,
+		    c->firmware_build[0] ? " build " : "", c->firmware_build);
 		xml_text(f, line);
 	}
 	for (size_t j = 0; j < c->n_attempts; j++) {
@@ -698,10 +782,9 @@ int pb_report_write_junit(const struct pb_report *r, FILE *f)
 		    k.skipped, secs, ts);
 		xml_str(f, r->hostname[0] ? r->hostname : "localhost");
 		fputs("\">\n", f);
-		fputs("    <properties>\n      <property name=\"rig\" value=\"",
-		    f);
-		xml_str(f, r->rig);
-		fputs("\"/>\n    </properties>\n", f);
+		fputs("    <properties>\n", f);
+		junit_properties(f, r);
+		fputs("    </properties>\n", f);
 		for (size_t j = i; j < r->n_cases; j++) {
 			const struct pb_case *c = &r->cases[j];
 			char s2[160];

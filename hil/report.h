@@ -139,9 +139,14 @@ struct pb_case {
 	char    defect[48];               /* declared defect switch, "" if none */
 	char    requirements[256];        /* IDs it verifies (--@verifies),
 	                                     space-separated; "" if none */
+	char    profile_sha256[65];       /* of the profile file run, or "" */
 	bool    defect_run;               /* run against the defect switch */
 	char    dut_serial[32];
 	char    dut_firmware[32];
+	/* the firmware's build identity: on the sim rig the emulator is
+	 * built into this pumphil, so the SHA-256 of its binary; on a real
+	 * DUT the --build given, else "" */
+	char    firmware_build[72];
 	enum pb_outcome outcome;          /* final verdict (defect-inverted) */
 	char    message[512];
 	struct pb_attempt *attempts;
@@ -154,6 +159,15 @@ struct pb_report {
 	char    rig_kind[16];             /* "sim" or "ftdi" */
 	char    hostname[64];
 	int64_t start_ms, end_ms;
+	/* provenance: what ran, on what, by whom */
+	char    tool_version[64];         /* git describe (base/version.h) */
+	char    tool_sha256[65];          /* of the pumphil binary */
+	char    operator_id[64];          /* --operator, "" if none */
+	char    rig_file[512];            /* the rig file, "" built-in */
+	char    rig_sha256[65];
+	bool    have_seed;                /* sim: the emulator's seed */
+	uint64_t seed;
+	char    sensor_model[96];         /* "ideal", "unit errors", "DUT's own" */
 	struct pb_case *cases;
 	size_t  n_cases, cap_cases;
 	/* the written requirements the run verified against (owned: freed
@@ -212,8 +226,27 @@ int pb_report_write_junit(const struct pb_report *r, FILE *f);
 enum pb_report_err {
 	PB_REPORT_OK = 0,
 	PB_REPORT_E_IO = -1,     /* cannot write the file (errno in message) */
-	PB_REPORT_E_HASH = -2    /* cannot read or hash the scenario file */
+	PB_REPORT_E_HASH = -2,   /* cannot read or hash the scenario file */
+	PB_REPORT_E_FORMAT = -3  /* a record read back is not one */
 };
+
+/* Read a JSON record (pumphil-record/1, as pb_report_write_json writes
+ * it) back into r, for `pumphil trace`: everything the verification
+ * matrix needs (provenance, cases, attempts, measurements, traces; not
+ * the logs).  Strict about the shape (an object per case, attempt and
+ * measurement, known outcomes, a trace with a time base), bounded (at most
+ * PB_REPORT_READ_MAX bytes, nesting 64, PB_REPORT_READ_CASES cases, the
+ * writers' caps per attempt), every string cleaned to valid UTF-8.  0, or
+ * PB_REPORT_E_FORMAT / _IO with "NAME: why" in err (r is then empty:
+ * free it anyway).  pb_report_parse_json() is pure. */
+#define PB_REPORT_READ_MAX     (256u << 20)
+#define PB_REPORT_READ_CASES   100000u
+#define PB_REPORT_READ_TRACES  16u
+#define PB_REPORT_READ_SAMPLES 200000u
+int pb_report_parse_json(struct pb_report *r, const char *text, size_t len,
+    const char *name, char *err, size_t errlen);
+int pb_report_load_json(struct pb_report *r, const char *path, char *err,
+    size_t errlen);
 /* Write JSON and/or JUnit (either path may be NULL) atomically.  On
  * error a message naming the file is put in err. */
 int pb_report_save(const struct pb_report *r, const char *json_path,

@@ -12,10 +12,12 @@
 #include <openssl/evp.h>
 
 #include "base/text.h"
+#include "base/version.h"
 
 #include "hil/dut.h"
 #include "hil/fixture-sim.h"
 #include "hil/lock.h"
+#include "hil/matrix.h"
 #include "hil/rig.h"
 #include "hil/scenario.h"
 #include "pump/profile.h"
@@ -265,6 +267,12 @@ static void run_attempt(struct run *r, const char *file, const char *text,
 	}
 	snprintf(c->profile, sizeof c->profile, "%s",
 	    have_prof ? prof.id : "");
+	if (have_prof && prof.path[0] &&
+	    pb_sha256_file(prof.path, c->profile_sha256, err, sizeof err) != 0)
+		pb_attempt_log(a, "profile %s not hashed: %s", prof.path, err);
+	/* the emulator runs inside this pumphil: its build is our binary */
+	snprintf(c->firmware_build, sizeof c->firmware_build, "%s",
+	    sim ? r->rep->tool_sha256 : o->build ? o->build : "");
 
 	struct pb_scenario_ctx ctx = {
 		.dut = d,
@@ -379,6 +387,38 @@ static void save(struct run *r)
 			pb_runner_print(stderr, "pumphil: report: %s", err);
 		r->save_failed = true;
 	}
+	if ((r->o->trace_html || r->o->trace_csv) &&
+	    pb_matrix_save(r->rep, r->o->trace_html, r->o->trace_csv, err,
+	    sizeof err) != 0) {
+		if (!r->save_failed)
+			pb_runner_print(stderr, "pumphil: trace: %s", err);
+		r->save_failed = true;
+	}
+}
+
+/* Requirements no scenario of this run verified, and scenarios that
+ * verify none: said at the end of the run (and in the reports). */
+static void coverage(struct run *r)
+{
+	struct pb_matrix m;
+	if (pb_matrix_build(r->rep, &m) != 0)
+		return;
+	if (m.untested) {
+		char ids[4096] = "";
+		for (size_t i = 0; i < m.n; i++) {
+			size_t l = strlen(ids);
+			if (m.rows[i].outcome == PB_MATRIX_UNTESTED &&
+			    l + 70 < sizeof ids)
+				snprintf(ids + l, sizeof ids - l, "%s%s",
+				    l ? ", " : "", m.rows[i].id);
+		}
+		say(r, "%zu requirement(s) verified by no scenario of this "
+		    "run: %s\n", m.untested, ids);
+	}
+	for (size_t i = 0; i < m.n_orphans; i++)
+		say(r, "scenario %s verifies no requirement (--@verifies)\n",
+		    r->rep->cases[m.orphans[i]].name);
+	pb_matrix_free(&m);
 }
 
 static void run_case(struct run *r, const char *file, bool defect_run)
@@ -500,6 +540,33 @@ static void resolve_rig(struct run *r)
 		    strcmp(spec, "sim") == 0 ? "sim" : "rig");
 }
 
+/* What ran, on what, by whom: into every report. */
+static void provenance(struct run *r)
+{
+	struct pb_report *rep = r->rep;
+	const struct pb_runner_opts *o = r->o;
+	char err[512];
+	snprintf(rep->tool_version, sizeof rep->tool_version, "%s",
+	    pb_version());
+	if (pb_sha256_file("/proc/self/exe", rep->tool_sha256, err,
+	    sizeof err) != 0)
+		rep->tool_sha256[0] = '\0';
+	snprintf(rep->operator_id, sizeof rep->operator_id, "%s",
+	    o->operator_id ? o->operator_id : "");
+	if (r->have_rig && r->rig.path[0]) {
+		snprintf(rep->rig_file, sizeof rep->rig_file, "%s",
+		    r->rig.path);
+		if (pb_sha256_file(r->rig.path, rep->rig_sha256, err,
+		    sizeof err) != 0)
+			rep->rig_sha256[0] = '\0';
+	}
+	bool sim = !r->have_rig || r->rig.backend == PB_RIG_SIM;
+	rep->have_seed = sim;
+	rep->seed = o->seed;
+	snprintf(rep->sensor_model, sizeof rep->sensor_model, "%s", sim ?
+	    "emulated, ideal (no unit errors)" : "the DUT's own sensor");
+}
+
 /* The written requirements, once per run.  A file that does not load is
  * said at once; scenarios that verify requirements then end in ERROR. */
 static void load_requirements(struct run *r)
@@ -542,6 +609,7 @@ int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
 	rep->hostname[sizeof rep->hostname - 1] = '\0';
 	resolve_rig(&r);
 	load_requirements(&r);
+	provenance(&r);
 	if (!r.have_rig)
 		pb_runner_print(stderr, "pumphil: rig: %s", r.rig_err);
 
@@ -604,6 +672,7 @@ int pb_runner_run(const struct pb_runner_opts *o, char *const *files,
 	}
 	pb_lock_release(&lock);
 	free(mine);
+	coverage(&r);
 	save(&r);
 	bool finish_failed = o->finish &&
 	    o->finish(o->finish_ctx, rep, r.out) != 0;

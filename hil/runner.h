@@ -67,6 +67,11 @@ struct pb_runner_opts {
 	uint64_t seed;               /* emulator seed (sim) */
 	const char *requirements;    /* requirement file; NULL: the default
 	                                (pb_requirement_default_path) */
+	const char *operator_id;     /* --operator, for the reports */
+	const char *trace_html;      /* verification matrix files, written */
+	const char *trace_csv;       /* with the reports; NULL: none */
+	const char *build;           /* the DUT firmware's build id (a real
+	                                DUT; the sim rig's is pumphil's) */
 	double boot_timeout_s;       /* DUT HELLO after power-on, 0 = 10 */
 	double retry_delay_s;        /* ftdi: pause before a retry (2 s) */
 	int    shard_k, shard_n;     /* run shard k of n (1-based; n 0 = all) */

@@ -19,7 +19,7 @@ n_defect=$(grep -l '^--@defect ' fixtures/scenarios/*.lua | wc -l)
 # 1. the suite
 # shellcheck disable=SC2086
 "$PUMPHIL" run --rig sim --junit "$TMPD/suite.xml" --json "$TMPD/suite.json" \
-	$scenarios >"$TMPD/suite.out" 2>&1
+	--trace-csv "$TMPD/matrix.csv" $scenarios >"$TMPD/suite.out" 2>&1
 rc=$?
 cat "$TMPD/suite.out"
 [ $rc -eq 0 ] || fail "suite exit $rc"
@@ -78,6 +78,10 @@ for c in d["cases"]:
             (c["name"], m["name"], m["requirement"])
     assert c["scenario"]["requirements"], c["name"] + ": verifies nothing"
 assert len(d["requirements"]["sha256"]) == 64, d["requirements"]
+# the suite verifies every written requirement but the ones whose
+# scenario is still to come (milk backflow: the emulator has no model yet)
+assert set(d["coverage"]["untested"]) <= {"SR-BF-01"}, d["coverage"]
+assert not d["coverage"]["unverified_scenarios"], d["coverage"]
 print("JSON record ok:", len(d["cases"]), "cases")
 PY
 else
