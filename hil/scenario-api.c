@@ -288,6 +288,7 @@ void scn_advance(lua_State *L, struct scn *s, uint64_t until_us,
 			    "rig time used", s->ctx->timeout_s);
 		}
 		scn_run_ramps(L, s, now);
+		scn_rec_sample(s, now);
 		for (size_t i = 0; i < s->n_at; i++) {
 			struct active_trace *t = &s->at[i];
 			while (t->next_us <= now) {
@@ -474,6 +475,7 @@ static int l_expect(lua_State *L)
 	    pb_outcome_name(m->outcome), m->marginal ? " (MARGINAL)" : "");
 	if (m->outcome == PB_OUT_FAIL && !s->failed) {
 		s->failed = true;
+		scn_rec_trigger(s);
 		snprintf(s->fail_msg, sizeof s->fail_msg,
 		    "%.95s = %g %.15s outside %.95s", m->name, m->value, m->unit,
 		    lim);

@@ -11,6 +11,7 @@
  *                       power, link, sim
  *   scenario-pump.c     the Lua API of the pump: pump.*, dut, spec
  *   scenario-req.c      the Lua API of the written requirements: req()
+ *   scenario-rec.c      the flight recorder a failed attempt gets
  *   scenario-sandbox.c  the Lua state: allocator, libraries, the guard,
  *                       running a chunk and turning its end into an outcome
  *   scenario-bounds.c   library functions bounded so none runs long in C
@@ -56,6 +57,23 @@ enum signal_kind {
 	SIG_TARGET
 };
 
+/* The flight recorder (scenario-rec.c): the last SCN_REC_N samples of the
+ * rig's view every SCN_REC_PERIOD_US; after the first failure it goes on
+ * for SCN_REC_AFTER_US more, then keeps what it has.  A failed attempt
+ * gets it as traces ("recorder vacuum1", "recorder motor", ...). */
+#define SCN_REC_N          800
+#define SCN_REC_PERIOD_US  10000u     /* 6 s before a failure ... */
+#define SCN_REC_AFTER_US   2000000u   /* ... and 2 s after it */
+struct scn_rec {
+	uint64_t next_us, stop_us;
+	bool     frozen;
+	int      channels;
+	size_t   n, head;
+	uint64_t t_us[SCN_REC_N];
+	float    vac[PB_MAX_CH][SCN_REC_N];
+	uint16_t pins[SCN_REC_N];    /* PB_FIX_OUT_* bits; 0x8000 unknown */
+};
+
 struct active_trace {
 	size_t   idx;       /* into a->traces */
 	int      sig, ch;
@@ -91,6 +109,7 @@ struct scn {
 	} ramp[PB_MAX_CH];
 	size_t n_at;
 	size_t trace_max;
+	struct scn_rec rec;
 };
 
 /* ---- the run state and control conditions (scenario-api.c) ------------ */
@@ -158,6 +177,15 @@ void scn_advance(lua_State *L, struct scn *s, uint64_t until_us,
 double scn_poll_until(lua_State *L, struct scn *s, int fn, double timeout,
     uint64_t period, uint64_t hold_us);
 int scn_lua_wait(lua_State *L);   /* wait(s) */
+
+/* ---- the flight recorder (scenario-rec.c) ---------------------------------- */
+
+/* Record the grid points up to now (scn_advance calls it). */
+void scn_rec_sample(struct scn *s, uint64_t now);
+/* The first failure: record SCN_REC_AFTER_US more, then stop. */
+void scn_rec_trigger(struct scn *s);
+/* Attach what was recorded to the attempt as traces. */
+void scn_rec_attach(struct scn *s);
 
 /* ---- the guard (scenario-sandbox.c) --------------------------------------- */
 

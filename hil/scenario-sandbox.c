@@ -300,6 +300,8 @@ static enum pb_outcome finish(struct scn *s, int rc, const char *errtext)
 		a->outcome = PB_OUT_PASS;
 		a->message[0] = '\0';
 	}
+	if (a->outcome == PB_OUT_FAIL)
+		scn_rec_attach(s);
 	if (a->outcome == PB_OUT_FAIL && s->failed && s->ctrl == CTRL_FAIL)
 		pb_attempt_log(a, "also failed: %s at %s", s->fail_msg,
 		    s->fail_where);

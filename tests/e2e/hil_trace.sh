@@ -71,6 +71,21 @@ prof = open(d + "/fx/pumps/s21.ini", "rb").read()
 assert c["scenario"]["profile_sha256"] == hashlib.sha256(prof).hexdigest()
 assert c["dut"]["firmware_build"] == j["tool"]["sha256"]
 assert j["coverage"]["untested"][0] == "SR-OP-01"
+# the failed attempt carries the flight recorder around its failure; a
+# passing one does not
+st = [x for x in j["cases"] if x["name"] == "vacuum_stuck"][0]["attempts"][-1]
+rec = {t["name"]: t for t in st["traces"] if t["name"].startswith("recorder ")}
+assert {"recorder vacuum1", "recorder motor", "recorder alarm",
+        "recorder valve1"} <= set(rec), list(rec)
+v = rec["recorder vacuum1"]
+t_end = v["t0_s"] + v["n"] * v["period_s"]
+assert v["n"] >= 500 and t_end <= st["rig_seconds"] + 0.05, (v["n"], t_end)
+assert max(s for s in rec["recorder alarm"]["samples"] if s is not None) == 1
+for x in j["cases"]:
+    if x["outcome"] == "PASS":
+        assert not [t for t in x["attempts"][-1]["traces"]
+                    if t["name"].startswith("recorder ")], x["name"]
+assert "recorder vacuum1" in html
 x = open(d + "/run.xml").read()
 for p in ("tool_version", "tool_sha256", "operator", "seed", "sensor_model",
           "rig_sha256", "requirements_sha256"):
