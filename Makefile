@@ -156,11 +156,13 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)BIN=$(BIN) B=$(B) tools/run-bench
 
-# mutants run in a scratch copy of the release build (tools/mutate)
+# mutants run in a scratch copy of the release build (tools/mutate); the
+# CI subset (MUTANTS=fast) runs against the unit tests only
 MUTANTS ?= all
 mutate: deps
 	$(Q)$(MAKE) --no-print-directory all tests
-	$(Q)tools/mutate --select $(MUTANTS)
+	$(Q)tools/mutate --select $(MUTANTS) \
+		$(if $(filter fast,$(MUTANTS)),--scenarios none)
 
 fuzz: $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tools/run-fuzz $(FUZZ_BINS)
