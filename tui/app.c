@@ -333,6 +333,10 @@ static bool can_command(struct pb_app *a, uint64_t now_us)
 		pb_app_say(a, now_us, "replay: no pump to command");
 		return false;
 	}
+	if (a->text) {
+		pb_app_say(a, now_us, "%s", PB_APP_TEXT_WHY);
+		return false;
+	}
 	if (!a->link_up || !a->have_info) {
 		pb_app_say(a, now_us, "no link to the pump");
 		return false;

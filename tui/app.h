@@ -15,6 +15,10 @@
  * exceed the profile's and the device's vacuum limit.  (The device
  * enforces its own limit too.)
  *
+ * In bring-up text mode (text) the device prints numbers and does not
+ * speak the protocol: every device command is refused with the reason
+ * (PB_APP_TEXT_WHY); recording, markers and the view work as usual.
+ *
  * Pause freezes only the view: acquisition, statistics and recording go
  * on.  While paused the view can be scrolled back and forward and zoomed.
  * Quitting while the pump runs asks y/n first, and `y` stops the pump.
@@ -114,6 +118,8 @@ struct pb_app_effect {
 enum pb_screen_mode { PB_SCR_MAIN = 0, PB_SCR_CALIBRATION = 1 };
 
 #define PB_APP_MSG_LEN     96
+/* Why there are no controls in text mode (footer and refused keys). */
+#define PB_APP_TEXT_WHY "no controls: the device prints text, not the protocol"
 #define PB_APP_ALARM_HIST  64
 
 struct pb_alarm_rec {
@@ -167,6 +173,7 @@ struct pb_app {
 	enum pb_screen_mode screen;
 	bool     recording;
 	bool     replay;          /* showing a recording: no device commands */
+	bool     text;            /* bring-up text mode: no device commands */
 
 	/* alarm history, newest last (ring) */
 	struct pb_alarm_rec alarm_hist[PB_APP_ALARM_HIST];

@@ -296,6 +296,9 @@ static bool can_start(struct pb_calscreen *c, const struct pb_app *app,
 	if (app->replay)
 		snprintf(c->blocker, sizeof c->blocker, "Replay: there is no "
 		    "pump to calibrate.");
+	else if (app->text)
+		snprintf(c->blocker, sizeof c->blocker, "Text mode: the device "
+		    "prints numbers; calibration needs the protocol.");
 	else if (!app->link_up || !app->have_info)
 		snprintf(c->blocker, sizeof c->blocker, "No link to the pump.");
 	else if (!prof)

@@ -4,6 +4,7 @@
  *   pumpbench --sim [PROFILE]            the emulator (default s10pro)
  *   pumpbench --port PATH [--baud N]     a real pump through an adapter
  *   pumpbench --replay FILE              a recording
+ *   pumpbench --text PORT|-              bring-up: lines of numbers
  *   pumpbench --list-ports
  *   ... --key FILE [--station NAME] [--cert PREFIX]   calibration (C)
  *   ... --station-config FILE [--operator ID] [--db SPEC]   the station
@@ -14,6 +15,7 @@
  * no usable sample), 2 usage.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -61,6 +63,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 	    "usage: pumpbench --sim [PROFILE] | --port PATH [--baud N] | --replay FILE\n"
+	    "                 | --text PORT|- [--baud N] [--text-unit U] [--text-time]\n"
 	    "                 [--record FILE] [--units mmhg|kpa|cmh2o] [--ascii] [--mono]\n"
 	    "                 [--profile P] [--headless --duration S]\n"
 	    "                 [--key FILE [--station NAME] [--cert PREFIX]]\n"
@@ -77,7 +80,16 @@ static void usage(FILE *f)
 	    "  --list-ports      list serial ports and exit\n"
 	    "  --record FILE     record the session as CSV from the start\n"
 	    "  --replay FILE     show a recording\n"
-	    "  --headless        no screen: run --duration S seconds, print a summary\n"
+	    "  --text PORT|-     bring-up mode: plot lines of numbers from a serial\n"
+	    "                    port or a pty (--baud N, default 921600) or stdin\n"
+	    "                    (-): \"12 34\", \"12,34\", \"vac:12,flow:34\" (Arduino)\n"
+	    "                    or \">vac:12\" (Teleplot); the first two values are\n"
+	    "                    ch1 and ch2; no pump controls (docs/dashboard.md)\n"
+	    "  --text-unit U     unit of the numbers: mmhg (default), kpa, cmh2o\n"
+	    "  --text-time       the first value of each line is the device's time\n"
+	    "                    in ms (default: the time the line arrives)\n"
+	    "  --headless        no screen: run --duration S seconds (--text -: or\n"
+	    "                    to the end of the input), print a summary\n"
 	    "  --duration S      seconds to run headless\n"
 	    "  --units U         mmhg (default), kpa or cmh2o\n"
 	    "  --ascii           ASCII graph even in a UTF-8 locale\n"
@@ -113,6 +125,7 @@ struct opts {
 	const char *key, *station, *cert;
 	const char *db, *station_cfg, *operator_id;
 	bool list_ports, headless, ascii, mono;
+	bool text_opt;            /* --text-unit or --text-time given */
 	double duration;
 };
 
@@ -197,6 +210,18 @@ static int parse(int argc, char **argv, struct opts *o)
 			NEED_ARG();
 			o->s.replay = val;
 			modes++;
+		} else if (!strcmp(a, "--text")) {
+			NEED_ARG();
+			o->s.text = val;
+			modes++;
+		} else if (!strcmp(a, "--text-unit")) {
+			NEED_ARG();
+			if (pb_unit_parse(val, &o->s.text_unit) < 0)
+				return bad("unknown unit '%s' (mmhg, kpa, cmh2o)", val);
+			o->text_opt = true;
+		} else if (!strcmp(a, "--text-time")) {
+			o->s.text_time = true;
+			o->text_opt = true;
 		} else if (!strcmp(a, "--headless")) {
 			o->headless = true;
 		} else if (!strcmp(a, "--duration")) {
@@ -267,17 +292,21 @@ static int parse(int argc, char **argv, struct opts *o)
 	if (o->list_ports)
 		return -1;
 	if (modes == 0)
-		return bad("%s", "no pump: use --sim [PROFILE], --port PATH or "
-		    "--replay FILE");
+		return bad("%s", "no pump: use --sim [PROFILE], --port PATH, "
+		    "--replay FILE or --text PORT");
 	if (modes > 1)
-		return bad("%s", "use only one of --sim, --port and --replay");
-	if (o->s.baud && !o->s.port)
-		return bad("%s", "--baud goes with --port");
-	if (flow_given && !o->s.port)
-		return bad("%s", "--flow goes with --port");
+		return bad("%s", "use only one of --sim, --port, --replay and "
+		    "--text");
+	if (o->s.baud && !o->s.port && !o->s.text)
+		return bad("%s", "--baud goes with --port or --text");
+	if (flow_given && !o->s.port && !o->s.text)
+		return bad("%s", "--flow goes with --port or --text");
+	if (o->text_opt && !o->s.text)
+		return bad("%s", "--text-unit and --text-time go with --text");
 	if (o->duration > 0 && !o->headless)
 		return bad("%s", "--duration goes with --headless");
-	if (o->headless && o->duration <= 0 && !o->s.replay)
+	if (o->headless && o->duration <= 0 && !o->s.replay &&
+	    !(o->s.text && !strcmp(o->s.text, "-")))
 		return bad("%s", "--headless needs --duration S");
 	if (o->s.replay && o->s.record)
 		return bad("%s", "--record cannot be used with --replay");
@@ -472,6 +501,98 @@ static int run_headless(struct pb_session *ses, const struct opts *o,
 	return rc;
 }
 
+/* Bring-up text mode without a screen: read until --duration is over,
+ * the input ends (--text -) or a signal; then the summary.  Fails (1)
+ * when not one line had a value, or the recording failed. */
+static int run_text_headless(struct pb_session *ses, const struct opts *o,
+    uint64_t t0)
+{
+	uint64_t end = o->duration > 0 ? t0 + (uint64_t)(o->duration * 1e6) :
+	    UINT64_MAX;
+	struct pb_session_text tx;
+	while (!g_stop && pb_session_text(ses, &tx) && !tx.ended) {
+		uint64_t now = mono_us();
+		if (now >= end)
+			break;
+		struct pollfd fds[8];
+		int n = pb_session_pollfds(ses, fds, 8);
+		uint64_t dl = pb_session_next_deadline(ses, now);
+		if (dl > end)
+			dl = end;
+		if (poll(fds, (nfds_t)n, poll_timeout_ms(dl, now)) < 0 &&
+		    errno != EINTR)
+			break;
+		pb_session_service(ses, mono_us());
+		pb_session_take_dirty(ses);
+	}
+	pb_session_text_flush(ses, mono_us());
+	pb_session_record(ses, NULL, false, mono_us());
+	pb_session_text(ses, &tx);
+	const struct pb_session_counts *c = pb_session_counts(ses);
+	printf("pumpbench: text lines=%llu values=%llu malformed=%llu "
+	    "too_long=%llu extra=%llu clipped=%llu samples=%llu gaps=%llu",
+	    (unsigned long long)tx.lines->lines,
+	    (unsigned long long)tx.feed->lines,
+	    (unsigned long long)tx.lines->bad,
+	    (unsigned long long)tx.lines->overlong,
+	    (unsigned long long)tx.feed->extra,
+	    (unsigned long long)tx.feed->clipped,
+	    (unsigned long long)c->samples, (unsigned long long)c->lost);
+	for (int ch = 0; ch < PB_TEXTFEED_CH; ch++)
+		if (tx.name[ch][0])
+			printf(" ch%d=%s", ch + 1, tx.name[ch]);
+	if (o->s.record)
+		printf(" record=%s", o->s.record);
+	printf("\n");
+	fflush(stdout);
+	print_warnings(ses);
+	int rc = 0;
+	if (g_stop) {
+		fprintf(stderr, "pumpbench: interrupted\n");
+		rc = 1;
+	} else if (tx.feed->lines == 0) {
+		fprintf(stderr, "pumpbench: no line with a value in %llu lines "
+		    "(%llu malformed)\n", (unsigned long long)tx.lines->lines,
+		    (unsigned long long)tx.lines->bad);
+		rc = 1;
+	}
+	const char *rerr = pb_session_record_error(ses);
+	if (rerr) {
+		fprintf(stderr, "pumpbench: recording failed: %s\n", rerr);
+		rc = 1;
+	}
+	return rc;
+}
+
+/* --text - with a screen: the lines come on stdin, so the keys and the
+ * screen take the terminal (/dev/tty) as stdin; the data keeps its own
+ * fd. */
+static int text_stdin(struct opts *o)
+{
+	if (!o->s.text || strcmp(o->s.text, "-"))
+		return 0;
+	if (o->headless) {
+		o->s.text_fd = 0;
+		return 0;
+	}
+	int data = fcntl(0, F_DUPFD_CLOEXEC, 3);
+	int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (data < 0 || tty < 0) {
+		fprintf(stderr, "pumpbench: --text -: the dashboard needs the "
+		    "terminal (/dev/tty) for its keys: %s (or use --headless)\n",
+		    strerror(errno));
+		if (data >= 0)
+			close(data);
+		if (tty >= 0)
+			close(tty);
+		return -1;
+	}
+	dup2(tty, 0);
+	close(tty);
+	o->s.text_fd = data;
+	return 0;
+}
+
 /* The calibration screen's side of the session. */
 static int cal_send(void *ctx, const struct pb_msg *m, uint64_t now_us)
 {
@@ -607,6 +728,8 @@ int main(int argc, char **argv)
 	if (o.list_ports)
 		return list_ports();
 
+	if (text_stdin(&o) < 0)
+		return 1;
 	install_signals();
 	/* runs on every way out, before the sanitizers' own exit checks */
 	atexit(wait_hangup_over);
@@ -656,7 +779,8 @@ int main(int argc, char **argv)
 	}
 
 	if (o.headless) {
-		rc = run_headless(ses, &o, t0);
+		rc = o.s.text ? run_text_headless(ses, &o, t0) :
+		    run_headless(ses, &o, t0);
 		pb_session_close(ses, mono_us());
 		pb_tui_records_free(recs);
 		return rc;

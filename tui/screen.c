@@ -333,6 +333,9 @@ static void draw_status(struct pb_screen *s, struct pb_app *a,
 	if (pb_session_is_replay(ses)) {
 		tags[nt] = " REPLAY "; tpair[nt++] = 0;
 	}
+	if (pb_session_text(ses, &(struct pb_session_text){ 0 })) {
+		tags[nt] = " TEXT "; tpair[nt++] = 0;
+	}
 	if (a->recording) {
 		tags[nt] = " REC "; tpair[nt++] = CP_BANNER;
 	}
@@ -350,16 +353,31 @@ static void draw_status(struct pb_screen *s, struct pb_app *a,
 	int prio[10], n = 0;
 #define SEG(p, ...) do { snprintf(seg[n], sizeof seg[n], __VA_ARGS__); \
 		prio[n++] = (p); } while (0)
-	SEG(3, "pumpbench");
-	SEG(2, "%s", prof);
-	SEG(1, "%s", a->have_tel ? pb_mode_name(pb_app_shown_mode(a)) : "-");
-	SEG(0, "level %u/%d", (unsigned)pb_app_shown_level(a), levels);
-	SEG(1, "target %s %s", tgt, pb_unit_name(a->units));
-	SEG(2, "%s", mask == 3 ? "double" : (mask ? "single" : "-"));
-	SEG(0, "%s", run);
-	SEG(2, "run %s", t1);
-	SEG(3, "off in %s", t2);
-	SEG(4, "batt %s", batt);
+	struct pb_session_text tx;
+	bool text = pb_session_text(ses, &tx);
+	if (text) {
+		/* bring-up mode: what the lines gave, not a pump's state */
+		SEG(3, "pumpbench");
+		SEG(0, "TEXT bring-up");
+		SEG(1, "%llu lines", (unsigned long long)tx.lines->lines);
+		SEG(0, "malformed %llu", (unsigned long long)tx.lines->bad);
+		SEG(2, "ch1 %.16s", tx.name[0][0] ? tx.name[0] : "col 1");
+		SEG(2, "ch2 %.16s", tx.name[1][0] ? tx.name[1] : "col 2");
+		SEG(1, "%s", prof);
+		SEG(3, "%s", tx.ended ? "input ended" : "live");
+	} else {
+		SEG(3, "pumpbench");
+		SEG(2, "%s", prof);
+		SEG(1, "%s", a->have_tel ?
+		    pb_mode_name(pb_app_shown_mode(a)) : "-");
+		SEG(0, "level %u/%d", (unsigned)pb_app_shown_level(a), levels);
+		SEG(1, "target %s %s", tgt, pb_unit_name(a->units));
+		SEG(2, "%s", mask == 3 ? "double" : (mask ? "single" : "-"));
+		SEG(0, "%s", run);
+		SEG(2, "run %s", t1);
+		SEG(3, "off in %s", t2);
+		SEG(4, "batt %s", batt);
+	}
 #undef SEG
 	int room = s->cols - tw;
 	for (int lim = 4; lim >= 0; lim--) {
@@ -432,6 +450,12 @@ static void draw_graph_title(struct pb_screen *s, struct pb_app *a,
 		    (s->color ? A_BOLD : 0), "%s", glyph);
 		put(w, 0, x + 4, A_NORMAL, "ch%d", c + 1);
 		x += 9;
+		struct pb_session_text tx;
+		if (pb_session_text(ses, &tx) && tx.name[c][0] &&
+		    x + 12 < s->cols) {
+			put(w, 0, x - 1, A_NORMAL, "%.10s", tx.name[c]);
+			x += (int)strnlen(tx.name[c], 10) + 1;
+		}
 	}
 	if (x + 10 < s->cols) {
 		put(w, 0, x, pair_attr(s, CP_TARGET, A_DIM), "%s",
@@ -634,6 +658,40 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 	wnoutrefresh(w);
 }
 
+/* The link panel in bring-up text mode: the lines, not frames. */
+static void draw_link_text(struct pb_screen *s, WINDOW *w, int y,
+    const struct pb_session_text *tx, const struct pb_session_counts *ct)
+{
+	int maxy = getmaxy(w);
+	put(w, y++, 1, A_NORMAL, "lines %llu  values %llu",
+	    (unsigned long long)tx->lines->lines,
+	    (unsigned long long)tx->lines->values);
+	put(w, y++, 1, tx->lines->bad ? pair_attr(s, CP_WARN, A_BOLD) | A_BOLD :
+	    A_NORMAL, "malformed %llu  (too long %llu)",
+	    (unsigned long long)tx->lines->bad,
+	    (unsigned long long)tx->lines->overlong);
+	put(w, y++, 1, A_NORMAL, "extra values %llu  clipped %llu",
+	    (unsigned long long)tx->feed->extra,
+	    (unsigned long long)tx->feed->clipped);
+	if (y < maxy - 1)
+		put(w, y++, 1, A_NORMAL, "samples %llu  gaps %llu @ 1 kHz",
+		    (unsigned long long)ct->samples,
+		    (unsigned long long)ct->lost);
+	if (y < maxy - 1) {
+		if (tx->ended)
+			put(w, y++, 1, A_BOLD, "input ended");
+		else if (tx->port_up)
+			put(w, y++, 1, pair_attr(s, CP_OK, A_BOLD) | A_BOLD,
+			    "port  open");
+		else
+			put(w, y++, 1, pair_attr(s, CP_BAD, A_BOLD) | A_BOLD,
+			    "port  GONE (reopening)");
+	}
+	if (tx->last_bad[0] && y < maxy - 1)
+		put(w, y++, 1, A_DIM, "last bad: %s", tx->last_bad);
+	wnoutrefresh(w);
+}
+
 static void draw_link(struct pb_screen *s, struct pb_app *a,
     const struct pb_session *ses, uint64_t now)
 {
@@ -651,6 +709,11 @@ static void draw_link(struct pb_screen *s, struct pb_app *a,
 	put(w, y++, 1, A_NORMAL, "prof  %.16s  %d ch @ %u Hz",
 	    a->have_info ? a->info.profile : "-",
 	    a->have_info ? a->info.channels : 0, a->rate_hz);
+	struct pb_session_text tx;
+	if (pb_session_text(ses, &tx)) {
+		draw_link_text(s, w, y, &tx, ct);
+		return;
+	}
 	if (pb_session_is_replay(ses)) {
 		put(w, y++, 1, A_NORMAL, "samples %llu  lost %llu",
 		    (unsigned long long)ct->samples, (unsigned long long)ct->lost);
@@ -734,6 +797,10 @@ static void draw_footer(struct pb_screen *s, struct pb_app *a, uint64_t now)
 	else if (a->screen == PB_SCR_CALIBRATION)
 		put(w, 0, 1, A_DIM, "calibration screen: dashboard keys are off "
 		    "here (keys in the panel above)");
+	else if (a->text)
+		put(w, 0, 1, A_DIM, "%s (bring-up mode)  |  Space pause  "
+		    "z/x zoom  w sweep  r rec  k mark  ? help  q quit",
+		    PB_APP_TEXT_WHY);
 	else
 		put(w, 0, 1, A_DIM, "s start/stop  m mode  +/- level  d single/"
 		    "double  Space pause  z/x zoom  w sweep  r rec  k mark  "
@@ -776,8 +843,9 @@ static void draw_banner(struct pb_screen *s, struct pb_app *a,
 	    A_BOLD, "%s", t);
 	double down = a->link_change_us ? (double)(now - a->link_change_us) /
 	    1e6 : 0;
-	put(b, 2, 2, pair_attr(s, CP_BANNER, A_REVERSE), "no valid frame for "
-	    "%.1f s - reconnecting", down);
+	put(b, 2, 2, pair_attr(s, CP_BANNER, A_REVERSE), "%s for "
+	    "%.1f s - reconnecting", a->text ? "port gone" : "no valid frame",
+	    down);
 	put(b, 3, 2, pair_attr(s, CP_BANNER, A_REVERSE), "%s",
 	    pb_session_port(ses));
 	wnoutrefresh(b);

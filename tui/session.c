@@ -72,6 +72,18 @@ struct pb_session {
 
 	struct pb_session_listener lis;
 
+	/* bring-up text mode */
+	bool text;
+	struct pb_link *tlink;
+	struct pb_textline tparse;
+	struct pb_textfeed tfeed;
+	bool text_ended;
+	bool text_up;
+	uint64_t text_retry_us;
+	uint8_t text_mask;               /* channels in the last P row */
+	char text_name[PATH_MAX];        /* the port, escaped, for messages */
+	char text_bad[160];
+
 	char last_log[160];
 	char warnings[PB_SES_MAX_WARNINGS][PB_SES_WARNING_LEN];
 	unsigned nwarn;
@@ -630,6 +642,206 @@ static int open_replay(struct pb_session *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- bring-up text mode ------------------------------------------------- */
+
+#define TEXT_REOPEN_US 1000000u
+
+/* The device state that goes with text samples: running, no phase (the
+ * cycle statistics find cycles in the waveform), the channels that have
+ * values.  Recorded as a P row when the channels change, so a replay of
+ * the recording computes the same statistics. */
+static struct pb_cyc_state text_state(const bool *present)
+{
+	struct pb_cyc_state st = { .run_state = PB_RS_RUNNING };
+	for (int c = 0; c < PB_TEXTFEED_CH; c++)
+		if (present[c])
+			st.channel_mask |= (uint8_t)(1u << c);
+	return st;
+}
+
+static void text_samples(void *ctx, uint64_t index, uint64_t n,
+    const int16_t *v, const bool *present, uint32_t device_ms)
+{
+	struct pb_session *s = ctx;
+	struct pb_cyc_state st = text_state(present);
+	if (s->rec && st.channel_mask != s->text_mask) {
+		struct pb_rec_state rs = { .run_state = st.run_state,
+		    .channel_mask = st.channel_mask };
+		pb_rec_state(s->rec, device_ms, index, &rs, s->now_us);
+	}
+	s->text_mask = st.channel_mask;
+	const int16_t *pv[PB_HIST_MAX_CH];
+	for (int c = 0; c < PB_HIST_MAX_CH; c++)
+		pv[c] = present[c] ? &v[c] : NULL;
+	for (uint64_t i = 0; i < n; i++) {
+		pb_history_push(s->hist, pv, 1);
+		pb_cycles_feed(&s->cyc, index + i, v, &st);
+		if (s->rec && pb_rec_sample(s->rec, device_ms + (uint32_t)i,
+		    index + i, v, present, s->now_us) < 0 && i == 0)
+			pb_app_say(s->app, s->now_us, "recording: %.80s",
+			    pb_rec_error(s->rec));
+	}
+	s->counts.samples += n;
+	s->dirty = true;
+}
+
+static void text_gap(void *ctx, uint64_t index, uint64_t n,
+    uint32_t device_ms)
+{
+	struct pb_session *s = ctx;
+	pb_history_gap(s->hist, n);
+	pb_cycles_lost(&s->cyc, n);
+	s->counts.lost += n;
+	if (s->rec)
+		pb_rec_gap(s->rec, device_ms, index, n, "silence", s->now_us);
+	s->dirty = true;
+}
+
+static void text_line(void *ctx, const struct pb_textline_rec *r)
+{
+	struct pb_session *s = ctx;
+	if (r->kind == PB_TL_BAD) {
+		s->counts.skipped_lines++;
+		snprintf(s->text_bad, sizeof s->text_bad, "line %llu: %s "
+		    "(column %u)", (unsigned long long)r->line, r->why, r->col);
+		warn(s, "%s:%llu: %s (column %u)", strcmp(s->o.text, "-") ?
+		    s->o.text : "stdin",
+		    (unsigned long long)r->line, r->why, r->col);
+		return;
+	}
+	const struct pb_textfeed_sink k = { s, text_samples, text_gap };
+	pb_textfeed_line(&s->tfeed, r, s->now_us, &k);
+}
+
+static void text_publish(struct pb_session *s)
+{
+	pb_app_set_samples(s->app, pb_history_oldest(s->hist),
+	    pb_history_head(s->hist), PB_TEXTFEED_RATE_HZ);
+}
+
+static void text_service(struct pb_session *s, uint64_t now_us)
+{
+	const struct pb_textfeed_sink k = { s, text_samples, text_gap };
+	if (s->text_ended)
+		return;
+	if (!s->text_up && now_us >= s->text_retry_us) {
+		if (pb_link_reopen(s->tlink) == PB_LINK_OK) {
+			s->text_up = true;
+			pb_app_on_link(s->app, true, now_us);
+			say_log(s, "%s: open again", s->text_name);
+		} else {
+			s->text_retry_us = now_us + TEXT_REOPEN_US;
+		}
+	}
+	/* read what is there, a bounded amount per call: a fast stream
+	 * must not starve the screen */
+	for (int round = 0; s->text_up && round < 16; round++) {
+		uint8_t buf[4096];
+		ssize_t n = pb_link_read(s->tlink, buf, sizeof buf);
+		if (n > 0) {
+			pb_textline_feed(&s->tparse, buf, (size_t)n, text_line,
+			    s);
+			continue;
+		}
+		if (n == 0)
+			break;
+		/* gone: the end of "-", or a port that went away */
+		if (!strcmp(s->o.text, "-")) {
+			pb_textline_finish(&s->tparse, text_line, s);
+			pb_textfeed_flush(&s->tfeed, &k);
+			s->text_ended = true;
+			say_log(s, "the input ended");
+			pb_app_say(s->app, now_us, "the input ended (%llu lines)",
+			    (unsigned long long)s->tparse.counts.lines);
+		} else {
+			/* a line cut by the loss is not the next one's */
+			pb_textline_finish(&s->tparse, text_line, s);
+			s->text_up = false;
+			s->text_retry_us = now_us + TEXT_REOPEN_US;
+			s->counts.link_losses++;
+			pb_app_on_link(s->app, false, now_us);
+			say_log(s, "%s: %.140s", s->text_name,
+			    pb_link_error(s->tlink));
+		}
+		s->dirty = true;
+		break;
+	}
+	pb_textfeed_tick(&s->tfeed, now_us, &k);
+	text_publish(s);
+}
+
+static int open_text(struct pb_session *s, char *err, size_t errlen)
+{
+	bool std_in = !strcmp(s->o.text, "-");
+	pb_text_escape_str(s->text_name, sizeof s->text_name,
+	    std_in ? "stdin" : s->o.text);
+	if (s->o.profile) {
+		int r = load_profile(s, s->o.profile, PROF_USER, err, errlen);
+		if (r < 0)
+			return r;
+	}
+	if (s->o.record && pb_rec_check_path(s->o.record, err, errlen) < 0)
+		return PB_SES_E_RECORD;
+	if (std_in) {
+		s->tlink = pb_link_from_fds(s->o.text_fd, s->o.text_fd, 1);
+		if (!s->tlink) {
+			snprintf(err, errlen, "stdin: %s", strerror(errno));
+			return PB_SES_E_PORT;
+		}
+		snprintf(s->port_desc, sizeof s->port_desc, "stdin (text)");
+	} else {
+		struct pb_link_opts lo = { .baud = s->o.baud,
+		    .flow = (enum pb_flow)s->o.flow };
+		int lerr = 0;
+		char msg[256] = "";
+		s->tlink = pb_link_open(s->o.text, &lo, &lerr, msg, sizeof msg);
+		if (!s->tlink) {
+			snprintf(err, errlen, "%s: %s", s->text_name,
+			    msg[0] ? msg : pb_link_strerror(lerr));
+			return PB_SES_E_PORT;
+		}
+		snprintf(s->port_desc, sizeof s->port_desc, "%.200s (%s, text)",
+		    s->text_name, pb_link_backend(s->tlink));
+	}
+	s->text = true;
+	s->text_up = true;
+	pb_textline_init(&s->tparse, s->o.text_time);
+	pb_textfeed_init(&s->tfeed, s->o.text_unit);
+	s->app->text = true;
+	/* what the screen knows of the "device": two channels at the text
+	 * axis's rate, the user's profile if any */
+	struct pb_device_info info;
+	memset(&info, 0, sizeof info);
+	snprintf(info.fw_version, sizeof info.fw_version, "text");
+	if (s->have_profile)
+		snprintf(info.profile, sizeof info.profile, "%.*s",
+		    PB_STR_LEN - 1, s->profile.id);
+	info.channels = PB_TEXTFEED_CH;
+	info.sample_rate_hz = PB_TEXTFEED_RATE_HZ;
+	pb_app_set_info(s->app, &info, s->have_profile ? &s->profile : NULL);
+	pb_app_on_link(s->app, true, s->now_us);
+	ensure_data(s, PB_TEXTFEED_CH, PB_TEXTFEED_RATE_HZ);
+	if (!s->hist)
+		return PB_SES_E_NOMEM;
+	text_publish(s);
+	if (s->o.record && pb_session_record(s, s->o.record, true,
+	    s->now_us) < 0) {
+		snprintf(err, errlen, "%s", s->rec_err);
+		return PB_SES_E_RECORD;
+	}
+	return 0;
+}
+
+void pb_session_text_flush(struct pb_session *s, uint64_t now_us)
+{
+	if (!s->text || !s->hist)
+		return;
+	const struct pb_textfeed_sink k = { s, text_samples, text_gap };
+	s->now_us = now_us;
+	pb_textfeed_flush(&s->tfeed, &k);
+	text_publish(s);
+}
+
 /* ---- open / close -------------------------------------------------------- */
 
 static int open_client(struct pb_session *s, const char *path, char *err,
@@ -663,7 +875,8 @@ int pb_session_open(struct pb_session **out, const struct pb_session_opts *o,
     struct pb_app *app, uint64_t now_us, char *err, size_t errlen)
 {
 	*out = NULL;
-	if (!o || !app || (!o->sim_profile && !o->port && !o->replay)) {
+	if (!o || !app || (!o->sim_profile && !o->port && !o->replay &&
+	    !o->text)) {
 		snprintf(err, errlen, "no port: use --sim, --port PATH or "
 		    "--replay FILE");
 		return PB_SES_E_ARG;
@@ -682,6 +895,13 @@ int pb_session_open(struct pb_session **out, const struct pb_session_opts *o,
 	s->fps_t0 = now_us;
 	int r;
 
+	if (o->text) {
+		r = open_text(s, err, errlen);
+		if (r < 0)
+			goto fail;
+		*out = s;
+		return 0;
+	}
 	if (o->replay) {
 		r = open_replay(s, err, errlen);
 		if (r < 0)
@@ -747,6 +967,7 @@ void pb_session_close(struct pb_session *s, uint64_t now_us)
 {
 	if (!s)
 		return;
+	pb_session_text_flush(s, now_us);
 	if (s->rec) {
 		char name[PATH_MAX];
 		snprintf(name, sizeof name, "%s", pb_rec_path(s->rec));
@@ -757,6 +978,8 @@ void pb_session_close(struct pb_session *s, uint64_t now_us)
 	}
 	if (s->cl)
 		pb_client_free(s->cl);
+	if (s->tlink)
+		pb_link_close(s->tlink);
 	pb_simchild_stop(&s->sim);
 	if (s->sim_tmpdir[0]) {
 		char p[PATH_MAX + 8];
@@ -782,6 +1005,13 @@ int pb_session_pollfds(struct pb_session *s, struct pollfd *fds, int max)
 			fds[n].revents = 0;
 			n++;
 		}
+	}
+	if (s->text && s->text_up && !s->text_ended && n < max) {
+		fds[n].fd = pb_link_fd(s->tlink);
+		fds[n].events = POLLIN;
+		fds[n].revents = 0;
+		if (fds[n].fd >= 0)
+			n++;
 	}
 	n += pb_simchild_pollfds(&s->sim, fds + n, max - n);
 	return n;
@@ -823,6 +1053,8 @@ int pb_session_service(struct pb_session *s, uint64_t now_us)
 	s->now_us = now_us;
 	if (s->replay)
 		return 0;
+	if (s->text)
+		text_service(s, now_us);
 	sim_watch(s, now_us);
 	if (s->cl) {
 		pb_client_service(s->cl, now_us);
@@ -867,6 +1099,13 @@ uint64_t pb_session_next_deadline(const struct pb_session *s,
 	}
 	if (s->sim_dead && s->sim_died_us + SIM_RESTART_AFTER_US < d)
 		d = s->sim_died_us + SIM_RESTART_AFTER_US;
+	if (s->text) {
+		uint64_t t = pb_textfeed_deadline(&s->tfeed);
+		if (t < d)
+			d = t;
+		if (!s->text_up && !s->text_ended && s->text_retry_us < d)
+			d = s->text_retry_us;
+	}
 	return d < now_us ? now_us : d;
 }
 
@@ -911,7 +1150,7 @@ void pb_session_apply(struct pb_session *s, const struct pb_app_effect *e,
     uint64_t now_us)
 {
 	s->now_us = now_us;
-	if (e->cmd != PB_CMD_NONE && s->cl && !s->replay) {
+	if (e->cmd != PB_CMD_NONE && s->cl && !s->replay && !s->text) {
 		int txn = send_cmd(s, e->cmd, e->value, now_us);
 		if (e->quit && txn > 0) {
 			/* make sure the pump stops before we go */
@@ -927,8 +1166,8 @@ void pb_session_apply(struct pb_session *s, const struct pb_app_effect *e,
 		s->counts.markers++;
 		if (s->rec)
 			pb_rec_marker(s->rec, s->app->device_ms,
-			    s->imap.have ? s->imap.next : 0, s->marker_no,
-			    NULL, now_us);
+			    s->text ? idx : s->imap.have ? s->imap.next : 0,
+			    s->marker_no, NULL, now_us);
 		pb_app_say(s->app, now_us, "marker %u", s->marker_no);
 	}
 	if (e->record_toggle)
@@ -1048,4 +1287,19 @@ size_t pb_session_warnings(const struct pb_session *s)
 const char *pb_session_warning(const struct pb_session *s, size_t i)
 {
 	return i < s->nwarn ? s->warnings[i] : "";
+}
+
+bool pb_session_text(const struct pb_session *s, struct pb_session_text *out)
+{
+	if (!s->text)
+		return false;
+	out->lines = &s->tparse.counts;
+	out->feed = pb_textfeed_counts(&s->tfeed);
+	for (int c = 0; c < PB_TEXTFEED_CH; c++)
+		out->name[c] = pb_textfeed_name(&s->tfeed, c);
+	out->channels = pb_textfeed_channels(&s->tfeed);
+	out->last_bad = s->text_bad;
+	out->ended = s->text_ended;
+	out->port_up = s->text_up;
+	return true;
 }

@@ -28,6 +28,16 @@
  * --link path only after the loss has been shown (1.5 s after link-down),
  * so the user sees the LINK LOST banner and then the reconnection.
  *
+ * Bring-up text mode (--text PATH, or "-" with the fd to read): the
+ * device prints lines of numbers instead of speaking the protocol
+ * (tui/textline.h parses them, tui/textfeed.h puts them on the time
+ * axis at 1 kHz).  The samples go into the same history, cycle
+ * statistics (the waveform's cycles: there is no phase) and recording
+ * as telemetry does; nothing is ever sent, so there are no commands.
+ * Malformed lines are counted; the first PB_SES_MAX_WARNINGS become
+ * warnings ("PORT:LINE: why (column C)").  A port that goes away is
+ * reopened once a second; the end of "-" ends the input (ended).
+ *
  * Time: every call takes now_us from the caller's monotonic clock (the
  * edge reads CLOCK_MONOTONIC); wall-clock time is only read for the
  * recording's start stamp.
@@ -46,6 +56,8 @@
 #include "tui/cycles.h"
 #include "tui/history.h"
 #include "tui/recorder.h"
+#include "tui/textfeed.h"
+#include "tui/textline.h"
 
 enum pb_session_err {
 	PB_SES_OK = 0,
@@ -65,6 +77,10 @@ struct pb_session_opts {
 	int         baud;          /* --baud (0: default) */
 	int         flow;          /* --flow: enum pb_flow (none, rtscts) */
 	const char *replay;        /* --replay FILE */
+	const char *text;          /* --text PATH or "-": bring-up mode */
+	int         text_fd;       /* --text -: the fd to read */
+	bool        text_time;     /* --text-time: first value is device ms */
+	enum pb_unit text_unit;    /* --text-unit: the device's numbers */
 	const char *profile;       /* --profile P: expectations for --port */
 	const char *record;        /* --record FILE: record from the start */
 	enum pb_unit units;        /* recording unit */
@@ -170,6 +186,22 @@ const char *pb_session_record_error(const struct pb_session *s);
  * from the pump or the recording that is not found. */
 size_t   pb_session_warnings(const struct pb_session *s);
 const char *pb_session_warning(const struct pb_session *s, size_t i);
+
+/* Bring-up text mode's state for the screen and the summary. */
+struct pb_session_text {
+	const struct pb_textline_counts *lines;
+	const struct pb_textfeed_counts *feed;
+	const char *name[PB_TEXTFEED_CH];  /* "" when unnamed */
+	int         channels;     /* channels that had a value */
+	const char *last_bad;     /* "line 12: not a number (column 4)" */
+	bool        ended;        /* "-": the input ended */
+	bool        port_up;      /* a port: open (else reopening) */
+};
+/* False (out untouched) unless the session is in text mode. */
+bool pb_session_text(const struct pb_session *s, struct pb_session_text *out);
+/* Text mode: hand on the sample of the last line now (before the
+ * recording closes; pb_session_close does it too).  A no-op otherwise. */
+void pb_session_text_flush(struct pb_session *s, uint64_t now_us);
 
 /* Any command through the session's client, for the calibration screen:
  * its completion goes to the listener's done (not to the UI state), and

@@ -335,6 +335,10 @@ static void end_line(struct pb_textline *p, pb_textline_cb cb, void *ctx)
 		p->counts.overlong++;
 	} else {
 		pb_textline_parse(p->buf, p->len, p->time_first, p->line, &r);
+		/* names name the columns before the data; words among the
+		 * data are text the device printed, not numbers */
+		if (r.kind == PB_TL_HEADER && p->counts.values)
+			bad(&r, "words, not numbers", 0);
 	}
 	p->counts.lines++;
 	switch (r.kind) {

@@ -22,8 +22,10 @@
  *   >vac:1627551892437:12.5   ... optionally with its time in ms;
  *                          "§unit" and "|flags" after the value are
  *                          ignored
- *   time vac flow          a line of names only: a header naming the
- *                          columns of the lines that follow
+ *   time vac flow          a line of names only, before the first line
+ *                          of values: a header naming the columns (after
+ *                          it, such a line is malformed: "words, not
+ *                          numbers")
  *
  * Numbers are decimal: [+-]digits[.digits][e[+-]digits] (".5" and "5."
  * too).  No hex, no "nan" or "inf", no locale: a number that overflows a

@@ -213,25 +213,31 @@ START_TEST(stream_pieces_and_line_ends)
 	struct pb_textline p;
 	pb_textline_init(&p, false);
 	struct got g = { 0 };
-	const char *in = "1 2\r\n3 4\n5 6\r7 8\r\n\r\n9 x\n10";
+	const char *in = "a b\r\n1 2\r\n3 4\n5 6\r7 8\r\n\r\n9 x\n10\nc d\n";
 	/* one byte at a time: the CR LF split across reads is one end */
 	for (size_t i = 0; in[i]; i++)
 		pb_textline_feed(&p, in + i, 1, collect, &g);
-	ck_assert_int_eq(g.n, 6);
-	ck_assert(g.r[0].v[0] == 1 && g.r[1].v[0] == 3 &&
-	    g.r[2].v[0] == 5 && g.r[3].v[0] == 7);
-	ck_assert_int_eq(g.r[4].kind, PB_TL_BLANK);
-	ck_assert_int_eq(g.r[5].kind, PB_TL_BAD);
-	ck_assert_uint_eq(g.r[5].line, 6);
-	pb_textline_finish(&p, collect, &g);   /* "10" had no line end */
-	ck_assert_int_eq(g.n, 7);
-	ck_assert(g.r[6].v[0] == 10);
-	ck_assert_uint_eq(p.counts.lines, 7);
-	ck_assert_uint_eq(p.counts.values, 5);
-	ck_assert_uint_eq(p.counts.bad, 1);
+	ck_assert_int_eq(g.n, 9);
+	ck_assert_int_eq(g.r[0].kind, PB_TL_HEADER);   /* before the data */
+	ck_assert(g.r[1].v[0] == 1 && g.r[2].v[0] == 3 &&
+	    g.r[3].v[0] == 5 && g.r[4].v[0] == 7);
+	ck_assert_int_eq(g.r[5].kind, PB_TL_BLANK);
+	ck_assert_int_eq(g.r[6].kind, PB_TL_BAD);
+	ck_assert_uint_eq(g.r[6].line, 7);
+	ck_assert(g.r[7].v[0] == 10);
+	ck_assert_int_eq(g.r[8].kind, PB_TL_BAD);      /* words in the data */
+	ck_assert_str_eq(g.r[8].why, "words, not numbers");
+	pb_textline_feed(&p, "11", 2, collect, &g);
+	pb_textline_finish(&p, collect, &g);   /* "11" had no line end */
+	ck_assert_int_eq(g.n, 10);
+	ck_assert(g.r[9].v[0] == 11);
+	ck_assert_uint_eq(p.counts.lines, 10);
+	ck_assert_uint_eq(p.counts.values, 6);
+	ck_assert_uint_eq(p.counts.bad, 2);
 	ck_assert_uint_eq(p.counts.blank, 1);
+	ck_assert_uint_eq(p.counts.headers, 1);
 	pb_textline_finish(&p, collect, &g);   /* nothing more */
-	ck_assert_int_eq(g.n, 7);
+	ck_assert_int_eq(g.n, 10);
 }
 END_TEST
 
