@@ -153,7 +153,7 @@ cal: $(LIB_CAL)
 store: $(LIB_STORE)
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS) $(TEST_TOOLS)
 	$(Q)BIN=$(BIN) B=$(B) tools/run-bench
 
 # mutants run in a scratch copy of the release build (tools/mutate); the

@@ -10,7 +10,8 @@
 # utime+stime from /proc/PID/stat, both over the same steady window.
 # Then resident memory: the dashboard's VmHWM in this run, and the
 # dashboard's data structures holding 8 hours of history
-# (bench_dashboard_mem).
+# (bench_dashboard_mem).  Last, bring-up mode (`pumpbench --text -`)
+# beside ttyplot -2 on the same text lines (tests/tools/pb-textgen).
 #
 #   sh bench/bench_dashboard.sh            (make bench runs it)
 #   SECONDS_RUN=20 WINDOW=10 sh bench/bench_dashboard.sh
@@ -162,4 +163,63 @@ sleep 5
 grep -q 'session' "$d/long.out" || echo "warning: the replay never showed the whole-session time base"
 long_hwm=$(hwm_kib "$long_pid")
 echo "pumpbench with 8 h of history (replay, whole-session view, 200x50): VmHWM ${long_hwm:-?} KiB (goal <= 16384)"
+
+# Bring-up mode beside ttyplot on the same text: pb-textgen prints the
+# same "ch1 ch2" lines (2 channels, 1000 lines/s in 20 ms batches, a 60
+# cycles/min waveform) into two FIFOs; ttyplot -2 reads one, `pumpbench
+# --text -` the other, each under script on its own 200x50 pty.  The
+# viewers above are stopped first so that they do not share the CPU.
+GEN="$B/tests/tools/pb-textgen"
+for p in $pids; do kill "$p" 2>/dev/null; done
+wait 2>/dev/null
+pids=""
+if [ ! -x "$GEN" ]; then
+	echo "bring-up mode: $GEN not built (make bench builds it): skipped"
+else
+	mkfifo "$d/text1" "$d/text2"
+	if [ $have_ttyplot = 1 ]; then
+		(sleep $((RUN + 5))) | TERM=xterm-256color script -q -c \
+		    "stty cols 200 rows 50; exec ttyplot -2 -t pumpbench-bench -u mmHg < '$d/text1'" \
+		    /dev/null > "$d/ttyplot-text.out" 2>&1 &
+		tt_script=$!
+		pids="$pids $tt_script"
+	else
+		cat "$d/text1" > /dev/null &
+		pids="$pids $!"
+	fi
+	( sleep $((RUN + 2)); printf q; sleep 3 ) | TERM=xterm-256color \
+	    LANG=C.UTF-8 LC_ALL=C.UTF-8 script -q -c \
+	    "stty cols 200 rows 50; exec '$BIN/pumpbench' --text - < '$d/text2'" \
+	    /dev/null > "$d/pbtext.out" 2>&1 &
+	pt_script=$!
+	pids="$pids $pt_script"
+	"$GEN" --format cols --rate 1000 --seconds "$RUN" --out "$d/text1" \
+	    --out "$d/text2" 2> "$d/gen.err" &
+	gen_pid=$!
+	pids="$pids $gen_pid"
+	pt_pid=$(find_below "$pt_script" pumpbench) || { echo "bench_dashboard: pumpbench --text did not start"; exit 1; }
+	tt_pid=""
+	if [ $have_ttyplot = 1 ]; then
+		tt_pid=$(find_below "$tt_script" ttyplot) || { echo "bench_dashboard: ttyplot did not start"; exit 1; }
+	fi
+	sleep $(( (RUN - WINDOW) / 2 + 1 ))
+	pt_c0=$(cpu_ticks "$pt_pid"); pt_b0=$(size_of "$d/pbtext.out")
+	[ -n "$tt_pid" ] && { tt_c0=$(cpu_ticks "$tt_pid"); tt_b0=$(size_of "$d/ttyplot-text.out"); }
+	sleep "$WINDOW"
+	pt_c1=$(cpu_ticks "$pt_pid"); pt_b1=$(size_of "$d/pbtext.out")
+	[ -n "$tt_pid" ] && { tt_c1=$(cpu_ticks "$tt_pid"); tt_b1=$(size_of "$d/ttyplot-text.out"); }
+	wait "$gen_pid" 2>/dev/null
+	grep -q 'TEXT' "$d/pbtext.out" || echo "warning: pumpbench never showed the TEXT tag"
+	pt_cpu=$(pct "$pt_c0" "$pt_c1"); pt_kbs=$(rate "$pt_b0" "$pt_b1")
+	echo "bring-up mode vs ttyplot: the same text, 2 channels x 1000 lines/s, 200x50, ${WINDOW} s window ($(cat "$d/gen.err"))"
+	printf '%-28s %10s %12s\n' "viewer" "CPU %" "output KB/s"
+	printf '%-28s %10s %12s\n' "pumpbench --text -" "$pt_cpu" "$pt_kbs"
+	if [ -n "$tt_pid" ]; then
+		tt_cpu=$(pct "$tt_c0" "$tt_c1"); tt_kbs=$(rate "$tt_b0" "$tt_b1")
+		printf '%-28s %10s %12s\n' "ttyplot -2" "$tt_cpu" "$tt_kbs"
+		awk -v a="$pt_cpu" -v b="$tt_cpu" -v c="$pt_kbs" -v e="$tt_kbs" 'BEGIN {
+			printf "ratio: CPU %.3f, bytes %.3f\n", (b > 0 ? a / b : 0), (e > 0 ? c / e : 0)
+		}'
+	fi
+fi
 echo "command: sh bench/bench_dashboard.sh (SECONDS_RUN=$RUN WINDOW=$WINDOW)"
