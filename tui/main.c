@@ -409,6 +409,34 @@ static void print_warnings(const struct pb_session *ses)
 		fprintf(stderr, "pumpbench: ... and %llu more warnings\n", more);
 }
 
+/* One turn of a headless loop: wait for the session's fds until its next
+ * deadline (at most cap), then service it.  < 0 when poll failed. */
+static int headless_step(struct pb_session *ses, uint64_t now, uint64_t cap)
+{
+	struct pollfd fds[8];
+	int n = pb_session_pollfds(ses, fds, 8);
+	uint64_t dl = pb_session_next_deadline(ses, now);
+	if (dl > cap)
+		dl = cap;
+	if (poll(fds, (nfds_t)n, poll_timeout_ms(dl, now)) < 0 &&
+	    errno != EINTR)
+		return -1;
+	pb_session_service(ses, mono_us());
+	pb_session_take_dirty(ses);
+	return 0;
+}
+
+/* 1, with the reason on stderr, when the recording failed; else rc. */
+static int record_verdict(const struct pb_session *ses, int rc)
+{
+	const char *rerr = pb_session_record_error(ses);
+	if (rerr) {
+		fprintf(stderr, "pumpbench: recording failed: %s\n", rerr);
+		return 1;
+	}
+	return rc;
+}
+
 /* Runs until --duration is over, or a signal, or no HELLO answer within
  * HELLO_TIMEOUT_US (then there is nothing to wait for).  Returns the
  * exit status, with the reason on stderr when it is not 0: the summary
@@ -425,18 +453,11 @@ static int run_headless(struct pb_session *ses, const struct opts *o,
 			break;
 		if (now >= hello_by && !pb_session_identified(ses))
 			break;
-		struct pollfd fds[8];
-		int n = pb_session_pollfds(ses, fds, 8);
-		uint64_t dl = pb_session_next_deadline(ses, now);
-		if (dl > end)
-			dl = end;
-		if (!pb_session_identified(ses) && dl > hello_by)
-			dl = hello_by;
-		if (poll(fds, (nfds_t)n, poll_timeout_ms(dl, now)) < 0 &&
-		    errno != EINTR)
+		uint64_t cap = end;
+		if (!pb_session_identified(ses) && cap > hello_by)
+			cap = hello_by;
+		if (headless_step(ses, now, cap) < 0)
 			break;
-		pb_session_service(ses, mono_us());
-		pb_session_take_dirty(ses);
 	}
 	/* close the recording now: its outcome is part of the verdict */
 	if (!pb_session_is_replay(ses))
@@ -493,12 +514,7 @@ static int run_headless(struct pb_session *ses, const struct opts *o,
 		    "telemetry in %g s\n", port, o->duration);
 		rc = 1;
 	}
-	const char *rerr = pb_session_record_error(ses);
-	if (rerr) {
-		fprintf(stderr, "pumpbench: recording failed: %s\n", rerr);
-		rc = 1;
-	}
-	return rc;
+	return record_verdict(ses, rc);
 }
 
 /* Bring-up text mode without a screen: read until --duration is over,
@@ -514,16 +530,8 @@ static int run_text_headless(struct pb_session *ses, const struct opts *o,
 		uint64_t now = mono_us();
 		if (now >= end)
 			break;
-		struct pollfd fds[8];
-		int n = pb_session_pollfds(ses, fds, 8);
-		uint64_t dl = pb_session_next_deadline(ses, now);
-		if (dl > end)
-			dl = end;
-		if (poll(fds, (nfds_t)n, poll_timeout_ms(dl, now)) < 0 &&
-		    errno != EINTR)
+		if (headless_step(ses, now, end) < 0)
 			break;
-		pb_session_service(ses, mono_us());
-		pb_session_take_dirty(ses);
 	}
 	pb_session_text_flush(ses, mono_us());
 	pb_session_record(ses, NULL, false, mono_us());
@@ -556,12 +564,7 @@ static int run_text_headless(struct pb_session *ses, const struct opts *o,
 		    (unsigned long long)tx.lines->bad);
 		rc = 1;
 	}
-	const char *rerr = pb_session_record_error(ses);
-	if (rerr) {
-		fprintf(stderr, "pumpbench: recording failed: %s\n", rerr);
-		rc = 1;
-	}
-	return rc;
+	return record_verdict(ses, rc);
 }
 
 /* --text - with a screen: the lines come on stdin, so the keys and the

@@ -20,6 +20,19 @@ static struct pb_textline_rec P(const char *s, bool time_first)
 	return r;
 }
 
+/* s is malformed for this reason (why NULL: any), at this column (0:
+ * any) */
+static void bad_is(const char *s, bool time_first, const char *why,
+    unsigned col)
+{
+	struct pb_textline_rec r = P(s, time_first);
+	ck_assert_msg(r.kind == PB_TL_BAD, "'%s' not malformed", s);
+	if (why)
+		ck_assert_str_eq(r.why, why);
+	if (col)
+		ck_assert_uint_eq(r.col, col);
+}
+
 START_TEST(numbers)
 {
 	double v;
@@ -93,20 +106,10 @@ START_TEST(pairs)
 	r = P("vac:1 flow:2\t", false);
 	ck_assert_int_eq(r.n, 2);
 	ck_assert_str_eq(r.name[1], "flow");
-	r = P("vac:1 2", false);
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
-	ck_assert_str_eq(r.why, "mixes name:value pairs and bare numbers");
-	ck_assert_uint_eq(r.col, 7);
-	r = P("vac:", false);
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
-	ck_assert_str_eq(r.why, "not a number");
-	ck_assert_uint_eq(r.col, 5);
-	r = P(":5", false);
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
-	ck_assert_str_eq(r.why, "empty name");
-	r = P("a_name_that_is_far_too_long:5", false);
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
-	ck_assert_str_eq(r.why, "name too long");
+	bad_is("vac:1 2", false, "mixes name:value pairs and bare numbers", 7);
+	bad_is("vac:", false, "not a number", 5);
+	bad_is(":5", false, "empty name", 0);
+	bad_is("a_name_that_is_far_too_long:5", false, "name too long", 0);
 }
 END_TEST
 
@@ -126,13 +129,9 @@ START_TEST(teleplot)
 	r = P(">vac:12\xc2\xa7mmHg|g", false);     /* unit and flags */
 	ck_assert_int_eq(r.kind, PB_TL_VALUES);
 	ck_assert(r.v[0] == 12);
-	r = P(">vac:1:2;3:4", false);
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
-	r = P(">vac", false);
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
-	r = P(">vac:abc|t", false);                  /* Teleplot text */
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
-	ck_assert_str_eq(r.why, "not a number");
+	bad_is(">vac:1:2;3:4", false, NULL, 0);
+	bad_is(">vac", false, NULL, 0);
+	bad_is(">vac:abc|t", false, "not a number", 0);   /* Teleplot text */
 }
 END_TEST
 
@@ -159,38 +158,24 @@ START_TEST(headers_blanks_time)
 	ck_assert(r.has_time && r.time_ms == 5);
 	ck_assert_int_eq(r.n, 1);
 	ck_assert_str_eq(r.name[0], "vac");
-	r = P("1000", true);
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
-	ck_assert_str_eq(r.why, "no value after the time");
-	r = P(",3", true);
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
+	bad_is("1000", true, "no value after the time", 0);
+	bad_is(",3", true, NULL, 0);
 }
 END_TEST
 
 START_TEST(malformed)
 {
-	struct pb_textline_rec r = P("12 abc 3", false);
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
-	ck_assert_str_eq(r.why, "not a number");
-	ck_assert_uint_eq(r.col, 4);
-	r = P("1 nan", false);
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
-	r = P("1 inf", false);
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
-	r = P("1 1e999", false);
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
-	r = P("1 \x1b[31m", false);
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
-	ck_assert_str_eq(r.why, "control character");
-	ck_assert_uint_eq(r.col, 3);
-	r = P("1 \xc3\xa9", false);
-	ck_assert_int_eq(r.kind, PB_TL_BAD);
-	ck_assert_str_eq(r.why, "not ASCII");
+	bad_is("12 abc 3", false, "not a number", 4);
+	bad_is("1 nan", false, NULL, 0);
+	bad_is("1 inf", false, NULL, 0);
+	bad_is("1 1e999", false, NULL, 0);
+	bad_is("1 \x1b[31m", false, "control character", 3);
+	bad_is("1 \xc3\xa9", false, "not ASCII", 0);
 	struct pb_textline_rec z;
 	pb_textline_parse("1\0 2", 4, false, 1, &z);
 	ck_assert_int_eq(z.kind, PB_TL_BAD);
 	ck_assert_str_eq(z.why, "control character");
-	ck_assert_int_eq(P(",", false).kind, PB_TL_BAD);
+	bad_is(",", false, "no value", 0);
 }
 END_TEST
 
