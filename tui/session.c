@@ -326,6 +326,7 @@ int pb_session_record(struct pb_session *s, const char *path, bool on,
 		return PB_SES_E_RECORD;
 	}
 	pb_app_set_recording(s->app, true);
+	s->text_mask = 0;   /* text mode: a P row before the first sample */
 	say_log(s, "recording to %s", pb_rec_path(s->rec));
 	return 0;
 }
