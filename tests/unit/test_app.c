@@ -197,6 +197,26 @@ START_TEST(no_commands_without_link_or_in_replay)
 }
 END_TEST
 
+/* bring-up text mode: every pump key is refused, and says why; the
+ * recording, markers and the view still work */
+START_TEST(no_commands_in_text_mode)
+{
+	struct pb_app a;
+	connected(&a, PB_RS_IDLE, 3);
+	a.text = true;
+	const int pump_keys[] = { 's', '+', '-', 'm', 'd', 'c' };
+	for (size_t i = 0; i < sizeof pump_keys / sizeof pump_keys[0]; i++) {
+		a.msg[0] = '\0';
+		struct pb_app_effect e = pb_app_key(&a, pump_keys[i], T0);
+		ck_assert_int_eq(e.cmd, PB_CMD_NONE);
+		ck_assert_str_eq(pb_app_message(&a, T0), PB_APP_TEXT_WHY);
+	}
+	ck_assert(pb_app_key(&a, 'r', T0).record_toggle);
+	ck_assert(pb_app_key(&a, 'k', T0).marker);
+	ck_assert(pb_app_key(&a, 'q', T0).quit);
+}
+END_TEST
+
 START_TEST(mode_cycles_supported_modes)
 {
 	struct pb_app a;
@@ -448,6 +468,7 @@ static Suite *app_suite(void)
 	tcase_add_test(tc, level_bounded_by_levels);
 	tcase_add_test(tc, level_bounded_by_profile_vacuum_limit);
 	tcase_add_test(tc, no_commands_without_link_or_in_replay);
+	tcase_add_test(tc, no_commands_in_text_mode);
 	tcase_add_test(tc, mode_cycles_supported_modes);
 	tcase_add_test(tc, single_double);
 	tcase_add_test(tc, quit_asks_while_pumping);
