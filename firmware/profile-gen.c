@@ -105,7 +105,7 @@ static void emit(FILE *f, const struct pb_profile *p, const char *symbol,
 	put_curve(f, "stim", &p->stim);
 	put_curve(f, "expr", &p->expr);
 	I(mixed_stim_cycles); I(mixed_expr_cycles);
-	D(max_target_mmhg); D(trip_abs_mmhg); D(trip_over_target_mmhg);
+	D(max_target_mmhg); D(max_target_double_mmhg); D(trip_abs_mmhg); D(trip_over_target_mmhg);
 	D(trip_over_ms); D(stuck_mmhg); D(stuck_after_ms);
 	I(leak_missed_cycles); D(leak_decay_mmhg_s); D(session_auto_off_s);
 	D(stim_to_expr_s); D(heartbeat_timeout_ms);
@@ -128,6 +128,8 @@ static void emit(FILE *f, const struct pb_profile *p, const char *symbol,
 	I(cal_order); D(cal_accept_abs_mmhg); D(cal_accept_rel);
 	D(cal_dwell_s); D(cal_stable_mmhg);
 	D(min_volume_ml); D(occluded_volume_ml);
+	D(chan_spread); D(seal_spread); D(tissue_ml_100); D(tissue_cycle_sd);
+	D(tissue_ms);
 	D(motor_noload_ma); D(motor_load_ma); D(motor_locked_ma);
 	D(motor_tau_ms);
 	D(batt_full_v); D(batt_empty_v); D(batt_capacity_mah);

@@ -341,9 +341,22 @@ static int spec_curve(lua_State *L, const char *fn,
 	return 1;
 }
 
+/* spec.peak(mode, level [, channels]): pumping two channels at once the
+ * target is the profile's double maximum at most. */
 static int l_spec_peak(lua_State *L)
 {
-	return spec_curve(L, "spec.peak", pb_profile_peak_mmhg);
+	struct scn *s = scn_get(L);
+	int n = (int)luaL_optinteger(L, 3, 1);
+	if (n < 1 || n > 2)
+		return luaL_error(L, "spec.peak: channels must be 1 or 2");
+	if (!s->ctx->profile)
+		return luaL_error(L, "spec.peak: no pump profile loaded");
+	int mode = parse_mode(luaL_checkstring(L, 1));
+	if (mode < 0)
+		return luaL_error(L, "spec.peak: unknown mode");
+	lua_pushnumber(L, pb_profile_peak_n_mmhg(s->ctx->profile, mode,
+	    (int)luaL_checkinteger(L, 2), n));
+	return 1;
 }
 
 static int l_spec_rate(lua_State *L)
@@ -377,6 +390,7 @@ static void push_spec(lua_State *L, const struct pb_profile *p)
 		}
 	lua_setfield(L, -2, "modes");
 	scn_setnum(L, "max_target", p->max_target_mmhg);
+	scn_setnum(L, "max_target_double", p->max_target_double_mmhg);
 	scn_setnum(L, "trip_abs", p->trip_abs_mmhg);
 	scn_setnum(L, "trip_over_target", p->trip_over_target_mmhg);
 	scn_setnum(L, "trip_over_ms", p->trip_over_ms);

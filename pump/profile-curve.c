@@ -70,6 +70,22 @@ double pb_profile_peak_mmhg(const struct pb_profile *p, int mode, int level)
 	return v;
 }
 
+double pb_profile_max_target_mmhg(const struct pb_profile *p, int n_channels)
+{
+	if (n_channels >= 2 && p->max_target_double_mmhg > 0.0 &&
+	    p->max_target_double_mmhg < p->max_target_mmhg)
+		return p->max_target_double_mmhg;
+	return p->max_target_mmhg;
+}
+
+double pb_profile_peak_n_mmhg(const struct pb_profile *p, int mode,
+    int level, int n_channels)
+{
+	double v = pb_profile_peak_mmhg(p, mode, level);
+	double m = pb_profile_max_target_mmhg(p, n_channels);
+	return m > 0.0 && v > m ? m : v;
+}
+
 double pb_profile_curve_peak_mmhg(const struct pb_profile *p, int mode,
     int level)
 {

@@ -70,6 +70,8 @@ static const struct keydef keys[] = {
 	I("mixed", "expr_cycles", mixed_expr_cycles, 1, 100, R_SECTION),
 
 	D("limits", "max_target_mmhg", max_target_mmhg, 1, 400, R_ALWAYS),
+	D("limits", "max_target_double_mmhg", max_target_double_mmhg, 1, 400,
+	    R_OPTIONAL),
 	D("limits", "trip_abs_mmhg", trip_abs_mmhg, 1, 500, R_ALWAYS),
 	D("limits", "trip_abs_ms", trip_abs_ms, 0, 100, R_ALWAYS),
 	D("limits", "trip_over_target_mmhg", trip_over_target_mmhg, 1, 200,
@@ -104,6 +106,12 @@ static const struct keydef keys[] = {
 	    R_ALWAYS),
 	D("pneumatics", "base_leak_ml_min", base_leak_ml_min, 0, 1000,
 	    R_ALWAYS),
+	D("pneumatics", "channel_spread", chan_spread, 0, 0.3, R_OPTIONAL),
+	D("pneumatics", "seal_spread", seal_spread, 0, 2, R_OPTIONAL),
+	D("pneumatics", "tissue_ml_per_100mmhg", tissue_ml_100, 0, 100,
+	    R_OPTIONAL),
+	D("pneumatics", "tissue_cycle_sd", tissue_cycle_sd, 0, 0.5, R_OPTIONAL),
+	D("pneumatics", "tissue_ms", tissue_ms, 0, 5000, R_OPTIONAL),
 
 	D("motor", "free_flow_lpm", free_flow_lpm, 0.01, 100, R_ALWAYS),
 	D("motor", "stall_vacuum_mmhg", stall_vacuum_mmhg, 10, 750, R_ALWAYS),
@@ -475,9 +483,13 @@ static void check_curve(struct ctx *c, const char *sec,
 		fail(c, PB_PROFILE_E_VALUE, line_of(c, sec, "rest_fraction"),
 		    "[%s] hold_fraction + rest_fraction must be below 0.95",
 		    sec);
+	/* pumping double (when offered) is the slower pull, to its own
+	 * maximum; single pumping pulls twice the flow */
 	int n = p->double_pumping ? 2 : 1;
 	for (int l = 1; l <= p->levels && !c->err; l++) {
 		double tgt = m->peak_base_mmhg + m->peak_step_mmhg * (l - 1);
+		if (n == 2 && tgt > p->max_target_double_mmhg)
+			tgt = p->max_target_double_mmhg;
 		double rate = p->levels > 1 ? m->rate_first_cpm +
 		    (m->rate_last_cpm - m->rate_first_cpm) * (l - 1) /
 		    (p->levels - 1) : m->rate_first_cpm;
@@ -538,6 +550,25 @@ static void finish(struct ctx *c)
 	if (p->double_pumping && p->channels != 2)
 		fail(c, PB_PROFILE_E_VALUE, line_of(c, "pump", "double_pumping"),
 		    "[pump] double_pumping needs channels = 2");
+	if (p->max_target_double_mmhg == 0.0)
+		p->max_target_double_mmhg = p->max_target_mmhg;
+	else if (p->max_target_double_mmhg > p->max_target_mmhg)
+		fail(c, PB_PROFILE_E_VALUE,
+		    line_of(c, "limits", "max_target_double_mmhg"),
+		    "[limits] max_target_double_mmhg (%g) exceeds "
+		    "max_target_mmhg (%g): pumping double reaches less per side",
+		    p->max_target_double_mmhg, p->max_target_mmhg);
+	else if (!p->double_pumping)
+		fail(c, PB_PROFILE_E_VALUE,
+		    line_of(c, "limits", "max_target_double_mmhg"),
+		    "[limits] max_target_double_mmhg needs [pump] "
+		    "double_pumping = true");
+	if (p->tissue_ml_100 > 0.0 && p->tissue_ml_100 * 4.0 >=
+	    p->min_volume_ml)
+		fail(c, PB_PROFILE_E_VALUE,
+		    line_of(c, "pneumatics", "tissue_ml_per_100mmhg"),
+		    "[pneumatics] tissue_ml_per_100mmhg: at 400 mmHg the tissue "
+		    "would fill min_volume_ml");
 	if (p->stim.present)
 		check_curve(c, "stimulation", &p->stim);
 	if (p->expr.present)

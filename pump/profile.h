@@ -47,6 +47,8 @@ struct pb_profile {
 
 	/* limits and safety thresholds */
 	double max_target_mmhg;           /* software max target */
+	double max_target_double_mmhg;    /* max target pumping both channels
+	                                     (optional: max_target_mmhg) */
 	double trip_abs_mmhg;             /* overpressure at any time */
 	double trip_over_target_mmhg;     /* overpressure above target ... */
 	double trip_over_ms;              /* ... for this long */
@@ -96,6 +98,15 @@ struct pb_profile {
 	/* pneumatics */
 	double min_volume_ml;             /* air left when the container is full */
 	double occluded_volume_ml;        /* pump-side volume when occluded */
+	/* variation (optional; 0 = every channel and cycle alike) */
+	double chan_spread;               /* per-channel relative sd: shield
+	                                     and tube volume, valve, tissue */
+	double seal_spread;               /* per-channel seal leak, relative
+	                                     sd (log-normal) */
+	double tissue_ml_100;             /* tissue drawn into the shield per
+	                                     100 mmHg (mL, mean) */
+	double tissue_cycle_sd;           /* cycle-to-cycle relative sd of it */
+	double tissue_ms;                 /* tissue time constant */
 	/* motor (rated at batt_nominal_v, duty 1) */
 	double motor_noload_ma;           /* current at 0 vacuum */
 	double motor_load_ma;             /* current at the stall vacuum */
@@ -179,6 +190,13 @@ double pb_profile_peak_mmhg(const struct pb_profile *p, int mode, int level);
  * than the limit; in mixed mode the higher of the two cycle kinds. */
 double pb_profile_curve_peak_mmhg(const struct pb_profile *p, int mode,
     int level);
+/* The same for a session pumping n_channels at once: pumping double the
+ * target is clamped to max_target_double_mmhg (real double pumps reach
+ * less per side, and are labelled so: 300 single, 260 double). */
+double pb_profile_peak_n_mmhg(const struct pb_profile *p, int mode,
+    int level, int n_channels);
+/* The highest target for n_channels pumping at once. */
+double pb_profile_max_target_mmhg(const struct pb_profile *p, int n_channels);
 double pb_profile_rate_cpm(const struct pb_profile *p, int mode, int level);
 bool   pb_profile_mixed_is_stim(const struct pb_profile *p, unsigned cycle);
 /* Physical pull time (s) from atmosphere to target_mmhg for one channel

@@ -54,6 +54,16 @@ void pb_cycles_lost(struct pb_cycles *c, uint64_t n)
 	c->next_index += n;
 }
 
+/* Channels pumping at once (the expected peak pumping double is the
+ * profile's double maximum at most). */
+static uint8_t pumping(const struct pb_cyc_state *st)
+{
+	uint8_t n = 0;
+	for (unsigned i = 0; i < 8; i++)
+		n = (uint8_t)(n + ((st->channel_mask >> i) & 1u));
+	return n ? n : 1;
+}
+
 static void start_cycle(struct pb_cycles *c, struct pb_cyc_chan *ch,
     uint64_t idx, int16_t v, const struct pb_cyc_state *st, uint8_t mode,
     bool by_phase)
@@ -64,6 +74,7 @@ static void start_cycle(struct pb_cycles *c, struct pb_cyc_chan *ch,
 	ch->peak = ch->trough = v;
 	ch->mode = mode;
 	ch->level = st->level;
+	ch->pumping = pumping(st);
 	ch->target = st->target;
 	ch->reached = false;
 	ch->reached_at = 0;
@@ -77,12 +88,12 @@ static void start_cycle(struct pb_cycles *c, struct pb_cyc_chan *ch,
 /* The profile's expected peak for a mode (mixed: resolved) and level,
  * dmmHg; 0 without a profile. */
 static double expected_dmmhg(const struct pb_cycles *c, uint8_t mode,
-    uint8_t level)
+    uint8_t level, uint8_t n)
 {
 	if (!c->profile || mode < PB_MODE_STIMULATION ||
 	    mode > PB_MODE_EXPRESSION)
 		return 0;
-	return pb_profile_peak_mmhg(c->profile, mode, level) * 10.0;
+	return pb_profile_peak_n_mmhg(c->profile, mode, level, n) * 10.0;
 }
 
 /* Target used for time to target, dmmHg (0: none known). */
@@ -93,8 +104,8 @@ static double target_dmmhg(const struct pb_cycles *c,
 		return ch->target;
 	if (c->profile && ch->mode >= PB_MODE_STIMULATION &&
 	    ch->mode <= PB_MODE_EXPRESSION)
-		return pb_profile_peak_mmhg(c->profile, ch->mode, ch->level) *
-		    10.0;
+		return pb_profile_peak_n_mmhg(c->profile, ch->mode, ch->level,
+		    ch->pumping) * 10.0;
 	return 0;
 }
 
@@ -131,7 +142,8 @@ static void finish_cycle(struct pb_cycles *c, struct pb_cyc_chan *ch,
 	if (p && !s->partial && s->mode >= PB_MODE_STIMULATION &&
 	    s->mode <= PB_MODE_EXPRESSION && s->level >= 1) {
 		s->has_expect = true;
-		s->exp_peak_mmhg = pb_profile_peak_mmhg(p, s->mode, s->level);
+		s->exp_peak_mmhg = pb_profile_peak_n_mmhg(p, s->mode, s->level,
+		    ch->pumping);
 		s->exp_rate_cpm = pb_profile_rate_cpm(p, s->mode, s->level);
 		s->tol_peak_mmhg = p->tol_peak_mmhg;
 		s->tol_rate_cpm = p->tol_rate_cpm;
@@ -249,7 +261,8 @@ unsigned pb_cycles_feed(struct pb_cycles *c, uint64_t idx,
 				if (v[i] < ch->arm_min)
 					ch->arm_min = v[i];
 				double tgt = st->target > 0 ? st->target :
-				    expected_dmmhg(c, ch->arm_mode, st->level);
+				    expected_dmmhg(c, ch->arm_mode, st->level,
+				    pumping(st));
 				int32_t delta = tgt > ch->arm_min ?
 				    (int32_t)((tgt - ch->arm_min) / 10) : 0;
 				if (delta < PULL_MIN_RISE)

@@ -86,6 +86,7 @@ struct pb_cyc_chan {
 	uint64_t start;
 	int16_t  peak, trough;
 	uint8_t  mode, level;
+	uint8_t  pumping;          /* channels pumping (double: 2) */
 	int16_t  target;
 	bool     reached;
 	uint64_t reached_at;

@@ -627,7 +627,10 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 		int mode = pb_app_shown_mode(a), lvl = pb_app_shown_level(a);
 		if (mode && lvl) {
 			char ex[16];
-			fmt_val(pb_profile_peak_mmhg(p, mode, lvl), u, ex, sizeof ex);
+			unsigned m = pb_app_shown_mask(a);
+			int n = (m & 1u) + ((m >> 1) & 1u);
+			fmt_val(pb_profile_peak_n_mmhg(p, mode, lvl, n), u, ex,
+			    sizeof ex);
 			put(w, ++y, 1, A_DIM, "profile: %s L%d peak %s %s +/-%.0f, "
 			    "%.0f +/-%.0f cpm", pb_mode_name((uint8_t)mode), lvl, ex,
 			    pb_unit_name(u), pb_mmhg_to(p->tol_peak_mmhg, u),

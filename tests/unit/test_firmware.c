@@ -72,6 +72,17 @@ static void measure(struct rig *r, int ch, double target, double seconds,
 
 /* ---- regulation: every mode x level ------------------------------------ */
 
+/* The emulated pump varies from cycle to cycle and channel to channel
+ * (docs/pumpsim.md, "Variation"), as real ones do: regulation is judged
+ * per cycle within REG_CYCLE_MMHG (the first, unlearned cycle and the
+ * lower channel of a double pump included: the acceptance tolerance of
+ * the shipped profiles) and on the mean within REG_MEAN_MMHG (less than
+ * one level step, so an off-by-one level fails); a period between two
+ * crossings jitters with the pull speed (REG_CYCLE_CPM). */
+#define REG_CYCLE_MMHG 20.0
+#define REG_MEAN_MMHG  3.0
+#define REG_CYCLE_CPM  5.0
+
 struct reg_case {
 	const char *id;
 	int mode, level;
@@ -112,10 +123,12 @@ START_TEST(regulation_every_level)
 		rig_init(&r, c->id, 1000u + (unsigned)k, 0);
 		r.pings = true;
 		rig_start(&r, c->mode, c->level, c->mask);
-		double target = pb_profile_peak_mmhg(&r.p, c->mode, c->level);
+		double target = pb_profile_peak_n_mmhg(&r.p, c->mode, c->level,
+		    c->mask == 3 ? 2 : 1);
 		double rate = pb_profile_rate_cpm(&r.p, c->mode, c->level);
 		/* about 12 cycles, at least 8 s */
 		double secs = fmax(8.0, 12.0 * 60.0 / rate);
+		double best_mean = INFINITY;
 		for (int ch = 0; ch < r.p.channels; ch++) {
 			if (!(c->mask & (1u << ch)))
 				continue;
@@ -125,16 +138,22 @@ START_TEST(regulation_every_level)
 			measure(&r, ch, target, secs, &cy);
 			ck_assert_msg(cy.n >= 5, "%s mode %d level %d: %d cycles",
 			    c->id, c->mode, c->level, cy.n);
+			/* the pump varies (tissue, shield, seal): each cycle
+			 * within REG_CYCLE_MMHG of the target */
+			double sum = 0.0;
 			for (int i = 0; i < cy.n; i++) {
 				double e = cy.peak[i] - target;
+				sum += e;
 				if (fabs(e) > worst_peak)
 					worst_peak = fabs(e);
-				ck_assert_msg(fabs(e) <= 5.0,
+				ck_assert_msg(fabs(e) <= REG_CYCLE_MMHG,
 				    "%s mode %d level %d mask %u ch %d cycle "
 				    "%d: peak %.2f, target %.1f", c->id,
 				    c->mode, c->level, c->mask, ch, i,
 				    cy.peak[i], target);
 			}
+			if (fabs(sum / cy.n) < best_mean)
+				best_mean = fabs(sum / cy.n);
 			double cpm = (cy.n - 1) * 60.0 /
 			    (cy.start_s[cy.n - 1] - cy.start_s[0]);
 			if (fabs(cpm - rate) > worst_rate)
@@ -143,6 +162,12 @@ START_TEST(regulation_every_level)
 			    "%s mode %d level %d: %.2f cpm, profile %.2f",
 			    c->id, c->mode, c->level, cpm, rate);
 		}
+		/* double pumping regulates on the higher channel: the mean
+		 * of the one nearer the target within REG_MEAN_MMHG (the
+		 * other one's shield may simply be larger) */
+		ck_assert_msg(best_mean <= REG_MEAN_MMHG, "%s mode %d level %d "
+		    "mask %u: mean peak error %.2f", c->id, c->mode, c->level,
+		    c->mask, best_mean);
 		ck_assert_int_eq(r.fw.alarms, 0);
 		ck_assert_int_eq(r.fw.run_state, PB_RS_RUNNING);
 	}
@@ -166,8 +191,9 @@ START_TEST(regulation_mixed_every_level)
 		for (int l = 1; l <= p.levels; l++) {
 			rig_init(&r, pumps[k].id, 3000u + (unsigned)l, 0);
 			rig_start(&r, PB_MODE_MIXED, l, pumps[k].mask);
-			double ts = pb_profile_peak_mmhg(&p, 1, l);
-			double te = pb_profile_peak_mmhg(&p, 2, l);
+			int nch = pumps[k].mask == 3 ? 2 : 1;
+			double ts = pb_profile_peak_n_mmhg(&p, 1, l, nch);
+			double te = pb_profile_peak_n_mmhg(&p, 2, l, nch);
 			double rs = pb_profile_rate_cpm(&p, 1, l);
 			double re = pb_profile_rate_cpm(&p, 2, l);
 			double super = p.mixed_stim_cycles * 60.0 / rs +
@@ -179,7 +205,8 @@ START_TEST(regulation_mixed_every_level)
 				bool stim = pb_profile_mixed_is_stim(&p,
 				    (unsigned)i);
 				double want = stim ? ts : te;
-				ck_assert_msg(fabs(cy.peak[i] - want) <= 5.0,
+				ck_assert_msg(fabs(cy.peak[i] - want) <=
+				    REG_CYCLE_MMHG,
 				    "%s level %d cycle %d: peak %.1f, want %.1f",
 				    p.id, l, i, cy.peak[i], want);
 				/* the period is measured between rising
@@ -189,7 +216,7 @@ START_TEST(regulation_mixed_every_level)
 					double cpm = 60.0 / (cy.start_s[i + 1] -
 					    cy.start_s[i]);
 					ck_assert_msg(fabs(cpm - (stim ? rs : re))
-					    <= 2.0, "%s level %d cycle %d: %.2f "
+					    <= REG_CYCLE_CPM, "%s level %d cycle %d: %.2f "
 					    "cpm", p.id, l, i, cpm);
 				}
 			}
@@ -276,10 +303,10 @@ START_TEST(regulation_while_container_fills)
 	static struct cycles cy;
 	double target = pb_profile_peak_mmhg(&r.p, PB_MODE_EXPRESSION, 6);
 	measure(&r, 0, target, 40.0, &cy);
-	ck_assert_double_eq(r.pl.pneu[0].volume_ml, r.p.min_volume_ml);
+	ck_assert_double_eq(r.pl.pneu[0].volume_ml, r.pl.pneu[0].p.min_volume_ml);
 	ck_assert_int_ge(cy.n, 25);
 	for (int i = 0; i < cy.n; i++)
-		ck_assert_msg(fabs(cy.peak[i] - target) <= 5.0,
+		ck_assert_msg(fabs(cy.peak[i] - target) <= REG_CYCLE_MMHG,
 		    "cycle %d: peak %.2f", i, cy.peak[i]);
 	ck_assert_int_eq(r.fw.alarms, 0);
 	ck_assert_double_lt(r.pl.batt.soc, r.p.batt_initial_soc);
@@ -305,8 +332,8 @@ START_TEST(regulation_across_changes)
 		double period = r.fw.cycle_period_s;
 		rig_run(&r, period + 0.01);
 		ck_assert_int_eq(r.fw.level, seq[k].level);
-		double target = pb_profile_peak_mmhg(&r.p, seq[k].mode,
-		    seq[k].level);
+		double target = pb_profile_peak_n_mmhg(&r.p, seq[k].mode,
+		    seq[k].level, seq[k].mask == 3 ? 2 : 1);
 		double rate = pb_profile_rate_cpm(&r.p, seq[k].mode,
 		    seq[k].level);
 		static struct cycles cy;
@@ -314,7 +341,7 @@ START_TEST(regulation_across_changes)
 		measure(&r, ch, target, 4.0 * 60.0 / rate + 0.05, &cy);
 		ck_assert_int_ge(cy.n, 3);
 		for (int i = 0; i < cy.n; i++)
-			ck_assert_msg(fabs(cy.peak[i] - target) <= 5.0,
+			ck_assert_msg(fabs(cy.peak[i] - target) <= REG_CYCLE_MMHG,
 			    "step %zu cycle %d: peak %.2f, target %.1f", k, i,
 			    cy.peak[i], target);
 	}
@@ -612,6 +639,36 @@ START_TEST(defect_auto_off_restarts)
 }
 END_TEST
 
+/* STOP vents within the valve's release time; with no-stop-vent the motor
+ * stops but the vacuum stays on the breast. */
+START_TEST(defect_no_stop_vent)
+{
+	static struct rig r;
+	for (int d = 0; d < 2; d++) {
+		rig_init(&r, "s10pro", 31, d ? PB_DEF_NO_STOP_VENT : 0);
+		r.pings = true;
+		rig_start(&r, PB_MODE_EXPRESSION, 8, 3);
+		while (!(r.fw.phase == PB_PH_HOLD && r.fw.hold_ref_taken))
+			rig_step(&r);
+		ck_assert_double_gt(pb_plant_vacuum_mmhg(&r.pl, 1), 150.0);
+		ck_assert_int_eq(pb_fw_stop(&r.fw, r.t), PB_ST_OK);
+		rig_run(&r, 0.5);
+		ck_assert_int_eq(r.fw.run_state, PB_RS_IDLE);
+		ck_assert_double_eq(r.out.motor_duty, 0.0);
+		for (int ch = 0; ch < 2; ch++) {
+			double v = pb_plant_vacuum_mmhg(&r.pl, ch);
+			if (d)
+				ck_assert_double_gt(v, 100.0);
+			else
+				ck_assert_double_lt(v, 5.0);
+		}
+		/* the next START (or any safe state) forgets it */
+		ck_assert_int_eq(pb_fw_start(&r.fw, r.t), PB_ST_OK);
+		ck_assert(!r.fw.stop_unvented);
+	}
+}
+END_TEST
+
 START_TEST(defect_level_off_by_one)
 {
 	static struct rig r;
@@ -758,16 +815,16 @@ static const struct scenario scenarios[] = {
 	  false, i_occl, clear_all, 2.0 },
 	{ "motor-stall", PB_AL_MOTOR_STALL, PB_DEF_NO_STALL_DETECT, true,
 	  false, i_stall, clear_all, 2.0 },
-	{ "motor-open", PB_AL_MOTOR_OPEN, 0, true, false, i_mopen, clear_all,
-	  2.0 },
+	{ "motor-open", PB_AL_MOTOR_OPEN, PB_DEF_NO_MOTOR_OPEN_DETECT, true,
+	  false, i_mopen, clear_all, 2.0 },
 	{ "sensor-open", PB_AL_SENSOR_OPEN, PB_DEF_NO_SENSOR_CHECK, true, true,
 	  i_sopen, clear_all, 0.1 },
 	{ "sensor-short", PB_AL_SENSOR_SHORT, PB_DEF_NO_SENSOR_CHECK, true,
 	  true, i_sshort, clear_all, 0.1 },
 	{ "sensor-stuck", PB_AL_SENSOR_STUCK, PB_DEF_NO_SENSOR_CHECK, true,
 	  false, i_sstuck, clear_all, 2.0 },
-	{ "battery-low", PB_AL_BATTERY_LOW, 0, false, false, i_blow,
-	  clear_all, 2.0 },
+	{ "battery-low", PB_AL_BATTERY_LOW, PB_DEF_NO_BATTERY_LOW, false, false,
+	  i_blow, clear_all, 2.0 },
 	{ "battery-cutoff", PB_AL_BATTERY_CUTOFF, PB_DEF_NO_BATTERY_CUTOFF,
 	  true, true, i_bcut, clear_all, 2.0 },
 	{ "heartbeat", PB_AL_HEARTBEAT_LOST, PB_DEF_NO_HEARTBEAT_SAFE, false,
@@ -860,6 +917,7 @@ START_TEST(defect_removes_exactly_its_detector)
 		PB_DEF_NO_LEAK_DETECT, PB_DEF_NO_OCCLUSION_DETECT,
 		PB_DEF_NO_STALL_DETECT, PB_DEF_NO_SENSOR_CHECK,
 		PB_DEF_NO_BATTERY_CUTOFF, PB_DEF_NO_HEARTBEAT_SAFE,
+		PB_DEF_NO_MOTOR_OPEN_DETECT, PB_DEF_NO_BATTERY_LOW,
 	};
 	unsigned d = defects[_i];
 	static struct rig r;
@@ -886,13 +944,14 @@ START_TEST(defect_names)
 	ck_assert_uint_eq(bit, PB_DEF_NO_HEARTBEAT_SAFE);
 	ck_assert_int_eq(pb_defect_parse("no-such", &bit), -1);
 	ck_assert_ptr_null(pb_defect_name(1u << 20));
-	for (unsigned i = 0; i < 16; i++) {
+	for (unsigned i = 0; i < pb_defect_count(); i++) {
 		const char *n = pb_defect_name(1u << i);
 		ck_assert_ptr_nonnull(n);
 		ck_assert_int_eq(pb_defect_parse(n, &bit), 0);
 		ck_assert_uint_eq(bit, 1u << i);
 	}
-	ck_assert_uint_eq(pb_defect_count(), 16);
+	ck_assert_uint_eq(pb_defect_count(), 19);
+	ck_assert_str_eq(pb_defect_name(PB_DEF_NO_STOP_VENT), "no-stop-vent");
 	unsigned mask = PB_DEF_NO_AUTO_OFF;
 	size_t bad = 99;
 	ck_assert_int_eq(pb_defect_parse_list("no-leak-detect,no-cal-crc",
@@ -1214,7 +1273,8 @@ static Suite *firmware_suite(void)
 	tc = tcase_create("alarms");
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, alarm_raised_and_cleared, 0, N_SCEN);
-	tcase_add_loop_test(tc, defect_removes_exactly_its_detector, 0, 8);
+	tcase_add_loop_test(tc, defect_removes_exactly_its_detector, 0, 10);
+	tcase_add_test(tc, defect_no_stop_vent);
 	tcase_add_test(tc, defect_names);
 	tcase_add_test(tc, leak_by_decay_and_by_miss);
 	tcase_add_test(tc, leak_on_one_channel_of_two);

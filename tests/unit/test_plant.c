@@ -508,10 +508,67 @@ START_TEST(plant_deterministic)
 	ck_assert_double_eq(a.sensor[0].p.offset_mmhg,
 	    b.sensor[0].p.offset_mmhg);
 	ck_assert(a.sensor[0].p.offset_mmhg != c.sensor[0].p.offset_mmhg);
-	/* double pumping: both channels pulled alike (true vacuum) */
-	ck_assert_double_eq_tol(pb_plant_vacuum_mmhg(&a, 0),
-	    pb_plant_vacuum_mmhg(&a, 1), 1e-9);
+	/* double pumping: the two channels differ (shield, seal, tissue),
+	 * the same way in every run of the seed */
+	ck_assert_double_gt(fabs(pb_plant_vacuum_mmhg(&a, 0) -
+	    pb_plant_vacuum_mmhg(&a, 1)), 0.2);
+	ck_assert_double_eq(pb_plant_vacuum_mmhg(&a, 1),
+	    pb_plant_vacuum_mmhg(&b, 1));
 	ck_assert_double_gt(pb_plant_vacuum_mmhg(&a, 0), 50.0);
+	/* a profile without spreads: both channels pulled alike */
+	struct pb_profile flat = prof;
+	flat.chan_spread = flat.seal_spread = flat.tissue_cycle_sd = 0.0;
+	ck_assert_int_eq(pb_plant_init(&c, &flat, 99, true, 0), 0);
+	run_plant(&c, 5000, 0.7, false, NULL);
+	ck_assert_double_eq_tol(pb_plant_vacuum_mmhg(&c, 0),
+	    pb_plant_vacuum_mmhg(&c, 1), 1e-9);
+}
+END_TEST
+
+/* Cycle to cycle: pull from atmosphere at the same duty for the same time
+ * (valve shut), vent; the peaks differ with the tissue's compliance,
+ * which is drawn anew at each close, and the draws repeat per seed.  The
+ * spread is a few mmHg (not the 0.2 of an ideal plant). */
+static void cycle_peaks(uint64_t seed, double *pk, int n)
+{
+	static struct pb_plant pl;
+	ck_assert_int_eq(pb_plant_init(&pl, &prof, seed, false, 0), 0);
+	for (int k = 0; k < n; k++) {
+		run_plant(&pl, 2500, 1.0, false, NULL);
+		pk[k] = pb_plant_vacuum_mmhg(&pl, 0);
+		run_plant(&pl, 5000, 0.0, true, NULL);
+		ck_assert_double_lt(pb_plant_vacuum_mmhg(&pl, 0), 1.0);
+	}
+}
+
+START_TEST(plant_variation)
+{
+	load("s10pro");
+	double a[12], b[12];
+	cycle_peaks(5, a, 12);
+	cycle_peaks(5, b, 12);
+	ck_assert_mem_eq(a, b, sizeof a);
+	double lo = a[0], hi = a[0];
+	for (int k = 1; k < 12; k++) {
+		lo = fmin(lo, a[k]);
+		hi = fmax(hi, a[k]);
+	}
+	ck_assert_msg(hi - lo > 2.0 && hi - lo < 30.0, "peaks %.1f..%.1f",
+	    lo, hi);
+	/* the channels of one pump differ, within the spread */
+	static struct pb_plant pl;
+	ck_assert_int_eq(pb_plant_init(&pl, &prof, 5, false, 0), 0);
+	struct pb_plant_chan_var v0, v1;
+	pb_plant_chan_var(&pl, 0, &v0);
+	pb_plant_chan_var(&pl, 1, &v1);
+	ck_assert(v0.volume_ml != v1.volume_ml);
+	ck_assert(v0.leak_ml_min != v1.leak_ml_min);
+	for (int ch = 0; ch < 2; ch++) {
+		struct pb_plant_chan_var *v = ch ? &v1 : &v0;
+		ck_assert_double_le(fabs(v->volume_ml / prof.dead_volume_ml -
+		    1.0), 3.0 * prof.chan_spread + 1e-9);
+		ck_assert_double_gt(v->tissue_ml_mmhg, 0.0);
+	}
 }
 END_TEST
 
@@ -545,7 +602,7 @@ START_TEST(plant_power_and_faults)
 	/* power off: motor stops, normally-open valve vents */
 	struct pb_plant_inputs in = { .motor_duty = 1.0, .power = false };
 	in.connect[0] = true;
-	for (int i = 0; i < 3000; i++)
+	for (int i = 0; i < 5000; i++)
 		pb_plant_step(&pl, &in);
 	ck_assert(pl.valve_open[0]);
 	ck_assert_double_eq(pb_plant_motor_ma(&pl), 0.0);
@@ -619,6 +676,7 @@ static Suite *plant_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("plant");
 	tcase_add_test(tc, plant_deterministic);
+	tcase_add_test(tc, plant_variation);
 	tcase_add_test(tc, plant_power_and_faults);
 	tcase_add_test(tc, plant_refuses_thresholds_inside_the_sensor_range);
 	suite_add_tcase(s, tc);

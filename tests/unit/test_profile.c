@@ -554,6 +554,38 @@ START_TEST(messages_escaped)
 }
 END_TEST
 
+/* Pumping double: a lower maximum per side (300 single, 260 double on
+ * s10pro); optional, not above the single maximum, only on a pump that
+ * pumps double. */
+START_TEST(double_maximum)
+{
+	struct pb_profile p;
+	load_ok(&p, "s10pro");
+	ck_assert_double_eq(p.max_target_double_mmhg, 260);
+	ck_assert_double_eq(pb_profile_max_target_mmhg(&p, 1), 300);
+	ck_assert_double_eq(pb_profile_max_target_mmhg(&p, 2), 260);
+	ck_assert_double_eq(pb_profile_peak_n_mmhg(&p, 2, 12, 1), 280);
+	ck_assert_double_eq(pb_profile_peak_n_mmhg(&p, 2, 12, 2), 260);
+	ck_assert_double_eq(pb_profile_peak_n_mmhg(&p, 2, 10, 2), 240);
+	load_ok(&p, "s21");   /* single pump: the key is absent */
+	ck_assert_double_eq(p.max_target_double_mmhg, p.max_target_mmhg);
+	char *t = read_shipped("s10pro");
+	int l = line_of(t, "max_target_double_mmhg =");
+	expect(replace_line(t, "max_target_double_mmhg =",
+	    "max_target_double_mmhg = 310"), PB_PROFILE_E_VALUE, l,
+	    "[limits] max_target_double_mmhg (310) exceeds max_target_mmhg "
+	    "(300): pumping double reaches less per side");
+	t = read_shipped("s21");
+	l = line_of(t, "max_target_mmhg =");
+	char line[128];
+	snprintf(line, sizeof line, "max_target_mmhg = 250\n"
+	    "max_target_double_mmhg = 200");
+	expect(replace_line(t, "max_target_mmhg =", line), PB_PROFILE_E_VALUE,
+	    l + 1, "[limits] max_target_double_mmhg needs [pump] "
+	    "double_pumping = true");
+}
+END_TEST
+
 static Suite *profile_suite(void)
 {
 	Suite *s = suite_create("profile");
@@ -562,6 +594,7 @@ static Suite *profile_suite(void)
 	tcase_add_test(tc, shipped_s10pro);
 	tcase_add_test(tc, mixed_pattern);
 	tcase_add_test(tc, curve_before_the_limit);
+	tcase_add_test(tc, double_maximum);
 	tcase_add_test(tc, pull_time);
 	tcase_add_test(tc, find_paths);
 	tcase_add_test(tc, bad_syntax);

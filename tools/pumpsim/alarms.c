@@ -95,7 +95,8 @@ void pb_fw_check_sensors(struct pb_fw *fw)
 		 * channel, or (while pumping) its valve is open with vacuum
 		 * left to vent; in the safe state a frozen reading is left to
 		 * the stuck-valve check */
-		bool must = (moving && (mask & (1u << ch))) ||
+		bool must = (moving && (mask & (1u << ch)) &&
+		    fw->out.connect[ch]) ||
 		    (mask != 0 && pb_fw_vent_expected(fw, ch) &&
 		    c->filt_mmhg > p->stuck_mmhg);
 		if (!must || !pb_fw_reading_valid(fw, ch)) {
@@ -202,7 +203,8 @@ void pb_fw_check_motor(struct pb_fw *fw)
 	bool on = d >= MOTOR_CHECK_DUTY;
 
 	/* open circuit: duty on, no current */
-	if (pb_fw_held(&fw->motor_open_since, on && per < p->open_detect_ma, now,
+	if (!pb_fw_defect(fw, PB_DEF_NO_MOTOR_OPEN_DETECT) &&
+	    pb_fw_held(&fw->motor_open_since, on && per < p->open_detect_ma, now,
 	    p->motor_fault_ms)) {
 		pb_fw_latch(fw, PB_AL_MOTOR_OPEN, -1, fw->motor_ma / 10.0); /* value: mA */
 		fw->motor_open_since = 0;
@@ -239,7 +241,8 @@ void pb_fw_check_battery(struct pb_fw *fw)
 	const struct pb_profile *p = &fw->prof;
 	uint64_t now = fw->now_us;
 	double v = fw->supply_v;
-	if (pb_fw_held(&fw->batt_low_since, v < p->batt_warn_v, now, p->batt_low_ms))
+	if (pb_fw_held(&fw->batt_low_since, v < p->batt_warn_v, now,
+	    p->batt_low_ms) && !pb_fw_defect(fw, PB_DEF_NO_BATTERY_LOW))
 		pb_fw_raise(fw, PB_AL_BATTERY_LOW, -1, v * 100.0);
 	if (pb_fw_held(&fw->batt_ok_since, v > p->batt_warn_v + p->batt_hyst_v, now,
 	    p->batt_low_ms))
@@ -308,7 +311,13 @@ void pb_fw_judge_leak(struct pb_fw *fw)
 	if (!isfinite(high_peak))
 		return;   /* no usable reading: the sensor check speaks */
 	fw->last_peak_mmhg = high_peak;
-	if (high_peak < fw->target_mmhg - p->leak_miss_mmhg)
+	/* missed: short by more than leak_miss_mmhg, or the pull ran out
+	 * of time before its cut-off and ended more than half of that
+	 * short (a leak the motor just balances below the target) */
+	bool missed = high_peak < fw->target_mmhg - p->leak_miss_mmhg ||
+	    (!fw->target_reached &&
+	    high_peak < fw->target_mmhg - p->leak_miss_mmhg / 2.0);
+	if (missed)
 		fw->missed_cycles++;
 	else
 		fw->missed_cycles = 0;

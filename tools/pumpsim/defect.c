@@ -22,6 +22,9 @@ static const struct { unsigned bit; const char *name; } defects[] = {
 	{ PB_DEF_STUCK_CONFIRM_LATE,   "stuck-confirm-late" },
 	{ PB_DEF_WATCHDOG_LATE,        "watchdog-late" },
 	{ PB_DEF_LEVEL_OFF_BY_ONE,     "level-off-by-one" },
+	{ PB_DEF_NO_MOTOR_OPEN_DETECT, "no-motor-open-detect" },
+	{ PB_DEF_NO_BATTERY_LOW,       "no-battery-low" },
+	{ PB_DEF_NO_STOP_VENT,         "no-stop-vent" },
 };
 #define N_DEFECTS (sizeof(defects) / sizeof(defects[0]))
 

@@ -36,7 +36,11 @@ enum pb_defect {
 	PB_DEF_AUTO_OFF_RESTARTS    = 1u << 12,
 	PB_DEF_STUCK_CONFIRM_LATE   = 1u << 13,
 	PB_DEF_WATCHDOG_LATE        = 1u << 14,
-	PB_DEF_LEVEL_OFF_BY_ONE     = 1u << 15
+	PB_DEF_LEVEL_OFF_BY_ONE     = 1u << 15,
+	/* Safety functions that had no negative control (issue 10). */
+	PB_DEF_NO_MOTOR_OPEN_DETECT = 1u << 16,
+	PB_DEF_NO_BATTERY_LOW       = 1u << 17,
+	PB_DEF_NO_STOP_VENT         = 1u << 18
 };
 /* How late PB_DEF_WATCHDOG_LATE makes the host watchdogs. */
 #define PB_DEF_WATCHDOG_LATE_US 250000u

@@ -60,6 +60,7 @@ void pb_fw_vent_outputs(struct pb_fw *fw)
 /* Motor off, every valve open, session over; state as given. */
 void pb_fw_safe_state(struct pb_fw *fw, uint8_t st)
 {
+	fw->stop_unvented = false;
 	pb_fw_vent_outputs(fw);
 	fw->phase = PB_PH_IDLE;
 	fw->session_start_us = 0;
@@ -210,9 +211,14 @@ int pb_fw_set_cal_set(struct pb_fw *fw, const struct pb_cal_set *set,
 
 double pb_fw_target_mmhg(const struct pb_fw *fw, int mode, int level)
 {
+	/* pumping double: at most the double maximum per side */
+	int n = 0;
+	for (int ch = 0; ch < fw->channels; ch++)
+		n += (fw->channel_mask >> ch) & 1u;
 	double t = pb_profile_peak_mmhg(&fw->prof, mode, level);
-	if (t > fw->prof.max_target_mmhg)
-		t = fw->prof.max_target_mmhg;
+	double m = pb_profile_max_target_mmhg(&fw->prof, n);
+	if (t > m)
+		t = m;
 	if (t < 0.0)
 		t = 0.0;
 	return t;
@@ -342,6 +348,9 @@ static void tick(struct pb_fw *fw)
 		break;
 	default:
 		pb_fw_vent_outputs(fw);
+		if (fw->stop_unvented && fw->run_state == PB_RS_IDLE)
+			for (int ch = 0; ch < PB_MAX_CH; ch++)
+				fw->out.valve_open[ch] = false;
 		fw->phase = PB_PH_IDLE;
 		break;
 	}
@@ -396,6 +405,7 @@ int pb_fw_start(struct pb_fw *fw, uint64_t now_us)
 	fw->missed_cycles = 0;
 	fw->leak_by_miss = fw->leak_by_decay = false;
 	fw->phase = PB_PH_IDLE;
+	fw->stop_unvented = false;
 	pb_fw_set_state(fw, PB_RS_RUNNING);
 	return PB_ST_OK;
 }
@@ -404,10 +414,19 @@ int pb_fw_stop(struct pb_fw *fw, uint64_t now_us)
 {
 	now_at(fw, now_us);
 	if (fw->run_state == PB_RS_RUNNING || fw->run_state == PB_RS_CAL_HOLD ||
-	    (fw->run_state == PB_RS_OFF && fw->latched == 0))
+	    (fw->run_state == PB_RS_OFF && fw->latched == 0)) {
+		bool pumping = fw->run_state == PB_RS_RUNNING;
 		pb_fw_safe_state(fw, PB_RS_IDLE);
-	else
+		if (pumping && pb_fw_defect(fw, PB_DEF_NO_STOP_VENT)) {
+			/* the defect: the motor stops, the valves stay shut
+			 * and the vacuum stays on the breast */
+			fw->stop_unvented = true;
+			for (int ch = 0; ch < PB_MAX_CH; ch++)
+				fw->out.valve_open[ch] = false;
+		}
+	} else {
 		pb_fw_vent_outputs(fw);
+	}
 	return PB_ST_OK;
 }
 
@@ -534,6 +553,8 @@ int pb_fw_cal_hold(struct pb_fw *fw, unsigned mask, int32_t target_dmmhg,
 	if (fw->latched)
 		return PB_ST_FAULT;
 	fw->hold_mask = (uint8_t)mask;
+	for (int ch = 0; ch < fw->channels; ch++)
+		fw->ch[ch].topping = fw->ch[ch].bleeding = false;
 	fw->hold_target_mmhg = target_dmmhg / 10.0;
 	fw->target_mmhg = fw->hold_target_mmhg;
 	fw->phase = PB_PH_PULL;

@@ -82,6 +82,7 @@ struct pb_fw_chan {
 	uint64_t rate_ref_us;
 	double   cycle_peak_mmhg;     /* peak of the running cycle (filtered) */
 	bool     bleeding;            /* calibration hold: venting down */
+	bool     topping;             /* calibration hold: pulling up */
 	bool     frozen;              /* found stuck: reading not trusted */
 	double   hold_ref_mmhg;       /* settled plateau of this cycle's hold */
 };
@@ -133,6 +134,9 @@ struct pb_fw {
 	bool     target_reached;
 	bool     leak_by_decay, leak_by_miss;
 	double   last_hold_decay;     /* mmHg/s, fastest channel, last hold */
+
+	bool     stop_unvented;       /* defect no-stop-vent: STOP left the
+	                                 valves shut */
 
 	/* calibration hold */
 	double   hold_target_mmhg;
@@ -220,7 +224,8 @@ struct pb_cal pb_fw_nominal_cal(const struct pb_fw *fw, int ch);
 
 /* Calibrated vacuum of a count value on channel ch (what telemetry sends). */
 double pb_fw_counts_to_mmhg(const struct pb_fw *fw, int ch, double counts);
-/* The target of mode/level after clamping to the profile's max target. */
+/* The target of mode/level after clamping to the profile's max target
+ * (pumping double - the channel mask in use - its double maximum). */
 double pb_fw_target_mmhg(const struct pb_fw *fw, int mode, int level);
 
 #endif

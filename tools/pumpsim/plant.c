@@ -21,6 +21,20 @@ void pb_plant_sensor_params(const struct pb_profile *p,
 	sp->short_v = p->sensor_short_v;
 }
 
+#define TISSUE_RESEAT_MMHG 10.0   /* tissue re-seats below this vacuum */
+
+/* 1 + sd * N(0,1), kept within +/- 3 sd and positive. */
+static double spread(struct pb_rng *r, double sd)
+{
+	double g = pb_rng_gauss(r);
+	if (g > 3.0)
+		g = 3.0;
+	if (g < -3.0)
+		g = -3.0;
+	double f = 1.0 + sd * g;
+	return f > 0.1 ? f : 0.1;
+}
+
 int pb_plant_init(struct pb_plant *pl, const struct pb_profile *p,
     uint64_t seed, bool sensor_errors, uint64_t t0_us)
 {
@@ -70,11 +84,29 @@ int pb_plant_init(struct pb_plant *pl, const struct pb_profile *p,
 		.occluded_volume_ml = p->occluded_volume_ml,
 		.valve_tau_ms = p->valve_release_ms,
 		.base_leak_ml_min = p->base_leak_ml_min,
+		.tissue_ms = p->tissue_ms,
 	};
 	struct pb_sensor_params sp;
 	pb_plant_sensor_params(p, &sp);
+	/* the variation stream: its own generator, so the sensor noise
+	 * sequence of a seed does not depend on it */
+	pb_rng_seed(&pl->vrng, seed ^ 0x5641524941544e31ull /* "VARIATN1" */);
+	pl->tissue_sd = p->tissue_cycle_sd;
 	for (int ch = 0; ch < pl->channels; ch++) {
-		pb_pneu_init(&pl->pneu[ch], &np);
+		/* tube, shield and seal of this channel (drawn in channel
+		 * order, every draw made even when its spread is 0) */
+		struct pb_pneu_params cp = np;
+		double sp_ = p->chan_spread;
+		cp.dead_volume_ml *= spread(&pl->vrng, sp_);
+		cp.min_volume_ml *= cp.dead_volume_ml / np.dead_volume_ml;
+		cp.valve_tau_ms *= spread(&pl->vrng, sp_);
+		double g = pb_rng_gauss(&pl->vrng);
+		cp.base_leak_ml_min *= exp(p->seal_spread * g -
+		    p->seal_spread * p->seal_spread / 2.0);
+		pl->tissue_mean[ch] = p->tissue_ml_100 / 100.0 *
+		    spread(&pl->vrng, sp_);
+		pb_pneu_init(&pl->pneu[ch], &cp);
+		pl->pneu[ch].tissue_c = pl->tissue_mean[ch];
 		struct pb_sensor_params u = sp;
 		if (sensor_errors) {
 			/* one unit per channel, drawn in channel order */
@@ -124,6 +156,14 @@ void pb_plant_step(struct pb_plant *pl, const struct pb_plant_inputs *in)
 		double q = in->connect[ch]
 		    ? pb_motor_flow_ml_s(&pl->motor, c->vac_mmhg, n_conn) : 0.0;
 		bool vo = power ? in->valve_open[ch] : true;
+		if (pl->valve_open[ch] && !vo && c->vac_mmhg < TISSUE_RESEAT_MMHG) {
+			/* the valve closes on a vented shield: a new cycle,
+			 * and the tissue, re-seated, is not quite as compliant
+			 * as the last time (not while vacuum remains: the
+			 * tissue has not let go) */
+			double f = 1.0 + pl->tissue_sd * pb_rng_gauss(&pl->vrng);
+			c->tissue_c = pl->tissue_mean[ch] * (f > 0.2 ? f : 0.2);
+		}
 		pl->valve_open[ch] = vo;
 		pb_pneu_step(c, dt, q, vo);
 		pb_sensor_step(&pl->sensor[ch], dt, c->vac_mmhg, &pl->rng);
@@ -150,6 +190,18 @@ double pb_plant_vacuum_mmhg(const struct pb_plant *pl, int ch)
 	if (ch < 0 || ch >= pl->channels)
 		return 0.0;
 	return pl->pneu[ch].vac_mmhg;
+}
+
+void pb_plant_chan_var(const struct pb_plant *pl, int ch,
+    struct pb_plant_chan_var *out)
+{
+	if (ch < 0 || ch >= pl->channels)
+		ch = 0;
+	const struct pb_pneu *c = &pl->pneu[ch];
+	out->volume_ml = c->p.dead_volume_ml;
+	out->valve_ms = c->p.valve_tau_ms;
+	out->leak_ml_min = c->p.base_leak_ml_min;
+	out->tissue_ml_mmhg = pl->tissue_mean[ch];
 }
 
 double pb_plant_motor_ma(const struct pb_plant *pl)

@@ -16,6 +16,13 @@
  * ADC (so the ADC counts read after a step describe the vacuum at the end
  * of the step, seen through the sensor lag).
  *
+ * Variation (the profile's optional [pneumatics] spreads, drawn from a
+ * second generator seeded from the same seed, so sensor noise keeps its
+ * sequence): per channel the shield, tube and bottle volume, the valve,
+ * the seal leak and the tissue's mean compliance differ; the tissue compliance is
+ * drawn anew each time a channel's valve closes on a vented shield (a
+ * new cycle).
+ *
  * Power: with power off the motor gets no voltage and the release valves
  * (normally open solenoids) are open, whatever the inputs say.
  */
@@ -52,6 +59,9 @@ struct pb_plant {
 	struct pb_battery batt;
 	struct pb_pneu    pneu[PB_MAX_CH];
 	struct pb_sensor  sensor[PB_MAX_CH];
+	struct pb_rng     vrng;          /* variation: channels, cycles */
+	double tissue_mean[PB_MAX_CH];   /* tissue compliance, mL/mmHg */
+	double tissue_sd;                /* cycle-to-cycle, relative */
 	bool   powered;                  /* power input of the last step */
 	bool   valve_open[PB_MAX_CH];    /* effective valve state (last step) */
 	double motor_duty;               /* effective duty (last step) */
@@ -93,6 +103,15 @@ int  pb_plant_fault(struct pb_plant *pl, int fault, int ch, int32_t value);
 int  pb_plant_set_inject(struct pb_plant *pl, int ch, bool enable,
     double volts);
 const char *pb_plant_strerror(int err);
+
+/* A channel's drawn variation (for tests and the docs' numbers):
+ * dead volume mL, valve time constant ms, base leak mL/min, mean tissue
+ * compliance mL/mmHg. */
+struct pb_plant_chan_var {
+	double volume_ml, valve_ms, leak_ml_min, tissue_ml_mmhg;
+};
+void pb_plant_chan_var(const struct pb_plant *pl, int ch,
+    struct pb_plant_chan_var *out);
 
 /* Parameter blocks derived from a profile (exposed for tests). */
 void pb_plant_sensor_params(const struct pb_profile *p,

@@ -10,6 +10,8 @@ void pb_pneu_init(struct pb_pneu *c, const struct pb_pneu_params *p)
 	c->p = *p;
 	c->vac_mmhg = 0.0;
 	c->volume_ml = p->dead_volume_ml;
+	c->tissue_ml = 0.0;
+	c->tissue_c = 0.0;
 	c->leak_ml_min = 0.0;
 	c->fill_ml_s = 0.0;
 	c->valve_stuck = false;
@@ -26,7 +28,7 @@ double pb_pneu_valve_conductance(const struct pb_pneu_params *p)
 
 double pb_pneu_effective_volume(const struct pb_pneu *c)
 {
-	return c->occluded ? c->p.occluded_volume_ml : c->volume_ml;
+	return c->occluded ? c->p.occluded_volume_ml : c->volume_ml - c->tissue_ml;
 }
 
 void pb_pneu_step(struct pb_pneu *c, double dt_s, double qm_ml_s,
@@ -43,6 +45,14 @@ void pb_pneu_step(struct pb_pneu *c, double dt_s, double qm_ml_s,
 		if (c->volume_ml < c->p.min_volume_ml)
 			c->volume_ml = c->p.min_volume_ml;
 	}
+	/* tissue follows C*P with its time constant (shield side, so not
+	 * seen by an occluded pump side) */
+	double t_eq = c->tissue_c > 0.0 ? c->tissue_c * P : 0.0;
+	if (c->p.tissue_ms > 0.0)
+		c->tissue_ml += (t_eq - c->tissue_ml) *
+		    (1.0 - exp(-dt_s * 1000.0 / c->p.tissue_ms));
+	else
+		c->tissue_ml = t_eq;
 	double v_new = pb_pneu_effective_volume(c);
 	if (c->occluded)
 		v_old = v_new;

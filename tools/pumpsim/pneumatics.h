@@ -15,7 +15,12 @@
  * filling shrinks V at the fill rate down to min_volume_ml (it also
  * compresses the air: dV/dt enters through d(Pa*V)).  Occlusion (tube
  * blocked between the shield and the pump/sensor) leaves only
- * occluded_volume_ml on the pump side.  Vacuum is clamped to [0, Patm).
+ * occluded_volume_ml on the pump side.  Breast tissue drawn into the
+ * shield takes volume from the air: it follows C*P with the time
+ * constant tissue_ms (C, mL/mmHg, is set per cycle by the caller: tissue
+ * compliance varies from cycle to cycle), so a pull moves it in, a hold
+ * sees it creep and a release lets it out.
+ * Vacuum is clamped to [0, Patm).
  * Units: mmHg (vacuum magnitude), mL, seconds.
  */
 #ifndef PB_PUMPSIM_PNEUMATICS_H
@@ -31,12 +36,15 @@ struct pb_pneu_params {
 	double occluded_volume_ml;  /* volume seen when occluded */
 	double valve_tau_ms;        /* release time constant at V0 */
 	double base_leak_ml_min;    /* healthy leak at 100 mmHg */
+	double tissue_ms;           /* tissue time constant (0: instant) */
 };
 
 struct pb_pneu {
 	struct pb_pneu_params p;
 	double vac_mmhg;            /* state: vacuum of the pump-side volume */
 	double volume_ml;           /* state: air volume (container side) */
+	double tissue_ml;           /* state: tissue drawn into the shield */
+	double tissue_c;            /* tissue compliance, mL/mmHg (caller) */
 	/* faults */
 	double leak_ml_min;         /* injected extra leak at 100 mmHg */
 	double fill_ml_s;           /* container fill rate */

@@ -267,37 +267,48 @@ void pb_fw_run_cal_hold(struct pb_fw *fw)
 	unsigned mask = fw->hold_mask;
 	double v;
 	bool have = pb_fw_mask_max(fw, mask, &v);
-	set_connect(fw, mask);
 	set_valves(fw, mask);
-	/* a channel above the hold target bleeds down through its valve */
-	for (int ch = 0; ch < fw->channels; ch++) {
-		if (!(mask & (1u << ch)) || !pb_fw_reading_valid(fw, ch))
-			continue;
-		double c = fw->ch[ch].filt_mmhg;
-		if (c > fw->hold_target_mmhg + CAL_BLEED_MMHG)
-			fw->ch[ch].bleeding = true;
-		else if (c <= fw->hold_target_mmhg + CAL_HOLD_HYST_MMHG)
-			fw->ch[ch].bleeding = false;
-		if (fw->ch[ch].bleeding)
-			fw->out.valve_open[ch] = true;
-	}
 	fw->target_mmhg = fw->hold_target_mmhg;
-	if (!have) {
+	/* each channel on its own (two never pull alike: tube, shield):
+	 * its pump path opens while it tops up - from below target -
+	 * hysteresis to the target less the rise still to come - and a
+	 * channel above the target bleeds down through its valve */
+	unsigned pulling = 0, was = 0;
+	for (int ch = 0; ch < fw->channels; ch++)
+		if (fw->out.connect[ch])
+			was |= 1u << ch;
+	double low = 0.0;
+	for (int ch = 0; ch < fw->channels; ch++) {
+		struct pb_fw_chan *fc = &fw->ch[ch];
+		if (!(mask & (1u << ch)) || !pb_fw_reading_valid(fw, ch)) {
+			fc->topping = false;
+			continue;
+		}
+		double c = fc->filt_mmhg;
+		if (c > fw->hold_target_mmhg + CAL_BLEED_MMHG)
+			fc->bleeding = true;
+		else if (c <= fw->hold_target_mmhg + CAL_HOLD_HYST_MMHG)
+			fc->bleeding = false;
+		if (fc->bleeding)
+			fw->out.valve_open[ch] = true;
+		if (fc->topping && c >= fw->hold_target_mmhg -
+		    anticipation(fw, c, was ? was : mask))
+			fc->topping = false;
+		else if (!fc->topping &&
+		    c < fw->hold_target_mmhg - CAL_HOLD_HYST_MMHG)
+			fc->topping = true;
+		if (fc->topping) {
+			if (!pulling || c < low)
+				low = c;
+			pulling |= 1u << ch;
+		}
+	}
+	set_connect(fw, pulling);
+	if (!have || !pulling) {
 		fw->out.motor_duty = 0.0;
+		fw->phase = PB_PH_HOLD;
 		return;
 	}
-	/* pull when below target - hysteresis, stop at target */
-	if (fw->phase == PB_PH_PULL) {
-		if (v >= fw->hold_target_mmhg - anticipation(fw, v, mask)) {
-			fw->phase = PB_PH_HOLD;
-			fw->out.motor_duty = 0.0;
-		} else {
-			fw->out.motor_duty = pull_duty(fw,
-			    fw->hold_target_mmhg - v);
-		}
-	} else {
-		fw->out.motor_duty = 0.0;
-		if (v < fw->hold_target_mmhg - CAL_HOLD_HYST_MMHG)
-			fw->phase = PB_PH_PULL;
-	}
+	fw->phase = PB_PH_PULL;
+	fw->out.motor_duty = pull_duty(fw, fw->hold_target_mmhg - low);
 }
