@@ -108,7 +108,7 @@ static void emit(FILE *f, const struct pb_profile *p, const char *symbol,
 	D(max_target_mmhg); D(max_target_double_mmhg); D(trip_abs_mmhg); D(trip_over_target_mmhg);
 	D(trip_over_ms); D(stuck_mmhg); D(stuck_after_ms);
 	I(leak_missed_cycles); D(leak_decay_mmhg_s); D(session_auto_off_s);
-	D(stim_to_expr_s); D(heartbeat_timeout_ms);
+	D(stim_to_expr_s); D(heartbeat_timeout_ms); D(backflow_half_ms);
 	D(tol_peak_mmhg); D(tol_rate_cpm);
 	D(dead_volume_ml); D(free_flow_lpm); D(stall_vacuum_mmhg);
 	D(valve_release_ms); D(base_leak_ml_min);

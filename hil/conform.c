@@ -408,7 +408,7 @@ static void check_telemetry(struct cf *c, const struct pb_cw_frame *f)
 		tally(&c->tel_bad, "TELEMETRY mode %u phase %u run_state %u "
 		    "(seq %u)", t.mode, t.phase, t.run_state, f->seq);
 	else if ((t.valve | t.mask) >> ch || p[17] != 0 ||
-	    (t.alarms & 0xE000))
+	    (t.alarms & 0xC000))
 		tally(&c->tel_bad, "TELEMETRY valve 0x%02x mask 0x%02x "
 		    "reserved %u alarms 0x%04x for %u channels (seq %u)",
 		    t.valve, t.mask, p[17], t.alarms, ch, f->seq);
@@ -445,7 +445,7 @@ static void check_heartbeat(struct cf *c, const struct pb_cw_frame *f)
 	}
 	struct hb h = { f->t_us, pb_cw_u32(f->p), f->p[4],
 	    pb_cw_u16(f->p + 5) };
-	if (h.run_state > 4 || (h.alarms & 0xE000))
+	if (h.run_state > 4 || (h.alarms & 0xC000))
 		tally(&c->hb_bad, "HEARTBEAT run_state %u alarms 0x%04x "
 		    "(seq %u)", h.run_state, h.alarms, f->seq);
 	if (f->flags & (F_ACK_REQ | F_RETRY | F_RESPONSE))

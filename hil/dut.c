@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/devclock.h"
+
 struct done_slot {
 	bool pending;
 	bool done;
@@ -37,6 +39,7 @@ struct pb_dut {
 	bool have_hb;
 	struct pb_heartbeat hb;
 
+	struct pb_devclock clk;     /* device time -> rig time */
 	struct pb_dut_event *ev;
 	size_t n_ev, cap_ev;
 	size_t ev_dropped;          /* past PB_DUT_MAX_EVENTS */
@@ -113,6 +116,8 @@ static void note(struct pb_dut *d, const char *fmt, ...)
 static void cb_tel(void *ctx, const struct pb_telemetry *t, uint32_t lost)
 {
 	struct pb_dut *d = ctx;
+	pb_devclock_seen(&d->clk, pb_devclock_batch_end_ms(t->device_ms, t->n,
+	    d->have_info ? d->info.sample_rate_hz : 0), pb_fixture_now(d->fix));
 	d->tel = *t;
 	d->have_tel = true;
 	d->tel_t = pb_dut_seconds(d);
@@ -138,7 +143,13 @@ static void cb_event(void *ctx, const struct pb_event *e)
 		d->ev = p;
 		d->cap_ev = nc;
 	}
-	d->ev[d->n_ev].t_s = pb_dut_seconds(d);
+	/* when it happened on the device (EVENT device_ms through the
+	 * device clock), not when the frame came in */
+	uint64_t now = pb_fixture_now(d->fix);
+	pb_devclock_seen(&d->clk, e->device_ms, now);
+	uint64_t at = pb_devclock_host_us(&d->clk, e->device_ms, now);
+	d->ev[d->n_ev].t_s = at >= d->start_us ? (double)(at - d->start_us) / 1e6
+	    : -(double)(d->start_us - at) / 1e6;
 	d->ev[d->n_ev].ev = *e;
 	d->n_ev++;
 	if (e->kind == PB_EV_ALARM_RAISED || e->kind == PB_EV_ALARM_CLEARED)
@@ -167,6 +178,7 @@ static void cb_log(void *ctx, const struct pb_log *l)
 static void cb_hb(void *ctx, const struct pb_heartbeat *hb)
 {
 	struct pb_dut *d = ctx;
+	pb_devclock_seen(&d->clk, hb->time_ms, pb_fixture_now(d->fix));
 	d->hb = *hb;
 	d->have_hb = true;
 }

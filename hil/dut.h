@@ -44,7 +44,10 @@ enum pb_dut_err {
 };
 
 struct pb_dut_event {
-	double t_s;                /* rig seconds since pb_dut_mark_start() */
+	double t_s;                /* rig seconds since pb_dut_mark_start()
+	                              when it happened on the device (its
+	                              device_ms through the device clock,
+	                              proto/devclock.h), not when it arrived */
 	struct pb_event ev;
 };
 

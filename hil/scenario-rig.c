@@ -433,6 +433,7 @@ static const struct { const char *name; int id; } faults[] = {
 	{ "container_fill", PB_FLT_CONTAINER_FILL },
 	{ "occlusion", PB_FLT_OCCLUSION },
 	{ "sensor_drift", PB_FLT_SENSOR_DRIFT },
+	{ "backflow", PB_FLT_BACKFLOW },
 };
 
 static void sim_fault(lua_State *L, struct scn *s, int id, int ch,
@@ -470,7 +471,7 @@ static int l_sim_fault(lua_State *L)
 	return luaL_error(L, "sim.fault: unknown fault '%s' (leak, "
 	    "valve_stuck, motor_stall, motor_open, sensor_offset, "
 	    "sensor_stuck, sensor_open, sensor_short, battery_sag, "
-	    "container_fill, occlusion, sensor_drift, clear)", name);
+	    "container_fill, occlusion, sensor_drift, backflow, clear)", name);
 }
 
 static int l_sim_clear(lua_State *L)

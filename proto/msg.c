@@ -213,7 +213,7 @@ static bool hold_ok(const struct pb_cal_hold *h)
 
 static bool inject_ok(const struct pb_inject *j)
 {
-	return j->fault <= PB_FLT_SENSOR_DRIFT &&
+	return j->fault <= PB_FLT_BACKFLOW &&
 	    (j->channel < PB_MAX_CH || j->channel == PB_CH_NONE);
 }
 
@@ -890,7 +890,7 @@ const char *pb_alarm_name(unsigned bit_index)
 		"overpressure", "vacuum-stuck", "leak", "occlusion",
 		"motor-stall", "motor-open", "sensor-open", "sensor-short",
 		"sensor-stuck", "battery-low", "battery-cutoff",
-		"heartbeat-lost", "cal-invalid"
+		"heartbeat-lost", "cal-invalid", "backflow"
 	};
 	return bit_index < PB_AL_COUNT ? names[bit_index] : "?";
 }

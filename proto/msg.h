@@ -124,9 +124,10 @@ enum pb_alarm_bit {
 	PB_AL_BATTERY_LOW    = 1u << 9,
 	PB_AL_BATTERY_CUTOFF = 1u << 10,
 	PB_AL_HEARTBEAT_LOST = 1u << 11,
-	PB_AL_CAL_INVALID    = 1u << 12
+	PB_AL_CAL_INVALID    = 1u << 12,
+	PB_AL_BACKFLOW       = 1u << 13
 };
-#define PB_AL_COUNT 13
+#define PB_AL_COUNT 14
 
 /* EVENT kinds. */
 enum pb_event_kind {
@@ -154,7 +155,9 @@ enum pb_fault {
 	PB_FLT_BATTERY_SAG    = 9,  /* value: sag in mV */
 	PB_FLT_CONTAINER_FILL = 10, /* value: fill rate in uL/s */
 	PB_FLT_OCCLUSION      = 11, /* value: 1 occluded */
-	PB_FLT_SENSOR_DRIFT   = 12  /* value: drift in 0.1 mmHg per minute */
+	PB_FLT_SENSOR_DRIFT   = 12, /* value: drift in 0.1 mmHg per minute */
+	PB_FLT_BACKFLOW       = 13  /* value: milk at the sensor port, 0.1 mL
+	                               (0 = dry) */
 };
 
 /* HELLO (host->dev). */

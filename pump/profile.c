@@ -91,6 +91,7 @@ static const struct keydef keys[] = {
 	    R_ALWAYS),
 	D("limits", "heartbeat_timeout_ms", heartbeat_timeout_ms, 10, 60000,
 	    R_ALWAYS),
+	D("limits", "backflow_half_ms", backflow_half_ms, 1, 10000, R_OPTIONAL),
 
 	D("session", "auto_off_s", session_auto_off_s, 1, 86400, R_ALWAYS),
 	D("session", "stim_to_expr_s", stim_to_expr_s, 1, 86400, R_ALWAYS),
@@ -550,6 +551,15 @@ static void finish(struct ctx *c)
 	if (p->double_pumping && p->channels != 2)
 		fail(c, PB_PROFILE_E_VALUE, line_of(c, "pump", "double_pumping"),
 		    "[pump] double_pumping needs channels = 2");
+	/* a healthy release halves the vacuum in about valve_release_ms *
+	 * ln 2 plus the sensor lag and the filter: twice that, when the
+	 * file does not say */
+	if (p->backflow_half_ms == 0.0)
+		p->backflow_half_ms = 2.0 * (p->valve_release_ms * 0.693 +
+		    p->sensor_lag_ms + p->ctrl_filter_n * p->ctrl_tick_ms);
+	else if (p->backflow_half_ms >= p->stuck_after_ms)
+		fail(c, PB_PROFILE_E_VALUE, line_of(c, "limits", "backflow_half_ms"),
+		    "[limits] backflow_half_ms must be below stuck_after_ms");
 	if (p->max_target_double_mmhg == 0.0)
 		p->max_target_double_mmhg = p->max_target_mmhg;
 	else if (p->max_target_double_mmhg > p->max_target_mmhg)

@@ -59,6 +59,8 @@ struct pb_profile {
 	double session_auto_off_s;        /* 1800 */
 	double stim_to_expr_s;            /* 120 */
 	double heartbeat_timeout_ms;      /* 1000 */
+	double backflow_half_ms;          /* release slower than this to half
+	                                     the vacuum = milk at the port */
 
 	/* acceptance (regulatory precedent) */
 	double tol_peak_mmhg;             /* +/- 20 */

@@ -121,15 +121,57 @@ void pb_app_set_info(struct pb_app *a, const struct pb_device_info *info,
 	a->profile = profile;
 }
 
-static void alarm_push(struct pb_app *a, uint64_t now_us, uint32_t dms,
+/* The latest record of this bit and direction within 2 s of device time
+ * dms, or NULL (the telemetry and the EVENT of one change). */
+static struct pb_alarm_rec *alarm_find(struct pb_app *a, uint32_t dms,
     unsigned bit, bool raised)
 {
+	size_t n = a->alarm_n < PB_APP_ALARM_HIST ? a->alarm_n
+	    : PB_APP_ALARM_HIST;
+	for (size_t i = 0; i < n; i++) {
+		struct pb_alarm_rec *r =
+		    &a->alarm_hist[(a->alarm_n - 1 - i) % PB_APP_ALARM_HIST];
+		if (r->bit != bit)
+			continue;
+		int32_t d = (int32_t)(dms - r->device_ms);
+		if (r->raised == raised && d < 2000 && d > -2000)
+			return r;
+		return NULL;   /* the bit changed since: a new change */
+	}
+	return NULL;
+}
+
+static void alarm_push(struct pb_app *a, uint64_t host_us, uint32_t dms,
+    unsigned bit, bool raised)
+{
+	if (alarm_find(a, dms, bit, raised))
+		return;   /* its EVENT came first */
 	struct pb_alarm_rec *r = &a->alarm_hist[a->alarm_n % PB_APP_ALARM_HIST];
-	r->host_us = now_us;
+	r->host_us = host_us;
 	r->device_ms = dms;
 	r->bit = (uint8_t)bit;
 	r->raised = raised;
 	a->alarm_n++;
+}
+
+void pb_app_on_event(struct pb_app *a, const struct pb_event *e,
+    uint64_t now_us)
+{
+	if (e->kind != PB_EV_ALARM_RAISED && e->kind != PB_EV_ALARM_CLEARED)
+		return;
+	if (e->code >= PB_AL_COUNT)
+		return;
+	bool raised = e->kind == PB_EV_ALARM_RAISED;
+	pb_devclock_seen(&a->clock, e->device_ms, now_us);
+	uint64_t at = pb_devclock_host_us(&a->clock, e->device_ms, now_us);
+	struct pb_alarm_rec *r = alarm_find(a, e->device_ms, e->code, raised);
+	if (r) {
+		/* the telemetry showed it first: the event knows when */
+		r->host_us = at;
+		r->device_ms = e->device_ms;
+		return;
+	}
+	alarm_push(a, at, e->device_ms, e->code, raised);
 }
 
 void pb_app_on_telemetry(struct pb_app *a, const struct pb_telemetry *t,
@@ -147,6 +189,9 @@ void pb_app_on_telemetry(struct pb_app *a, const struct pb_telemetry *t,
 	a->battery_mv = t->battery_mv;
 	a->device_ms = t->device_ms;
 	a->have_tel = true;
+	pb_devclock_seen(&a->clock, pb_devclock_batch_end_ms(t->device_ms, t->n,
+	    a->rate_hz), now_us);
+	uint64_t at = pb_devclock_host_us(&a->clock, t->device_ms, now_us);
 
 	uint16_t now_bits = t->alarms;
 	uint16_t diff = (uint16_t)(old ^ now_bits);
@@ -154,7 +199,7 @@ void pb_app_on_telemetry(struct pb_app *a, const struct pb_telemetry *t,
 		if (!(diff & (1u << b)))
 			continue;
 		bool raised = (now_bits >> b) & 1u;
-		alarm_push(a, now_us, t->device_ms, b, raised);
+		alarm_push(a, at, t->device_ms, b, raised);
 	}
 	a->alarms = now_bits;
 	/* a newly raised alarm needs a new acknowledgement */

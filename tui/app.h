@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "proto/devclock.h"
 #include "proto/msg.h"
 #include "pump/profile.h"
 #include "pump/units.h"
@@ -123,8 +124,11 @@ enum pb_screen_mode { PB_SCR_MAIN = 0, PB_SCR_CALIBRATION = 1 };
 #define PB_APP_ALARM_HIST  64
 
 struct pb_alarm_rec {
-	uint64_t host_us;      /* when the host saw it */
-	uint32_t device_ms;    /* device time of the telemetry batch */
+	uint64_t host_us;      /* when it happened, on the host's clock: its
+	                          device time through the device clock
+	                          (proto/devclock.h), not when it arrived */
+	uint32_t device_ms;    /* device time: the EVENT's, else the first
+	                          telemetry batch that showed it */
 	uint8_t  bit;          /* alarm bit index (pb_alarm_name) */
 	bool     raised;       /* raised or cleared */
 };
@@ -147,6 +151,7 @@ struct pb_app {
 	uint16_t alarms;          /* active bits */
 	uint16_t alarms_acked;    /* active bits the user acknowledged */
 	uint32_t device_ms;
+	struct pb_devclock clock; /* the device's time on the host's clock */
 
 	/* requested but not yet confirmed by telemetry (0 = none) */
 	uint8_t  req_mode, req_level, req_mask;
@@ -189,6 +194,10 @@ void pb_app_init(struct pb_app *a, enum pb_unit units);
 void pb_app_set_info(struct pb_app *a, const struct pb_device_info *info,
     const struct pb_profile *profile);
 void pb_app_on_telemetry(struct pb_app *a, const struct pb_telemetry *t,
+    uint64_t now_us);
+/* An EVENT from the device: an alarm raised or cleared takes the event's
+ * device time (the telemetry that shows the bit only brackets it). */
+void pb_app_on_event(struct pb_app *a, const struct pb_event *e,
     uint64_t now_us);
 void pb_app_on_link(struct pb_app *a, bool up, uint64_t now_us);
 /* A command finished (ok or not): drop the matching request. */

@@ -63,6 +63,12 @@ struct pb_session {
 
 	/* device (or file) index -> 64-bit session index */
 	struct pb_indexmap imap;
+	/* the latest batch: its first sample's session index and device
+	 * time, for placing an EVENT at its own sample */
+	bool     ev_have;
+	uint64_t ev_base_idx;
+	uint32_t ev_base_ms;
+	unsigned ev_rate;
 
 	struct pb_session_counts counts;
 	uint64_t fps_t0, fps_frames0;
@@ -367,6 +373,10 @@ static void on_telemetry(void *ctx, const struct pb_telemetry *t,
 		v[c] = t->samples[c];
 	pb_history_push(s->hist, v, t->n);
 	pb_cycles_feed_batch(&s->cyc, sidx, t);
+	s->ev_have = true;
+	s->ev_base_idx = sidx;
+	s->ev_base_ms = t->device_ms;
+	s->ev_rate = rate;
 	if (s->rec) {
 		int r = pb_rec_telemetry(s->rec, sidx, t,
 		    link_gap ? 0 : (uint32_t)gap, now);
@@ -384,12 +394,30 @@ static void on_telemetry(void *ctx, const struct pb_telemetry *t,
 	s->dirty = true;
 }
 
+/* The session sample index at device time dev_ms: counted from the latest
+ * batch by the sample rate, never past the samples seen (an event is
+ * placed where it happened, not where the host read it). */
+static uint64_t index_at(const struct pb_session *s, uint32_t dev_ms)
+{
+	if (!s->ev_have || !s->imap.have)
+		return s->imap.have ? s->imap.next : 0;
+	int64_t d = (int64_t)(int32_t)(dev_ms - s->ev_base_ms) *
+	    (int64_t)s->ev_rate / 1000;
+	int64_t i = (int64_t)s->ev_base_idx + d;
+	if (i < 0)
+		i = 0;
+	if ((uint64_t)i > s->imap.next)
+		i = (int64_t)s->imap.next;
+	return (uint64_t)i;
+}
+
 static void on_event(void *ctx, const struct pb_event *e)
 {
 	struct pb_session *s = ctx;
+	pb_app_on_event(s->app, e, s->now_us);
 	if (s->rec)
-		pb_rec_event(s->rec, e->device_ms,
-		    s->imap.have ? s->imap.next : 0, e, s->now_us);
+		pb_rec_event(s->rec, e->device_ms, index_at(s, e->device_ms), e,
+		    s->now_us);
 	if (e->kind == PB_EV_AUTO_OFF)
 		pb_app_say(s->app, s->now_us, "session ended by the auto-off timer");
 	s->dirty = true;
@@ -471,6 +499,7 @@ static void on_link(void *ctx, bool up, const char *why)
 		s->link_down_us = s->now_us;
 		s->counts.link_losses++;
 		pb_indexmap_link_down(&s->imap);
+		s->ev_have = false;
 		pb_cycles_reset(&s->cyc);
 		if (why && *why)
 			say_log(s, "link lost: %.140s", why);

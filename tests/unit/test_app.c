@@ -458,6 +458,62 @@ START_TEST(session_timer_and_auto_off)
 }
 END_TEST
 
+/* An alarm is dated when it happened on the device, not when the host
+ * read it: the host reads 2.3 s of queued frames at once (a stalled
+ * reader); the history shows the device's time through the device clock,
+ * and the EVENT's own device time wins over the batch that showed it. */
+START_TEST(alarm_times_are_device_times)
+{
+	struct pb_app a;
+	pb_app_init(&a, PB_UNIT_MMHG);
+	struct pb_device_info i = info9();
+	pb_app_set_info(&a, &i, NULL);
+	struct pb_telemetry t = tel(PB_RS_RUNNING, 2, 3, 1, 0);
+	t.n = 20;
+	/* a live link: batch k (device 10 s + 20k ms) arrives 5 ms after its
+	 * last sample */
+	uint64_t base = 50000000;
+	for (int k = 0; k < 50; k++) {
+		t.device_ms = 10000 + 20 * (uint32_t)k;
+		pb_app_on_telemetry(&a, &t, base + (uint64_t)(t.device_ms + 19) *
+		    1000 + 5000 - 10000000);
+	}
+	/* the reader stalls; the leak is raised at device 11.003 s; the
+	 * batches from 11.000 s on arrive 2.3 s late, all at once */
+	uint64_t late = base + 11000000 + 2300000 - 10000000;
+	struct pb_event e = { .device_ms = 11003, .kind = PB_EV_ALARM_RAISED,
+	    .code = 2, .channel = 0, .value = 0 };
+	t.device_ms = 11000;
+	t.alarms = PB_AL_LEAK;
+	pb_app_on_telemetry(&a, &t, late);
+	const struct pb_alarm_rec *r = pb_app_alarm(&a, 0);
+	ck_assert_ptr_nonnull(r);
+	/* the batch's time, mapped through the least-delayed frames (5 ms
+	 * after their last sample): device 11.000 s -> base + 1.005 s */
+	ck_assert_uint_eq(r->host_us, base + 1005000);
+	pb_app_on_event(&a, &e, late + 1);
+	ck_assert_ptr_null(pb_app_alarm(&a, 1));   /* the same record */
+	r = pb_app_alarm(&a, 0);
+	ck_assert_uint_eq(r->device_ms, 11003);
+	ck_assert_uint_eq(r->bit, 2);
+	ck_assert(r->raised);
+	/* 3 ms later on the device, nowhere near 2.3 s late */
+	ck_assert_uint_eq(r->host_us, base + 1008000);
+	ck_assert(late - r->host_us > 2200000);
+	/* an event that comes before the telemetry is one record, not two */
+	struct pb_event c = { .device_ms = 11500, .kind = PB_EV_ALARM_CLEARED,
+	    .code = 2 };
+	pb_app_on_event(&a, &c, late + 2);
+	t.device_ms = 11520;
+	t.alarms = 0;
+	pb_app_on_telemetry(&a, &t, late + 3);
+	ck_assert(!pb_app_alarm(&a, 0)->raised);
+	ck_assert_uint_eq(pb_app_alarm(&a, 0)->device_ms, 11500);
+	ck_assert(pb_app_alarm(&a, 1)->raised);
+	ck_assert_ptr_null(pb_app_alarm(&a, 2));
+}
+END_TEST
+
 static Suite *app_suite(void)
 {
 	Suite *s = suite_create("app");
@@ -477,6 +533,7 @@ static Suite *app_suite(void)
 	tcase_add_test(tc, help_overlay_and_calibration_hook);
 	tcase_add_test(tc, units_sweep_scale_toggle);
 	tcase_add_test(tc, alarms_history_and_ack);
+	tcase_add_test(tc, alarm_times_are_device_times);
 	tcase_add_test(tc, session_timer_and_auto_off);
 	suite_add_tcase(s, tc);
 	return s;

@@ -794,6 +794,11 @@ static void i_bcut(struct rig *r)
 	ck_assert_int_eq(pb_plant_fault(&r->pl, PB_FLT_BATTERY_SAG, 0, 900),
 	    0);
 }
+static void i_bflow(struct rig *r)
+{
+	/* 1.0 mL of milk at the sensor port */
+	ck_assert_int_eq(pb_plant_fault(&r->pl, PB_FLT_BACKFLOW, 0, 10), 0);
+}
 static void i_hb(struct rig *r)
 {
 	r->pings = false;
@@ -829,6 +834,8 @@ static const struct scenario scenarios[] = {
 	  true, true, i_bcut, clear_all, 2.0 },
 	{ "heartbeat", PB_AL_HEARTBEAT_LOST, PB_DEF_NO_HEARTBEAT_SAFE, false,
 	  false, i_hb, r_hb, 1.3 },
+	{ "backflow", PB_AL_BACKFLOW, PB_DEF_NO_BACKFLOW_DETECT, true, false,
+	  i_bflow, clear_all, 4.0 },
 };
 #define N_SCEN (int)(sizeof scenarios / sizeof scenarios[0])
 
@@ -918,6 +925,7 @@ START_TEST(defect_removes_exactly_its_detector)
 		PB_DEF_NO_STALL_DETECT, PB_DEF_NO_SENSOR_CHECK,
 		PB_DEF_NO_BATTERY_CUTOFF, PB_DEF_NO_HEARTBEAT_SAFE,
 		PB_DEF_NO_MOTOR_OPEN_DETECT, PB_DEF_NO_BATTERY_LOW,
+		PB_DEF_NO_BACKFLOW_DETECT,
 	};
 	unsigned d = defects[_i];
 	static struct rig r;
@@ -950,7 +958,7 @@ START_TEST(defect_names)
 		ck_assert_int_eq(pb_defect_parse(n, &bit), 0);
 		ck_assert_uint_eq(bit, 1u << i);
 	}
-	ck_assert_uint_eq(pb_defect_count(), 19);
+	ck_assert_uint_eq(pb_defect_count(), 20);
 	ck_assert_str_eq(pb_defect_name(PB_DEF_NO_STOP_VENT), "no-stop-vent");
 	unsigned mask = PB_DEF_NO_AUTO_OFF;
 	size_t bad = 99;
@@ -1273,7 +1281,7 @@ static Suite *firmware_suite(void)
 	tc = tcase_create("alarms");
 	tcase_set_timeout(tc, 300);
 	tcase_add_loop_test(tc, alarm_raised_and_cleared, 0, N_SCEN);
-	tcase_add_loop_test(tc, defect_removes_exactly_its_detector, 0, 10);
+	tcase_add_loop_test(tc, defect_removes_exactly_its_detector, 0, 11);
 	tcase_add_test(tc, defect_no_stop_vent);
 	tcase_add_test(tc, defect_names);
 	tcase_add_test(tc, leak_by_decay_and_by_miss);

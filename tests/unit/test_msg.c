@@ -270,7 +270,7 @@ START_TEST(telemetry_validation)
 	expect_bad(&m, 15, 4, PB_MSG_E_VALUE, "valve of channel 2");
 	expect_bad(&m, 16, 4, PB_MSG_E_VALUE, "mask of channel 2");
 	expect_bad(&m, 17, 1, PB_MSG_E_VALUE, "reserved byte");
-	expect_bad(&m, 21, 0x20, PB_MSG_E_VALUE, "alarm bit 13");
+	expect_bad(&m, 21, 0x40, PB_MSG_E_VALUE, "alarm bit 14");
 	/* encode refuses the same things */
 	size_t len;
 	m.u.tel.n = 53;
@@ -388,8 +388,10 @@ START_TEST(command_validation)
 	b[0] = 1; b[2] = 0x80; /* negative target */
 	ck_assert_int_eq(dec(PB_T_CAL_HOLD, b, 3), PB_MSG_E_VALUE);
 	b[2] = 0; ck_assert_int_eq(dec(PB_T_CAL_HOLD, b, 3), PB_MSG_OK);
-	b[0] = 13; b[1] = 0;
+	b[0] = 14; b[1] = 0;
 	ck_assert_int_eq(dec(PB_T_INJECT, b, 6), PB_MSG_E_VALUE);
+	b[0] = 13; b[1] = 0;   /* backflow */
+	ck_assert_int_eq(dec(PB_T_INJECT, b, 6), PB_MSG_OK);
 	b[0] = 12; b[1] = 2;
 	ck_assert_int_eq(dec(PB_T_INJECT, b, 6), PB_MSG_E_VALUE);
 	b[1] = PB_CH_NONE;

@@ -255,6 +255,69 @@ void pb_fw_check_battery(struct pb_fw *fw)
 	}
 }
 
+/* Backflow: milk at the sensor port puts a liquid plug in front of the
+ * sensor, and the reading lags the line.  A release shows it: the valve
+ * opens, the line vents within a few valve time constants, but the
+ * reading follows only slowly.  Measured as shares of the reading's
+ * excess over stuck_mmhg when the valve opened (so an uncalibrated offset
+ * at rest is no vacuum): a release that has begun (below BACKFLOW_FALL of
+ * it: a stuck valve is the stuck check's) but is not at BACKFLOW_HALF of
+ * it backflow_half_ms after the valve opened is slow; BACKFLOW_CONFIRM
+ * slow releases in a row latch the alarm (milk must not reach the pump).
+ * Judged on the releases of a session, from a start above twice
+ * stuck_mmhg. */
+void pb_fw_check_backflow(struct pb_fw *fw)
+{
+	const struct pb_profile *p = &fw->prof;
+	uint64_t now = fw->now_us;
+	bool release = fw->run_state == PB_RS_RUNNING &&
+	    fw->phase == PB_PH_RELEASE;
+	for (int ch = 0; ch < fw->channels; ch++) {
+		struct pb_fw_chan *c = &fw->ch[ch];
+		if (!release || !(fw->channel_mask & (1u << ch)) ||
+		    !pb_fw_reading_valid(fw, ch) ||
+		    pb_fw_defect(fw, PB_DEF_NO_BACKFLOW_DETECT)) {
+			c->bf_since = 0;
+			continue;
+		}
+		double v = c->filt_mmhg;
+		if (c->bf_since == 0) {
+			if (v > 2.0 * p->stuck_mmhg) {
+				c->bf_since = now + 1;
+				c->bf_ref_mmhg = v;
+			} else {
+				c->bf_since = UINT64_MAX;   /* nothing to judge */
+			}
+			continue;
+		}
+		if (c->bf_since == UINT64_MAX)
+			continue;
+		/* shares of the excess over stuck_mmhg, as the stuck check
+		 * judges it: an uncalibrated offset at rest is no vacuum */
+		double ex = c->bf_ref_mmhg - p->stuck_mmhg;
+		if (v <= p->stuck_mmhg + BACKFLOW_HALF * ex) {
+			c->bf_slow = 0;           /* a healthy release */
+			c->bf_since = UINT64_MAX;
+			continue;
+		}
+		double ms = (double)(now + 1 - c->bf_since) / 1000.0;
+		if (ms < p->backflow_half_ms)
+			continue;
+		if (v < p->stuck_mmhg + BACKFLOW_FALL * ex)
+			c->bf_slow++;
+		else
+			c->bf_slow = 0;       /* not falling: the stuck check's */
+		c->bf_since = UINT64_MAX;
+		if (c->bf_slow >= BACKFLOW_CONFIRM) {
+			c->bf_slow = 0;
+			/* value: the share of the vacuum still read, in % */
+			pb_fw_latch(fw, PB_AL_BACKFLOW, ch,
+			    100.0 * (v - p->stuck_mmhg) / ex / 10.0);
+			return;
+		}
+	}
+}
+
 void pb_fw_heartbeat_lost(struct pb_fw *fw)
 {
 	if (pb_fw_defect(fw, PB_DEF_NO_HEARTBEAT_SAFE))

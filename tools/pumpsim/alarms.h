@@ -33,6 +33,7 @@ void pb_fw_check_overpressure(struct pb_fw *fw);
 void pb_fw_check_stuck_valve(struct pb_fw *fw);
 void pb_fw_check_motor(struct pb_fw *fw);        /* stall, open circuit */
 void pb_fw_check_battery(struct pb_fw *fw);      /* low, cut-off */
+void pb_fw_check_backflow(struct pb_fw *fw);     /* milk at the port */
 /* Host silent: alarm, and the safe state if pumping. */
 void pb_fw_heartbeat_lost(struct pb_fw *fw);
 /* Called by the regulator: leak at the end of a cycle's hold, occlusion

@@ -28,6 +28,7 @@ static const char *const fault_names[] = {
 	[PB_FLT_CONTAINER_FILL] = "container-fill",
 	[PB_FLT_OCCLUSION] = "occlusion",
 	[PB_FLT_SENSOR_DRIFT] = "sensor-drift",
+	[PB_FLT_BACKFLOW] = "backflow",
 };
 #define N_FAULTS (int)(sizeof fault_names / sizeof fault_names[0])
 

@@ -25,6 +25,7 @@ static const struct { unsigned bit; const char *name; } defects[] = {
 	{ PB_DEF_NO_MOTOR_OPEN_DETECT, "no-motor-open-detect" },
 	{ PB_DEF_NO_BATTERY_LOW,       "no-battery-low" },
 	{ PB_DEF_NO_STOP_VENT,         "no-stop-vent" },
+	{ PB_DEF_NO_BACKFLOW_DETECT,   "no-backflow-detect" },
 };
 #define N_DEFECTS (sizeof(defects) / sizeof(defects[0]))
 

@@ -40,7 +40,8 @@ enum pb_defect {
 	/* Safety functions that had no negative control (issue 10). */
 	PB_DEF_NO_MOTOR_OPEN_DETECT = 1u << 16,
 	PB_DEF_NO_BATTERY_LOW       = 1u << 17,
-	PB_DEF_NO_STOP_VENT         = 1u << 18
+	PB_DEF_NO_STOP_VENT         = 1u << 18,
+	PB_DEF_NO_BACKFLOW_DETECT   = 1u << 19
 };
 /* How late PB_DEF_WATCHDOG_LATE makes the host watchdogs. */
 #define PB_DEF_WATCHDOG_LATE_US 250000u

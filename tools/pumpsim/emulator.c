@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tools/pumpsim/control.h"
 #include "tools/pumpsim/devapp.h"
 #include "tools/pumpsim/eeprom.h"
 #include "tools/pumpsim/factory.h"
@@ -211,13 +212,7 @@ size_t pb_emu_tx(struct pb_emu *e, uint8_t *buf, size_t cap)
 
 static const char *fault_label(int fault)
 {
-	static const char *names[] = { "clear-all", "leak", "valve-stuck",
-	    "motor-stall", "motor-open", "sensor-offset", "sensor-stuck",
-	    "sensor-open", "sensor-short", "battery-sag", "container-fill",
-	    "occlusion", "sensor-drift" };
-	if (fault >= 0 && fault < (int)(sizeof names / sizeof names[0]))
-		return names[fault];
-	return "?";
+	return fault == PB_FLT_CLEAR_ALL ? "clear-all" : pb_fault_name(fault);
 }
 
 int pb_emu_inject(struct pb_emu *e, int fault, int channel, int32_t value)

@@ -20,6 +20,13 @@
 #define STUCK_DROP_SHARE   0.5    /* vented: fell by this share of the
                                      excess over stuck_mmhg */
 #define RATE_WINDOW        8      /* ticks in the pull-rate window */
+#define BACKFLOW_FALL      0.9    /* backflow: a release that has begun
+                                     (below this share of its start)... */
+#define BACKFLOW_HALF      0.5    /* ...but not yet at this share after
+                                     backflow_half_ms is slow */
+#define BACKFLOW_CONFIRM   1      /* slow releases in a row = backflow (a
+                                     healthy release halves in half of
+                                     backflow_half_ms: one is enough) */
 #define OCCL_CONFIRM_TICKS 5      /* occlusion signs must last this long
                                      (a faster overpressure trip wins) */
 #define CAL_HOLD_HYST_MMHG 1.0    /* calibration hold: top up below */

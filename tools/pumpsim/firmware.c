@@ -336,6 +336,7 @@ static void tick(struct pb_fw *fw)
 	if (fw->run_state != PB_RS_FAULT || fw->latched == 0)
 		pb_fw_check_overpressure(fw);
 	pb_fw_check_stuck_valve(fw);
+	pb_fw_check_backflow(fw);
 	pb_fw_check_motor(fw);
 	pb_fw_check_battery(fw);
 
@@ -406,6 +407,8 @@ int pb_fw_start(struct pb_fw *fw, uint64_t now_us)
 	fw->leak_by_miss = fw->leak_by_decay = false;
 	fw->phase = PB_PH_IDLE;
 	fw->stop_unvented = false;
+	for (int ch = 0; ch < fw->channels; ch++)
+		fw->ch[ch].bf_slow = 0;
 	pb_fw_set_state(fw, PB_RS_RUNNING);
 	return PB_ST_OK;
 }
@@ -523,7 +526,8 @@ int pb_fw_clear_fault(struct pb_fw *fw, uint64_t now_us)
 		if (!(fw->latched & PB_AL_SENSOR_STUCK))
 			c->frozen = false;
 		c->out_of_range_since = c->stuck_since = c->over_since =
-		    c->abs_since = c->release_pending_since = 0;
+		    c->abs_since = c->release_pending_since = c->bf_since = 0;
+		c->bf_slow = 0;
 	}
 	fw->motor_fault_since = fw->motor_open_since = fw->cutoff_since = 0;
 	if (fw->latched)

@@ -78,6 +78,9 @@ struct pb_fw_chan {
 	uint64_t release_pending_since; /* valve opened, vacuum not yet gone */
 	double   release_ref_mmhg;    /* reading when the valve opened */
 	bool     was_venting;         /* valve open to vent at the last tick */
+	uint64_t bf_since;            /* backflow: release began (0 = not) */
+	double   bf_ref_mmhg;         /* backflow: reading when it began */
+	unsigned bf_slow;             /* backflow: slow releases in a row */
 	double   rate_ref_mmhg;       /* occlusion: reading one window ago */
 	uint64_t rate_ref_us;
 	double   cycle_peak_mmhg;     /* peak of the running cycle (filtered) */

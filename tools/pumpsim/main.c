@@ -118,7 +118,7 @@ static void usage(FILE *f)
 			fprintf(f, "%s%s", i ? " " : "", n);
 	}
 	fprintf(f, "\nFaults: ");
-	for (int i = 0; i <= PB_FLT_SENSOR_DRIFT; i++)
+	for (int i = 0; i <= PB_FLT_BACKFLOW; i++)
 		fprintf(f, "%s%s", i ? " " : "", pb_fault_name(i));
 	fprintf(f, "\nControl commands: fault NAME VALUE [CH] | fault clear | "
 	    "power on|off |\n  inject CH on VOLTS | inject CH off | status | "

@@ -228,7 +228,7 @@ int pb_plant_fault(struct pb_plant *pl, int fault, int ch, int32_t value)
 	    fault == PB_FLT_SENSOR_OFFSET || fault == PB_FLT_SENSOR_STUCK ||
 	    fault == PB_FLT_SENSOR_OPEN || fault == PB_FLT_SENSOR_SHORT ||
 	    fault == PB_FLT_CONTAINER_FILL || fault == PB_FLT_OCCLUSION ||
-	    fault == PB_FLT_SENSOR_DRIFT;
+	    fault == PB_FLT_SENSOR_DRIFT || fault == PB_FLT_BACKFLOW;
 	if (per_channel && (ch < 0 || ch >= pl->channels))
 		return PB_PLANT_E_CHANNEL;
 	struct pb_pneu *c = per_channel ? &pl->pneu[ch] : NULL;
@@ -249,6 +249,7 @@ int pb_plant_fault(struct pb_plant *pl, int fault, int ch, int32_t value)
 			si->drift_mmhg_min = 0.0;
 			si->drift_mmhg = 0.0;
 			si->stuck = si->open = si->shorted = false;
+			si->plug_ms = 0.0;
 		}
 		pl->motor.stalled = pl->motor.open = false;
 		pl->batt.sag_v = 0.0;
@@ -302,6 +303,13 @@ int pb_plant_fault(struct pb_plant *pl, int fault, int ch, int32_t value)
 			c->occluded = b;
 		}
 		return rc;
+	case PB_FLT_BACKFLOW:
+		/* milk at the sensor port, 0.1 mL: a liquid plug whose lag
+		 * grows with the amount */
+		if (value < 0 || value > 200)
+			return PB_PLANT_E_VALUE;
+		s->plug_ms = value / 10.0 * PB_PLANT_PLUG_MS_PER_ML;
+		return PB_PLANT_OK;
 	case PB_FLT_SENSOR_DRIFT:
 		s->drift_mmhg_min = value / 10.0;
 		return PB_PLANT_OK;

@@ -42,6 +42,9 @@
 #ifndef PB_PLANT_DT_US
 #define PB_PLANT_DT_US  100u     /* fixed model step: 100 us (10 kHz) */
 #endif
+/* Backflow: milk at a sensor port lags the port by this much per mL (a
+ * plug in a narrow port, pushed back and forth through it). */
+#define PB_PLANT_PLUG_MS_PER_ML 100.0
 
 /* Actuator inputs, held for one step. */
 struct pb_plant_inputs {

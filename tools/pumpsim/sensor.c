@@ -68,6 +68,7 @@ void pb_sensor_init(struct pb_sensor *s, const struct pb_sensor_params *p,
 	memset(s, 0, sizeof(*s));
 	s->p = *p;
 	s->pf_mmhg = vac_mmhg;
+	s->port_mmhg = vac_mmhg;
 	s->v_out = pb_sensor_nominal_volts(p, vac_mmhg);
 	s->counts = pb_sensor_volts_to_counts(p, s->v_out);
 }
@@ -83,11 +84,18 @@ void pb_sensor_step(struct pb_sensor *s, double dt_s, double vac_mmhg,
     struct pb_rng *r)
 {
 	const struct pb_sensor_params *p = &s->p;
+	/* a liquid plug in the port (backflow) lags the port behind the
+	 * line; the sensor's own lag follows */
+	if (s->plug_ms > 0.0)
+		s->port_mmhg += (vac_mmhg - s->port_mmhg) *
+		    (1.0 - exp(-dt_s * 1000.0 / s->plug_ms));
+	else
+		s->port_mmhg = vac_mmhg;
 	double tau = p->lag_ms / 1000.0;
 	if (tau <= 0.0)
-		s->pf_mmhg = vac_mmhg;
+		s->pf_mmhg = s->port_mmhg;
 	else
-		s->pf_mmhg += (vac_mmhg - s->pf_mmhg) *
+		s->pf_mmhg += (s->port_mmhg - s->pf_mmhg) *
 		    (1.0 - exp(-dt_s / tau));
 	s->drift_mmhg += s->drift_mmhg_min * dt_s / 60.0;
 

@@ -15,7 +15,10 @@
  * the range); Pmin may be negative (a compound range).  The ADC is ratiometric to Vs with 2^bits levels:
  *     counts = clamp(round(Vout/Vs * (2^bits - 1)), 0, 2^bits - 1)
  * Faults: open -> open_v, short -> short_v, stuck -> the output frozen at
- * its value when the fault began; offset and drift add to Pm.  With the
+ * its value when the fault began; offset and drift add to Pm; milk in
+ * the port (backflow) puts a liquid plug between the line and the sensor:
+ * the port pressure follows the line's vacuum through a first-order lag
+ * of plug_ms before the sensor's own lag.  With the
  * inject relay enabled the ADC reads the injected volts instead.
  */
 #ifndef PB_PUMPSIM_SENSOR_H
@@ -45,6 +48,7 @@ struct pb_sensor_params {
 struct pb_sensor {
 	struct pb_sensor_params p;
 	double pf_mmhg;            /* state: lagged pressure */
+	double port_mmhg;          /* state: pressure at the port */
 	double v_out;              /* output of the last step (volts) */
 	uint16_t counts;           /* ADC reading of the last step */
 	/* faults */
@@ -52,6 +56,7 @@ struct pb_sensor {
 	double drift_mmhg_min;     /* drift rate, mmHg per minute */
 	double drift_mmhg;         /* accumulated drift */
 	bool   stuck, open, shorted;
+	double plug_ms;            /* backflow: liquid plug lag, 0 = dry */
 	double stuck_v;
 	bool   inject;             /* inject-enable relay */
 	double inject_v;
