@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cal/fit.h"
 #include "hil/mpsse-interp.h"
 #include "hil/rigbus.h"
 #include "proto/link.h"
@@ -335,6 +336,46 @@ int pb_fixture_sim_defect(const char *name, unsigned *mask)
 	return PB_FIX_OK;
 }
 
+/* A unit that left the factory calibrated: each channel's own sensor read
+ * (noise-free, as a station's long average) at the profile's calibration
+ * points, fitted in the profile's order with the calibration procedure's
+ * fit (cal/fit.h), stored as one WRITE_CAL_ALL would store it. */
+static int factory_calibrate(struct sim_fixture *s, char *err, size_t errlen)
+{
+	const struct pb_profile *p = &s->prof;
+	struct pb_cal_set set;
+	memset(&set, 0, sizeof set);
+	double x[PB_PROFILE_MAX_CAL], y[PB_PROFILE_MAX_CAL];
+	for (int ch = 0; ch < p->channels && ch < PB_MAX_CH; ch++) {
+		for (int i = 0; i < p->cal_points; i++) {
+			y[i] = p->cal_point_mmhg[i];
+			x[i] = pb_emu_unit_counts(s->emu, ch, y[i]);
+		}
+		struct pb_cal_fit fit;
+		int rc = pb_cal_fit(x, y, p->cal_points, p->cal_order, &fit);
+		if (rc != PB_FIT_OK) {
+			snprintf(err, errlen, "factory calibration of ch%d: %s",
+			    ch + 1, pb_fit_strerror(rc));
+			return -1;
+		}
+		struct pb_cal *c = &set.cal[ch];
+		c->channel = (uint8_t)ch;
+		c->order = (uint8_t)p->cal_order;
+		for (int k = 0; k < 3; k++)
+			c->c[k] = (float)fit.c[k];
+		c->cal_id = 1;
+		snprintf(c->station, sizeof c->station, "sim-factory");
+		set.mask |= (uint8_t)(1u << ch);
+	}
+	int st = pb_emu_factory_store_cal(s->emu, &set);
+	if (st != PB_ST_OK) {
+		snprintf(err, errlen, "factory calibration refused (status %d)",
+		    st);
+		return -1;
+	}
+	return 0;
+}
+
 int pb_fixture_sim_open(const struct pb_rig *rig,
     const struct pb_fixture_opts *opts, struct pb_fixture **out,
     char *err, size_t errlen)
@@ -409,6 +450,11 @@ int pb_fixture_sim_open(const struct pb_rig *rig,
 		return PB_FIX_E_PROFILE;
 	}
 	s->now = opts->start_us;
+	if (opts->calibrated && factory_calibrate(s, err, errlen) != 0) {
+		pb_emu_free(s->emu);
+		free(s);
+		return PB_FIX_E_PROFILE;
+	}
 
 	s->it = malloc(sizeof(*s->it));
 	if (!s->it) {

@@ -285,6 +285,25 @@ const char *pb_fixture_errmsg(const struct pb_fixture *f)
 	return f->msg[0] ? f->msg : "no error";
 }
 
+const char *pb_fixture_unit_name(enum pb_fixture_unit u)
+{
+	switch (u) {
+	case PB_FIX_UNIT_IDEAL: return "ideal";
+	case PB_FIX_UNIT_UNCALIBRATED: return "uncalibrated";
+	case PB_FIX_UNIT_CALIBRATED: return "calibrated";
+	}
+	return "?";
+}
+
+int pb_fixture_unit_parse(const char *s)
+{
+	for (int u = PB_FIX_UNIT_IDEAL; u <= PB_FIX_UNIT_CALIBRATED; u++)
+		if (s && strcmp(s, pb_fixture_unit_name((enum pb_fixture_unit)u))
+		    == 0)
+			return u;
+	return -1;
+}
+
 const char *pb_fixture_strerror(int err)
 {
 	switch (err) {

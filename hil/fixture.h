@@ -78,6 +78,18 @@ enum pb_fix_err {
 
 struct pb_profile;
 
+/* The emulated unit (sim): an ideal sensor, a unit with the sensor
+ * errors of its profile's spreads and the datasheet calibration it left
+ * the parts store with, or such a unit calibrated by the factory. */
+enum pb_fixture_unit {
+	PB_FIX_UNIT_IDEAL = 0,
+	PB_FIX_UNIT_UNCALIBRATED,
+	PB_FIX_UNIT_CALIBRATED
+};
+/* "ideal", "uncalibrated", "calibrated" <-> the enum; -1 unknown. */
+const char *pb_fixture_unit_name(enum pb_fixture_unit u);
+int pb_fixture_unit_parse(const char *s);
+
 struct pb_fixture_opts {
 	/* sim only (ignored by ftdi): */
 	const struct pb_profile *profile; /* NULL: load rig->profile */
@@ -87,6 +99,10 @@ struct pb_fixture_opts {
 	const char *eeprom_path;          /* NULL: EEPROM in memory */
 	const char *dut_serial;           /* serial of a fresh EEPROM */
 	bool sensor_errors;               /* unit sensor errors on */
+	bool calibrated;                  /* a factory calibration of the
+	                                     unit's own sensor at the
+	                                     profile's points is stored
+	                                     before power-on */
 	const char *factory_key_path;     /* station key the unit accepts */
 	uint64_t start_us;                /* virtual time at open */
 };

@@ -72,6 +72,10 @@ static void usage(FILE *f)
 "                      their limits from (default requirements/safety.ini\n"
 "                      in $PUMPBENCH_FIXTURES, ./fixtures, the data dir)\n"
 "  --trace-html FILE, --trace-csv FILE   the verification matrix too\n"
+"  --unit U            the emulated unit: ideal (default), uncalibrated (the\n"
+"                      sensor errors of the profile's spreads, datasheet\n"
+"                      calibration) or calibrated (the same unit after a\n"
+"                      factory calibration) (sim only)\n"
 "  --shard K/N         run only shard K of N (by a hash of each scenario's\n"
 "                      file name; one CI runner per rig runs one shard)\n"
 "  -q, --quiet         print only the closing line\n"
@@ -161,7 +165,7 @@ enum {
 	O_RIG = 256, O_JUNIT, O_JSON, O_RETRIES, O_TIMEOUT, O_STEP, O_LOCKT,
 	O_LOCKD, O_DEFECTS, O_DEFECTS_ONLY, O_SEED, O_SHARD, O_WALL, O_DB,
 	O_NOREC, O_BUILD, O_STATION, O_OPERATOR, O_POOL, O_REQS, O_THTML,
-	O_TCSV
+	O_TCSV, O_UNIT
 };
 
 static int cmd_run(int argc, char **argv)
@@ -179,6 +183,7 @@ static int cmd_run(int argc, char **argv)
 		{ "with-defects", no_argument, NULL, O_DEFECTS },
 		{ "defects-only", no_argument, NULL, O_DEFECTS_ONLY },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "unit", required_argument, NULL, O_UNIT },
 		{ "shard", required_argument, NULL, O_SHARD },
 		{ "db", required_argument, NULL, O_DB },
 		{ "no-record", no_argument, NULL, O_NOREC },
@@ -251,6 +256,17 @@ static int cmd_run(int argc, char **argv)
 			    &o.seed))
 				return PB_EXIT_USAGE;
 			break;
+		case O_UNIT: {
+			int unit = pb_fixture_unit_parse(optarg);
+			if (unit < 0) {
+				pb_runner_print(stderr, "pumphil: --unit: '%s' is "
+				    "not ideal, uncalibrated or calibrated (try "
+				    "pumphil --help)", optarg);
+				return PB_EXIT_USAGE;
+			}
+			o.unit = (enum pb_fixture_unit)unit;
+			break;
+		}
 		case O_SHARD: {
 			int k = 0, nn = 0;
 			char tail = 0;

@@ -196,6 +196,8 @@ static void run_attempt(struct run *r, const char *file, const char *text,
 		.defects = defect_bits,
 		.seed = o->seed,
 		.dut_serial = SIM_DUT_SERIAL,
+		.sensor_errors = o->unit != PB_FIX_UNIT_IDEAL,
+		.calibrated = o->unit == PB_FIX_UNIT_CALIBRATED,
 		.start_us = 0,
 	};
 	struct pb_fixture *f = NULL;
@@ -205,10 +207,11 @@ static void run_attempt(struct run *r, const char *file, const char *text,
 		    pb_fixture_strerror(rc));
 		return;
 	}
-	pb_attempt_log(a, "fixture %s (%s) open; scenario %s%s%s",
-	    rig->name, pb_fixture_backend(f), file,
+	pb_attempt_log(a, "fixture %s (%s) open; scenario %s%s%s; seed %llu, "
+	    "%s unit", rig->name, pb_fixture_backend(f), file,
 	    defect_run ? " with defect switch " : "",
-	    defect_run ? meta->defect : "");
+	    defect_run ? meta->defect : "", (unsigned long long)o->seed,
+	    pb_fixture_unit_name(o->unit));
 
 	struct pb_dut *d = NULL;
 	if (pb_dut_new(f, &d, err, sizeof err) != PB_DUT_OK) {

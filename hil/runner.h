@@ -72,6 +72,7 @@ struct pb_runner_opts {
 	const char *trace_csv;       /* with the reports; NULL: none */
 	const char *build;           /* the DUT firmware's build id (a real
 	                                DUT; the sim rig's is pumphil's) */
+	enum pb_fixture_unit unit;   /* sim: the emulated unit's sensor */
 	double boot_timeout_s;       /* DUT HELLO after power-on, 0 = 10 */
 	double retry_delay_s;        /* ftdi: pause before a retry (2 s) */
 	int    shard_k, shard_n;     /* run shard k of n (1-based; n 0 = all) */

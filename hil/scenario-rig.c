@@ -134,6 +134,8 @@ static int st_cycles(lua_State *L, struct measure_call *mc)
 	scn_setnum(L, "peak", c.peak_mean);
 	scn_setnum(L, "peak_min", c.peak_min);
 	scn_setnum(L, "peak_max", c.peak_max);
+	scn_setnum(L, "peak_low", c.peak_low);
+	scn_setnum(L, "peak_high", c.peak_high);
 	scn_setnum(L, "trough", c.trough_mean);
 	scn_setnum(L, "max", pb_series_max(&mc->se));
 	return 1;

@@ -95,23 +95,22 @@ double pb_series_slope(const struct pb_series *s)
 	return sxx > 0 ? sxy / sxx : NAN;
 }
 
-void pb_series_cycles(const struct pb_series *s, const double *th_lo,
-    const double *th_hi, double min_swing, struct pb_cycles *c)
+/* One pass of the cycle finder: each whole cycle's peak and trough, and
+ * (with mid) the sums of the peaks below and at or above mid. */
+struct cyc_acc {
+	size_t n, n_low, n_high;
+	double psum, tsum, pmin, pmax, low_sum, high_sum, first, last;
+};
+
+static void cycle_pass(const struct pb_series *s, double up, double down,
+    double mid, struct cyc_acc *a)
 {
-	memset(c, 0, sizeof *c);
-	c->peak_mean = c->peak_min = c->peak_max = c->trough_mean = NAN;
-	if (s->n < 3)
-		return;
-	double lo = pb_series_min(s), hi = pb_series_max(s);
-	if (!(hi - lo >= min_swing))
-		return;   /* no cycling worth the name */
-	double up = th_hi ? *th_hi : lo + 0.6 * (hi - lo);
-	double down = th_lo ? *th_lo : lo + 0.3 * (hi - lo);
+	memset(a, 0, sizeof *a);
+	a->pmin = INFINITY;
+	a->pmax = -INFINITY;
 	bool armed = s->v[0] < down;
 	bool started = false;
-	double first = 0, last = 0;
 	size_t last_i = 0;
-	double psum = 0, tsum = 0, pmin = INFINITY, pmax = -INFINITY;
 	for (size_t i = 1; i < s->n; i++) {
 		if (s->v[i] < down)
 			armed = true;
@@ -127,25 +126,54 @@ void pb_series_cycles(const struct pb_series *s, const double *th_lo,
 				if (s->v[k] < tr)
 					tr = s->v[k];
 			}
-			psum += pk;
-			tsum += tr;
-			if (pk < pmin)
-				pmin = pk;
-			if (pk > pmax)
-				pmax = pk;
-			c->complete++;
+			a->psum += pk;
+			a->tsum += tr;
+			if (pk < a->pmin)
+				a->pmin = pk;
+			if (pk > a->pmax)
+				a->pmax = pk;
+			if (pk < mid) {
+				a->low_sum += pk;
+				a->n_low++;
+			} else {
+				a->high_sum += pk;
+				a->n_high++;
+			}
+			a->n++;
 		} else {
 			started = true;
-			first = s->t[i];
+			a->first = s->t[i];
 		}
-		last = s->t[i];
+		a->last = s->t[i];
 		last_i = i;
 	}
-	if (c->complete > 0 && last > first) {
-		c->rate_cpm = (double)c->complete / (last - first) * 60.0;
-		c->peak_mean = psum / (double)c->complete;
-		c->trough_mean = tsum / (double)c->complete;
-		c->peak_min = pmin;
-		c->peak_max = pmax;
-	}
+}
+
+void pb_series_cycles(const struct pb_series *s, const double *th_lo,
+    const double *th_hi, double min_swing, struct pb_cycles *c)
+{
+	memset(c, 0, sizeof *c);
+	c->peak_mean = c->peak_min = c->peak_max = c->trough_mean = NAN;
+	c->peak_low = c->peak_high = NAN;
+	if (s->n < 3)
+		return;
+	double lo = pb_series_min(s), hi = pb_series_max(s);
+	if (!(hi - lo >= min_swing))
+		return;   /* no cycling worth the name */
+	double up = th_hi ? *th_hi : lo + 0.6 * (hi - lo);
+	double down = th_lo ? *th_lo : lo + 0.3 * (hi - lo);
+	struct cyc_acc a;
+	cycle_pass(s, up, down, INFINITY, &a);
+	if (a.n == 0 || !(a.last > a.first))
+		return;
+	c->complete = a.n;
+	c->rate_cpm = (double)a.n / (a.last - a.first) * 60.0;
+	c->peak_mean = a.psum / (double)a.n;
+	c->trough_mean = a.tsum / (double)a.n;
+	c->peak_min = a.pmin;
+	c->peak_max = a.pmax;
+	/* the same cycles again, split at the middle of their peaks */
+	cycle_pass(s, up, down, (a.pmin + a.pmax) / 2.0, &a);
+	c->peak_low = a.n_low ? a.low_sum / (double)a.n_low : c->peak_max;
+	c->peak_high = a.n_high ? a.high_sum / (double)a.n_high : c->peak_max;
 }

@@ -37,6 +37,9 @@ struct pb_cycles {
 	size_t complete;          /* cycles between two rising crossings */
 	double rate_cpm;          /* complete cycles per minute */
 	double peak_mean, peak_min, peak_max;   /* per-cycle maxima */
+	double peak_low, peak_high;   /* mean of the peaks below / at or
+	                                 above the middle of min..max: the
+	                                 two kinds of a mixed rhythm */
 	double trough_mean;       /* per-cycle minima */
 };
 /* Cycles with hysteresis.  th_lo/th_hi: absolute thresholds, or NULL for

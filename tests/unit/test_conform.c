@@ -125,6 +125,8 @@ static const struct { const char *defect, *fails; } expect[] = {
 	{ "no-heartbeat-safe", "watchdog,watchdog-idle,watchdog-junk" },
 	/* 250 ms late is outside the conformance suite's window too */
 	{ "watchdog-late", "watchdog,watchdog-idle,watchdog-junk" },
+	/* STOP must leave the pump idle and vented (protocol.md 5.6) */
+	{ "no-stop-vent", "state-machine" },
 };
 
 START_TEST(each_defect)

@@ -425,6 +425,9 @@ static uint8_t do_write_cal(struct pb_devapp *e, const struct pb_cal *c,
 
 /* WRITE_CAL_ALL: the whole calibration in one EEPROM record, so the unit
  * holds the old or the new one whatever happens (docs/protocol.md 5.11). */
+static uint8_t store_cal_all(struct pb_devapp *e,
+    const struct pb_cal_set *set, bool *dead);
+
 static uint8_t do_write_cal_all(struct pb_devapp *e, const struct pb_cal_set *set,
     bool *dead)
 {
@@ -432,6 +435,24 @@ static uint8_t do_write_cal_all(struct pb_devapp *e, const struct pb_cal_set *se
 	uint8_t st = factory_gate(e, "WRITE_CAL_ALL");
 	if (st != PB_ST_OK)
 		return st;
+	return store_cal_all(e, set, dead);
+}
+
+uint8_t pb_devapp_factory_store_cal(struct pb_devapp *e,
+    const struct pb_cal_set *set)
+{
+	bool dead = false;
+	uint8_t st = store_cal_all(e, set, &dead);
+	if (dead)
+		brownout(e);
+	return st;
+}
+
+static uint8_t store_cal_all(struct pb_devapp *e,
+    const struct pb_cal_set *set, bool *dead)
+{
+	uint8_t st;
+	*dead = false;
 	/* every record by the firmware's own rule, before anything is
 	 * stored: a refusal changes nothing */
 	int v = pb_fw_check_cal_set(&e->fw, set);

@@ -124,6 +124,11 @@ void pb_devapp_log_lines(struct pb_devapp *a, int level, const char *text);
 
 /* Read-only views. */
 const struct pb_fw *pb_devapp_fw(const struct pb_devapp *a);
+/* The factory line: store a whole calibration as WRITE_CAL_ALL does after
+ * a factory unlock (the same checks, one EEPROM commit, then the firmware
+ * uses it); a PB_ST_* status. */
+uint8_t pb_devapp_factory_store_cal(struct pb_devapp *a,
+    const struct pb_cal_set *set);
 const struct pb_fw_outputs *pb_devapp_outputs(const struct pb_devapp *a);
 
 #endif

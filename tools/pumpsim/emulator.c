@@ -18,6 +18,7 @@
  */
 #include "tools/pumpsim/emulator.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,4 +289,16 @@ void pb_emu_status(const struct pb_emu *e, struct pb_emu_status *s)
 	s->motor_duty = e->plant.motor_duty;
 	s->session_s = fw->session_s;
 	s->cycles = fw->cycles;
+}
+
+double pb_emu_unit_counts(const struct pb_emu *e, int ch, double mmhg)
+{
+	if (ch < 0 || ch >= e->plant.channels)
+		return NAN;
+	return pb_sensor_unit_counts(&e->plant.sensor[ch].p, mmhg);
+}
+
+int pb_emu_factory_store_cal(struct pb_emu *e, const struct pb_cal_set *set)
+{
+	return pb_devapp_factory_store_cal(&e->app, set);
 }

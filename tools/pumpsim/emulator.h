@@ -86,4 +86,15 @@ struct pb_emu_status {
 };
 void pb_emu_status(const struct pb_emu *e, struct pb_emu_status *s);
 
+/* The factory line (the HIL sim fixture's calibrated units): channel
+ * ch's own sensor at a steady vacuum, noise-free, in fractional ADC
+ * counts - what a calibration station's long average of that unit
+ * converges to (NAN for a channel the pump lacks). */
+double pb_emu_unit_counts(const struct pb_emu *e, int ch, double mmhg);
+/* Store a whole calibration as WRITE_CAL_ALL does after a factory
+ * unlock (the same checks, one EEPROM commit, then the firmware uses
+ * it); the unlock itself is the station's business, not this call's.
+ * Returns a PB_ST_* status. */
+int pb_emu_factory_store_cal(struct pb_emu *e, const struct pb_cal_set *set);
+
 #endif

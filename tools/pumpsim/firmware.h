@@ -120,10 +120,14 @@ struct pb_fw {
 	uint64_t cycle_start_us;
 	double   cycle_t0_us;         /* exact cycle start (no tick drift) */
 	double   cycle_rel_s;         /* release time within the cycle */
-	double   cutoff_offset[2];    /* learned pull cut-off below target,
-	                                 per cycle kind (stim, expr), mmHg */
+	double   cutoff_offset[2][PB_MAX_CH]; /* learned pull cut-off below
+	                                 target per cycle kind (stim, expr)
+	                                 and channel, mmHg */
 	double   motor_speed_est;     /* firmware's model of motor speed */
 	unsigned mixed_index;         /* mixed mode: cycles since entering */
+	uint8_t  pulling;             /* channels whose pump path is open
+	                                 in this pull (each closes at its own
+	                                 cut-off) */
 	uint64_t pull_start_us;
 	double   pull_start_mmhg;
 	double   rate_hist[PB_FW_RATE_MAX];

@@ -44,7 +44,7 @@
 #endif
 /* Backflow: milk at a sensor port lags the port by this much per mL (a
  * plug in a narrow port, pushed back and forth through it). */
-#define PB_PLANT_PLUG_MS_PER_ML 100.0
+#define PB_PLANT_PLUG_MS_PER_ML 60.0
 
 /* Actuator inputs, held for one step. */
 struct pb_plant_inputs {

@@ -77,6 +77,7 @@ static void begin_cycle(struct pb_fw *fw)
 	fw->rate_n = 0;
 	fw->occl_since = 0;
 	fw->phase = PB_PH_PULL;
+	fw->pulling = fw->channel_mask;
 	fw->cycles++;
 }
 
@@ -85,14 +86,15 @@ static void begin_cycle(struct pb_fw *fw)
  * the plateau lands above the cut-off.  After each pull the plateau,
  * read once the motor has stopped, corrects the offset by half the error
  * (per cycle kind, since stimulation and expression pull differently). */
-static double *learned(struct pb_fw *fw)
+static double *learned(struct pb_fw *fw, int ch)
 {
-	return &fw->cutoff_offset[fw->cycle_mode == PB_MODE_STIMULATION ? 0 : 1];
+	return &fw->cutoff_offset[fw->cycle_mode == PB_MODE_STIMULATION ? 0 : 1]
+	    [ch];
 }
 
-static void learn_cutoff(struct pb_fw *fw, double plateau)
+static void learn_cutoff(struct pb_fw *fw, int ch, double plateau)
 {
-	double *off = learned(fw);
+	double *off = learned(fw, ch);
 	*off += LEARN_GAIN * (plateau - fw->target_mmhg);
 	if (*off < -LEARN_MAX_MMHG)
 		*off = -LEARN_MAX_MMHG;
@@ -159,7 +161,11 @@ static void take_hold_ref(struct pb_fw *fw, double v)
 	/* the hold decay is judged from this plateau on */
 	fw->hold_start_us = fw->now_us;
 	fw->hold_start_mmhg = v;
-	learn_cutoff(fw, v);
+	/* each channel learns its own cut-off (it closes its own path) */
+	for (int ch = 0; ch < fw->channels; ch++)
+		if ((fw->channel_mask & (1u << ch)) &&
+		    pb_fw_reading_valid(fw, ch))
+			learn_cutoff(fw, ch, fw->ch[ch].hold_ref_mmhg);
 }
 
 void pb_fw_run_cycle(struct pb_fw *fw)
@@ -222,9 +228,26 @@ void pb_fw_run_cycle(struct pb_fw *fw)
 		}
 		fw->rate_hist[fw->rate_n % PB_FW_RATE_MAX] = v;
 		fw->rate_n++;
-		double cut = fw->target_mmhg - anticipation(fw, v, mask) -
-		    *learned(fw);
-		if (v >= cut) {
+		/* each channel's pump path closes at its own cut-off (two
+		 * channels never pull alike: shield, bottle, tissue); the
+		 * motor stops when the last one has */
+		unsigned still = 0;
+		double left = 0.0;
+		for (int ch = 0; ch < fw->channels; ch++) {
+			if (!(fw->pulling & (1u << ch)) ||
+			    !pb_fw_reading_valid(fw, ch))
+				continue;
+			double c = fw->ch[ch].filt_mmhg;
+			double cut = fw->target_mmhg -
+			    anticipation(fw, c, fw->pulling) - *learned(fw, ch);
+			if (c >= cut)
+				continue;
+			if (!still || cut - c > left)
+				left = cut - c;
+			still |= 1u << ch;
+		}
+		fw->pulling = (uint8_t)still;
+		if (!still) {
 			pb_fw_check_occlusion_pull(fw, v, true);
 			if (fw->run_state != PB_RS_RUNNING)
 				return;
@@ -239,7 +262,8 @@ void pb_fw_run_cycle(struct pb_fw *fw)
 		pb_fw_check_occlusion_pull(fw, v, false);
 		if (fw->run_state != PB_RS_RUNNING)
 			return;
-		fw->out.motor_duty = pull_duty(fw, cut - v);
+		set_connect(fw, still);
+		fw->out.motor_duty = pull_duty(fw, left);
 		break;
 	case PB_PH_HOLD:
 		set_valves(fw, mask);

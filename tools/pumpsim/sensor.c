@@ -62,6 +62,27 @@ void pb_sensor_nominal_cal(const struct pb_sensor_params *p, int ch,
 	strncpy(cal->station, "nominal", sizeof(cal->station) - 1);
 }
 
+/* The unit's reading without noise: offset, gain, non-linearity. */
+static double unit_reading(const struct pb_sensor_params *p, double pf)
+{
+	double sp = span(p);
+	double x = (pf - p->min_mmhg) / sp;
+	return p->offset_mmhg + pf * (1.0 + p->gain) +
+	    4.0 * p->nonlin * sp * x * (1.0 - x);
+}
+
+double pb_sensor_unit_counts(const struct pb_sensor_params *p,
+    double vac_mmhg)
+{
+	double v = pb_sensor_nominal_volts(p, unit_reading(p, vac_mmhg));
+	if (v < 0.0)
+		v = 0.0;
+	if (v > p->supply_v)
+		v = p->supply_v;
+	int bits = p->adc_bits >= 8 && p->adc_bits <= 16 ? p->adc_bits : 12;
+	return v / p->supply_v * (double)((1u << bits) - 1u);
+}
+
 void pb_sensor_init(struct pb_sensor *s, const struct pb_sensor_params *p,
     double vac_mmhg)
 {
@@ -103,11 +124,8 @@ void pb_sensor_step(struct pb_sensor *s, double dt_s, double vac_mmhg,
 	 * stream does not depend on the fault history */
 	double noise = p->noise_mmhg > 0.0 ? p->noise_mmhg * pb_rng_gauss(r)
 	    : 0.0;
-	double sp = span(p);
-	double x = (s->pf_mmhg - p->min_mmhg) / sp;
-	double pm = p->offset_mmhg + s->extra_offset_mmhg + s->drift_mmhg +
-	    s->pf_mmhg * (1.0 + p->gain) + 4.0 * p->nonlin * sp * x * (1.0 - x) +
-	    noise;
+	double pm = unit_reading(p, s->pf_mmhg) + s->extra_offset_mmhg +
+	    s->drift_mmhg + noise;
 	double v = pb_sensor_nominal_volts(p, pm);
 	if (v < 0.0)
 		v = 0.0;

@@ -72,6 +72,10 @@ uint16_t pb_sensor_volts_to_counts(const struct pb_sensor_params *p,
     double v);
 double   pb_sensor_counts_to_volts(const struct pb_sensor_params *p,
     double counts);
+/* This unit's transfer at a steady vacuum, no noise, lag or fault, as
+ * fractional ADC counts (what a station's long average converges to). */
+double   pb_sensor_unit_counts(const struct pb_sensor_params *p,
+    double vac_mmhg);
 /* Ideal (datasheet) transfer, pressure -> volts, no unit errors. */
 double   pb_sensor_nominal_volts(const struct pb_sensor_params *p,
     double vac_mmhg);
