@@ -221,11 +221,22 @@ void pb_fw_check_motor(struct pb_fw *fw)
 	}
 	if (fw->motor_fault_since == 0) {
 		fw->motor_fault_since = now + 1;
-		fw->motor_fault_ref_mmhg = v;
+		fw->motor_fault_ref_taken = false;
 		return;
 	}
+	/* the reference is the reading once what was already on its way
+	 * has arrived (filter, sensor lag, the motor's own time constant):
+	 * a rotor locked in the middle of a pull still shows the last mmHg
+	 * of the pull, which is no sign of a working pump */
+	double settle_us = (p->ctrl_filter_n * p->ctrl_tick_ms +
+	    p->sensor_lag_ms + p->motor_tau_ms) * 1000.0;
+	if (!fw->motor_fault_ref_taken &&
+	    (double)(now + 1 - fw->motor_fault_since) >= settle_us) {
+		fw->motor_fault_ref_mmhg = v;
+		fw->motor_fault_ref_taken = true;
+	}
 	if ((double)(now + 1 - fw->motor_fault_since) < p->motor_fault_ms *
-	    1000.0)
+	    1000.0 || !fw->motor_fault_ref_taken)
 		return;
 	if (v - fw->motor_fault_ref_mmhg < p->stall_dp_mmhg) {
 		pb_fw_latch(fw, PB_AL_MOTOR_STALL, -1, fw->motor_ma / 10.0); /* value: mA */

@@ -155,6 +155,7 @@ struct pb_fw {
 	double   motor_ma, supply_v;
 	uint64_t motor_fault_since;   /* stall condition start */
 	double   motor_fault_ref_mmhg;
+	bool     motor_fault_ref_taken; /* the reference came after settling */
 	uint64_t motor_open_since;
 	uint64_t occl_since;          /* occlusion signs seen since */
 	uint64_t batt_low_since, batt_ok_since, cutoff_since;
