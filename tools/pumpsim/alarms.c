@@ -385,13 +385,7 @@ void pb_fw_judge_leak(struct pb_fw *fw)
 	if (!isfinite(high_peak))
 		return;   /* no usable reading: the sensor check speaks */
 	fw->last_peak_mmhg = high_peak;
-	/* missed: short by more than leak_miss_mmhg, or the pull ran out
-	 * of time before its cut-off and ended more than half of that
-	 * short (a leak the motor just balances below the target) */
-	bool missed = high_peak < fw->target_mmhg - p->leak_miss_mmhg ||
-	    (!fw->target_reached &&
-	    high_peak < fw->target_mmhg - p->leak_miss_mmhg / 2.0);
-	if (missed)
+	if (high_peak < fw->target_mmhg - p->leak_miss_mmhg)
 		fw->missed_cycles++;
 	else
 		fw->missed_cycles = 0;
