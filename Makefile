@@ -99,6 +99,12 @@ PROGS := $(BIN)/pumpbench $(BIN)/pumpsim $(BIN)/pumphil
 # man pages (mdoc), checked by tools/check-man in make check
 MAN1 := man/pumpbench.1 man/pumpsim.1 man/pumphil.1
 MAN7 := man/pumpbench-protocol.7
+# Programs find their data beside them (base/datadir.h): bin/../fixtures
+# in the build tree.  The sanitizer build's programs get the same through
+# a link, build/san/fixtures -> the checkout's fixtures/.
+ifneq ($(BIN),bin)
+BUILD_DATA := $(BIN)/../fixtures
+endif
 
 # ---- tests, benches, fuzzers ---------------------------------------------
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
@@ -123,7 +129,7 @@ FUZZ_LIBS := $(call fuzzlib,$(ALL_LIBS))
 	doors deb \
 	base proto sim tui hil cal store
 
-all: $(PROGS)
+all: $(PROGS) $(BUILD_DATA)
 
 deps:
 	$(Q)tools/install-deps
@@ -168,6 +174,12 @@ fuzz: $(FUZZ_BINS)
 	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tools/run-fuzz $(FUZZ_BINS)
 
 # ---- rules ----------------------------------------------------------------
+ifdef BUILD_DATA
+$(BUILD_DATA):
+	@mkdir -p $(@D)
+	$(Q)ln -sfn $(CURDIR)/fixtures $@
+endif
+
 $(B)/%.o: %.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")

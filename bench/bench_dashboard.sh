@@ -24,7 +24,6 @@ FEED="$B/bench/bench_dashboard_feed"
 MEM="$B/bench/bench_dashboard_mem"
 RUN=${SECONDS_RUN:-24}
 WINDOW=${WINDOW:-12}
-export PUMPBENCH_FIXTURES="${PUMPBENCH_FIXTURES:-$PWD/fixtures}"
 
 for x in "$BIN/pumpbench" "$FEED" "$MEM"; do
 	[ -x "$x" ] || { echo "bench_dashboard: $x not built"; exit 1; }

@@ -19,7 +19,6 @@
 set -u
 BIN=${BIN:-bin}
 PUMPHIL="$BIN/pumphil"
-export PUMPBENCH_FIXTURES="${PUMPBENCH_FIXTURES:-$PWD/fixtures}"
 [ -x "$PUMPHIL" ] || { echo "hil bench: $PUMPHIL not built"; exit 1; }
 d=$(mktemp -d "${TMPDIR:-/tmp}/pbhilbench.XXXXXX")
 trap 'rm -rf "$d"' EXIT

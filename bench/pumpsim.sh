@@ -22,7 +22,6 @@ SIM="$BIN/pumpsim"
 VIRTUAL_S=${VIRTUAL_S:-1800}
 REAL_S=${REAL_S:-10}
 CG_S=${CG_S:-20}
-export PUMPBENCH_FIXTURES="${PUMPBENCH_FIXTURES:-$PWD/fixtures}"
 for x in "$BENCH" "$SIM"; do
 	[ -x "$x" ] || { echo "pumpsim bench: $x not built"; exit 1; }
 done

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/datadir.h"
 #include "base/version.h"
 #include "hil/calibrate.h"
 #include "hil/conform.h"
@@ -31,11 +32,12 @@
 #include "hil/requirement.h"
 #include "hil/rig.h"
 #include "hil/runner.h"
+#include "hil/scenario.h"
 
 static void usage(FILE *f)
 {
 	fputs(
-"usage: pumphil run [options] SCENARIO.lua...\n"
+"usage: pumphil run [options] SCENARIO...\n"
 "       pumphil list-rigs [--db SPEC]\n"
 "       pumphil records [--kind K] [--serial S] [--station N] [--operator O]\n"
 "                       [--verdict V] [--scenario NAME] [--since DATE]\n"
@@ -49,6 +51,9 @@ static void usage(FILE *f)
 "                     [--requirements FILE]\n"
 "       pumphil --version\n"
 "       pumphil --help\n"
+"\n"
+"run: a SCENARIO with a '/' or ending in .lua is a file; else the name of\n"
+"a shipped scenario (NAME.lua in the data directories, docs/hil.md)\n"
 "\n"
 "run options:\n"
 "  --rig SPEC          sim (default), ftdi:SERIAL, a rig name or a rig .ini\n"
@@ -293,13 +298,35 @@ static int cmd_run(int argc, char **argv)
 		return bad("run: --rig and --rig-pool do not go together%s%s",
 		    "", "");
 
+	/* paths as given, names from the data directories */
+	int nfiles = argc - optind;
+	char **files = calloc((size_t)nfiles, sizeof *files);
+	char (*paths)[PATH_MAX] = calloc((size_t)nfiles, sizeof *paths);
+	if (!files || !paths) {
+		free(files);
+		free(paths);
+		fprintf(stderr, "pumphil: out of memory\n");
+		return PB_EXIT_ERROR;
+	}
+	for (int i = 0; i < nfiles; i++) {
+		char err[4 * PATH_MAX];
+		if (pb_scenario_find(argv[optind + i], paths[i], sizeof paths[i],
+		    err, sizeof err) != PB_SCENARIO_OK) {
+			free(files);
+			free(paths);
+			return bad("run: %s%s", err, "");
+		}
+		files[i] = paths[i];
+	}
 	if (pb_fixture_catch_signals() != 0)
 		fprintf(stderr, "pumphil: cannot catch signals; an interrupted "
 		    "run may leave the fixture unsafe\n");
 	struct pb_report rep;
 	pb_report_init(&rep, "pumphil");
-	int rc = pb_hil_run(&o, &ro, argv + optind, argc - optind, &rep);
+	int rc = pb_hil_run(&o, &ro, files, nfiles, &rep);
 	pb_report_free(&rep);
+	free(files);
+	free(paths);
 	pb_fixture_restore_signals();
 	return rc;
 }
@@ -494,22 +521,15 @@ static int cmd_list_rigs(int argc, char **argv)
 		    att[i].bus, att[i].address);
 	printf("rig files (NAME BACKEND SERIAL FILE):\n");
 	int shown = 0;
-	const char *env = getenv("PUMPBENCH_FIXTURES");
-	const char *dirs[] = { env && *env ? env : NULL, "./fixtures",
-		PB_DATADIR };
-	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
-		if (!dirs[i])
-			continue;
-		bool dup = false;
-		for (size_t k = 0; k < i; k++)
-			if (dirs[k] && strcmp(dirs[k], dirs[i]) == 0)
-				dup = true;
-		if (!dup)
-			list_rig_dir(dirs[i], att, natt, &shown);
+	struct pb_datadirs dirs;
+	pb_datadir_get(&dirs);
+	for (int i = 0; i < dirs.n; i++)
+		list_rig_dir(dirs.dir[i], att, natt, &shown);
+	if (!shown) {
+		char where[3 * PATH_MAX];
+		pb_datadir_describe(&dirs, "rigs", where, sizeof where);
+		printf("  none found (looked in %s)\n", where);
 	}
-	if (!shown)
-		printf("  none found (looked in $PUMPBENCH_FIXTURES/rigs, "
-		    "./fixtures/rigs, %s/rigs)\n", PB_DATADIR);
 	/* rigs reserved by runners on any machine (PostgreSQL store) */
 	if (pb_hil_list_reservations(db, stdout) != 0 && rc == 0)
 		rc = PB_EXIT_ERROR;

@@ -2,6 +2,7 @@
  * hil/rig.c - rig description loader (libinih). See rig.h.
  */
 #include "hil/rig.h"
+#include "base/datadir.h"
 #include "base/file.h"
 #include "base/text.h"
 #include "pump/inivalue.h"
@@ -17,10 +18,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-
-#ifndef PB_DATADIR
-#define PB_DATADIR "/usr/local/share/pumpbench"
-#endif
 
 #define RIG_MAX_FILE (1u << 20)
 
@@ -710,44 +707,31 @@ int pb_rig_load(struct pb_rig *r, const char *path, char *err,
 
 /* ---- finding rigs -------------------------------------------------------- */
 
-static int rig_dirs(char dirs[3][512])
-{
-	int n = 0;
-	const char *env = getenv("PUMPBENCH_FIXTURES");
-	if (env && *env)
-		snprintf(dirs[n++], 512, "%s/rigs", env);
-	snprintf(dirs[n++], 512, "fixtures/rigs");
-	snprintf(dirs[n++], 512, "%s/rigs", PB_DATADIR);
-	return n;
-}
-
-static bool is_file(const char *p)
-{
-	struct stat st;
-	return stat(p, &st) == 0 && S_ISREG(st.st_mode);
-}
-
 static bool ends_with(const char *s, const char *suf)
 {
 	size_t a = strlen(s), b = strlen(suf);
 	return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
-static int find_serial(struct pb_rig *r, const char *serial, char dirs[3][512],
-    int nd, char *err, size_t errlen)
+static int find_serial(struct pb_rig *r, const char *serial,
+    const struct pb_datadirs *dirs, char *err, size_t errlen)
 {
-	for (int d = 0; d < nd; d++) {
-		DIR *dir = opendir(dirs[d]);
+	for (int d = 0; d < dirs->n; d++) {
+		char rigs[PATH_MAX];
+		int rn = snprintf(rigs, sizeof rigs, "%s/rigs", dirs->dir[d]);
+		if (rn < 0 || (size_t)rn >= sizeof rigs)
+			continue;
+		DIR *dir = opendir(rigs);
 		if (!dir)
 			continue;
 		/* deterministic: pick the alphabetically first match */
-		char best[1024] = "";
+		char best[PATH_MAX] = "";
 		struct dirent *de;
 		while ((de = readdir(dir)) != NULL) {
 			if (!ends_with(de->d_name, ".ini"))
 				continue;
-			char p[1024];
-			int pn = snprintf(p, sizeof(p), "%s/%s", dirs[d],
+			char p[PATH_MAX];
+			int pn = snprintf(p, sizeof(p), "%s/%s", rigs,
 			    de->d_name);
 			if (pn < 0 || (size_t)pn >= sizeof(p))
 				continue;
@@ -764,11 +748,12 @@ static int find_serial(struct pb_rig *r, const char *serial, char dirs[3][512],
 		if (best[0])
 			return pb_rig_load(r, best, err, errlen);
 	}
-	if (err && errlen)
+	if (err && errlen) {
+		char where[3 * PATH_MAX];
+		pb_datadir_describe(dirs, "rigs", where, sizeof where);
 		snprintf(err, errlen, "no rig file with backend = ftdi and serial "
-		    "= %s in %s%s%s%s%s", serial, dirs[0],
-		    nd > 1 ? ", " : "", nd > 1 ? dirs[1] : "",
-		    nd > 2 ? ", " : "", nd > 2 ? dirs[2] : "");
+		    "= %s in %s", serial, where);
+	}
 	return PB_RIG_E_NOENT;
 }
 
@@ -781,8 +766,8 @@ static int find(struct pb_rig *r, const char *spec, char *err,
 		return PB_RIG_E_ARG;
 	if (strchr(spec, '/') || ends_with(spec, ".ini"))
 		return pb_rig_load(r, spec, err, errlen);
-	char dirs[3][512];
-	int nd = rig_dirs(dirs);
+	struct pb_datadirs dirs;
+	pb_datadir_get(&dirs);
 	if (!strncmp(spec, "ftdi:", 5)) {
 		if (!spec[5]) {
 			if (err && errlen)
@@ -790,7 +775,7 @@ static int find(struct pb_rig *r, const char *spec, char *err,
 				    "serial, e.g. ftdi:FT1ABCDE");
 			return PB_RIG_E_ARG;
 		}
-		return find_serial(r, spec + 5, dirs, nd, err, errlen);
+		return find_serial(r, spec + 5, &dirs, err, errlen);
 	}
 	for (const char *p = spec; *p; p++) {
 		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' &&
@@ -801,17 +786,17 @@ static int find(struct pb_rig *r, const char *spec, char *err,
 			return PB_RIG_E_ARG;
 		}
 	}
-	for (int d = 0; d < nd; d++) {
-		char p[1024];
-		int pn = snprintf(p, sizeof(p), "%s/%s.ini", dirs[d], spec);
-		if (pn > 0 && (size_t)pn < sizeof(p) && is_file(p))
-			return pb_rig_load(r, p, err, errlen);
+	char rel[PATH_MAX], p[PATH_MAX];
+	int rn = snprintf(rel, sizeof rel, "rigs/%s.ini", spec);
+	if (rn > 0 && (size_t)rn < sizeof rel &&
+	    pb_datadir_find(&dirs, rel, p, sizeof p) == 0)
+		return pb_rig_load(r, p, err, errlen);
+	if (err && errlen) {
+		char where[3 * PATH_MAX];
+		pb_datadir_describe(&dirs, "rigs", where, sizeof where);
+		snprintf(err, errlen, "no rig '%s' (looked for %s.ini in %s)",
+		    spec, spec, where);
 	}
-	if (err && errlen)
-		snprintf(err, errlen, "no rig '%s' (looked for %s.ini in %s%s%s"
-		    "%s%s)", spec, spec, dirs[0], nd > 1 ? ", " : "",
-		    nd > 1 ? dirs[1] : "", nd > 2 ? ", " : "",
-		    nd > 2 ? dirs[2] : "");
 	return PB_RIG_E_NOENT;
 }
 

@@ -136,8 +136,9 @@ int pb_rig_parse(struct pb_rig *r, const char *text, size_t len,
 
 /* Find a rig by spec: an explicit path (contains '/' or ends ".ini"),
  * "NAME" -> rigs/NAME.ini, or "ftdi:SERIAL" -> the first rig file with
- * backend ftdi and that serial.  Looks in $PUMPBENCH_FIXTURES/rigs,
- * ./fixtures/rigs and PB_DATADIR/rigs (the installed data dir). */
+ * backend ftdi and that serial.  Looks in rigs/ of the data directories
+ * (base/datadir.h: beside the executable, $PUMPBENCH_DATA, the
+ * configured datadir), the first that has it. */
 int pb_rig_find(struct pb_rig *r, const char *spec, char *err,
     size_t errlen);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hil/scenario.h"
+#include "base/datadir.h"
 #include "base/file.h"
 #include "base/text.h"
 #include "hil/fixture-sim.h"
@@ -238,6 +239,49 @@ int pb_scenario_read(const char *path, char **text, size_t *len, char *err,
 		return PB_SCENARIO_E_OPEN;
 	}
 	return PB_SCENARIO_OK;
+}
+
+int pb_scenario_find(const char *arg, char *path, size_t n, char *err,
+    size_t errlen)
+{
+	size_t len = strlen(arg);
+	char earg[256];
+	if (err && errlen)
+		err[0] = '\0';
+	if (strchr(arg, '/') || (len > 4 && !strcmp(arg + len - 4, ".lua"))) {
+		if (len >= n) {
+			pb_text_escape_str(earg, sizeof earg, arg);
+			if (err && errlen)
+				snprintf(err, errlen, "%s: path too long", earg);
+			return PB_SCENARIO_E_OPEN;
+		}
+		memcpy(path, arg, len + 1);
+		return PB_SCENARIO_OK;
+	}
+	bool name = len > 0 && len <= 128 && arg[0] != '.';
+	for (const char *p = arg; name && *p; p++)
+		name = isalnum((unsigned char)*p) || *p == '_' || *p == '-' ||
+		    *p == '.';
+	pb_text_escape_str(earg, sizeof earg, arg);
+	if (!name) {
+		if (err && errlen)
+			snprintf(err, errlen, "'%s' is neither a scenario file "
+			    "(a path, or NAME.lua) nor a scenario name", earg);
+		return PB_SCENARIO_E_OPEN;
+	}
+	struct pb_datadirs dirs;
+	pb_datadir_get(&dirs);
+	char rel[160];
+	snprintf(rel, sizeof rel, "scenarios/%s.lua", arg);
+	if (pb_datadir_find(&dirs, rel, path, n) == 0)
+		return PB_SCENARIO_OK;
+	if (err && errlen) {
+		char where[3 * PATH_MAX];
+		pb_datadir_describe(&dirs, "scenarios", where, sizeof where);
+		snprintf(err, errlen, "no scenario '%s' (no %s.lua in %s)",
+		    earg, earg, where);
+	}
+	return PB_SCENARIO_E_OPEN;
 }
 
 int pb_scenario_read_meta(const char *path, struct pb_scenario_meta *m,

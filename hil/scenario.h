@@ -80,6 +80,16 @@ int pb_scenario_read_meta(const char *path, struct pb_scenario_meta *m,
 int pb_scenario_read(const char *path, char **text, size_t *len, char *err,
     size_t errlen);
 
+/* A scenario named on the command line: an argument with a '/' or
+ * ending in ".lua" is a path, used as given (relative to the working
+ * directory); anything else is a name, NAME.lua in scenarios/ of the
+ * first data directory that has it (base/datadir.h), e.g.
+ * `pumphil run --rig sim nominal_s10pro`.  PB_SCENARIO_OK and the path,
+ * or PB_SCENARIO_E_OPEN with the reason (not a name, or where it was
+ * looked for) in err. */
+int pb_scenario_find(const char *arg, char *path, size_t n, char *err,
+    size_t errlen);
+
 struct pb_scenario_ctx {
 	struct pb_dut *dut;              /* NULL: no rig (pure Lua tests) */
 	const struct pb_profile *profile;/* expectations; may be NULL */

@@ -8,6 +8,7 @@
  * in one table below with its type, range and whether it is required;
  * docs/pumpsim.md ("Profiles") documents the same keys.
  */
+#include "base/datadir.h"
 #include "base/file.h"
 #include "base/text.h"
 #include "pump/inivalue.h"
@@ -24,10 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#ifndef PB_DATADIR
-#define PB_DATADIR "/usr/local/share/pumpbench"
-#endif
 
 enum ktype { K_DBL, K_INT, K_BOOL, K_STR, K_LIST };
 enum kreq { R_ALWAYS, R_OPTIONAL, R_CELL /* required unless mains */,
@@ -699,17 +696,12 @@ int pb_profile_find_id(struct pb_profile *p, const char *id, char *err,
 			    eid, PB_PROFILE_ID_LEN - 1);
 		return PB_PROFILE_E_OPEN;
 	}
-	const char *env = getenv("PUMPBENCH_FIXTURES");
-	const char *dirs[3] = { env && *env ? env : NULL, "./fixtures",
-		PB_DATADIR };
+	struct pb_datadirs dirs;
+	pb_datadir_get(&dirs);
+	char rel[PB_PROFILE_ID_LEN + 16];
+	snprintf(rel, sizeof rel, "pumps/%s.ini", id);
 	char path[PATH_MAX];
-	for (int i = 0; i < 3; i++) {
-		if (!dirs[i])
-			continue;
-		snprintf(path, sizeof(path), "%s/pumps/%s.ini", dirs[i], id);
-		if (access(path, F_OK) != 0 &&
-		    (errno == ENOENT || errno == ENOTDIR))
-			continue;
+	if (pb_datadir_find(&dirs, rel, path, sizeof path) == 0) {
 		int rc = pb_profile_load(p, path, err, errlen);
 		if (rc == PB_PROFILE_OK && strcmp(p->id, id) != 0) {
 			if (err && errlen)
@@ -720,10 +712,12 @@ int pb_profile_find_id(struct pb_profile *p, const char *id, char *err,
 		}
 		return rc;
 	}
-	if (err && errlen)
+	if (err && errlen) {
+		char where[3 * PATH_MAX];
+		pb_datadir_describe(&dirs, "pumps", where, sizeof where);
 		snprintf(err, errlen, "profile '%s' not found (no %s.ini in "
-		    "$PUMPBENCH_FIXTURES/pumps, ./fixtures/pumps or %s/pumps)",
-		    id, id, PB_DATADIR);
+		    "%s)", id, id, where);
+	}
 	return PB_PROFILE_E_OPEN;
 }
 

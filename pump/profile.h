@@ -172,8 +172,9 @@ bool pb_profile_id_valid(const char *id);
 /* Look a profile up by id only, for ids that came from outside (a pump's
  * HELLO, a recording's header, a scenario): anything that is not a valid
  * id is refused without touching the file system; otherwise <id>.ini is
- * loaded from the first of $PUMPBENCH_FIXTURES/pumps, ./fixtures/pumps
- * and the installed data dir that has it, and its [pump] id must be id.
+ * loaded from pumps/ in the first data directory that has it
+ * (base/datadir.h: beside the executable, $PUMPBENCH_DATA, the
+ * configured datadir), and its [pump] id must be id.
  * The message (in err) says which. */
 int pb_profile_find_id(struct pb_profile *p, const char *id, char *err,
     size_t errlen);

@@ -6,7 +6,6 @@
 # retry-dedup, citing section 7.2; a bad option exits 2, a missing port 3.
 set -u
 BIN=${BIN:-bin}
-export PUMPBENCH_FIXTURES="${PUMPBENCH_FIXTURES:-$PWD/fixtures}"
 SIM="$BIN/pumpsim"
 HIL="$BIN/pumphil"
 for f in "$SIM" "$HIL"; do

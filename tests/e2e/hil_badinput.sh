@@ -8,7 +8,6 @@
 set -u
 BIN=${BIN:-bin}
 PUMPHIL="$BIN/pumphil"
-export PUMPBENCH_FIXTURES="${PUMPBENCH_FIXTURES:-$PWD/fixtures}"
 [ -x "$PUMPHIL" ] || { echo "FAIL: $PUMPHIL not built"; exit 1; }
 TMPD=$(mktemp -d "${TMPDIR:-/tmp}/hil-bad.XXXXXX")
 PID=""

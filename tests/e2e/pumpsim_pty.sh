@@ -11,7 +11,9 @@ B=${B:-build/rel}
 SIM="$BIN/pumpsim"
 HOST="$B/tests/tools/pb-host-smoke"
 CTL="$B/tests/tools/pb-ctl"
-export PUMPBENCH_FIXTURES="${PUMPBENCH_FIXTURES:-$PWD/fixtures}"
+# the host tool looks profiles up by id (the programs find them beside
+# themselves)
+export PUMPBENCH_DATA="${PUMPBENCH_DATA:-$PWD/fixtures}"
 for f in "$SIM" "$HOST" "$CTL"; do
 	[ -x "$f" ] || { echo "FAIL: $f not built"; exit 1; }
 done

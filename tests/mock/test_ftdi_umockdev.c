@@ -403,7 +403,7 @@ static void setup(void)
 	pb_mpsse_interp_init(&chip.it);
 
 	char err[512];
-	const char *fx = getenv("PUMPBENCH_FIXTURES");
+	const char *fx = getenv("PUMPBENCH_DATA");
 	char path[512];
 	snprintf(path, sizeof(path), "%s/rigs/bench-ft232h.ini",
 	    fx && *fx ? fx : "fixtures");

@@ -21,7 +21,7 @@
 
 static const char *fixtures(void)
 {
-	const char *f = getenv("PUMPBENCH_FIXTURES");
+	const char *f = getenv("PUMPBENCH_DATA");
 	return f && *f ? f : "fixtures";
 }
 

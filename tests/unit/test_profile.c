@@ -490,17 +490,17 @@ START_TEST(find_id_mismatch)
 	ck_assert_ptr_nonnull(f);
 	fputs(t, f);
 	fclose(f);
-	char *old = getenv("PUMPBENCH_FIXTURES");
+	char *old = getenv("PUMPBENCH_DATA");
 	char saved[512] = "";
 	if (old)
 		snprintf(saved, sizeof saved, "%s", old);
-	setenv("PUMPBENCH_FIXTURES", dir, 1);
+	setenv("PUMPBENCH_DATA", dir, 1);
 	struct pb_profile p;
 	int rc = pb_profile_find_id(&p, "foo", errbuf, sizeof errbuf);
 	if (old)
-		setenv("PUMPBENCH_FIXTURES", saved, 1);
+		setenv("PUMPBENCH_DATA", saved, 1);
 	else
-		unsetenv("PUMPBENCH_FIXTURES");
+		unsetenv("PUMPBENCH_DATA");
 	unlink(path);
 	rmdir(sub);
 	rmdir(dir);

@@ -14,7 +14,7 @@
 
 static const char *fixtures(void)
 {
-	const char *f = getenv("PUMPBENCH_FIXTURES");
+	const char *f = getenv("PUMPBENCH_DATA");
 	return f && *f ? f : "fixtures";
 }
 
@@ -85,7 +85,7 @@ START_TEST(find_by_name_and_serial)
 {
 	char err[512];
 	struct pb_rig r;
-	setenv("PUMPBENCH_FIXTURES", fixtures(), 1);
+	setenv("PUMPBENCH_DATA", fixtures(), 1);
 	ck_assert_msg(pb_rig_find(&r, "sim", err, sizeof(err)) == PB_RIG_OK,
 	    "%s", err);
 	ck_assert_str_eq(r.name, "sim");

@@ -5,11 +5,13 @@
  * rig API against the fake fixture in virtual time.
  */
 #include <check.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hil/dut.h"
@@ -673,6 +675,68 @@ START_TEST(sim_only_calls_skip_on_ftdi)
 }
 END_TEST
 
+/* Command-line scenarios: paths as given, names from the data
+ * directories, never from the working directory. */
+START_TEST(find_paths_and_names)
+{
+	char path[PATH_MAX], err[PATH_MAX * 4];
+	ck_assert_int_eq(pb_scenario_find("fixtures/scenarios/stop_vents.lua",
+	    path, sizeof path, err, sizeof err), PB_SCENARIO_OK);
+	ck_assert_str_eq(path, "fixtures/scenarios/stop_vents.lua");
+	ck_assert_int_eq(pb_scenario_find("mine.lua", path, sizeof path, err,
+	    sizeof err), PB_SCENARIO_OK);
+	ck_assert_str_eq(path, "mine.lua");
+
+	char dir[] = "/tmp/pbscnfind.XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char sub[64], file[96], cwdfile[96];
+	snprintf(sub, sizeof sub, "%s/scenarios", dir);
+	ck_assert_int_eq(mkdir(sub, 0755), 0);
+	snprintf(file, sizeof file, "%s/only_here.lua", sub);
+	FILE *f = fopen(file, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	setenv("PUMPBENCH_DATA", dir, 1);
+	ck_assert_int_eq(pb_scenario_find("only_here", path, sizeof path, err,
+	    sizeof err), PB_SCENARIO_OK);
+	ck_assert_str_eq(path, file);
+	/* a name in the working directory's scenarios/ is not found */
+	char old[PATH_MAX];
+	ck_assert_ptr_nonnull(getcwd(old, sizeof old));
+	ck_assert_int_eq(chdir(dir), 0);
+	snprintf(cwdfile, sizeof cwdfile, "%s/scenarios/cwd_only.lua", dir);
+	setenv("PUMPBENCH_DATA", "/nonexistent", 1);
+	f = fopen(cwdfile, "w");
+	ck_assert_ptr_nonnull(f);
+	fclose(f);
+	int rc = pb_scenario_find("cwd_only", path, sizeof path, err,
+	    sizeof err);
+	ck_assert_int_eq(chdir(old), 0);
+	ck_assert_int_eq(rc, PB_SCENARIO_E_OPEN);
+	ck_assert_ptr_nonnull(strstr(err, "no scenario 'cwd_only'"));
+	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/scenarios"));
+	/* not a name: refused without a lookup, escaped in the message */
+	ck_assert_int_eq(pb_scenario_find("a b", path, sizeof path, err,
+	    sizeof err), PB_SCENARIO_E_OPEN);
+	ck_assert_ptr_nonnull(strstr(err, "nor a scenario name"));
+	ck_assert_int_eq(pb_scenario_find("..", path, sizeof path, err,
+	    sizeof err), PB_SCENARIO_E_OPEN);
+	ck_assert_int_eq(pb_scenario_find("\x1b[2J", path, sizeof path, err,
+	    sizeof err), PB_SCENARIO_E_OPEN);
+	ck_assert_ptr_null(strchr(err, '\x1b'));
+	ck_assert_int_eq(pb_scenario_find("", path, sizeof path, err,
+	    sizeof err), PB_SCENARIO_E_OPEN);
+	/* a path that does not fit is refused, not cut */
+	char tiny[8];
+	ck_assert_int_eq(pb_scenario_find("dir/long.lua", tiny, sizeof tiny,
+	    err, sizeof err), PB_SCENARIO_E_OPEN);
+	unlink(cwdfile);
+	unlink(file);
+	rmdir(sub);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *scenario_suite(void)
 {
 	Suite *s = suite_create("scenario");
@@ -690,6 +754,7 @@ static Suite *scenario_suite(void)
 	tcase_add_test(tc, no_finalizers);
 	tcase_add_test(tc, library_loops_are_bounded);
 	tcase_add_test(tc, signal_cannot_be_caught);
+	tcase_add_test(tc, find_paths_and_names);
 	suite_add_tcase(s, tc);
 	TCase *tr = tcase_create("rig");
 	tcase_add_checked_fixture(tr, NULL, teardown);
