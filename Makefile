@@ -11,7 +11,8 @@
 #   make mutate     mutation testing of the firmware (MUTANTS=all, fast or
 #                   ids; docs/verification.md)
 #   make install    PREFIX=/usr/local DESTDIR= (programs, data, man pages,
-#                   docs)
+#                   docs, completion, udev rules; layout below, "install")
+#   make uninstall  the same PREFIX and DESTDIR
 #   make deb        the Debian package, build/deb/pumpbench_*.deb
 #                   (tools/make-deb, docs/packaging.md)
 #
@@ -255,10 +256,34 @@ $(FUZZ_BINS): build/fuzz/%: build/fuzz/obj/fuzz/%.o $(FUZZ_LIBS)
 
 include firmware/build.mk
 
+# ---- install --------------------------------------------------------------
+# The layout (docs: README "Install"): programs in PREFIX/bin find their
+# data in PREFIX/share/pumpbench beside them at run time (base/datadir.h),
+# so `make install PREFIX=...` after any build needs no rebuild; DATADIR
+# is only the extra place compiled in.  Each part has its own variable,
+# for packagers (debian/rules: PREFIX=/usr DESTDIR=debian/pumpbench).
+BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
+UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
+INST_BIN  = $(DESTDIR)$(PREFIX)/bin
+INST_DATA = $(DESTDIR)$(PREFIX)/share/pumpbench
+DATA_DIRS := pumps rigs scenarios
+INST_NAMES := pumpbench pumpsim pumphil
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)
-	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
-	cp -R fixtures/. $(DESTDIR)$(DATADIR)/
+	install -d $(INST_BIN) $(INST_DATA) $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(UDEVRULESDIR) $(DESTDIR)$(DOCDIR)/examples
+	install -m 755 $(PROGS) $(INST_BIN)/
+	cd fixtures && find $(DATA_DIRS) -type d | while read -r d; do \
+		install -d "$(INST_DATA)/$$d" || exit 1; done
+	cd fixtures && find $(DATA_DIRS) -type f | while read -r f; do \
+		install -m 644 "$$f" "$(INST_DATA)/$$f" || exit 1; done
+	sed 's|@DATADIR@|$(DATADIR)|' dist/bash-completion/pumpbench \
+		>$(DESTDIR)$(BASHCOMPDIR)/pumpbench
+	chmod 644 $(DESTDIR)$(BASHCOMPDIR)/pumpbench
+	ln -sf pumpbench $(DESTDIR)$(BASHCOMPDIR)/pumpsim
+	ln -sf pumpbench $(DESTDIR)$(BASHCOMPDIR)/pumphil
+	install -m 644 dist/udev/60-pumpbench.rules $(DESTDIR)$(UDEVRULESDIR)/
+	install -m 644 dist/examples/station.ini $(DESTDIR)$(DOCDIR)/examples/
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(MAN7) $(DESTDIR)$(MANDIR)/man7/
@@ -266,12 +291,15 @@ install: all
 	install -m 644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/pumpbench $(DESTDIR)$(PREFIX)/bin/pumpsim \
-		$(DESTDIR)$(PREFIX)/bin/pumphil
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(addprefix $(INST_BIN)/,$(INST_NAMES))
+	rm -rf $(addprefix $(INST_DATA)/,$(DATA_DIRS))
+	rm -f $(addprefix $(DESTDIR)$(BASHCOMPDIR)/,$(INST_NAMES))
+	rm -f $(DESTDIR)$(UDEVRULESDIR)/60-pumpbench.rules
+	rm -f $(DESTDIR)$(DOCDIR)/examples/station.ini
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MAN1))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(MAN7)))
 	rm -rf $(DESTDIR)$(DOCDIR)
+	-rmdir $(INST_DATA) 2>/dev/null
 
 # a binary package built in a copy of the tree (build/deb/src), so that
 # debian/rules clean cannot touch this build
