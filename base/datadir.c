@@ -112,7 +112,15 @@ void pb_datadir_get(struct pb_datadirs *d)
 	const char *env = getenv("PUMPBENCH_DATA");
 	if (!env || !*env)
 		env = getenv("PUMPBENCH_FIXTURES");
-	pb_datadir_compose(d, exe, env, PB_DATADIR, is_dir, NULL);
+	/* the same directory named two ways (a symlink, a relative
+	 * $PUMPBENCH_DATA) is searched and listed once */
+	char env_real[PATH_MAX], conf_real[PATH_MAX];
+	if (env && *env && realpath(env, env_real))
+		env = env_real;
+	const char *conf = PB_DATADIR;
+	if (realpath(conf, conf_real))
+		conf = conf_real;
+	pb_datadir_compose(d, exe, env, conf, is_dir, NULL);
 }
 
 int pb_datadir_find(const struct pb_datadirs *d, const char *rel,

@@ -58,7 +58,9 @@ int pb_datadir_compose(struct pb_datadirs *d, const char *exe,
     void *ctx);
 
 /* This program's directories: /proc/self/exe, $PUMPBENCH_DATA (else
- * $PUMPBENCH_FIXTURES) and PB_DATADIR, composed as above. */
+ * $PUMPBENCH_FIXTURES) and PB_DATADIR, composed as above; the last two
+ * resolved with realpath() when they exist, so that one directory named
+ * two ways is listed once. */
 void pb_datadir_get(struct pb_datadirs *d);
 
 /*

@@ -20,6 +20,8 @@ unset PUMPBENCH_DATA PUMPBENCH_FIXTURES PUMPBENCH_DB
 export XDG_DATA_HOME="$dir/xdg"
 case $BIN in /*) bin=$BIN ;; *) bin=$src/$BIN ;; esac
 data=$(cd "$bin/../fixtures" && pwd -P) || fail "no $BIN/../fixtures"
+# the directory as the programs name it: beside the executable
+beside=$(cd "$bin/.." && pwd -P)/fixtures
 cd "$dir" || fail "cd"
 
 # pumpsim: a profile by id, HELLO names it
@@ -37,8 +39,7 @@ grep -q "samples=[1-9]" "$dir/tui.log" || show_fail "$dir/tui.log" "no samples"
 # pumphil: the rigs of the checkout, a scenario by name
 "$bin/pumphil" list-rigs >"$dir/rigs.log" 2>&1 ||
 	show_fail "$dir/rigs.log" "pumphil list-rigs"
-grep -q "^  sim  .* $data/rigs/sim.ini:" "$dir/rigs.log" ||
-	grep -q "^  sim  .* $src/$BIN/../fixtures/rigs/sim.ini:" "$dir/rigs.log" ||
+grep -q "^  sim  .* $beside/rigs/sim.ini:" "$dir/rigs.log" ||
 	show_fail "$dir/rigs.log" "list-rigs does not list the checkout's sim rig"
 "$bin/pumphil" run -q --rig sim --no-record power_cut >"$dir/run.log" 2>&1 ||
 	show_fail "$dir/run.log" "pumphil run power_cut from $dir"

@@ -35,12 +35,17 @@ show_fail() { cat "$1"; shift; fail "$*"; }
 unset PUMPBENCH_DATA PUMPBENCH_FIXTURES PUMPBENCH_DB
 export XDG_DATA_HOME="$dest/xdg"
 
+# the version the build was stamped with: the makes below keep it, so a
+# commit or an edit in the tree meanwhile does not relink the programs
+# (git describe --dirty would change)
+version=$(cat "$B/version.txt" 2>/dev/null) || fail "$B/version.txt missing"
+
 # the configured datadir of a default build: if something is installed
 # there, "missing data fails" cannot be shown on this machine
 sysdata=/usr/local/share/pumpbench
 
 make --no-print-directory install DESTDIR="$dest" PREFIX=/opt/pumpbench \
-	SANITIZE="${SANITIZE:-}" >"$dest/make.log" 2>&1 ||
+	SANITIZE="${SANITIZE:-}" VERSION="$version" >"$dest/make.log" 2>&1 ||
 	show_fail "$dest/make.log" "make install"
 prefix=$dest/opt/pumpbench
 data=$prefix/share/pumpbench
@@ -221,10 +226,10 @@ fi
 # a second prefix after a plain `make`: the same binaries, no rebuild, and
 # they use their own prefix's data
 cd "$src" || fail "cd $src"
-make --no-print-directory SANITIZE="${SANITIZE:-}" all >"$dest/make2.log" 2>&1 ||
+make --no-print-directory SANITIZE="${SANITIZE:-}" VERSION="$version" all >"$dest/make2.log" 2>&1 ||
 	show_fail "$dest/make2.log" "make"
 make --no-print-directory install DESTDIR="$dest/two" PREFIX=/srv/pb \
-	SANITIZE="${SANITIZE:-}" >"$dest/make3.log" 2>&1 ||
+	SANITIZE="${SANITIZE:-}" VERSION="$version" >"$dest/make3.log" 2>&1 ||
 	show_fail "$dest/make3.log" "make install (second prefix)"
 grep -E '^ *(CC|LD) ' "$dest/make3.log" &&
 	show_fail "$dest/make3.log" "make install rebuilt something"

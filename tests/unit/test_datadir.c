@@ -315,6 +315,33 @@ START_TEST(get_reads_the_environment)
 }
 END_TEST
 
+/* a relative $PUMPBENCH_DATA, or one through a symlink, is the directory
+ * itself: searched (and listed by list-rigs) once */
+START_TEST(get_names_one_directory_once)
+{
+	mktree();
+	put("real/pumps/a.ini");
+	char link[PATH_MAX], real[PATH_MAX], want[PATH_MAX];
+	snprintf(link, sizeof link, "%s/link", tmp);
+	snprintf(real, sizeof real, "%s/real", tmp);
+	ck_assert_int_eq(symlink(real, link), 0);
+	ck_assert_ptr_nonnull(realpath(real, want));
+	char old[PATH_MAX];
+	ck_assert_ptr_nonnull(getcwd(old, sizeof old));
+	ck_assert_int_eq(chdir(tmp), 0);
+	struct pb_datadirs d1, d2;
+	setenv("PUMPBENCH_DATA", "real", 1);
+	pb_datadir_get(&d1);
+	setenv("PUMPBENCH_DATA", link, 1);
+	pb_datadir_get(&d2);
+	unsetenv("PUMPBENCH_DATA");
+	ck_assert_int_eq(chdir(old), 0);
+	ck_assert_str_eq(d1.dir[1], want);
+	ck_assert_str_eq(d2.dir[1], want);
+	rmtree();
+}
+END_TEST
+
 static Suite *datadir_suite(void)
 {
 	Suite *s = suite_create("datadir");
@@ -332,6 +359,7 @@ static Suite *datadir_suite(void)
 	tcase_add_test(ta, find_takes_the_first_that_has_it);
 	tcase_add_test(ta, find_ignores_the_working_directory);
 	tcase_add_test(ta, get_reads_the_environment);
+	tcase_add_test(ta, get_names_one_directory_once);
 	suite_add_tcase(s, ta);
 	return s;
 }
