@@ -266,7 +266,7 @@ BASHCOMPDIR  ?= $(PREFIX)/share/bash-completion/completions
 UDEVRULESDIR ?= $(PREFIX)/lib/udev/rules.d
 INST_BIN  = $(DESTDIR)$(PREFIX)/bin
 INST_DATA = $(DESTDIR)$(PREFIX)/share/pumpbench
-DATA_DIRS := pumps rigs scenarios
+DATA_DIRS := pumps rigs scenarios requirements
 INST_NAMES := pumpbench pumpsim pumphil
 
 install: all

@@ -1,6 +1,6 @@
 /*
  * base/datadir.h - where the programs find their data (profiles, rigs,
- * scenarios).
+ * scenarios, the written requirements).
  *
  * Promise: one rule, for every program, from any working directory:
  *
@@ -13,8 +13,10 @@
  *      the build).
  *
  * A file is taken from the first directory that has it, so data shipped
- * with the program cannot be shadowed by the environment; $PUMPBENCH_DATA
- * adds profiles, rigs and scenarios that are not shipped.  The working
+ * with the program cannot be shadowed by the environment (a profile or a
+ * requirement file the firmware team edits is given as a path, or lives
+ * in a tree of its own); $PUMPBENCH_DATA adds profiles, rigs and
+ * scenarios that are not shipped.  The working
  * directory is never searched (running from /tmp never reads
  * /tmp/fixtures).  The executable's path is read from /proc/self/exe
  * (symbolic links resolved, so a link in ~/bin to an installed program

@@ -12,14 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/datadir.h"
 #include "base/file.h"
 #include "base/text.h"
 #include "hil/report.h"
 #include "pump/inivalue.h"
 
-#ifndef PB_DATADIR
-#define PB_DATADIR "/usr/local/share/pumpbench"
-#endif
 
 const char *pb_requirement_strerror(int err)
 {
@@ -523,20 +521,7 @@ int pb_requirement_load(struct pb_requirement_set *set, const char *path,
 
 int pb_requirement_default_path(char *path, size_t n)
 {
-	const char *env = getenv("PUMPBENCH_FIXTURES");
-	const char *dirs[3] = { env && *env ? env : NULL, "./fixtures",
-		PB_DATADIR };
-	for (int i = 0; i < 3; i++) {
-		if (!dirs[i])
-			continue;
-		int k = snprintf(path, n, "%s/requirements/safety.ini",
-		    dirs[i]);
-		if (k < 0 || (size_t)k >= n)
-			continue;
-		if (access(path, F_OK) == 0)
-			return 0;
-	}
-	return -1;
+	return pb_datadir_find(NULL, "requirements/safety.ini", path, n);
 }
 
 const struct pb_requirement *pb_requirement_find(

@@ -105,9 +105,10 @@ int pb_requirement_parse(struct pb_requirement_set *set, const char *text,
 /* Read and parse path; records the path and the SHA-256 of its bytes. */
 int pb_requirement_load(struct pb_requirement_set *set, const char *path,
     char *err, size_t errlen);
-/* The default file: $PUMPBENCH_FIXTURES/requirements/safety.ini, then
- * ./fixtures/requirements/safety.ini, then the installed data dir's.
- * Writes the first that exists into path; -1 when none does. */
+/* The default file: requirements/safety.ini in the first data directory
+ * that has it (base/datadir.h: beside the executable, $PUMPBENCH_DATA,
+ * the configured datadir; never the working directory).  Writes it into
+ * path; -1 when none has it. */
 int pb_requirement_default_path(char *path, size_t n);
 void pb_requirement_set_free(struct pb_requirement_set *set);
 

@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "base/datadir.h"
 #include "base/text.h"
 #include "base/version.h"
 
@@ -574,15 +575,18 @@ static void provenance(struct run *r)
  * said at once; scenarios that verify requirements then end in ERROR. */
 static void load_requirements(struct run *r)
 {
-	char path[1024];
+	char path[PATH_MAX];
 	struct pb_report *rep = r->rep;
 	if (r->o->requirements) {
 		snprintf(path, sizeof path, "%s", r->o->requirements);
 	} else if (pb_requirement_default_path(path, sizeof path) != 0) {
+		struct pb_datadirs dirs;
+		char where[400];   /* the message holds 512 */
+		pb_datadir_get(&dirs);
+		pb_datadir_describe(&dirs, NULL, where, sizeof where);
 		snprintf(rep->requirements_error,
 		    sizeof rep->requirements_error, "no requirements/safety.ini "
-		    "in $PUMPBENCH_FIXTURES, ./fixtures or %s (give "
-		    "--requirements FILE)", PB_DATADIR);
+		    "in %s (give --requirements FILE)", where);
 		return;
 	}
 	if (pb_requirement_load(&rep->requirements, path,

@@ -9,16 +9,20 @@
 . tests/e2e/hil_lib.inc
 
 S=fixtures/scenarios
-cp -R fixtures "$TMPD/fx"
-run() {   # run FIXTURES OUT SCENARIO... -> exit status
-	fx=$1 out=$2
+# a tree of its own: pumphil finds its data beside it (bin/../fixtures,
+# base/datadir.h), so the copy's profiles are the ones it runs against
+mkdir -p "$TMPD/tree/bin"
+cp "$PUMPHIL" "$TMPD/tree/bin/pumphil" || fail "copy pumphil"
+cp -R fixtures "$TMPD/tree/fixtures"
+run() {   # run PUMPHIL OUT SCENARIO... -> exit status
+	prog=$1 out=$2
 	shift 2
-	PUMPBENCH_FIXTURES=$fx "$PUMPHIL" run --no-record --rig sim \
+	"$prog" run --no-record --rig sim \
 		--json "$out.json" "$@" >"$out.out" 2>&1
 }
 
 # 1. control: the copy as shipped passes
-run "$TMPD/fx" "$TMPD/ok" $S/overpressure_boundary.lua $S/overpressure_trip.lua
+run "$TMPD/tree/bin/pumphil" "$TMPD/ok" $S/overpressure_boundary.lua $S/overpressure_trip.lua
 rc=$?
 cat "$TMPD/ok.out"
 [ $rc -eq 0 ] || fail "unchanged copy: exit $rc"
@@ -26,10 +30,10 @@ cat "$TMPD/ok.out"
 # ... the profile's trip drifts to 350 mmHg: the firmware follows it, the
 # requirement does not
 sed 's/^trip_abs_mmhg *= *320/trip_abs_mmhg = 350/' fixtures/pumps/s21.ini \
-	>"$TMPD/fx/pumps/s21.ini"
-grep -q '^trip_abs_mmhg = 350' "$TMPD/fx/pumps/s21.ini" ||
+	>"$TMPD/tree/fixtures/pumps/s21.ini"
+grep -q '^trip_abs_mmhg = 350' "$TMPD/tree/fixtures/pumps/s21.ini" ||
 	fail "could not plant the drift"
-run "$TMPD/fx" "$TMPD/drift" $S/overpressure_boundary.lua $S/overpressure_trip.lua
+run "$TMPD/tree/bin/pumphil" "$TMPD/drift" $S/overpressure_boundary.lua $S/overpressure_trip.lua
 rc=$?
 cat "$TMPD/drift.out"
 [ $rc -eq 1 ] || fail "drifted profile: exit $rc (want 1, FAIL)"
@@ -43,7 +47,7 @@ grep -q '^FAIL  *overpressure_trip .*vented after the reading passed' \
 # 2. a requirement nobody wrote
 printf -- '--@profile s21\n--@verifies SR-OP-01 SR-NOPE-99\nwait(1)\n' \
 	>"$TMPD/unknown.lua"
-run "$PWD/fixtures" "$TMPD/unk" "$TMPD/unknown.lua"
+run "$PUMPHIL" "$TMPD/unk" "$TMPD/unknown.lua"
 rc=$?
 cat "$TMPD/unk.out"
 [ $rc -eq 3 ] || fail "unknown requirement: exit $rc (want 3, ERROR)"
@@ -51,7 +55,7 @@ grep -q 'ERROR .*--@verifies SR-NOPE-99: no such requirement' "$TMPD/unk.out" ||
 	fail "the unknown requirement is not named"
 # ... and no requirement file at all
 with_reqs() {   # with_reqs FILE OUT: overpressure_trip against FILE
-	PUMPBENCH_FIXTURES=$PWD/fixtures "$PUMPHIL" run --no-record --rig sim \
+	"$PUMPHIL" run --no-record --rig sim \
 		--requirements "$1" $S/overpressure_trip.lua >"$2" 2>&1
 	rc=$?
 	cat "$2"

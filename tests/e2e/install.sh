@@ -56,7 +56,7 @@ for p in pumpbench pumpsim pumphil; do
 done
 for f in pumps/s10pro.ini pumps/s21.ini rigs/sim.ini rigs/bench-ft232h.ini \
     scenarios/nominal_s10pro.lua scenarios/stop_vents.lua \
-    scenarios/lib/hil.lua; do
+    scenarios/lib/hil.lua requirements/safety.ini; do
 	test -f "$data/$f" || fail "missing share/pumpbench/$f"
 done
 test -d "$data/golden" && fail "test data (golden/) installed"
