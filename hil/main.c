@@ -75,7 +75,7 @@ static void usage(FILE *f)
 "  --seed N            emulator seed (default 1)\n"
 "  --requirements FILE the written requirements scenarios verify and take\n"
 "                      their limits from (default requirements/safety.ini\n"
-"                      in $PUMPBENCH_FIXTURES, ./fixtures, the data dir)\n"
+"                      in the data directories, docs/verification.md)\n"
 "  --trace-html FILE, --trace-csv FILE   the verification matrix too\n"
 "  --unit U            the emulated unit: ideal (default), uncalibrated (the\n"
 "                      sensor errors of the profile's spreads, datasheet\n"
