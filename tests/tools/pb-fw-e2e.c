@@ -22,9 +22,7 @@
  * per step; exit 0 when every step passed, 1 otherwise, 2 bad usage.
  */
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +31,11 @@
 #include "proto/client.h"
 #include "proto/link.h"
 #include "proto/station.h"
+
+#include "tests/lib/host_step.h"
 #include "pump/profile.h"
 
 static int scale = 1;
-static int failures;
 
 struct obs {
 	struct pb_telemetry last;
@@ -83,21 +82,6 @@ static void on_ev(void *ctx, const struct pb_event *e)
 	}
 }
 
-static void step(bool ok, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void step(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-	printf("%s: ", ok ? "ok  " : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
 /* Service for ms milliseconds (scaled by the caller where wanted). */
 static void service_for(struct pb_client *c, int ms)
 {
@@ -107,10 +91,7 @@ static void service_for(struct pb_client *c, int ms)
 		pb_client_service(c, now);
 		if (now >= end)
 			return;
-		struct pollfd p = { .fd = pb_client_fd(c), .events = POLLIN };
-		if (pb_client_wants_write(c))
-			p.events |= POLLOUT;
-		poll(&p, 1, 10);
+		host_wait_io(c, 10);
 	}
 }
 
@@ -400,6 +381,6 @@ int main(int argc, char **argv)
 			factory(c, key, key_len);
 	}
 	pb_client_free(c);
-	printf("%s\n", failures ? "FAILED" : "PASSED");
-	return failures ? 1 : 0;
+	printf("%s\n", host_failures ? "FAILED" : "PASSED");
+	return host_failures ? 1 : 0;
 }

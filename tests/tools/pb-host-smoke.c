@@ -10,9 +10,7 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +20,8 @@
 #include "proto/client.h"
 #include "proto/link.h"
 #include "pump/profile.h"
+
+#include "tests/lib/host_step.h"
 
 #define STEP_MS 15000      /* generous: a loaded CI machine */
 
@@ -68,22 +68,6 @@ static void on_hb(void *ctx, const struct pb_heartbeat *hb)
 	((struct obs *)ctx)->hbs++;
 }
 
-static int failures;
-
-static void step(bool ok, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void step(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-	printf("%s: ", ok ? "ok  " : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
 
 /* Service the client until cond(obs) holds or timeout. */
 typedef bool (*cond_fn)(const struct obs *o, const void *arg);
@@ -99,10 +83,7 @@ static bool service_until(struct pb_client *c, struct obs *o, cond_fn cond,
 			return true;
 		if (now >= end)
 			return cond == NULL;
-		struct pollfd p = { .fd = pb_client_fd(c), .events = POLLIN };
-		if (pb_client_wants_write(c))
-			p.events |= POLLOUT;
-		poll(&p, 1, 20);
+		host_wait_io(c, 20);
 	}
 }
 
@@ -322,6 +303,6 @@ int main(int argc, char **argv)
 		    "child exited with %d", WIFEXITED(status) ?
 		    WEXITSTATUS(status) : -1);
 	}
-	printf("%s\n", failures ? "FAILED" : "PASSED");
-	return failures ? 1 : 0;
+	printf("%s\n", host_failures ? "FAILED" : "PASSED");
+	return host_failures ? 1 : 0;
 }
