@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "store/sql.h"
 #include "store/store.h"
@@ -60,6 +61,11 @@ struct pb_store_ops {
 
 #define PB_STORE_MAX_HELD 8
 
+struct pb_store_busy {            /* SQLite: waiting for the write lock */
+	struct timespec since;
+	unsigned seed;
+};
+
 struct pb_store {
 	const struct pb_store_ops *ops;
 	struct pb_store_url url;
@@ -68,6 +74,7 @@ struct pb_store {
 	int   schema_version;
 	bool  in_tx;
 	int   generation;             /* bumped by every reconnect */
+	struct pb_store_busy busy;
 	char  err[1024];
 	/* rigs this connection holds */
 	struct {

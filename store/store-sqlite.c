@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -58,6 +59,31 @@ static int lite_fail(struct pb_store *s, int rc, const char *what)
 		break;
 	}
 	return pb_store_fail(s, code, "%s: %s", what, m);
+}
+
+/* Waiting for another writer.  SQLite's own busy timeout sleeps in
+ * growing steps up to 100 ms, so with many writers one can starve for
+ * seconds while others take the lock again and again; this one naps 0.5
+ * to 2 ms (jittered) until the timeout, which keeps the writers' turns
+ * close to first come, first served. */
+static int on_busy(void *ctx, int count)
+{
+	struct pb_store *s = ctx;
+	struct pb_store_busy *b = &s->busy;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (count == 0) {
+		b->since = now;
+		b->seed ^= (unsigned)now.tv_nsec;
+	}
+	long ms = (now.tv_sec - b->since.tv_sec) * 1000 +
+	    (now.tv_nsec - b->since.tv_nsec) / 1000000;
+	if (ms >= s->opts.busy_timeout_ms)
+		return 0;
+	b->seed = b->seed * 1103515245u + 12345u;
+	struct timespec nap = { 0, 500000L + (long)(b->seed >> 16) % 1500000L };
+	nanosleep(&nap, NULL);
+	return 1;
 }
 
 /* one statement without parameters, rows ignored */
@@ -129,7 +155,7 @@ static int lite_open(struct pb_store *s, const struct pb_store_opts *o)
 		return rc;
 	}
 	sqlite3_extended_result_codes(db, 1);
-	sqlite3_busy_timeout(db, o->busy_timeout_ms);
+	sqlite3_busy_handler(db, on_busy, s);
 	/* the file is opened lazily: read its header now */
 	rc = lite_exec(s, "PRAGMA schema_version");
 	if (rc == 0 && !o->readonly && sqlite3_db_readonly(db, "main") == 1)
