@@ -101,6 +101,7 @@ int pb_graph_resize(struct pb_graph *g, int rows, int cols,
 	g->lay = pb_graph_layout(rows, cols, glyphs);
 	g->all_dirty = true;
 	g->sweep_head = -1;
+	g->win_valid = false;
 	return PB_GRAPH_OK;
 }
 
@@ -607,7 +608,8 @@ static void shade_lost(struct pb_graph *g, const struct pb_graph_view *v,
 	}
 }
 
-/* The target line: every other cell, not over gap shading. */
+/* The target line: every other cell (from target_phase), not over gap
+ * shading. */
 static void draw_target(struct pb_graph *g, const struct pb_graph_view *v,
     const struct erase_gap *eg)
 {
@@ -620,7 +622,7 @@ static void draw_target(struct pb_graph *g, const struct pb_graph_view *v,
 	int r = s / l->sub_rows, dy = s % l->sub_rows;
 	uint32_t cp = braille ? CP_BRAILLE + (uint32_t)(braille_bit[0][dy] |
 	    braille_bit[1][dy]) : '-';
-	for (int x = 0; x < l->plot_cols; x += 2) {
+	for (int x = g->target_phase; x < l->plot_cols; x += 2) {
 		if (x >= eg->lo_cell && x <= eg->hi_cell)
 			continue;
 		struct pb_cell *ce = cell(g, r, l->plot_x0 + x);
@@ -728,6 +730,26 @@ int pb_graph_render(struct pb_graph *g, const struct pb_graph_view *v,
 	return PB_GRAPH_OK;
 }
 
+/* Scroll: the window's first index, and its length in *span.  With
+ * step_cells the window is a whole number of cell periods (span rounded
+ * up to a multiple of plot_cols) and starts on a multiple of the cell
+ * period, with the newest sample in its last cell: every data column then
+ * covers the same samples from frame to frame, and the picture moves
+ * only when a cell period is complete, by whole cells. */
+static uint64_t scroll_window(const struct pb_graph_layout *l,
+    const struct pb_graph_view *v, uint64_t *span)
+{
+	uint64_t end = v->end;
+	*span = v->span;
+	if (!v->step_cells)
+		return end > v->span ? end - v->span : 0;
+	uint64_t pc = (uint64_t)l->plot_cols;
+	uint64_t cell = (v->span + pc - 1) / pc;
+	*span = cell * pc;
+	uint64_t right = (end + cell - 1) / cell * cell;
+	return right > *span ? right - *span : 0;
+}
+
 /* Sweep: the current sweep up to the newest column, the previous sweep
  * after it, in g->colbuf; returns the head's data column (-1: none) and
  * the sweep's first index in *base. */
@@ -765,12 +787,34 @@ int pb_graph_frame(struct pb_graph *g, const struct pb_graph_view *v,
 	size_t dc = (size_t)l->data_cols;
 	if (v->mode == PB_GRAPH_SWEEP) {
 		uint64_t base;
+		g->win_valid = false;
 		int head = compose_sweep(g, v, h, &base);
 		return pb_graph_render(g, v, g->colbuf, dc, base, head);
 	}
-	uint64_t t0 = v->end > v->span ? v->end - v->span : 0;
-	pb_history_query(h, t0, t0 + v->span, g->colbuf, dc, NULL);
-	return pb_graph_render(g, v, g->colbuf, dc, t0, -1);
+	struct pb_graph_view w = *v;
+	uint64_t t0 = scroll_window(l, v, &w.span);
+	pb_history_query(h, t0, t0 + w.span, g->colbuf, dc, NULL);
+	/* stepping: the target's dashes keep to whole cells of time, so
+	 * they move with the trace */
+	if (v->step_cells)
+		g->target_phase = (int)(t0 / (w.span / (uint64_t)l->plot_cols) % 2);
+	int rc = pb_graph_render(g, &w, g->colbuf, dc, t0, -1);
+	g->target_phase = 0;
+	if (rc == PB_GRAPH_OK) {
+		g->win_t0 = t0;
+		g->win_span = w.span;
+		g->win_valid = true;
+	}
+	return rc;
+}
+
+int pb_graph_index_col(const struct pb_graph *g, uint64_t index)
+{
+	if (!g->win_valid || g->lay.too_small || index < g->win_t0 ||
+	    index - g->win_t0 >= g->win_span)
+		return -1;
+	return g->lay.plot_x0 + (int)((index - g->win_t0) *
+	    (uint64_t)g->lay.plot_cols / g->win_span);
 }
 
 size_t pb_graph_changed_cells(const struct pb_graph *g)
@@ -778,6 +822,22 @@ size_t pb_graph_changed_cells(const struct pb_graph *g)
 	return g->changed;
 }
 
+void pb_graph_pens(const struct pb_graph *g, int row, uint8_t *pens)
+{
+	if (row < 0 || row >= g->rows)
+		return;
+	const struct pb_graph_layout *l = &g->lay;
+	bool plot_row = !l->too_small && row < l->plot_rows;
+	uint8_t pen = PB_GA_BLANK;
+	for (int x = 0; x < g->cols; x++) {
+		const struct pb_cell *c =
+		    &g->cells[(size_t)row * (size_t)g->cols + (size_t)x];
+		bool blank = c->cp == ' ' && (c->attr == PB_GA_BLANK ||
+		    c->attr == PB_GA_SWEEP);
+		pens[x] = plot_row && x >= l->plot_x0 && blank ? pen : c->attr;
+		pen = pens[x];
+	}
+}
 int pb_utf8_encode(uint32_t cp, char out[4])
 {
 	if (cp < 0x80) {

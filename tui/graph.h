@@ -6,8 +6,8 @@
  * attribute index (enum pb_gattr) that the front end maps to colours or
  * to A_BOLD/A_DIM in monochrome.  A struct pb_graph keeps the state that
  * must persist between frames: the autoscale hysteresis and the previous
- * frame, so pb_graph_dirty() can say which columns changed (the front end
- * redraws only those: in sweep mode a frame touches a few columns).
+ * frame, so pb_graph_dirty() can say which columns changed (in sweep
+ * mode a frame touches a few columns).
  *
  * Layout of the grid (cols x rows given by the front end):
  *
@@ -40,6 +40,17 @@
  *     PB_GA_TARGET) where no trace is drawn.
  *   sweep: the erase gap (blank, attr PB_GA_SWEEP) is drawn right of the
  *     newest column; right of it the previous sweep stays visible.
+ *
+ * Scroll in whole-cell steps (step_cells): the window is span rounded up
+ * to a whole number of cell periods (span / plot_cols samples, rounded
+ * up), aligned to a multiple of that period, with the newest sample in
+ * the last cell.  Each data column then always covers the same samples:
+ * between steps only the last cell changes (it fills as samples arrive);
+ * once it is complete, the picture moves one cell left, every cell
+ * exactly as its right neighbour was (the target's dashes too: they keep
+ * to every other cell period of time, not of the screen).  A front end that sends only the
+ * cells that changed then sends one column per frame and the whole trace
+ * once per cell period, not every frame.
  *
  * Y scale: fixed [0, fixed_max] or autoscale: the range [min(0, data
  * min), max(data max, target)] rounded out to a nice tick step (1, 2, 5 x
@@ -99,6 +110,7 @@ struct pb_graph_view {
 
 	uint64_t end;             /* scroll: right edge (exclusive); sweep: now */
 	uint64_t span;            /* samples across the plot width (> 0) */
+	bool     step_cells;      /* scroll: move in whole-cell steps (below) */
 	uint64_t session_start;   /* index where session time 0:00 is */
 	unsigned rate_hz;         /* samples per second (> 0) */
 };
@@ -140,6 +152,10 @@ struct pb_graph {
 	int     shrink_count;
 	/* sweep state */
 	int     sweep_head;        /* cell column of the newest data (-1) */
+	int     target_phase;      /* 0/1: first cell of the target's dashes */
+	/* the scrolling window of the last frame (pb_graph_index_col) */
+	bool     win_valid;
+	uint64_t win_t0, win_span;
 	/* per-frame scratch, allocated by pb_graph_resize() (sized for the
 	 * braille layout, the larger): a frame allocates nothing */
 	struct pb_graph_span *spans;          /* 2 * cols: a channel's spans */
@@ -181,12 +197,26 @@ int pb_graph_render(struct pb_graph *g, const struct pb_graph_view *v,
 int pb_graph_frame(struct pb_graph *g, const struct pb_graph_view *v,
     const struct pb_history *h);
 
+/* The grid column where sample index i is in the last scrolling frame,
+ * -1 when it is outside the window (or the last frame was a sweep). */
+int pb_graph_index_col(const struct pb_graph *g, uint64_t index);
+
 /* Changed columns of the last frame (cols entries); all true when
  * pb_graph_all_dirty(). */
 const bool *pb_graph_dirty(const struct pb_graph *g);
 bool pb_graph_all_dirty(const struct pb_graph *g);
 /* Number of changed cells in the last frame (for benchmarks/tests). */
 size_t pb_graph_changed_cells(const struct pb_graph *g);
+/* The attribute to draw each cell of a row with (cols entries), for a
+ * front end that wants few attribute changes on the wire: a cell's own,
+ * except a blank cell of the plot (a space, attr PB_GA_BLANK or
+ * PB_GA_SWEEP), which takes the pen of the cell left of it.  A blank
+ * looks the same in any colour or weight (no attribute here has a
+ * background or reverse video), so the picture is the same, and a row
+ * becomes runs of one attribute per trace instead of a switch to and
+ * from the blank attribute around every trace cell.  Under a whole-cell
+ * scroll step the pens move with the cells. */
+void pb_graph_pens(const struct pb_graph *g, int row, uint8_t *pens);
 const struct pb_cell *pb_graph_cell(const struct pb_graph *g, int row,
     int col);
 /* Current y range in dmmHg. */

@@ -35,6 +35,8 @@ struct pb_screen {
 	struct pb_calscreen *cal;   /* the calibration screen (may be NULL) */
 	struct pb_graph g;
 	bool g_ready;
+	struct pb_cell *shown;  /* the graph cells as written (glyph, pen) */
+	uint8_t *pens;          /* a row's pens (pb_graph_pens) */
 	bool full;              /* redraw every window on the next frame */
 	uint64_t frames;
 	struct pb_view_freeze freeze;   /* what a pause keeps on screen */
@@ -111,7 +113,12 @@ static void layout(struct pb_screen *s)
 	s->w_alarms = mkwin_at(l.alarms);
 	pb_graph_resize(&s->g, l.grid_rows, l.grid_cols,
 	    s->braille ? PB_GRAPH_BRAILLE : PB_GRAPH_ASCII);
-	s->g_ready = true;
+	free(s->shown);
+	free(s->pens);
+	s->shown = calloc((size_t)l.grid_rows * (size_t)l.grid_cols,
+	    sizeof *s->shown);
+	s->pens = calloc((size_t)l.grid_cols, sizeof *s->pens);
+	s->g_ready = s->shown && s->pens;
 }
 
 /* ---- open / close --------------------------------------------------------- */
@@ -189,6 +196,8 @@ void pb_screen_close(struct pb_screen *s)
 	if (s->w_input)
 		delwin(s->w_input);
 	pb_graph_free(&s->g);
+	free(s->shown);
+	free(s->pens);
 	curs_set(1);
 	endwin();
 	free(s);
@@ -422,6 +431,30 @@ static void put_cell(struct pb_screen *s, WINDOW *w, int y, int x,
 	}
 }
 
+/* Write the graph cells whose glyph or pen differ from what the window
+ * shows (every cell when all).  Pens (pb_graph_pens) let blank plot
+ * cells take the attribute of the trace left of them, so a row goes out
+ * as few attribute runs; skipping unchanged cells keeps a scroll step
+ * to the cells that moved. */
+static void put_graph_cells(struct pb_screen *s, WINDOW *w, bool all)
+{
+	for (int r = 0; r < s->g.rows; r++) {
+		pb_graph_pens(&s->g, r, s->pens);
+		struct pb_cell *shown = &s->shown[(size_t)r * (size_t)s->g.cols];
+		for (int c = 0; c < s->g.cols; c++) {
+			struct pb_cell ink = {
+				.cp = pb_graph_cell(&s->g, r, c)->cp,
+				.attr = s->pens[c]
+			};
+			if (!all && shown[c].cp == ink.cp &&
+			    shown[c].attr == ink.attr)
+				continue;
+			put_cell(s, w, r + 1, c, &ink);
+			shown[c] = ink;
+		}
+	}
+}
+
 static void draw_graph_title(struct pb_screen *s, struct pb_app *a,
     const struct pb_session *ses)
 {
@@ -507,28 +540,20 @@ static void draw_graph(struct pb_screen *s, struct pb_app *a,
 		wnoutrefresh(w);
 		return;
 	}
-	const bool *dirty = pb_graph_dirty(&s->g);
-	bool all = full || pb_graph_all_dirty(&s->g);
-	for (int c = 0; c < s->g.cols; c++) {
-		if (!all && !dirty[c])
-			continue;
-		for (int r = 0; r < s->g.rows; r++)
-			put_cell(s, w, r + 1, c, pb_graph_cell(&s->g, r, c));
-	}
-	/* markers: a tick on the time-label row, redrawn each frame */
+	put_graph_cells(s, w, full || pb_graph_all_dirty(&s->g));
+	/* markers: a tick on the time-label row, redrawn each frame; the
+	 * cell under one is written again next frame (it may have moved) */
 	size_t nm;
 	const uint64_t *mk;
 	nm = pb_session_markers(ses, &mk);
-	if (nm && v.mode == PB_GRAPH_SCROLL) {
-		uint64_t t0 = v.end > v.span ? v.end - v.span : 0;
-		for (size_t i = 0; i < nm; i++) {
-			if (mk[i] < t0 || mk[i] >= v.end)
-				continue;
-			int col = s->g.lay.plot_x0 + (int)((mk[i] - t0) *
-			    (uint64_t)s->g.lay.plot_cols / v.span);
-			put(w, s->g.rows, col, pair_attr(s, CP_MARK, A_BOLD) | A_BOLD,
-			    "M");
-		}
+	for (size_t i = 0; i < nm; i++) {
+		int col = pb_graph_index_col(&s->g, mk[i]);
+		if (col < 0)
+			continue;
+		put(w, s->g.rows, col, pair_attr(s, CP_MARK, A_BOLD) | A_BOLD,
+		    "M");
+		s->shown[(size_t)(s->g.rows - 1) * (size_t)s->g.cols +
+		    (size_t)col].cp = 0;
 	}
 	wnoutrefresh(w);
 }

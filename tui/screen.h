@@ -6,9 +6,11 @@
  * footer) plus overlays (LINK LOST banner, help, quit dialog, the
  * calibration screen of tui/calscreen.h), and draws a frame with wnoutrefresh() per
  * window and exactly one doupdate().  The graph is rasterised by
- * tui/graph.h; only the columns it reports as changed are written, so in
- * sweep mode a frame touches a few columns and terminal output stays
- * small (ncurses then sends only the cells that differ).
+ * tui/graph.h; only the cells whose glyph or pen (pb_graph_pens) differ
+ * from what was written last are written, so a sweep frame touches a few
+ * columns, a scrolling one a column between whole-cell steps, and
+ * terminal output stays small (ncurses then sends only the cells that
+ * differ on the terminal).
  *
  * Glyphs: braille where the locale's codeset is UTF-8 (setlocale +
  * nl_langinfo(CODESET)) unless ascii is asked or TERM is linux (the

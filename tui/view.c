@@ -67,6 +67,7 @@ struct pb_graph_view pb_view_graph(const struct pb_app *a,
 	v.rate_hz = a->rate_hz ? a->rate_hz : 1000;
 	double span = pb_app_span_s(a) * v.rate_hz;
 	v.span = span < 1 ? 1 : (uint64_t)span;
+	v.step_cells = v.mode == PB_GRAPH_SCROLL;
 	v.session_start = e->session_start;
 	if (v.end == 0)
 		v.end = e->history_head;

@@ -19,7 +19,8 @@
  * ASCII and colour as the terminal allows; the fixed scale's top is the
  * profile's vacuum limit, else the device's, else 300 mmHg; the target
  * line while telemetry reports a target; the time base and right edge
- * from the UI state (the newest sample when live).
+ * from the UI state (the newest sample when live); a scrolling window
+ * moves in whole-cell steps (tui/graph.h, step_cells).
  *
  * Pause: when the view is paused in sweep mode, the picture on screen is
  * kept as it is until the view itself changes (scroll back or forward,

@@ -228,6 +228,186 @@ START_TEST(golden_sweep_and_small_dirty_set)
 }
 END_TEST
 
+static void push_wave(struct pb_history *h, int n)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t k = pb_history_head(h);
+		int16_t s[2] = { pump_wave(k, 0, 1500), pump_wave(k, 1, 1500) };
+		pb_history_push1(h, s);
+	}
+}
+
+/* Scrolling in whole-cell steps: one cell period later every plot cell
+ * shows what its right neighbour showed (the first column, whose join
+ * has no left neighbour, and the newest two aside). */
+START_TEST(scroll_steps_move_whole_cells)
+{
+	struct pb_history *h = make_hist(12 * RATE, 1500);
+	struct pb_graph a, b;
+	pb_graph_init(&a);
+	pb_graph_init(&b);
+	ck_assert_int_eq(pb_graph_resize(&a, 16, 60, PB_GRAPH_BRAILLE), 0);
+	ck_assert_int_eq(pb_graph_resize(&b, 16, 60, PB_GRAPH_BRAILLE), 0);
+	struct pb_graph_view v = base_view();
+	v.step_cells = true;
+	const struct pb_graph_layout *l = &a.lay;
+	uint64_t cell = (v.span + (uint64_t)l->plot_cols - 1) /
+	    (uint64_t)l->plot_cols;
+	ck_assert_uint_eq(cell, 95);           /* 5000 samples / 53 cells */
+	v.end = 100 * cell + 7;
+	ck_assert_int_eq(pb_graph_frame(&a, &v, h), 0);
+	v.end += cell;
+	ck_assert_int_eq(pb_graph_frame(&b, &v, h), 0);
+	int trace = 0;
+	for (int r = 0; r < l->plot_rows; r++) {
+		for (int x = l->plot_x0 + 1; x < a.cols - 2; x++) {
+			const struct pb_cell *cb = pb_graph_cell(&b, r, x);
+			const struct pb_cell *ca = pb_graph_cell(&a, r, x + 1);
+			ck_assert_msg(cb->cp == ca->cp && cb->attr == ca->attr,
+			    "row %d col %d: U+%04X/%d, was U+%04X/%d right of it",
+			    r, x, cb->cp, cb->attr, ca->cp, ca->attr);
+			trace += cb->attr == PB_GA_CH0 || cb->attr == PB_GA_CH1;
+		}
+	}
+	ck_assert_int_gt(trace, 50);
+	/* the time labels move with the cells */
+	ck_assert_int_eq(pb_graph_index_col(&b, 100 * cell + 7),
+	    pb_graph_index_col(&a, 100 * cell + 7) - 1);
+	/* without steps the same move re-samples every column */
+	struct pb_graph c, d;
+	pb_graph_init(&c);
+	pb_graph_init(&d);
+	pb_graph_resize(&c, 16, 60, PB_GRAPH_BRAILLE);
+	pb_graph_resize(&d, 16, 60, PB_GRAPH_BRAILLE);
+	v.step_cells = false;
+	v.end = 100 * cell + 7;
+	pb_graph_frame(&c, &v, h);
+	v.end += cell;
+	pb_graph_frame(&d, &v, h);
+	int differ = 0;
+	for (int r = 0; r < l->plot_rows; r++)
+		for (int x = l->plot_x0 + 1; x < c.cols - 2; x++)
+			differ += pb_graph_cell(&d, r, x)->cp !=
+			    pb_graph_cell(&c, r, x + 1)->cp;
+	ck_assert_int_gt(differ, 10);
+	pb_graph_free(&a);
+	pb_graph_free(&b);
+	pb_graph_free(&c);
+	pb_graph_free(&d);
+	pb_history_free(h);
+}
+END_TEST
+
+/* Between two steps only the newest cell column changes, as it fills. */
+START_TEST(scroll_steps_change_only_the_newest_cell_between_steps)
+{
+	struct pb_history *h = make_hist(12 * RATE, 1500);
+	struct pb_graph g;
+	pb_graph_init(&g);
+	ck_assert_int_eq(pb_graph_resize(&g, 16, 60, PB_GRAPH_BRAILLE), 0);
+	struct pb_graph_view v = base_view();
+	v.step_cells = true;
+	/* 12000 = 126 cells of 95 + 30: the newest cell holds 30 samples */
+	v.end = pb_history_head(h);
+	ck_assert_int_eq(pb_graph_frame(&g, &v, h), 0);
+	int changed_last = 0;
+	for (int f = 0; f < 6; f++) {          /* 6 x 10 samples: same cell */
+		push_wave(h, 10);
+		v.end = pb_history_head(h);
+		ck_assert_int_eq(pb_graph_frame(&g, &v, h), 0);
+		for (int c = 0; c < g.cols - 1; c++)
+			ck_assert_msg(!pb_graph_dirty(&g)[c],
+			    "frame %d: column %d changed", f, c);
+		changed_last += pb_graph_dirty(&g)[g.cols - 1];
+	}
+	ck_assert_int_ge(changed_last, 1);
+	/* crossing into the next cell moves the picture */
+	push_wave(h, 10);
+	v.end = pb_history_head(h);
+	ck_assert_int_eq(pb_graph_frame(&g, &v, h), 0);
+	int dirty = 0;
+	for (int c = 0; c < g.cols; c++)
+		dirty += pb_graph_dirty(&g)[c];
+	ck_assert_int_ge(dirty, 20);
+	pb_graph_free(&g);
+	pb_history_free(h);
+}
+END_TEST
+
+START_TEST(index_col_of_the_scrolling_window)
+{
+	struct pb_history *h = make_hist(12 * RATE, 1500);
+	struct pb_graph g;
+	pb_graph_init(&g);
+	ck_assert_int_eq(pb_graph_resize(&g, 16, 60, PB_GRAPH_BRAILLE), 0);
+	struct pb_graph_view v = base_view();
+	ck_assert_int_eq(pb_graph_index_col(&g, 11000), -1);  /* no frame */
+	v.end = 12000;                          /* window [7000, 12000) */
+	ck_assert_int_eq(pb_graph_frame(&g, &v, h), 0);
+	int x0 = g.lay.plot_x0;
+	ck_assert_int_eq(pb_graph_index_col(&g, 7000), x0);
+	ck_assert_int_eq(pb_graph_index_col(&g, 11999), g.cols - 1);
+	ck_assert_int_eq(pb_graph_index_col(&g, 9500), x0 + 26);
+	ck_assert_int_eq(pb_graph_index_col(&g, 6999), -1);
+	ck_assert_int_eq(pb_graph_index_col(&g, 12000), -1);
+	/* whole-cell steps: the window ends at the newest cell's end */
+	v.step_cells = true;
+	ck_assert_int_eq(pb_graph_frame(&g, &v, h), 0);
+	ck_assert_int_eq(pb_graph_index_col(&g, 11999), g.cols - 1);
+	ck_assert_int_eq(pb_graph_index_col(&g, 12000 + 64), g.cols - 1);
+	ck_assert_int_eq(pb_graph_index_col(&g, 12065), -1);   /* 127 x 95 */
+	ck_assert_int_eq(pb_graph_index_col(&g, 12065 - 53 * 95), x0);
+	/* a sweep frame has no scrolling window */
+	v.mode = PB_GRAPH_SWEEP;
+	ck_assert_int_eq(pb_graph_frame(&g, &v, h), 0);
+	ck_assert_int_eq(pb_graph_index_col(&g, 11000), -1);
+	pb_graph_free(&g);
+	pb_history_free(h);
+}
+END_TEST
+
+/* Pens: blank plot cells carry the attribute of the cell left of them,
+ * everything else its own, and a row has fewer attribute switches. */
+START_TEST(pens_fill_blank_plot_cells_from_the_left)
+{
+	struct pb_history *h = make_hist(12 * RATE, 1500);
+	struct pb_graph g;
+	pb_graph_init(&g);
+	ck_assert_int_eq(pb_graph_resize(&g, 16, 60, PB_GRAPH_BRAILLE), 0);
+	struct pb_graph_view v = base_view();
+	v.end = pb_history_head(h);
+	ck_assert_int_eq(pb_graph_frame(&g, &v, h), 0);
+	const struct pb_graph_layout *l = &g.lay;
+	uint8_t pens[60];
+	int raw_switches = 0, pen_switches = 0, took_trace = 0;
+	for (int r = 0; r < g.rows; r++) {
+		pb_graph_pens(&g, r, pens);
+		for (int x = 0; x < g.cols; x++) {
+			const struct pb_cell *c = pb_graph_cell(&g, r, x);
+			bool blank = c->cp == ' ' && c->attr == PB_GA_BLANK;
+			if (!blank || x < l->plot_x0 || r >= l->plot_rows) {
+				ck_assert_int_eq(pens[x], c->attr);
+			} else {
+				ck_assert_int_eq(pens[x], pens[x - 1]);
+				took_trace += pens[x] == PB_GA_CH0 ||
+				    pens[x] == PB_GA_CH1 ||
+				    pens[x] == PB_GA_BOTH;
+			}
+			if (x > l->plot_x0 && r < l->plot_rows) {
+				raw_switches += c->attr !=
+				    pb_graph_cell(&g, r, x - 1)->attr;
+				pen_switches += pens[x] != pens[x - 1];
+			}
+		}
+	}
+	ck_assert_int_gt(took_trace, 0);
+	ck_assert_msg(3 * pen_switches < 2 * raw_switches, "%d switches with pens, "
+	    "%d without", pen_switches, raw_switches);
+	pb_graph_free(&g);
+	pb_history_free(h);
+}
+END_TEST
+
 START_TEST(golden_gap_ascii)
 {
 	struct pb_history *h = pb_history_new(2);
@@ -471,6 +651,10 @@ static Suite *graph_suite(void)
 	tcase_add_test(tc, golden_braille_mono_cmh2o);
 	tcase_add_test(tc, golden_sweep_and_small_dirty_set);
 	tcase_add_test(tc, golden_gap_ascii);
+	tcase_add_test(tc, scroll_steps_move_whole_cells);
+	tcase_add_test(tc, scroll_steps_change_only_the_newest_cell_between_steps);
+	tcase_add_test(tc, index_col_of_the_scrolling_window);
+	tcase_add_test(tc, pens_fill_blank_plot_cells_from_the_left);
 	tcase_add_test(tc, autoscale_hysteresis);
 	tcase_add_test(tc, spike_visible_at_whole_session_zoom);
 	tcase_add_test(tc, small_window_and_bad_args);

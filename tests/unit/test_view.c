@@ -124,8 +124,12 @@ START_TEST(graph_view_live_and_paused)
 	ck_assert_uint_eq(v.span, 10000);
 	ck_assert_uint_eq(v.rate_hz, 1000);
 	ck_assert_uint_eq(v.session_start, 1000);
+	ck_assert(!v.step_cells);
+	/* scrolling moves in whole-cell steps */
 	a.sweep = false;
-	ck_assert_int_eq(pb_view_graph(&a, &e).mode, PB_GRAPH_SCROLL);
+	v = pb_view_graph(&a, &e);
+	ck_assert_int_eq(v.mode, PB_GRAPH_SCROLL);
+	ck_assert(v.step_cells);
 	/* paused in sweep: a scrolling window at the pause's right edge */
 	a.sweep = true;
 	pb_app_do(&a, PB_ACT_PAUSE, 0);
@@ -133,6 +137,7 @@ START_TEST(graph_view_live_and_paused)
 	pb_app_set_samples(&a, 0, 70000, 1000);
 	v = pb_view_graph(&a, &e);
 	ck_assert_int_eq(v.mode, PB_GRAPH_SCROLL);
+	ck_assert(v.step_cells);
 	ck_assert_uint_eq(v.end, 60000);
 	/* zoom: the span follows the time base */
 	pb_app_do(&a, PB_ACT_ZOOM_IN, 0);
