@@ -3,8 +3,11 @@
  *
  *   bench_tui_core frames MODE N   N frames on a 200x50 grid, 33 new
  *                                  samples per channel between frames
- *                                  (30 fps at 1 kHz).  MODE: scroll,
- *                                  sweep, ascii (scroll, ASCII glyphs),
+ *                                  (30 fps at 1 kHz).  MODE: scroll
+ *                                  (in whole-cell steps, as the
+ *                                  dashboard draws it), scrollfree (the
+ *                                  window slides every frame), sweep,
+ *                                  ascii (scroll, ASCII glyphs),
  *                                  session (the whole 10-minute history
  *                                  in one screen), 8h (an 8-hour window)
  *   bench_tui_core mem HOURS       fill HOURS of 2 x 1 kHz history; print
@@ -90,11 +93,14 @@ static int frames(const char *mode, int n)
 	v.target_dmmhg = 1500;
 	v.rate_hz = RATE;
 	v.span = 10 * RATE;
+	v.step_cells = true;      /* scrolling as the dashboard draws it */
 	uint64_t fill = 10 * 60 * RATE;
 	if (!strcmp(mode, "sweep")) {
 		v.mode = PB_GRAPH_SWEEP;
 	} else if (!strcmp(mode, "ascii")) {
 		v.glyphs = PB_GRAPH_ASCII;
+	} else if (!strcmp(mode, "scrollfree")) {
+		v.step_cells = false;     /* the window moves every frame */
 	} else if (!strcmp(mode, "session")) {
 		v.span = fill;
 	} else if (!strcmp(mode, "8h")) {
@@ -164,7 +170,7 @@ int main(int argc, char **argv)
 		return frames(argv[2], atoi(argv[3]));
 	if (argc >= 3 && !strcmp(argv[1], "mem"))
 		return mem(atof(argv[2]));
-	fprintf(stderr, "usage: %s frames scroll|sweep|ascii|session|8h N\n"
+	fprintf(stderr, "usage: %s frames scroll|scrollfree|sweep|ascii|session|8h N\n"
 	    "       %s mem HOURS\n", argv[0], argv[0]);
 	return 2;
 }

@@ -15,7 +15,7 @@ GOAL_IR=${GOAL_IR:-2500000}    # instructions per frame (query + raster)
 rc=0
 
 echo "dashboard cores: 200x50 grid, 2 channels x 1 kHz, 33 samples/frame"
-for mode in scroll sweep ascii session 8h; do
+for mode in scroll scrollfree sweep ascii session 8h; do
 	echo "command: $bin frames $mode $FRAMES"
 	out=$("$bin" frames "$mode" "$FRAMES")
 	cells=$(echo "$out" | awk '/^cells_changed_per_frame/ {print $2}')

@@ -104,6 +104,14 @@ static struct pb_history *make_hist(uint64_t n, int peak)
 	return h;
 }
 
+/* An initialised graph of rows x cols cells (fails the test if not). */
+static void open_graph(struct pb_graph *g, int rows, int cols,
+    enum pb_graph_glyphs glyphs)
+{
+	pb_graph_init(g);
+	ck_assert_int_eq(pb_graph_resize(g, rows, cols, glyphs), 0);
+}
+
 static struct pb_graph_view base_view(void)
 {
 	struct pb_graph_view v;
@@ -125,8 +133,7 @@ START_TEST(golden_braille_scroll)
 {
 	struct pb_history *h = make_hist(12 * RATE, 1500);
 	struct pb_graph g;
-	pb_graph_init(&g);
-	ck_assert_int_eq(pb_graph_resize(&g, 16, 60, PB_GRAPH_BRAILLE), 0);
+	open_graph(&g, 16, 60, PB_GRAPH_BRAILLE);
 	struct pb_graph_view v = base_view();
 	v.end = pb_history_head(h);
 	ck_assert_int_eq(pb_graph_frame(&g, &v, h), 0);
@@ -147,8 +154,7 @@ START_TEST(golden_ascii_mono_kpa)
 {
 	struct pb_history *h = make_hist(12 * RATE, 1500);
 	struct pb_graph g;
-	pb_graph_init(&g);
-	ck_assert_int_eq(pb_graph_resize(&g, 14, 64, PB_GRAPH_ASCII), 0);
+	open_graph(&g, 14, 64, PB_GRAPH_ASCII);
 	struct pb_graph_view v = base_view();
 	v.glyphs = PB_GRAPH_ASCII;
 	v.monochrome = true;
@@ -169,8 +175,7 @@ START_TEST(golden_braille_mono_cmh2o)
 {
 	struct pb_history *h = make_hist(12 * RATE, 1500);
 	struct pb_graph g;
-	pb_graph_init(&g);
-	ck_assert_int_eq(pb_graph_resize(&g, 12, 50, PB_GRAPH_BRAILLE), 0);
+	open_graph(&g, 12, 50, PB_GRAPH_BRAILLE);
 	struct pb_graph_view v = base_view();
 	v.monochrome = true;
 	v.unit = PB_UNIT_CMH2O;
@@ -187,8 +192,7 @@ START_TEST(golden_sweep_and_small_dirty_set)
 {
 	struct pb_history *h = make_hist(13500, 1500);
 	struct pb_graph g;
-	pb_graph_init(&g);
-	ck_assert_int_eq(pb_graph_resize(&g, 16, 60, PB_GRAPH_BRAILLE), 0);
+	open_graph(&g, 16, 60, PB_GRAPH_BRAILLE);
 	struct pb_graph_view v = base_view();
 	v.mode = PB_GRAPH_SWEEP;
 	v.end = pb_history_head(h);   /* 13.5 s: head at 3.5 s of 5 s sweep */
@@ -210,8 +214,7 @@ START_TEST(golden_sweep_and_small_dirty_set)
 	size_t sweep_cells = pb_graph_changed_cells(&g);
 	/* the same step in scroll mode touches most of the plot */
 	struct pb_graph g2;
-	pb_graph_init(&g2);
-	ck_assert_int_eq(pb_graph_resize(&g2, 16, 60, PB_GRAPH_BRAILLE), 0);
+	open_graph(&g2, 16, 60, PB_GRAPH_BRAILLE);
 	v.mode = PB_GRAPH_SCROLL;
 	v.end -= 33;
 	pb_graph_frame(&g2, &v, h);
@@ -244,10 +247,8 @@ START_TEST(scroll_steps_move_whole_cells)
 {
 	struct pb_history *h = make_hist(12 * RATE, 1500);
 	struct pb_graph a, b;
-	pb_graph_init(&a);
-	pb_graph_init(&b);
-	ck_assert_int_eq(pb_graph_resize(&a, 16, 60, PB_GRAPH_BRAILLE), 0);
-	ck_assert_int_eq(pb_graph_resize(&b, 16, 60, PB_GRAPH_BRAILLE), 0);
+	open_graph(&a, 16, 60, PB_GRAPH_BRAILLE);
+	open_graph(&b, 16, 60, PB_GRAPH_BRAILLE);
 	struct pb_graph_view v = base_view();
 	v.step_cells = true;
 	const struct pb_graph_layout *l = &a.lay;
@@ -275,10 +276,8 @@ START_TEST(scroll_steps_move_whole_cells)
 	    pb_graph_index_col(&a, 100 * cell + 7) - 1);
 	/* without steps the same move re-samples every column */
 	struct pb_graph c, d;
-	pb_graph_init(&c);
-	pb_graph_init(&d);
-	pb_graph_resize(&c, 16, 60, PB_GRAPH_BRAILLE);
-	pb_graph_resize(&d, 16, 60, PB_GRAPH_BRAILLE);
+	open_graph(&c, 16, 60, PB_GRAPH_BRAILLE);
+	open_graph(&d, 16, 60, PB_GRAPH_BRAILLE);
 	v.step_cells = false;
 	v.end = 100 * cell + 7;
 	pb_graph_frame(&c, &v, h);
@@ -303,8 +302,7 @@ START_TEST(scroll_steps_change_only_the_newest_cell_between_steps)
 {
 	struct pb_history *h = make_hist(12 * RATE, 1500);
 	struct pb_graph g;
-	pb_graph_init(&g);
-	ck_assert_int_eq(pb_graph_resize(&g, 16, 60, PB_GRAPH_BRAILLE), 0);
+	open_graph(&g, 16, 60, PB_GRAPH_BRAILLE);
 	struct pb_graph_view v = base_view();
 	v.step_cells = true;
 	/* 12000 = 126 cells of 95 + 30: the newest cell holds 30 samples */
@@ -338,8 +336,7 @@ START_TEST(index_col_of_the_scrolling_window)
 {
 	struct pb_history *h = make_hist(12 * RATE, 1500);
 	struct pb_graph g;
-	pb_graph_init(&g);
-	ck_assert_int_eq(pb_graph_resize(&g, 16, 60, PB_GRAPH_BRAILLE), 0);
+	open_graph(&g, 16, 60, PB_GRAPH_BRAILLE);
 	struct pb_graph_view v = base_view();
 	ck_assert_int_eq(pb_graph_index_col(&g, 11000), -1);  /* no frame */
 	v.end = 12000;                          /* window [7000, 12000) */
@@ -372,8 +369,7 @@ START_TEST(pens_fill_blank_plot_cells_from_the_left)
 {
 	struct pb_history *h = make_hist(12 * RATE, 1500);
 	struct pb_graph g;
-	pb_graph_init(&g);
-	ck_assert_int_eq(pb_graph_resize(&g, 16, 60, PB_GRAPH_BRAILLE), 0);
+	open_graph(&g, 16, 60, PB_GRAPH_BRAILLE);
 	struct pb_graph_view v = base_view();
 	v.end = pb_history_head(h);
 	ck_assert_int_eq(pb_graph_frame(&g, &v, h), 0);
@@ -421,8 +417,7 @@ START_TEST(golden_gap_ascii)
 		pb_history_push1(h, s);
 	}
 	struct pb_graph g;
-	pb_graph_init(&g);
-	ck_assert_int_eq(pb_graph_resize(&g, 12, 70, PB_GRAPH_ASCII), 0);
+	open_graph(&g, 12, 70, PB_GRAPH_ASCII);
 	struct pb_graph_view v = base_view();
 	v.glyphs = PB_GRAPH_ASCII;
 	v.span = 10 * RATE;
@@ -444,8 +439,7 @@ END_TEST
 START_TEST(autoscale_hysteresis)
 {
 	struct pb_graph g;
-	pb_graph_init(&g);
-	ck_assert_int_eq(pb_graph_resize(&g, 20, 40, PB_GRAPH_BRAILLE), 0);
+	open_graph(&g, 20, 40, PB_GRAPH_BRAILLE);
 	struct pb_graph_view v = base_view();
 	v.autoscale = true;
 	v.show_target = false;
@@ -520,8 +514,7 @@ START_TEST(spike_visible_at_whole_session_zoom)
 		pb_history_push1(h, s);
 	}
 	struct pb_graph g;
-	pb_graph_init(&g);
-	ck_assert_int_eq(pb_graph_resize(&g, 30, 200, PB_GRAPH_BRAILLE), 0);
+	open_graph(&g, 30, 200, PB_GRAPH_BRAILLE);
 	struct pb_graph_view view = base_view();
 	view.span = n;
 	view.end = n;
@@ -557,8 +550,7 @@ END_TEST
 START_TEST(small_window_and_bad_args)
 {
 	struct pb_graph g;
-	pb_graph_init(&g);
-	ck_assert_int_eq(pb_graph_resize(&g, 3, 30, PB_GRAPH_BRAILLE), 0);
+	open_graph(&g, 3, 30, PB_GRAPH_BRAILLE);
 	ck_assert(g.lay.too_small);
 	struct pb_history *h = make_hist(100, 1000);
 	struct pb_graph_view v = base_view();
@@ -604,8 +596,7 @@ START_TEST(golden_one_second_and_slow_rate)
 {
 	struct pb_history *h = make_hist(12 * RATE, 1500);
 	struct pb_graph g;
-	pb_graph_init(&g);
-	ck_assert_int_eq(pb_graph_resize(&g, 10, 60, PB_GRAPH_BRAILLE), 0);
+	open_graph(&g, 10, 60, PB_GRAPH_BRAILLE);
 	struct pb_graph_view v = base_view();
 	v.span = RATE;
 	v.end = 11500;
