@@ -14,7 +14,11 @@
  *                                   SCN_MAX_CONCAT pieces;
  *   table.sort(t [, comp])          without a Lua comparator (whose calls
  *                                   the guard sees): at most SCN_MAX_SORT
- *                                   elements.
+ *                                   elements;
+ *   string.find, .match, .gmatch,   pattern matching backtracks in C
+ *   .gsub                           without bound: replaced by a matcher
+ *                                   that checks the guard as it works
+ *                                   (scenario-pattern.c).
  *
  * Each refuses with a plain Lua error naming the bound; below it the
  * original function does the work.
@@ -97,4 +101,5 @@ void scn_bound_libs(lua_State *L)
 	wrap(L, "table", "move", l_move);
 	wrap(L, "table", "concat", l_concat);
 	wrap(L, "table", "sort", l_sort);
+	scn_open_patterns(L);
 }

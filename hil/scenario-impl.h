@@ -15,6 +15,7 @@
  *   scenario-sandbox.c  the Lua state: allocator, libraries, the guard,
  *                       running a chunk and turning its end into an outcome
  *   scenario-bounds.c   library functions bounded so none runs long in C
+ *   scenario-pattern.c  string.find/match/gmatch/gsub the guard can stop
  *
  * Nothing outside hil/scenario-*.c includes this header.
  *
@@ -202,8 +203,10 @@ void scn_open_rig(lua_State *L, struct scn *s);    /* scenario-rig.c */
 void scn_open_pump(lua_State *L, struct scn *s);   /* scenario-pump.c */
 void scn_open_req(lua_State *L);                   /* scenario-req.c */
 /* Replace the library functions that could loop in C by bounded ones
- * (scenario-bounds.c). */
+ * (scenario-bounds.c), the pattern functions by ones the guard can stop
+ * (scenario-pattern.c, which scn_bound_libs calls). */
 void scn_bound_libs(lua_State *L);
+void scn_open_patterns(lua_State *L);
 /* A table of functions as global NAME. */
 void scn_register(lua_State *L, const char *name, const luaL_Reg *fns);
 
