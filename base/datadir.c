@@ -101,14 +101,23 @@ static bool is_dir(const char *dir, void *ctx)
 	return stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+int pb_self_exe(char *buf, size_t n)
+{
+	if (n == 0)
+		return -1;
+	ssize_t k = readlink("/proc/self/exe", buf, n - 1);
+	if (k <= 0 || (size_t)k >= n - 1) {
+		buf[0] = '\0';
+		return -1;
+	}
+	buf[k] = '\0';
+	return 0;
+}
+
 void pb_datadir_get(struct pb_datadirs *d)
 {
 	char exe[PATH_MAX];
-	ssize_t k = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (k > 0)
-		exe[k] = '\0';
-	else
-		exe[0] = '\0';
+	pb_self_exe(exe, sizeof exe);
 	const char *env = getenv("PUMPBENCH_DATA");
 	if (!env || !*env)
 		env = getenv("PUMPBENCH_FIXTURES");

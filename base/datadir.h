@@ -59,6 +59,10 @@ int pb_datadir_compose(struct pb_datadirs *d, const char *exe,
     const char *env, const char *configured, pb_datadir_exists_fn exists,
     void *ctx);
 
+/* This program's executable (/proc/self/exe) into buf: 0, or -1 and ""
+ * when it cannot be read or does not fit n (never a cut path). */
+int pb_self_exe(char *buf, size_t n);
+
 /* This program's directories: /proc/self/exe, $PUMPBENCH_DATA (else
  * $PUMPBENCH_FIXTURES) and PB_DATADIR, composed as above; the last two
  * resolved with realpath() when they exist, so that one directory named

@@ -3,6 +3,8 @@
  */
 #include "tui/simchild.h"
 
+#include "base/datadir.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -25,9 +27,7 @@ void pb_simchild_init(struct pb_simchild *c)
 int pb_simchild_find(char *buf, size_t n)
 {
 	char self[PATH_MAX];
-	ssize_t k = readlink("/proc/self/exe", self, sizeof self - 1);
-	if (k > 0) {
-		self[k] = '\0';
+	if (pb_self_exe(self, sizeof self) == 0) {
 		char *slash = strrchr(self, '/');
 		if (slash) {
 			*slash = '\0';

@@ -342,6 +342,22 @@ START_TEST(get_names_one_directory_once)
 }
 END_TEST
 
+/* the executable's own path, whole or not at all */
+START_TEST(self_exe_whole_or_nothing)
+{
+	char exe[PATH_MAX];
+	ck_assert_int_eq(pb_self_exe(exe, sizeof exe), 0);
+	const char *base = strrchr(exe, '/');
+	ck_assert_ptr_nonnull(base);
+	ck_assert_str_eq(base + 1, "test_datadir");
+	char small[8];
+	memset(small, 'x', sizeof small);
+	ck_assert_int_eq(pb_self_exe(small, sizeof small), -1);
+	ck_assert_str_eq(small, "");
+	ck_assert_int_eq(pb_self_exe(small, 0), -1);
+}
+END_TEST
+
 static Suite *datadir_suite(void)
 {
 	Suite *s = suite_create("datadir");
@@ -360,6 +376,7 @@ static Suite *datadir_suite(void)
 	tcase_add_test(ta, find_ignores_the_working_directory);
 	tcase_add_test(ta, get_reads_the_environment);
 	tcase_add_test(ta, get_names_one_directory_once);
+	tcase_add_test(ta, self_exe_whole_or_nothing);
 	suite_add_tcase(s, ta);
 	return s;
 }
