@@ -206,14 +206,20 @@ LINK = @mkdir -p $(@D); $(if $(Q),echo "  LD      $@";) \
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) \
 	-Wl,--start-group $(filter %.a,$^) -Wl,--end-group
 
-# The version every record names: git describe, else the release number.
-# base/version.o is rebuilt when the string changes.
-VERSION := $(shell git describe --always --dirty 2>/dev/null || echo 0.1.0)
+# The version every record names (base/version.h): git describe, or the
+# release number in VERSION without git; and the build date (UTC, from
+# SOURCE_DATE_EPOCH when set).  base/version.o is rebuilt when either
+# changes (a commit, a dirty tree, a new day).
+VERSION := $(shell tools/version-string)
+BUILD_DATE := $(shell date -u -d "@$${SOURCE_DATE_EPOCH:-$$(date +%s)}" \
+	+%Y-%m-%d 2>/dev/null || echo unknown)
 $(B)/version.txt: FORCE
 	@mkdir -p $(@D)
-	@echo '$(VERSION)' | cmp -s - $@ || echo '$(VERSION)' > $@
+	@echo '$(VERSION) $(BUILD_DATE)' | cmp -s - $@ || \
+		echo '$(VERSION) $(BUILD_DATE)' > $@
 $(B)/base/version.o: $(B)/version.txt
-$(B)/base/version.o: ALL_CFLAGS += -DPB_VERSION='"$(VERSION)"'
+$(B)/base/version.o: ALL_CFLAGS += -DPB_VERSION='"$(VERSION)"' \
+	-DPB_BUILD_DATE='"$(BUILD_DATE)"'
 .PHONY: FORCE
 FORCE:
 
