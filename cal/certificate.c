@@ -17,6 +17,7 @@
 
 #include "cal/certificate.h"
 #include "base/isotime.h"
+#include "base/version.h"
 
 static const char *
 or_dash(const char *s)
@@ -57,6 +58,8 @@ print_json(FILE *f, const struct pb_cal_result *r, const struct pb_profile *p,
 	    json_object_new_string(r->info.serial));
 	json_object_object_add(root, "firmware",
 	    json_object_new_string(r->info.fw_version));
+	json_object_object_add(root, "tool_version",
+	    json_object_new_string(pb_version()));
 	json_object_object_add(root, "profile", json_object_new_string(p->id));
 	json_object_object_add(root, "date", json_object_new_string(date));
 	json_object_object_add(root, "station",
@@ -174,6 +177,7 @@ print_text(FILE *f, const struct pb_cal_result *r, const struct pb_profile *p,
 	fprintf(f, "PUMPBENCH CALIBRATION CERTIFICATE\n\n");
 	fprintf(f, "  Serial      %s\n", or_dash(r->info.serial));
 	fprintf(f, "  Firmware    %s\n", or_dash(r->info.fw_version));
+	fprintf(f, "  Tool        pumpbench %s\n", pb_version());
 	fprintf(f, "  Profile     %s\n", p->id);
 	fprintf(f, "  Date        %s\n", date);
 	fprintf(f, "  Station     %s\n", or_dash(m->station));

@@ -15,10 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/cli.h"
+#include "base/text.h"
 #include "hil/fixture-sim.h"
 #include "hil/fixture.h"
 #include "hil/rig.h"
 #include "hil/runner.h"
+#include "proto/msg.h"
 #include "proto/station.h"
 #include "pump/profile.h"
 
@@ -50,6 +53,7 @@ static void usage(FILE *f)
 "  --list             print the rules and exit\n"
 "  --junit FILE       JUnit XML;  --json FILE  the JSON test record\n"
 "  -q, --quiet        print only the closing line\n"
+"  -h, -V, --color=WHEN   as for every pumphil command (pumphil --help)\n"
 "\n"
 "The suite runs the pump briefly (START at level 1, CAL_HOLD at a quarter\n"
 "of max_target) and vents it; it never changes the stored calibration\n"
@@ -61,11 +65,13 @@ static void usage(FILE *f)
 }
 
 static int bad(const char *fmt, const char *a)
+    __attribute__((format(printf, 1, 0)));
+static int bad(const char *fmt, const char *a)
 {
-	fprintf(stderr, "pumphil conform: ");
-	fprintf(stderr, fmt, a);
-	fputs(" (pumphil conform --help)\n", stderr);
-	return PB_EXIT_USAGE;
+	char safe[256], msg[512];
+	pb_text_escape_str(safe, sizeof safe, a ? a : "");
+	snprintf(msg, sizeof msg, fmt, safe);
+	return pb_cli_usage_error("pumphil conform", "%s", msg);
 }
 
 /* ---- a port in wall time ---------------------------------------------- */
@@ -140,8 +146,7 @@ int pb_conform_cmd(int argc, char **argv)
 		{ "list", no_argument, NULL, O_LIST },
 		{ "junit", required_argument, NULL, O_JUNIT },
 		{ "json", required_argument, NULL, O_JSON },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
+		PB_CLI_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *port = NULL, *rig_spec = NULL, *profile = "s10pro";
@@ -154,10 +159,12 @@ int pb_conform_cmd(int argc, char **argv)
 	unsigned long long seed = 1;
 	bool quiet = false;
 	opterr = 0;
-	optind = 1;
+	optind = 0;   /* 0: getopt starts afresh (glibc keeps "+" otherwise) */
 	int ch;
 	char *end;
-	while ((ch = getopt_long(argc, argv, ":qh", longs, NULL)) != -1) {
+	enum pb_cli_color when;
+	while ((ch = getopt_long(argc, argv, ":" PB_CLI_SHORT_OPTIONS, longs,
+	    NULL)) != -1) {
 		switch (ch) {
 		case O_PORT: port = optarg; break;
 		case O_BAUD:
@@ -207,8 +214,17 @@ int pb_conform_cmd(int argc, char **argv)
 		case O_JSON: json = optarg; break;
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return 0;
-		case ':': return bad("%s needs a value", argv[optind - 1]);
-		default: return bad("unknown option '%s'", argv[optind - 1]);
+		case 'V':
+			pb_cli_version(stdout, "pumphil", PB_PROTO_VERSION);
+			return 0;
+		case PB_CLI_OPT_COLOR:   /* nothing painted here */
+			if (pb_cli_color_parse(optarg, &when) < 0)
+				return bad("--color: '%s' is not auto, always or "
+				    "never", optarg);
+			break;
+		default:
+			return pb_cli_bad_option("pumphil conform", ch, argc,
+			    argv, longs);
 		}
 	}
 	if (optind < argc)

@@ -17,10 +17,12 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <locale.h>
 #include <string.h>
 
+#include "base/cli.h"
 #include "base/datadir.h"
-#include "base/version.h"
+#include "base/text.h"
 #include "hil/calibrate.h"
 #include "hil/conform.h"
 #include "hil/lock.h"
@@ -33,11 +35,13 @@
 #include "hil/rig.h"
 #include "hil/runner.h"
 #include "hil/scenario.h"
+#include "proto/msg.h"
 
 static void usage(FILE *f)
 {
 	fputs(
-"usage: pumphil run [options] SCENARIO...\n"
+"usage: pumphil [-q] [--color=WHEN] COMMAND [options]\n"
+"       pumphil run [options] SCENARIO...\n"
 "       pumphil list-rigs [--db SPEC]\n"
 "       pumphil records [--kind K] [--serial S] [--station N] [--operator O]\n"
 "                       [--verdict V] [--scenario NAME] [--since DATE]\n"
@@ -49,8 +53,10 @@ static void usage(FILE *f)
 "       pumphil conform --port PATH | --rig sim [options]  (conform --help)\n"
 "       pumphil trace --json RUN.json [--html FILE] [--csv FILE]\n"
 "                     [--requirements FILE]\n"
-"       pumphil --version\n"
-"       pumphil --help\n"
+"       pumphil --help | --version\n"
+"\n"
+"options of every command:\n"
+PB_CLI_HELP_COMMON
 "\n"
 "run: a SCENARIO with a '/' or ending in .lua is a file; else the name of\n"
 "a shipped scenario (NAME.lua in the data directories, docs/hil.md)\n"
@@ -83,7 +89,8 @@ static void usage(FILE *f)
 "                      factory calibration) (sim only)\n"
 "  --shard K/N         run only shard K of N (by a hash of each scenario's\n"
 "                      file name; one CI runner per rig runs one shard)\n"
-"  -q, --quiet         print only the closing line\n"
+"  -q, --quiet         only the closing line and the reason of each FAIL\n"
+"                      or ERROR\n"
 "  --db SPEC           records store: a SQLite file or postgresql://...\n"
 "                      (default $PUMPBENCH_DB, else\n"
 "                      $XDG_DATA_HOME/pumpbench/records.db)\n"
@@ -119,18 +126,80 @@ static void usage(FILE *f)
 "  --seed N, --ideal-sensor, --eeprom FILE, --serial SN   sim rig only\n"
 "  -q, --quiet         print only the verdict line\n"
 "\n"
-"exit status: 0 all passed (or skipped) / calibration PASS, 1 a scenario\n"
-"FAILED / unit FAILED calibration, 2 usage, 3 rig/infrastructure ERROR,\n"
-"4 aborted by a signal\n", f);
+"Exit status:\n"
+"  0  run: every scenario passed or was skipped (a defect run failed as it\n"
+"     should); calibrate: PASS; list-rigs, records, report, trace: done\n"
+"  1  run: a scenario FAILED; calibrate: the unit FAILED calibration\n"
+"  2  usage: a bad option or command (one line on stderr)\n"
+"  3  an ERROR of the rig or the infrastructure (no FAIL): a fixture or\n"
+"     DUT link that broke, a report file, the records store or a run's\n"
+"     JSON record (trace) that could not be written or read\n"
+"  4  aborted by a signal\n", f);
 }
 
-/* Usage errors quote the command line: escaped like every message. */
+/* The options every command takes, set before the command too
+ * (`pumphil -q run ...`). */
+struct common {
+	bool quiet;
+	enum pb_cli_color color;
+};
+static struct common g_common;
+
+static int bad(const char *fmt, const char *a, const char *b)
+    __attribute__((format(printf, 1, 0)));
 static int bad(const char *fmt, const char *a, const char *b)
 {
-	char msg[1024];
-	snprintf(msg, sizeof msg, fmt, a, b);
-	pb_runner_print(stderr, "pumphil: %s (try pumphil --help)", msg);
-	return PB_EXIT_USAGE;
+	char sa[256], sb[256], msg[768];
+	pb_text_escape_str(sa, sizeof sa, a ? a : "");
+	pb_text_escape_str(sb, sizeof sb, b ? b : "");
+	snprintf(msg, sizeof msg, fmt, sa, sb);
+	return pb_cli_usage_error("pumphil", "%s", msg);
+}
+
+/* The version the reports record: the convention's three lines
+ * (pb_cli_version) and the SHA-256 of this binary (the emulator of the
+ * sim rig is built into it), as the reports' tool.sha256. */
+static int print_version(void)
+{
+	char hex[65], err[256];
+	if (pb_sha256_file("/proc/self/exe", hex, err, sizeof err) != 0)
+		snprintf(hex, sizeof hex, "unknown");
+	pb_cli_version(stdout, "pumphil", PB_PROTO_VERSION);
+	printf("sha256 %s\n", hex);
+	return 0;
+}
+
+/* -h, -V, -q, --color and getopt's complaints, for every command.
+ * Returns -1 when C was handled and parsing goes on, else the exit
+ * status. */
+static int common_option(int c, int argc, char **argv,
+    const struct option *longs)
+{
+	switch (c) {
+	case 'h':
+		usage(stdout);
+		return 0;
+	case 'V':
+		return print_version();
+	case 'q':
+		g_common.quiet = true;
+		return -1;
+	case PB_CLI_OPT_COLOR:
+		if (pb_cli_color_parse(optarg, &g_common.color) < 0)
+			return bad("--color: '%s' is not auto, always or "
+			    "never%s", optarg, "");
+		return -1;
+	default:
+		return pb_cli_bad_option("pumphil", c, argc, argv, longs);
+	}
+}
+
+/* Paint the console's verdicts (--color, NO_COLOR, TERM)? */
+static bool paint_stdout(void)
+{
+	struct pb_cli_env env;
+	pb_cli_env_read(&env, g_common.color);
+	return env.color_out;
 }
 
 static int parse_num(const char *opt, const char *s, double lo, double hi,
@@ -199,8 +268,7 @@ static int cmd_run(int argc, char **argv)
 		{ "requirements", required_argument, NULL, O_REQS },
 		{ "trace-html", required_argument, NULL, O_THTML },
 		{ "trace-csv", required_argument, NULL, O_TCSV },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
+		PB_CLI_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct pb_runner_opts o;
@@ -209,11 +277,12 @@ static int cmd_run(int argc, char **argv)
 	memset(&ro, 0, sizeof ro);
 	bool rig_given = false;
 	opterr = 0;
-	optind = 1;
+	optind = 0;   /* 0: getopt starts afresh (glibc keeps "+" otherwise) */
 	int c;
 	double v;
 	uint64_t u;
-	while ((c = getopt_long(argc, argv, ":qh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" PB_CLI_SHORT_OPTIONS, longs,
+	    NULL)) != -1) {
 		switch (c) {
 		case O_RIG: o.rig_spec = optarg; rig_given = true; break;
 		case O_DB: ro.db = optarg; break;
@@ -283,15 +352,15 @@ static int cmd_run(int argc, char **argv)
 			o.shard_n = nn;
 			break;
 		}
-		case 'q': o.quiet = true; break;
-		case 'h': usage(stdout); return 0;
-		case ':':
-			return bad("%s needs a value%s", argv[optind - 1], "");
-		default:
-			return bad("run: unknown option '%s'%s",
-			    argv[optind - 1], "");
+		default: {
+			int rc = common_option(c, argc, argv, longs);
+			if (rc >= 0)
+				return rc;
+		}
 		}
 	}
+	o.quiet = g_common.quiet;
+	o.color = paint_stdout();
 	if (optind >= argc)
 		return bad("run: no scenario given%s%s", "", "");
 	if (ro.pool && rig_given)
@@ -358,8 +427,7 @@ static int cmd_calibrate(int argc, char **argv)
 		{ "operator", required_argument, NULL, C_OPERATOR },
 		{ "unit", required_argument, NULL, C_UNIT },
 		{ "recal", required_argument, NULL, C_RECAL },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
+		PB_CLI_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct pb_hil_cal_run_opts o;
@@ -369,10 +437,11 @@ static int cmd_calibrate(int argc, char **argv)
 	o.max_s = 600;
 	o.seed = 1;
 	opterr = 0;
-	optind = 1;
+	optind = 0;   /* 0: getopt starts afresh (glibc keeps "+" otherwise) */
 	int c;
 	double v;
-	while ((c = getopt_long(argc, argv, ":qh", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" PB_CLI_SHORT_OPTIONS, longs,
+	    NULL)) != -1) {
 		switch (c) {
 		case C_RIG: o.rig_spec = optarg; break;
 		case C_PROFILE: o.profile = optarg; break;
@@ -409,15 +478,14 @@ static int cmd_calibrate(int argc, char **argv)
 				    "%s%s", "", "");
 			o.recal_reason = optarg;
 			break;
-		case 'q': o.quiet = true; break;
-		case 'h': usage(stdout); return 0;
-		case ':':
-			return bad("%s needs a value%s", argv[optind - 1], "");
-		default:
-			return bad("calibrate: unknown option '%s'%s",
-			    argv[optind - 1], "");
+		default: {
+			int rc = common_option(c, argc, argv, longs);
+			if (rc >= 0)
+				return rc;
+		}
 		}
 	}
+	o.quiet = g_common.quiet;
 	if (optind < argc)
 		return bad("calibrate: unexpected argument '%s'%s",
 		    argv[optind], "");
@@ -493,14 +561,28 @@ static void list_rig_dir(const char *dir, const struct pb_fixture_info *att,
 
 static int cmd_list_rigs(int argc, char **argv)
 {
+	static const struct option longs[] = {
+		{ "db", required_argument, NULL, 'd' },
+		PB_CLI_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
 	const char *db = NULL;
-	if (argc == 3 && strcmp(argv[1], "--db") == 0)
-		db = argv[2];
-	else if (argc == 2 && strncmp(argv[1], "--db=", 5) == 0)
-		db = argv[1] + 5;
-	else if (argc > 1)
-		return bad("list-rigs takes only --db SPEC (got '%s')%s",
-		    argv[1], "");
+	opterr = 0;
+	optind = 0;   /* 0: getopt starts afresh (glibc keeps "+" otherwise) */
+	int c;
+	while ((c = getopt_long(argc, argv, ":" PB_CLI_SHORT_OPTIONS, longs,
+	    NULL)) != -1) {
+		if (c == 'd') {
+			db = optarg;
+			continue;
+		}
+		int rc = common_option(c, argc, argv, longs);
+		if (rc >= 0)
+			return rc;
+	}
+	if (optind < argc)
+		return bad("list-rigs: unexpected argument '%s'%s",
+		    argv[optind], "");
 	struct pb_fixture_info att[32];
 	char err[512] = "";
 	int natt = pb_fixture_list(att, 32, err, sizeof err);
@@ -544,25 +626,25 @@ static int cmd_trace(int argc, char **argv)
 		{ "html", required_argument, NULL, 'H' },
 		{ "csv", required_argument, NULL, 'C' },
 		{ "requirements", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
+		PB_CLI_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *json = NULL, *html = NULL, *csv = NULL, *reqs = NULL;
 	opterr = 0;
-	optind = 1;
+	optind = 0;   /* 0: getopt starts afresh (glibc keeps "+" otherwise) */
 	int c;
-	while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" PB_CLI_SHORT_OPTIONS, longs,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'j': json = optarg; break;
 		case 'H': html = optarg; break;
 		case 'C': csv = optarg; break;
 		case 'r': reqs = optarg; break;
-		case 'h': usage(stdout); return 0;
-		case ':':
-			return bad("%s needs a value%s", argv[optind - 1], "");
-		default:
-			return bad("trace: unknown option '%s'%s",
-			    argv[optind - 1], "");
+		default: {
+			int rc = common_option(c, argc, argv, longs);
+			if (rc >= 0)
+				return rc;
+		}
 		}
 	}
 	if (optind < argc)
@@ -619,44 +701,76 @@ static int cmd_trace(int argc, char **argv)
 	return rc;
 }
 
-/* The version the reports record: git describe, and the SHA-256 of this
- * binary (the emulator of the sim rig is built into it). */
-static int cmd_version(void)
+/* COMMAND ARGS...: argv[0] is the command. */
+static int command(int argc, char **argv)
 {
-	char hex[65], err[256];
-	if (pb_sha256_file("/proc/self/exe", hex, err, sizeof err) != 0)
-		snprintf(hex, sizeof hex, "unknown");
-	printf("pumphil %s (sha256 %s)\n", pb_version(), hex);
-	return 0;
+	const char *cmd = argv[0];
+	if (strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "version") == 0)
+		return print_version();
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(argc, argv);
+	if (strcmp(cmd, "list-rigs") == 0)
+		return cmd_list_rigs(argc, argv);
+	if (strcmp(cmd, "calibrate") == 0)
+		return cmd_calibrate(argc, argv);
+	if (strcmp(cmd, "records") == 0)
+		return pb_hil_cmd_records(argc, argv);
+	if (strcmp(cmd, "report") == 0)
+		return pb_hil_cmd_report(argc, argv);
+	if (strcmp(cmd, "trace") == 0)
+		return cmd_trace(argc, argv);
+	if (strcmp(cmd, "conform") == 0)
+		return pb_conform_cmd(argc, argv);
+	return bad("unknown command '%s' (run, list-rigs, calibrate, records, "
+	    "report, conform, trace)%s", cmd, "");
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return PB_EXIT_USAGE;
+	static const struct option longs[] = {
+		PB_CLI_LONG_OPTIONS,
+		{ NULL, 0, NULL, 0 }
+	};
+	setlocale(LC_CTYPE, "");
+	/* the common options may come before the command */
+	opterr = 0;
+	optind = 0;   /* 0: getopt starts afresh (glibc keeps "+" otherwise) */
+	int c;
+	while ((c = getopt_long(argc, argv, "+:" PB_CLI_SHORT_OPTIONS, longs,
+	    NULL)) != -1) {
+		int rc = common_option(c, argc, argv, longs);
+		if (rc >= 0)
+			return rc;
 	}
-	const char *cmd = argv[1];
-	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
-	    strcmp(cmd, "help") == 0) {
-		usage(stdout);
-		return 0;
+	if (optind >= argc)
+		return bad("no command: run, list-rigs, calibrate, records, "
+		    "report, conform or trace%s%s", "", "");
+	/* the command sees the common options given before it as its own:
+	 * COMMAND [-q] [--color=WHEN] ARGS... */
+	static const char *const when_arg[] = {
+		[PB_CLI_COLOR_AUTO] = "--color=auto",
+		[PB_CLI_COLOR_ALWAYS] = "--color=always",
+		[PB_CLI_COLOR_NEVER] = "--color=never",
+	};
+	int rest = argc - optind;
+	char **cargv = calloc((size_t)rest + 3, sizeof *cargv);
+	if (!cargv) {
+		fputs("pumphil: out of memory\n", stderr);
+		return PB_EXIT_ERROR;
 	}
-	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0)
-		return cmd_version();
-	if (strcmp(cmd, "run") == 0)
-		return cmd_run(argc - 1, argv + 1);
-	if (strcmp(cmd, "list-rigs") == 0)
-		return cmd_list_rigs(argc - 1, argv + 1);
-	if (strcmp(cmd, "calibrate") == 0)
-		return cmd_calibrate(argc - 1, argv + 1);
-	if (strcmp(cmd, "records") == 0)
-		return pb_hil_cmd_records(argc - 1, argv + 1);
-	if (strcmp(cmd, "report") == 0)
-		return pb_hil_cmd_report(argc - 1, argv + 1);
-	if (strcmp(cmd, "trace") == 0)
-		return cmd_trace(argc - 1, argv + 1);
-	if (strcmp(cmd, "conform") == 0)
-		return pb_conform_cmd(argc - 1, argv + 1);
-	return bad("unknown command '%s'%s", cmd, "");
+	int cargc = 0;
+	cargv[cargc++] = argv[optind];
+	if (g_common.quiet)
+		cargv[cargc++] = (char *)"-q";
+	cargv[cargc++] = (char *)when_arg[g_common.color];
+	for (int i = optind + 1; i < argc; i++)
+		cargv[cargc++] = argv[i];
+	cargv[cargc] = NULL;
+	int rc = command(cargc, cargv);
+	free(cargv);
+	return rc;
 }

@@ -11,12 +11,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/cli.h"
 #include "base/file.h"
 #include "base/isotime.h"
 #include "base/text.h"
 #include "base/version.h"
 #include "hil/records.h"
 #include "hil/runner.h"
+#include "proto/msg.h"
 #include "store/factoryreport.h"
 #include "store/listing.h"
 #include "store/query.h"
@@ -24,17 +26,39 @@
 
 static int usage_error(const char *cmd, const char *what, const char *arg)
 {
-	fprintf(stderr, "pumphil %s: %s%s%s%s (try pumphil --help)\n", cmd,
-	    what, arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
-	return PB_EXIT_USAGE;
+	char a[256] = "";
+	if (arg)
+		pb_text_escape_str(a, sizeof a, arg);
+	return pb_cli_usage_error("pumphil", "%s: %s%s%s%s", cmd, what,
+	    arg ? " '" : "", a, arg ? "'" : "");
 }
 
-/* the ':' (missing value) and '?' (unknown) answers of getopt_long */
-static int bad_option(const char *cmd, int c, char **argv)
+/* The options every pumphil command takes (base/cli.h): -V; -q and
+ * --color change nothing here (the listing is the output asked for, and
+ * it is not painted); getopt's complaints.  Returns -1 to go on, or the
+ * exit status. */
+static int common_option(int c, int argc, char **argv,
+    const struct option *longs)
 {
-	return usage_error(cmd, c == ':' ? "option needs a value:" :
-	    "unknown option", argv[optind - 1]);
+	enum pb_cli_color when;
+	switch (c) {
+	case 'V':
+		pb_cli_version(stdout, "pumphil", PB_PROTO_VERSION);
+		return PB_EXIT_OK;
+	case 'q':
+		return -1;
+	case PB_CLI_OPT_COLOR:
+		if (pb_cli_color_parse(optarg, &when) < 0)
+			return pb_cli_usage_error("pumphil", "--color: '%s' is "
+			    "not auto, always or never", optarg);
+		return -1;
+	default:
+		return pb_cli_bad_option("pumphil", c, argc, argv, longs);
+	}
 }
+
+#define EXIT_HELP "exit status: 0 done (also when nothing matched), " \
+	"2 usage, 3 the store could not be read or the file written\n"
 
 /* no argument left after the options, and a period that is one */
 static int rest_ok(const char *cmd, int argc, char **argv, int64_t since,
@@ -309,7 +333,7 @@ int pb_hil_cmd_records(int argc, char **argv)
 		{ "last", required_argument, NULL, R_LAST },
 		{ "format", required_argument, NULL, R_FORMAT },
 		{ "open", no_argument, NULL, R_OPEN },
-		{ "help", no_argument, NULL, 'h' },
+		PB_CLI_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL;
@@ -317,9 +341,10 @@ int pb_hil_cmd_records(int argc, char **argv)
 	memset(&q, 0, sizeof q);
 	enum pb_listing_fmt fmt = PB_LIST_TABLE;
 	opterr = 0;
-	optind = 1;
+	optind = 0;   /* 0: getopt starts afresh (glibc keeps "+" otherwise) */
 	int c;
-	while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":" PB_CLI_SHORT_OPTIONS, longs,
+	    NULL)) != -1) {
 		char *e = NULL;
 		switch (c) {
 		case R_DB: db = optarg; break;
@@ -369,10 +394,13 @@ int pb_hil_cmd_records(int argc, char **argv)
 			    "cal,hil,session,open|all] [--serial S] [--station "
 			    "N] [--operator O] [--verdict V] [--scenario NAME] "
 			    "[--since DATE] [--until DATE] [--last N] [--id ID] "
-			    "[--format table|csv|json]\n");
+			    "[--format table|csv|json]\n" EXIT_HELP);
 			return PB_EXIT_OK;
-		default:
-			return bad_option("records", c, argv);
+		default: {
+			int rc = common_option(c, argc, argv, longs);
+			if (rc >= 0)
+				return rc;
+		}
 		}
 	}
 	if (rest_ok("records", argc, argv, q.since_ms, q.until_ms) != 0)
@@ -440,16 +468,17 @@ int pb_hil_cmd_report(int argc, char **argv)
 		{ "output", required_argument, NULL, R_OUTPUT },
 		{ "tolerance", required_argument, NULL, R_TOL },
 		{ "title", required_argument, NULL, R_TITLE },
-		{ "help", no_argument, NULL, 'h' },
+		PB_CLI_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *db = NULL, *out = "pumpbench-report.html", *title = NULL;
 	int64_t since = 0, until = 0;
 	double tol = 3.0;
 	opterr = 0;
-	optind = 1;
+	optind = 0;   /* 0: getopt starts afresh (glibc keeps "+" otherwise) */
 	int c;
-	while ((c = getopt_long(argc, argv, ":ho:", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:" PB_CLI_SHORT_OPTIONS,
+	    longs, NULL)) != -1) {
 		char *e = NULL;
 		switch (c) {
 		case R_DB: db = optarg; break;
@@ -481,10 +510,13 @@ int pb_hil_cmd_report(int argc, char **argv)
 		case 'h':
 			printf("usage: pumphil report [--db SPEC] [--since DATE] "
 			    "[--until DATE] [--tolerance MMHG] [--title TEXT] "
-			    "[-o FILE.html]\n");
+			    "[-o FILE.html]\n" EXIT_HELP);
 			return PB_EXIT_OK;
-		default:
-			return bad_option("report", c, argv);
+		default: {
+			int rc = common_option(c, argc, argv, longs);
+			if (rc >= 0)
+				return rc;
+		}
 		}
 	}
 	if (rest_ok("report", argc, argv, since, until) != 0)

@@ -255,16 +255,67 @@ void pb_case_finish(struct pb_case *c)
 	if (!c->defect_run)
 		return;
 	if (a->outcome == PB_OUT_FAIL) {
+		char why[sizeof c->message];
+		pb_attempt_reason(a, why, sizeof why);
 		c->outcome = PB_OUT_PASS;
 		snprintf(c->message, sizeof c->message,
 		    "defect %s detected: the scenario failed as it must (%.400s)",
-		    c->defect, a->message);
+		    c->defect, why);
 	} else if (a->outcome == PB_OUT_PASS) {
 		c->outcome = PB_OUT_FAIL;
 		snprintf(c->message, sizeof c->message,
 		    "defect %s NOT detected: the scenario passed with the "
 		    "safety behaviour disabled", c->defect);
 	}
+}
+
+size_t pb_attempt_reason(const struct pb_attempt *a, char *buf, size_t n)
+{
+	if (!n)
+		return 0;
+	size_t wl = strlen(a->where);
+	int w;
+	if (!wl || (strncmp(a->message, a->where, wl) == 0 &&
+	    (a->message[wl] == ':' || a->message[wl] == '\0')))
+		w = snprintf(buf, n, "%s", a->message);
+	else if (!a->message[0])
+		w = snprintf(buf, n, "%s", a->where);
+	else
+		w = snprintf(buf, n, "%s: %s", a->where, a->message);
+	if (w < 0) {
+		buf[0] = '\0';
+		return 0;
+	}
+	return (size_t)w < n ? (size_t)w : n - 1;
+}
+
+size_t pb_attempt_marginals(const struct pb_attempt *a, char *buf, size_t n)
+{
+	size_t count = 0, used = 0;
+	if (n)
+		buf[0] = '\0';
+	for (size_t i = 0; i < a->n_meas; i++) {
+		const struct pb_measurement *m = &a->meas[i];
+		if (!m->marginal || m->outcome != PB_OUT_PASS)
+			continue;
+		count++;
+		if (used + 4 >= n)
+			continue;
+		int w = snprintf(buf + used, n - used, "%s%s = %g%s%s outside "
+		    "marginal [%g .. %g]%s%s", used ? "; " : "", m->name,
+		    m->value, m->unit[0] ? " " : "", m->unit,
+		    m->mlow.set ? m->mlow.v : -INFINITY,
+		    m->mhigh.set ? m->mhigh.v : INFINITY,
+		    m->where[0] ? " at " : "", m->where);
+		if (w < 0 || (size_t)w >= n - used) {
+			/* cut: mark it */
+			memcpy(buf + n - 4, "...", 4);
+			used = n;
+		} else {
+			used += (size_t)w;
+		}
+	}
+	return count;
 }
 
 void pb_case_suite_name(const struct pb_report *r, const struct pb_case *c,
@@ -690,11 +741,12 @@ static void junit_system_out(FILE *f, const struct pb_case *c)
 	}
 	for (size_t j = 0; j < c->n_attempts; j++) {
 		const struct pb_attempt *a = &c->attempts[j];
+		char why[800];
+		pb_attempt_reason(a, why, sizeof why);
 		snprintf(line, sizeof line,
-		    "--- attempt %d of %zu: %s%s%s%s%s (%.1f s rig time)\n",
+		    "--- attempt %d of %zu: %s%s%s (%.1f s rig time)\n",
 		    a->number, c->n_attempts, pb_outcome_name(a->outcome),
-		    a->message[0] ? ": " : "", a->message,
-		    a->where[0] ? " at " : "", a->where, a->rig_seconds);
+		    why[0] ? ": " : "", why, a->rig_seconds);
 		xml_text(f, line);
 		for (size_t i = 0; i < a->n_meas; i++) {
 			const struct pb_measurement *m = &a->meas[i];
@@ -808,11 +860,16 @@ int pb_report_write_junit(const struct pb_report *r, FILE *f)
 				char msg[1024];
 				const struct pb_attempt *a = c->n_attempts ?
 				    &c->attempts[c->n_attempts - 1] : NULL;
-				snprintf(msg, sizeof msg, "%s%s%s",
-				    c->message[0] ? c->message :
-				    pb_outcome_name(c->outcome),
-				    a && a->where[0] ? " at " : "",
-				    a ? a->where : "");
+				/* a defect run's verdict is its own; else the
+				 * attempt's reason, its location once */
+				if (a && !c->defect_run)
+					pb_attempt_reason(a, msg, sizeof msg);
+				else
+					snprintf(msg, sizeof msg, "%s",
+					    c->message);
+				if (!msg[0])
+					snprintf(msg, sizeof msg, "%s",
+					    pb_outcome_name(c->outcome));
 				fprintf(f, "      <%s message=\"", tag);
 				xml_str(f, msg);
 				fprintf(f, "\" type=\"%s\">",

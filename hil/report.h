@@ -205,6 +205,19 @@ void pb_attempt_free(struct pb_attempt *a);
  * SKIPPED stay as they are. */
 void pb_case_finish(struct pb_case *c);
 
+/* Why an attempt ended as it did, with its location once: "file.lua:12:
+ * message" (a message that starts with its location as Lua's do is
+ * taken as it is; a location alone when there is no message).  The one
+ * form for the console, the JUnit message and a defect run's verdict.
+ * Returns the length written (buf is always NUL-terminated). */
+size_t pb_attempt_reason(const struct pb_attempt *a, char *buf, size_t n);
+
+/* The measurements of a PASS that were outside their marginal limits,
+ * as "name = value unit outside marginal [lo .. hi] at file.lua:12",
+ * joined by "; " and cut with "..." to fit.  Returns how many there
+ * were (0: buf is ""). */
+size_t pb_attempt_marginals(const struct pb_attempt *a, char *buf, size_t n);
+
 struct pb_counts {
 	unsigned tests, passed, failed, errors, aborted, skipped;
 };

@@ -11,6 +11,7 @@
 
 #include <openssl/evp.h>
 
+#include "base/cli.h"
 #include "base/datadir.h"
 #include "base/text.h"
 #include "base/version.h"
@@ -137,6 +138,11 @@ static void say(struct run *r, const char *fmt, ...)
 	va_start(ap, fmt);
 	vline(r->out, fmt, ap);
 	va_end(ap);
+}
+
+static const char *paint(const struct run *r, enum pb_cli_tone t)
+{
+	return pb_cli_paint(r->o->color, t);
 }
 
 static void attempt_error(struct pb_attempt *a, bool rig_error,
@@ -363,6 +369,72 @@ static bool requirements_known(struct run *r,
 	return true;
 }
 
+/* "WORD     name (attempt N, ...): why": the word painted (when asked),
+ * the rest escaped (it quotes scenario and file text). */
+static void outcome_line(struct run *r, enum pb_cli_tone tone,
+    const char *word, const struct pb_case *c, const struct pb_attempt *a,
+    double wall, const char *why)
+{
+	char rest[2048], safe[4096];
+	snprintf(rest, sizeof rest, "%s (attempt %d, %.1f s rig, %.2f s wall)"
+	    "%s%s", c->name, a->number, a->rig_seconds, wall,
+	    why[0] ? ": " : "", why);
+	pb_text_escape_str(safe, sizeof safe, rest);
+	fprintf(r->out, "%s%-8s%s %s\n", paint(r, tone), word,
+	    paint(r, PB_CLI_TONE_END), safe);
+	fflush(r->out);
+}
+
+/*
+ * A case's line on the console, after its last attempt:
+ *   PASS / SKIPPED          (with the reason of a skip)
+ *   MARGINAL                a PASS with measurements outside their
+ *                           marginal limits, which are named
+ *   XFAIL                   a defect run that failed as it must
+ *   FAIL / ERROR / ABORTED  with the reason, its location once; a defect
+ *                           run that passed is a FAIL
+ * With -q only FAIL, ERROR and ABORTED lines are printed: the reason of
+ * every case that did not pass.
+ */
+static void case_line(struct run *r, const struct pb_case *c,
+    const struct pb_attempt *a, double wall)
+{
+	char why[1024];
+	const char *word = pb_outcome_name(c->outcome);
+	enum pb_cli_tone tone = PB_CLI_TONE_BAD;
+	switch (c->outcome) {
+	case PB_OUT_PASS:
+		tone = PB_CLI_TONE_GOOD;
+		if (c->defect_run && a->outcome == PB_OUT_FAIL) {
+			word = "XFAIL";
+			snprintf(why, sizeof why, "%s", c->message);
+		} else if (pb_attempt_marginals(a, why, sizeof why) > 0) {
+			word = "MARGINAL";
+			tone = PB_CLI_TONE_WARN;
+		}
+		break;
+	case PB_OUT_SKIPPED:
+		tone = PB_CLI_TONE_DIM;
+		pb_attempt_reason(a, why, sizeof why);
+		break;
+	case PB_OUT_FAIL:
+		if (c->defect_run)
+			snprintf(why, sizeof why, "%s", c->message);
+		else
+			pb_attempt_reason(a, why, sizeof why);
+		break;
+	case PB_OUT_ERROR:
+	case PB_OUT_ABORTED:
+		pb_attempt_reason(a, why, sizeof why);
+		break;
+	}
+	if (tone != PB_CLI_TONE_BAD && r->o->quiet)
+		return;
+	if (tone == PB_CLI_TONE_GOOD && strcmp(word, "XFAIL") != 0)
+		why[0] = '\0';
+	outcome_line(r, tone, word, c, a, wall, why);
+}
+
 static void unique_name(struct pb_report *rep, struct pb_case *c)
 {
 	char base[sizeof c->name];
@@ -454,6 +526,7 @@ static void run_case(struct run *r, const char *file, bool defect_run)
 	unique_name(r->rep, c);
 
 	int max_attempts = 1 + (r->o->retries > 0 ? r->o->retries : 0);
+	double wall = 0;
 	for (int n = 0; n < max_attempts; n++) {
 		struct pb_attempt *a = pb_case_add_attempt(c);
 		if (!a)
@@ -491,27 +564,26 @@ static void run_case(struct run *r, const char *file, bool defect_run)
 		a->end_ms = r->unix_ms();
 		if (a->end_ms < a->start_ms)
 			a->end_ms = a->start_ms;
-		double wall = (double)(r->wall_us() - w0) / 1e6;
-		say(r, "%-8s %s (attempt %d, %.1f s rig, %.2f s wall)%s%s\n",
-		    pb_outcome_name(a->outcome), c->name, a->number,
-		    a->rig_seconds, wall, a->message[0] ? ": " : "",
-		    a->message);
+		wall = (double)(r->wall_us() - w0) / 1e6;
 		if (a->outcome == PB_OUT_ABORTED)
 			r->aborted = true;
 		if (a->outcome != PB_OUT_ERROR || !a->rig_error ||
-		    r->aborted)
+		    r->aborted || n + 1 >= max_attempts)
 			break;
-		if (n + 1 < max_attempts) {
-			say(r, "         retrying %s after a rig error\n",
-			    c->name);
-			pause_before_retry(r);
+		/* an attempt that is retried: its own line (not with -q) */
+		if (!r->o->quiet) {
+			char why[800];
+			pb_attempt_reason(a, why, sizeof why);
+			outcome_line(r, PB_CLI_TONE_BAD,
+			    pb_outcome_name(a->outcome), c, a, wall, why);
 		}
+		say(r, "         retrying %s after a rig error\n", c->name);
+		pause_before_retry(r);
 	}
 	free(text);
 	pb_case_finish(c);
-	if (defect_run && c->n_attempts)
-		say(r, "%-8s %s: %s\n", pb_outcome_name(c->outcome), c->name,
-		    c->message);
+	if (c->n_attempts)
+		case_line(r, c, &c->attempts[c->n_attempts - 1], wall);
 	save(r);
 }
 

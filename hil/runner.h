@@ -78,6 +78,8 @@ struct pb_runner_opts {
 	int    shard_k, shard_n;     /* run shard k of n (1-based; n 0 = all) */
 	FILE  *out;                  /* progress lines; NULL = stdout */
 	bool   quiet;                /* only the closing line */
+	bool   color;                /* paint the outcome words (decided by
+	                                the caller: base/cli.h) */
 
 	/* Called once at the end, after the report files and before the
 	 * closing line (pumphil records the run in the store here); lines

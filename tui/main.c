@@ -16,6 +16,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
+#include <locale.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,8 +27,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/cli.h"
 #include "base/text.h"
 #include "proto/link.h"
+#include "proto/msg.h"
 #include "pump/units.h"
 #include "tui/app.h"
 #include "store/stationcfg.h"
@@ -35,10 +39,6 @@
 #include "tui/records.h"
 #include "tui/screen.h"
 #include "tui/session.h"
-
-#ifndef PB_VERSION
-#define PB_VERSION "0.1.0"
-#endif
 
 /* The signal handler only records which signal came; the main loop
  * does the rest. */
@@ -61,59 +61,71 @@ static uint64_t mono_us(void)
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	    "usage: pumpbench --sim [PROFILE] | --port PATH [--baud N] | --replay FILE\n"
-	    "                 | --text PORT|- [--baud N] [--text-unit U] [--text-time]\n"
-	    "                 [--record FILE] [--units mmhg|kpa|cmh2o] [--ascii] [--mono]\n"
-	    "                 [--profile P] [--headless --duration S]\n"
-	    "                 [--key FILE [--station NAME] [--cert PREFIX]]\n"
-	    "                 [--station-config FILE] [--operator ID] [--db SPEC]\n"
-	    "       pumpbench --list-ports | --help | --version\n"
-	    "\n"
-	    "  --sim [PROFILE]   start the pump emulator (pumpsim) on a pty and connect\n"
-	    "                    (default profile s10pro)\n"
-	    "  --port PATH       a serial port: /dev/ttyUSB0, /dev/serial/by-id/..., a pty\n"
-	    "  --baud N          baud rate for --port or --text (default 921600)\n"
-	    "  --flow none|rtscts  flow control for --port or --text (default none)\n"
-	    "  --profile P       pump profile to compare cycles with (default: the one\n"
-	    "                    the device reports)\n"
-	    "  --list-ports      list serial ports and exit\n"
-	    "  --record FILE     record the session as CSV from the start\n"
-	    "  --replay FILE     show a recording\n"
-	    "  --text PORT|-     bring-up mode: plot lines of numbers from a serial\n"
-	    "                    port or a pty (--baud N, default 921600) or stdin\n"
-	    "                    (-): \"12 34\", \"12,34\", \"vac:12,flow:34\" (Arduino)\n"
-	    "                    or \">vac:12\" (Teleplot); the first two values are\n"
-	    "                    ch1 and ch2; no pump controls (docs/dashboard.md)\n"
-	    "  --text-unit U     unit of the numbers: mmhg (default), kpa, cmh2o\n"
-	    "  --text-time       the first value of each line is the device's time\n"
-	    "                    in ms (default: the time the line arrives)\n"
-	    "  --headless        no screen: run --duration S seconds (--text -: or\n"
-	    "                    to the end of the input), print a summary\n"
-	    "  --duration S      seconds to run headless\n"
-	    "  --units U         mmhg (default), kpa or cmh2o\n"
-	    "  --ascii           ASCII graph even in a UTF-8 locale\n"
-	    "  --mono            no colours (also with NO_COLOR set)\n"
-	    "  --pumpsim PATH    the emulator program for --sim (default: next to\n"
-	    "                    pumpbench, then PATH)\n"
-	    "  --sim-arg ARG     one more argument for the emulator (repeatable),\n"
-	    "                    e.g. --sim-arg=--control=/tmp/pump.ctl\n"
-	    "  --key FILE        station key for factory calibration (key C); mode\n"
-	    "                    0600, e.g. `openssl rand -hex 32`; with --sim the\n"
-	    "                    emulator accepts this key too\n"
-	    "  --station NAME    station name in calibration records (default bench)\n"
-	    "  --cert PREFIX     calibration certificate PREFIX.json .txt .html\n"
-	    "                    (default cal-<serial>-<yyyymmddThhmmss> here)\n"
-	    "  --station-config FILE  the station: name, key, reference gauge and\n"
-	    "                    its due date, records store (docs/records.md)\n"
-	    "  --operator ID     who calibrates (else asked at the first run)\n"
-	    "  --db SPEC         factory records store: a SQLite file or\n"
-	    "                    postgresql://... (default: the station config's,\n"
-	    "                    $PUMPBENCH_DB, $XDG_DATA_HOME/pumpbench/records.db);\n"
-	    "                    calibrations and recordings are entered there\n"
-	    "  --help, --version\n"
-	    "\n"
-	    "Keys: press ? in the dashboard.\n");
+	fputs(
+"usage: pumpbench --sim [PROFILE] | --port PATH [--baud N] | --replay FILE\n"
+"                 | --text PORT|- [--baud N] [--text-unit U] [--text-time]\n"
+"                 [--record FILE] [--units mmhg|kpa|cmh2o] [--ascii] [--mono]\n"
+"                 [--profile P] [--headless --duration S]\n"
+"                 [--key FILE [--station NAME] [--cert PREFIX]]\n"
+"                 [--station-config FILE] [--operator ID] [--db SPEC]\n"
+"                 [-q] [--color=WHEN]\n"
+"       pumpbench --list-ports | --help | --version\n"
+"\n"
+"  --sim [PROFILE]   start the pump emulator (pumpsim) on a pty and connect\n"
+"                    (default profile s10pro)\n"
+"  --port PATH       a serial port: /dev/ttyUSB0, /dev/serial/by-id/..., a pty\n"
+"  --baud N          baud rate for --port or --text (default 921600)\n"
+"  --flow none|rtscts  flow control for --port or --text (default none)\n"
+"  --profile P       pump profile to compare cycles with (default: the one\n"
+"                    the device reports)\n"
+"  --list-ports      list serial ports and exit\n"
+"  --record FILE     record the session as CSV from the start\n"
+"  --replay FILE     show a recording\n"
+"  --text PORT|-     bring-up mode: plot lines of numbers from a serial\n"
+"                    port or a pty (--baud N, default 921600) or stdin\n"
+"                    (-): \"12 34\", \"12,34\", \"vac:12,flow:34\" (Arduino)\n"
+"                    or \">vac:12\" (Teleplot); the first two values are\n"
+"                    ch1 and ch2; no pump controls (docs/dashboard.md)\n"
+"  --text-unit U     unit of the numbers: mmhg (default), kpa, cmh2o\n"
+"  --text-time       the first value of each line is the device's time\n"
+"                    in ms (default: the time the line arrives)\n"
+"  --headless        no screen: run --duration S seconds (--text -: or\n"
+"                    to the end of the input), print a summary\n"
+"  --duration S      seconds to run headless\n"
+"  --units U         mmhg (default), kpa or cmh2o\n"
+"  --ascii           ASCII graph even in a UTF-8 locale (a locale that is\n"
+"                    not UTF-8 always gets it)\n"
+"  --mono            no colours (as --color=never)\n"
+"  --pumpsim PATH    the emulator program for --sim (default: next to\n"
+"                    pumpbench, then PATH)\n"
+"  --sim-arg ARG     one more argument for the emulator (repeatable),\n"
+"                    e.g. --sim-arg=--control=/tmp/pump.ctl\n"
+"  --key FILE        station key for factory calibration (key C); mode\n"
+"                    0600, e.g. `openssl rand -hex 32`; with --sim the\n"
+"                    emulator accepts this key too\n"
+"  --station NAME    station name in calibration records (default bench)\n"
+"  --cert PREFIX     calibration certificate PREFIX.json .txt .html\n"
+"                    (default cal-<serial>-<yyyymmddThhmmss> here)\n"
+"  --station-config FILE  the station: name, key, reference gauge and\n"
+"                    its due date, records store (docs/records.md)\n"
+"  --operator ID     who calibrates (else asked at the first run)\n"
+"  --db SPEC         factory records store: a SQLite file or\n"
+"                    postgresql://... (default: the station config's,\n"
+"                    $PUMPBENCH_DB, $XDG_DATA_HOME/pumpbench/records.db);\n"
+"                    calibrations and recordings are entered there\n"
+PB_CLI_HELP_COMMON
+"\n"
+"The dashboard needs a terminal that can address the cursor (not\n"
+"TERM=dumb); scripts and CI use --headless.  Keys: press ? in the\n"
+"dashboard.\n"
+"\n"
+"Exit status:\n"
+"  0  done (the dashboard was left with q; headless: the run was whole)\n"
+"  1  failure: the port, the emulator or a file could not be used; no\n"
+"     terminal for the dashboard; headless: no answer to HELLO, no\n"
+"     telemetry, a recording that failed; a replay with no usable sample;\n"
+"     bring-up mode: not one line with a value\n"
+"  2  usage: a bad option (one line on stderr)\n", f);
 }
 
 #define MAX_SIM_ARGS 32
@@ -124,17 +136,181 @@ struct opts {
 	int nsim_args;
 	const char *key, *station, *cert;
 	const char *db, *station_cfg, *operator_id;
-	bool list_ports, headless, ascii, mono;
+	bool list_ports, headless, ascii, mono, quiet;
 	bool text_opt;            /* --text-unit or --text-time given */
+	enum pb_cli_color color;
 	double duration;
 };
 
 static int bad(const char *fmt, const char *arg)
+    __attribute__((format(printf, 1, 0)));
+static int bad(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "pumpbench: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, " (try --help)\n");
-	return 2;
+	char safe[256], msg[512];
+	pb_text_escape_str(safe, sizeof safe, arg ? arg : "");
+	snprintf(msg, sizeof msg, fmt, safe);
+	return pb_cli_usage_error("pumpbench", "%s", msg);
+}
+
+enum {
+	O_SIM = 256, O_PORT, O_BAUD, O_FLOW, O_LIST_PORTS, O_RECORD, O_REPLAY,
+	O_HEADLESS, O_DURATION, O_UNITS, O_ASCII, O_MONO, O_PROFILE,
+	O_PUMPSIM, O_SIM_ARG, O_KEY, O_STATION, O_CERT, O_DB, O_STATION_CFG,
+	O_OPERATOR, O_TEXT, O_TEXT_UNIT, O_TEXT_TIME
+};
+
+static const struct option longs[] = {
+	{ "sim", optional_argument, NULL, O_SIM },
+	{ "port", required_argument, NULL, O_PORT },
+	{ "baud", required_argument, NULL, O_BAUD },
+	{ "flow", required_argument, NULL, O_FLOW },
+	{ "list-ports", no_argument, NULL, O_LIST_PORTS },
+	{ "record", required_argument, NULL, O_RECORD },
+	{ "replay", required_argument, NULL, O_REPLAY },
+	{ "text", required_argument, NULL, O_TEXT },
+	{ "text-unit", required_argument, NULL, O_TEXT_UNIT },
+	{ "text-time", no_argument, NULL, O_TEXT_TIME },
+	{ "headless", no_argument, NULL, O_HEADLESS },
+	{ "duration", required_argument, NULL, O_DURATION },
+	{ "units", required_argument, NULL, O_UNITS },
+	{ "ascii", no_argument, NULL, O_ASCII },
+	{ "mono", no_argument, NULL, O_MONO },
+	{ "profile", required_argument, NULL, O_PROFILE },
+	{ "pumpsim", required_argument, NULL, O_PUMPSIM },
+	{ "sim-arg", required_argument, NULL, O_SIM_ARG },
+	{ "key", required_argument, NULL, O_KEY },
+	{ "station", required_argument, NULL, O_STATION },
+	{ "cert", required_argument, NULL, O_CERT },
+	{ "db", required_argument, NULL, O_DB },
+	{ "station-config", required_argument, NULL, O_STATION_CFG },
+	{ "operator", required_argument, NULL, O_OPERATOR },
+	PB_CLI_LONG_OPTIONS,
+	{ NULL, 0, NULL, 0 }
+};
+
+/* One option; returns -1 to go on, or an exit status. */
+static int parse_one(int c, int argc, char **argv, struct opts *o,
+    int *modes, bool *flow_given)
+{
+	const char *val = optarg;
+	char *end;
+	switch (c) {
+	case 'h':
+		usage(stdout);
+		return 0;
+	case 'V':
+		pb_cli_version(stdout, "pumpbench", PB_PROTO_VERSION);
+		return 0;
+	case 'q':
+		o->quiet = true;
+		break;
+	case PB_CLI_OPT_COLOR:
+		if (pb_cli_color_parse(val, &o->color) < 0)
+			return bad("--color: '%s' is not auto, always or never",
+			    val);
+		break;
+	case O_SIM:
+		/* --sim PROFILE as well as --sim=PROFILE ("+" in the option
+		 * string: getopt_long does not permute, so this is safe) */
+		if (!val && optind < argc && argv[optind][0] != '-')
+			val = argv[optind++];
+		o->s.sim_profile = val && *val ? val : "s10pro";
+		(*modes)++;
+		break;
+	case O_PORT:
+		o->s.port = val;
+		(*modes)++;
+		break;
+	case O_BAUD: {
+		long b = strtol(val, &end, 10);
+		if (end == val || *end || b <= 0 || b > 20000000)
+			return bad("bad baud rate '%s'", val);
+		o->s.baud = (int)b;
+		break;
+	}
+	case O_FLOW:
+		if (!strcmp(val, "none"))
+			o->s.flow = PB_FLOW_NONE;
+		else if (!strcmp(val, "rtscts"))
+			o->s.flow = PB_FLOW_RTSCTS;
+		else if (!strcmp(val, "xonxoff"))
+			return bad("%s", "--flow xonxoff cannot carry the "
+			    "protocol (its frames contain 0x11/0x13); use "
+			    "rtscts or none");
+		else
+			return bad("bad flow control '%s' (none or rtscts)", val);
+		*flow_given = true;
+		break;
+	case O_LIST_PORTS: o->list_ports = true; break;
+	case O_RECORD: o->s.record = val; break;
+	case O_REPLAY:
+		o->s.replay = val;
+		(*modes)++;
+		break;
+	case O_TEXT:
+		o->s.text = val;
+		(*modes)++;
+		break;
+	case O_TEXT_UNIT:
+		if (pb_unit_parse(val, &o->s.text_unit) < 0)
+			return bad("unknown unit '%s' (mmhg, kpa, cmh2o)", val);
+		o->text_opt = true;
+		break;
+	case O_TEXT_TIME:
+		o->s.text_time = true;
+		o->text_opt = true;
+		break;
+	case O_HEADLESS: o->headless = true; break;
+	case O_DURATION: {
+		double d = strtod(val, &end);
+		if (end == val || *end || !(d > 0) || d > 1e7)
+			return bad("bad duration '%s' (seconds > 0)", val);
+		o->duration = d;
+		break;
+	}
+	case O_UNITS:
+		if (pb_unit_parse(val, &o->s.units) < 0)
+			return bad("unknown unit '%s' (mmhg, kpa, cmh2o)", val);
+		break;
+	case O_ASCII: o->ascii = true; break;
+	case O_MONO: o->mono = true; break;
+	case O_PROFILE: o->s.profile = val; break;
+	case O_PUMPSIM: o->s.pumpsim = val; break;
+	case O_SIM_ARG:
+		if (o->nsim_args >= MAX_SIM_ARGS)
+			return bad("too many --sim-arg (at most %s)", "32");
+		o->sim_args[o->nsim_args++] = val;
+		break;
+	case O_KEY: o->key = val; break;
+	case O_STATION: {
+		size_t l = strlen(val);
+		if (l == 0 || l >= PB_STR_LEN)
+			return bad("station name '%s': 1 to 15 characters", val);
+		for (size_t k = 0; k < l; k++)
+			if (val[k] <= ' ' || val[k] > '~')
+				return bad("station name '%s': printable "
+				    "characters, no spaces", val);
+		o->station = val;
+		break;
+	}
+	case O_CERT:
+		if (!*val)
+			return bad("%s", "--cert needs a PREFIX");
+		o->cert = val;
+		break;
+	case O_DB: o->db = val; break;
+	case O_STATION_CFG: o->station_cfg = val; break;
+	case O_OPERATOR: {
+		char op[80], why[200];
+		if (pb_wf_operator(val, op, sizeof op, why, sizeof why) != 0)
+			return bad("--operator: %s", why);
+		o->operator_id = val;
+		break;
+	}
+	default:
+		return pb_cli_bad_option("pumpbench", c, argc, argv, longs);
+	}
+	return -1;
 }
 
 /* Returns -1 to go on, or an exit status. */
@@ -144,151 +320,17 @@ static int parse(int argc, char **argv, struct opts *o)
 	o->s.units = PB_UNIT_MMHG;
 	int modes = 0;
 	bool flow_given = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = NULL;
-		char name[32];
-		/* --opt=value */
-		const char *eq = strchr(a, '=');
-		if (a[0] == '-' && a[1] == '-' && eq && (size_t)(eq - a) < sizeof name) {
-			memcpy(name, a, (size_t)(eq - a));
-			name[eq - a] = '\0';
-			val = eq + 1;
-			a = name;
-		}
-#define NEED_ARG() do { \
-		if (!val) { \
-			if (i + 1 >= argc) \
-				return bad("%s needs an argument", a); \
-			val = argv[++i]; \
-		} \
-	} while (0)
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 0;
-		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
-			printf("pumpbench %s\n", PB_VERSION);
-			return 0;
-		} else if (!strcmp(a, "--sim")) {
-			if (!val && i + 1 < argc && argv[i + 1][0] != '-')
-				val = argv[++i];
-			o->s.sim_profile = val && *val ? val : "s10pro";
-			modes++;
-		} else if (!strcmp(a, "--port")) {
-			NEED_ARG();
-			o->s.port = val;
-			modes++;
-		} else if (!strcmp(a, "--baud")) {
-			NEED_ARG();
-			char *end;
-			long b = strtol(val, &end, 10);
-			if (*end || b <= 0 || b > 20000000)
-				return bad("bad baud rate '%s'", val);
-			o->s.baud = (int)b;
-		} else if (!strcmp(a, "--flow")) {
-			NEED_ARG();
-			if (!strcmp(val, "none"))
-				o->s.flow = PB_FLOW_NONE;
-			else if (!strcmp(val, "rtscts"))
-				o->s.flow = PB_FLOW_RTSCTS;
-			else if (!strcmp(val, "xonxoff"))
-				return bad("%s", "--flow xonxoff cannot carry the "
-				    "protocol (its frames contain 0x11/0x13); use "
-				    "rtscts or none");
-			else
-				return bad("bad flow control '%s' (none or rtscts)",
-				    val);
-			flow_given = true;
-		} else if (!strcmp(a, "--list-ports")) {
-			if (val)
-				return bad("%s takes no argument", a);
-			o->list_ports = true;
-		} else if (!strcmp(a, "--record")) {
-			NEED_ARG();
-			o->s.record = val;
-		} else if (!strcmp(a, "--replay")) {
-			NEED_ARG();
-			o->s.replay = val;
-			modes++;
-		} else if (!strcmp(a, "--text")) {
-			NEED_ARG();
-			o->s.text = val;
-			modes++;
-		} else if (!strcmp(a, "--text-unit")) {
-			NEED_ARG();
-			if (pb_unit_parse(val, &o->s.text_unit) < 0)
-				return bad("unknown unit '%s' (mmhg, kpa, cmh2o)", val);
-			o->text_opt = true;
-		} else if (!strcmp(a, "--text-time")) {
-			o->s.text_time = true;
-			o->text_opt = true;
-		} else if (!strcmp(a, "--headless")) {
-			o->headless = true;
-		} else if (!strcmp(a, "--duration")) {
-			NEED_ARG();
-			char *end;
-			double d = strtod(val, &end);
-			if (*end || !(d > 0) || d > 1e7)
-				return bad("bad duration '%s' (seconds > 0)", val);
-			o->duration = d;
-		} else if (!strcmp(a, "--units")) {
-			NEED_ARG();
-			if (pb_unit_parse(val, &o->s.units) < 0)
-				return bad("unknown unit '%s' (mmhg, kpa, cmh2o)", val);
-		} else if (!strcmp(a, "--ascii")) {
-			o->ascii = true;
-		} else if (!strcmp(a, "--mono")) {
-			o->mono = true;
-		} else if (!strcmp(a, "--profile")) {
-			NEED_ARG();
-			o->s.profile = val;
-		} else if (!strcmp(a, "--pumpsim")) {
-			NEED_ARG();
-			o->s.pumpsim = val;
-		} else if (!strcmp(a, "--sim-arg")) {
-			NEED_ARG();
-			if (o->nsim_args >= MAX_SIM_ARGS)
-				return bad("too many --sim-arg (at most %s)", "32");
-			o->sim_args[o->nsim_args++] = val;
-		} else if (!strcmp(a, "--key")) {
-			NEED_ARG();
-			o->key = val;
-		} else if (!strcmp(a, "--station")) {
-			NEED_ARG();
-			size_t l = strlen(val);
-			if (l == 0 || l >= PB_STR_LEN)
-				return bad("station name '%s': 1 to 15 characters",
-				    val);
-			for (size_t k = 0; k < l; k++)
-				if (val[k] <= ' ' || val[k] > '~')
-					return bad("station name '%s': printable "
-					    "characters, no spaces", val);
-			o->station = val;
-		} else if (!strcmp(a, "--db")) {
-			NEED_ARG();
-			o->db = val;
-		} else if (!strcmp(a, "--station-config")) {
-			NEED_ARG();
-			o->station_cfg = val;
-		} else if (!strcmp(a, "--operator")) {
-			NEED_ARG();
-			char op[80], why[200];
-			if (pb_wf_operator(val, op, sizeof op, why,
-			    sizeof why) != 0)
-				return bad("--operator: %s", why);
-			o->operator_id = val;
-		} else if (!strcmp(a, "--cert")) {
-			NEED_ARG();
-			if (!*val)
-				return bad("%s", "--cert needs a PREFIX");
-			o->cert = val;
-		} else if (a[0] == '-') {
-			return bad("unknown option '%s'", a);
-		} else {
-			return bad("unexpected argument '%s'", a);
-		}
-#undef NEED_ARG
+	opterr = 0;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "+:" PB_CLI_SHORT_OPTIONS, longs,
+	    NULL)) != -1) {
+		int rc = parse_one(c, argc, argv, o, &modes, &flow_given);
+		if (rc >= 0)
+			return rc;
 	}
+	if (optind < argc)
+		return bad("unexpected argument '%s'", argv[optind]);
 	if (o->list_ports)
 		return -1;
 	if (modes == 0)
@@ -314,8 +356,42 @@ static int parse(int argc, char **argv, struct opts *o)
 		return bad("%s", "--sim-arg goes with --sim");
 	if ((o->station || o->cert) && !o->key && !o->station_cfg)
 		return bad("%s", "--station and --cert go with --key");
+	if (o->mono)
+		o->color = PB_CLI_COLOR_NEVER;
 	o->s.sim_args = o->sim_args;
 	o->s.nsim_args = o->nsim_args;
+	return -1;
+}
+
+/* The dashboard draws on a terminal that can address the cursor; say so,
+ * before any pump is touched, instead of drawing a blank screen.
+ * Returns -1 when it can, else the exit status. */
+static int check_terminal(const struct pb_cli_env *env, const struct opts *o)
+{
+	const char *hint = o->s.replay ? "--headless" :
+	    "--headless --duration S";
+	if (!env->tty_in || !env->tty_out) {
+		fprintf(stderr, "pumpbench: the dashboard needs a terminal, but "
+		    "%s; for scripts and CI use %s\n",
+		    !env->tty_in && !env->tty_out ? "neither stdin nor stdout "
+		    "is one" : !env->tty_in ? "stdin is not one" :
+		    "stdout is not one", hint);
+		return PB_CLI_EXIT_FAIL;
+	}
+	if (!env->term_can_draw) {
+		char t[64];
+		pb_text_escape_str(t, sizeof t, env->term);
+		if (t[0])
+			fprintf(stderr, "pumpbench: TERM=%s cannot draw the "
+			    "dashboard (no cursor addressing); set TERM to your "
+			    "terminal (e.g. xterm-256color) or use %s\n", t,
+			    hint);
+		else
+			fprintf(stderr, "pumpbench: TERM is not set, so the "
+			    "dashboard cannot be drawn; set TERM to your "
+			    "terminal (e.g. xterm-256color) or use %s\n", hint);
+		return PB_CLI_EXIT_FAIL;
+	}
 	return -1;
 }
 
@@ -437,6 +513,37 @@ static int record_verdict(const struct pb_session *ses, int rc)
 	return rc;
 }
 
+/* The closing line of a headless run (a replay's too). */
+static void print_summary_line(const struct pb_session *ses,
+    const struct opts *o)
+{
+	const struct pb_session_counts *c = pb_session_counts(ses);
+	const struct pb_client_stats *st = pb_session_client_stats(ses);
+	unsigned long long samples = c->samples, lost = c->lost;
+	printf("pumpbench: samples=%llu lost=%llu frames=%llu crc_errors=%llu "
+	    "telemetry_samples=%llu telemetry_lost=%llu",
+	    samples, lost, st ? (unsigned long long)st->rx.frames_ok : 0,
+	    st ? (unsigned long long)st->rx.crc_errors : 0,
+	    st ? (unsigned long long)st->samples_rx : 0,
+	    st ? (unsigned long long)st->samples_lost : 0);
+	if (pb_session_is_replay(ses))
+		printf(" skipped=%llu discontinuities=%llu",
+		    (unsigned long long)c->skipped_lines,
+		    (unsigned long long)c->discontinuities);
+	const struct pb_device_stats *ds = pb_session_device_stats(ses);
+	if (ds)     /* what the device made of our frames (protocol.md 5.15) */
+		printf(" device_rx_errors=%llu device_refused=%llu "
+		    "device_frames_lost=%lu device_host_lost=%lu",
+		    (unsigned long long)pb_device_stats_dropped(ds),
+		    (unsigned long long)pb_device_stats_refused(ds),
+		    (unsigned long)ds->frames_lost,
+		    (unsigned long)ds->host_lost);
+	if (o->s.record)
+		printf(" record=%s", o->s.record);
+	printf("\n");
+	fflush(stdout);
+}
+
 /* Runs until --duration is over, or a signal, or no HELLO answer within
  * HELLO_TIMEOUT_US (then there is nothing to wait for).  Returns the
  * exit status, with the reason on stderr when it is not 0: the summary
@@ -464,29 +571,9 @@ static int run_headless(struct pb_session *ses, const struct opts *o,
 		pb_session_record(ses, NULL, false, mono_us());
 	const struct pb_session_counts *c = pb_session_counts(ses);
 	const struct pb_client_stats *st = pb_session_client_stats(ses);
-	unsigned long long samples = c->samples, lost = c->lost;
-	printf("pumpbench: samples=%llu lost=%llu frames=%llu crc_errors=%llu "
-	    "telemetry_samples=%llu telemetry_lost=%llu",
-	    samples, lost, st ? (unsigned long long)st->rx.frames_ok : 0,
-	    st ? (unsigned long long)st->rx.crc_errors : 0,
-	    st ? (unsigned long long)st->samples_rx : 0,
-	    st ? (unsigned long long)st->samples_lost : 0);
-	if (pb_session_is_replay(ses))
-		printf(" skipped=%llu discontinuities=%llu",
-		    (unsigned long long)c->skipped_lines,
-		    (unsigned long long)c->discontinuities);
-	const struct pb_device_stats *ds = pb_session_device_stats(ses);
-	if (ds)     /* what the device made of our frames (protocol.md 5.15) */
-		printf(" device_rx_errors=%llu device_refused=%llu "
-		    "device_frames_lost=%lu device_host_lost=%lu",
-		    (unsigned long long)pb_device_stats_dropped(ds),
-		    (unsigned long long)pb_device_stats_refused(ds),
-		    (unsigned long)ds->frames_lost,
-		    (unsigned long)ds->host_lost);
-	if (o->s.record)
-		printf(" record=%s", o->s.record);
-	printf("\n");
-	fflush(stdout);
+	unsigned long long samples = c->samples;
+	if (!o->quiet)
+		print_summary_line(ses, o);
 	print_warnings(ses);
 	int rc = 0;
 	const char *port = o->s.port ? o->s.port : "the emulator";
@@ -517,6 +604,29 @@ static int run_headless(struct pb_session *ses, const struct opts *o,
 	return record_verdict(ses, rc);
 }
 
+/* The closing line of a bring-up (--text) headless run. */
+static void print_text_summary_line(const struct pb_session *ses,
+    const struct pb_session_text *tx, const struct opts *o)
+{
+	const struct pb_session_counts *c = pb_session_counts(ses);
+	printf("pumpbench: text lines=%llu values=%llu malformed=%llu "
+	    "too_long=%llu extra=%llu clipped=%llu samples=%llu gaps=%llu",
+	    (unsigned long long)tx->lines->lines,
+	    (unsigned long long)tx->feed->lines,
+	    (unsigned long long)tx->lines->bad,
+	    (unsigned long long)tx->lines->overlong,
+	    (unsigned long long)tx->feed->extra,
+	    (unsigned long long)tx->feed->clipped,
+	    (unsigned long long)c->samples, (unsigned long long)c->lost);
+	for (int ch = 0; ch < PB_TEXTFEED_CH; ch++)
+		if (tx->name[ch][0])
+			printf(" ch%d=%s", ch + 1, tx->name[ch]);
+	if (o->s.record)
+		printf(" record=%s", o->s.record);
+	printf("\n");
+	fflush(stdout);
+}
+
 /* Bring-up text mode without a screen: read until --duration is over,
  * the input ends (--text -) or a signal; then the summary.  Fails (1)
  * when not one line had a value, or the recording failed. */
@@ -536,23 +646,8 @@ static int run_text_headless(struct pb_session *ses, const struct opts *o,
 	pb_session_text_flush(ses, mono_us());
 	pb_session_record(ses, NULL, false, mono_us());
 	pb_session_text(ses, &tx);
-	const struct pb_session_counts *c = pb_session_counts(ses);
-	printf("pumpbench: text lines=%llu values=%llu malformed=%llu "
-	    "too_long=%llu extra=%llu clipped=%llu samples=%llu gaps=%llu",
-	    (unsigned long long)tx.lines->lines,
-	    (unsigned long long)tx.feed->lines,
-	    (unsigned long long)tx.lines->bad,
-	    (unsigned long long)tx.lines->overlong,
-	    (unsigned long long)tx.feed->extra,
-	    (unsigned long long)tx.feed->clipped,
-	    (unsigned long long)c->samples, (unsigned long long)c->lost);
-	for (int ch = 0; ch < PB_TEXTFEED_CH; ch++)
-		if (tx.name[ch][0])
-			printf(" ch%d=%s", ch + 1, tx.name[ch]);
-	if (o->s.record)
-		printf(" record=%s", o->s.record);
-	printf("\n");
-	fflush(stdout);
+	if (!o->quiet)
+		print_text_summary_line(ses, &tx, o);
 	print_warnings(ses);
 	int rc = 0;
 	if (g_stop) {
@@ -730,9 +825,22 @@ int main(int argc, char **argv)
 		return rc;
 	if (o.list_ports)
 		return list_ports();
-
+	/* glyphs follow the locale's character set; numbers in files stay
+	 * in the C locale (LC_NUMERIC is never set) */
+	setlocale(LC_CTYPE, "");
+	/* --text - with a screen: the keys come from the terminal, so it is
+	 * the terminal that is checked next, not the data on stdin */
 	if (text_stdin(&o) < 0)
 		return 1;
+	struct pb_cli_env env;
+	pb_cli_env_read(&env, o.color);
+	/* before any pump is touched; a replay's own problems come first */
+	if (!o.headless && !o.s.replay) {
+		rc = check_terminal(&env, &o);
+		if (rc >= 0)
+			return rc;
+	}
+
 	install_signals();
 	/* runs on every way out, before the sanitizers' own exit checks */
 	atexit(wait_hangup_over);
@@ -803,9 +911,16 @@ int main(int argc, char **argv)
 			pb_tui_records_free(recs);
 			return 1;
 		}
+		rc = check_terminal(&env, &o);
+		if (rc >= 0) {
+			pb_session_close(ses, mono_us());
+			pb_tui_records_free(recs);
+			return rc;
+		}
 	}
 
-	struct pb_screen_opts so = { .ascii = o.ascii, .mono = o.mono };
+	struct pb_screen_opts so = { .ascii = o.ascii || !env.utf8,
+	    .mono = !env.color_out };
 	struct pb_screen *scr = pb_screen_open(&so, err, sizeof err);
 	if (!scr) {
 		pb_session_close(ses, mono_us());

@@ -11,6 +11,7 @@
 #include "base/file.h"
 #include "base/isotime.h"
 #include "base/text.h"
+#include "base/version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -250,6 +251,7 @@ static int start(struct pb_recorder *r, const struct pb_rec_meta *meta,
 	char hdr[1024];
 	int n = snprintf(hdr, sizeof hdr,
 	    PB_REC_MAGIC "\n"
+	    "# tool_version: %s\n"
 	    "# serial: %s\n"
 	    "# firmware: %s\n"
 	    "# profile: %s\n"
@@ -259,7 +261,8 @@ static int start(struct pb_recorder *r, const struct pb_rec_meta *meta,
 	    "# sample_rate_hz: %u\n"
 	    "# channels: %d\n"
 	    "kind,device_ms,index,ch1_%s,ch2_%s,info\n",
-	    serial, fw, prof, (unsigned long)meta->cal_id, r->meta.start_iso,
+	    pb_version(), serial, fw, prof, (unsigned long)meta->cal_id,
+	    r->meta.start_iso,
 	    un, r->meta.sample_rate_hz, r->meta.channels, un, un);
 	if (n < 0 || (size_t)n >= sizeof hdr)
 		return PB_REC_E_ARG;

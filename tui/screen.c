@@ -3,8 +3,6 @@
  */
 #include "tui/screen.h"
 
-#include <langinfo.h>
-#include <locale.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +14,7 @@
 
 #include <ncurses.h>
 
+#include "base/text.h"
 #include "tui/graph.h"
 #include "tui/view.h"
 
@@ -27,6 +26,7 @@ enum {
 
 struct pb_screen {
 	struct pb_screen_opts o;
+	SCREEN *term;           /* from newterm() */
 	bool braille, color;
 	int  rows, cols;
 	enum pb_view_kind lay;
@@ -133,35 +133,41 @@ struct pb_screen *pb_screen_open(const struct pb_screen_opts *o, char *err,
 	}
 	if (o)
 		s->o = *o;
-	setlocale(LC_ALL, "");
-	const char *cs = nl_langinfo(CODESET);
-	/* the Linux console's fonts have no braille: ASCII there */
-	const char *tn = getenv("TERM");
-	bool console = tn && strncmp(tn, "linux", 5) == 0;
-	s->braille = !s->o.ascii && !console && cs && strcmp(cs, "UTF-8") == 0;
+	/* the caller decided glyphs and colours (base/cli.h: the locale's
+	 * codeset, --color, NO_COLOR, TERM); the Linux console's fonts
+	 * have no braille: ASCII there */
+	const char *term = getenv("TERM");
+	bool console = term && strncmp(term, "linux", 5) == 0;
+	s->braille = !s->o.ascii && !console;
 	if (!isatty(0) || !isatty(1)) {
 		snprintf(err, errlen, "not a terminal (use --headless)");
 		free(s);
 		return NULL;
 	}
-	const char *term = getenv("TERM");
 	if (!term || !*term) {
 		snprintf(err, errlen, "TERM is not set");
 		free(s);
 		return NULL;
 	}
-	if (!initscr()) {
-		snprintf(err, errlen, "cannot initialise terminal %s", term);
+	/* newterm, not initscr: an unknown TERM is an error to report, not
+	 * an exit inside ncurses */
+	s->term = newterm(NULL, stdout, stdin);
+	if (!s->term) {
+		char t[64];
+		pb_text_escape_str(t, sizeof t, term);
+		snprintf(err, errlen, "TERM=%s: no such terminal in the "
+		    "terminfo database (set TERM to your terminal, or use "
+		    "--headless)", t);
 		free(s);
 		return NULL;
 	}
+	set_term(s->term);
 	cbreak();
 	noecho();
 	nonl();
 	curs_set(0);
 	leaveok(stdscr, TRUE);
-	const char *nc = getenv("NO_COLOR");
-	s->color = has_colors() && !s->o.mono && !(nc && *nc);
+	s->color = has_colors() && !s->o.mono;
 	if (s->color) {
 		start_color();
 		use_default_colors();
@@ -200,6 +206,8 @@ void pb_screen_close(struct pb_screen *s)
 	free(s->pens);
 	curs_set(1);
 	endwin();
+	if (s->term)
+		delscreen(s->term);
 	free(s);
 }
 

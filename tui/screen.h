@@ -12,13 +12,14 @@
  * terminal output stays small (ncurses then sends only the cells that
  * differ on the terminal).
  *
- * Glyphs: braille where the locale's codeset is UTF-8 (setlocale +
- * nl_langinfo(CODESET)) unless ascii is asked or TERM is linux (the
- * console's fonts have no braille); ASCII otherwise.  Borders
- * use ACS line drawing (ASCII fallback by ncurses), so it works in a
- * Linux console.  Colours unless the terminal has none, NO_COLOR is set
- * or mono is asked; in monochrome, channels differ by glyph and state by
- * text (OK/OUT, LINK LOST, PAUSED).
+ * Glyphs: braille unless ascii is asked (the caller asks for it when the
+ * locale's codeset is not UTF-8, base/cli.h) or TERM is linux (the
+ * console's fonts have no braille); ASCII otherwise.  Borders use ACS
+ * line drawing (ASCII fallback by ncurses), so it works in a Linux
+ * console.  Colours unless the terminal has none or mono is asked (the
+ * caller's decision from --color, NO_COLOR and TERM); in monochrome,
+ * channels differ by glyph and state by text (OK/OUT, LINK LOST,
+ * PAUSED).  An unknown TERM is an error returned, never an exit.
  *
  * Sizes: what goes where at which terminal size, which window of the
  * history the graph shows and what a pause keeps are decided by the pure
@@ -37,8 +38,8 @@
 #define PB_SCREEN_FRAME_US     33334u   /* at most 30 frames a second */
 
 struct pb_screen_opts {
-	bool ascii;      /* force ASCII glyphs */
-	bool mono;       /* force monochrome */
+	bool ascii;      /* ASCII glyphs (asked, or not a UTF-8 locale) */
+	bool mono;       /* monochrome (--mono, --color=never, NO_COLOR) */
 };
 
 struct pb_screen;

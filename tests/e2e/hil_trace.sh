@@ -106,7 +106,8 @@ PY
 v=$("$PUMPHIL" --version)
 echo "$v"
 python3 -c "import json,sys; t=json.load(open(sys.argv[1]))['tool']; \
-assert sys.argv[2] == 'pumphil %s (sha256 %s)' % (t['version'], t['sha256'])" \
+l=sys.argv[2].split('\n'); \
+assert l[0] == 'pumphil ' + t['version'] and l[3] == 'sha256 ' + t['sha256']" \
 	"$TMPD/run.json" "$v" || fail "--version differs from the record"
 
 # 4. not a record; a requirement file changed since the run

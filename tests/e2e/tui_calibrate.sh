@@ -51,7 +51,7 @@ usage_err 'go with --key' --sim s21 --cert x
 usage_err '1 to 15 characters' --sim s21 --key "$KEY" --station 0123456789abcdef
 usage_err 'no spaces' --sim s21 --key "$KEY" --station 'a b'
 usage_err '--sim-arg goes with --sim' --port /dev/null --sim-arg --seed=2
-usage_err 'needs an argument' --sim s21 --key
+usage_err "option '--key' needs a value" --sim s21 --key
 "$PB" --help | grep -q -- '--key FILE' || { echo "FAIL: --help lacks --key"; exit 1; }
 
 DB="$TMPD/records.db"

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Colours where the terminal has them; none with NO_COLOR or --mono (the
-# state still reads as text: LINK/OK/PAUSED).
+# Colours where the terminal has them; none with NO_COLOR, --mono or
+# --color=never (the state still reads as text: LINK/OK/PAUSED);
+# --color=always wins over NO_COLOR.
 . tests/e2e/tui_lib.inc
 
 check() { # extra-env pumpbench-args want-colour
@@ -25,4 +26,7 @@ check() { # extra-env pumpbench-args want-colour
 check "" "" yes
 check "NO_COLOR=1" "" no
 check "" "--mono" no
+check "" "--color=never" no
+# the option wins over the environment
+check "NO_COLOR=1" "--color=always" yes
 echo "ok"

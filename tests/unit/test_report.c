@@ -174,6 +174,72 @@ START_TEST(defect_verdict_inverts)
 }
 END_TEST
 
+/* The location of a reason is named once, first (issue 11). */
+START_TEST(reason_names_its_place_once)
+{
+	struct pb_attempt a;
+	memset(&a, 0, sizeof a);
+	char b[128];
+	snprintf(a.message, sizeof a.message, "x.lua:4: attempt to call nil");
+	snprintf(a.where, sizeof a.where, "x.lua:4");
+	pb_attempt_reason(&a, b, sizeof b);
+	ck_assert_str_eq(b, "x.lua:4: attempt to call nil");
+	snprintf(a.message, sizeof a.message, "vacuum = 3 mmHg outside [100, inf]");
+	pb_attempt_reason(&a, b, sizeof b);
+	ck_assert_str_eq(b, "x.lua:4: vacuum = 3 mmHg outside [100, inf]");
+	/* x.lua:4 is not the start of x.lua:40 */
+	snprintf(a.message, sizeof a.message, "x.lua:40: boom");
+	pb_attempt_reason(&a, b, sizeof b);
+	ck_assert_str_eq(b, "x.lua:4: x.lua:40: boom");
+	a.where[0] = '\0';
+	pb_attempt_reason(&a, b, sizeof b);
+	ck_assert_str_eq(b, "x.lua:40: boom");
+	a.message[0] = '\0';
+	snprintf(a.where, sizeof a.where, "y.lua:2");
+	pb_attempt_reason(&a, b, sizeof b);
+	ck_assert_str_eq(b, "y.lua:2");
+	char tiny[6];
+	ck_assert_uint_eq(pb_attempt_reason(&a, tiny, sizeof tiny), 5);
+	ck_assert_str_eq(tiny, "y.lua");
+}
+END_TEST
+
+START_TEST(marginals_listed)
+{
+	struct pb_attempt a;
+	memset(&a, 0, sizeof a);
+	char b[256];
+	ck_assert_uint_eq(pb_attempt_marginals(&a, b, sizeof b), 0);
+	ck_assert_str_eq(b, "");
+	struct pb_measurement m;
+	memset(&m, 0, sizeof m);
+	snprintf(m.name, sizeof m.name, "battery");
+	snprintf(m.unit, sizeof m.unit, "V");
+	m.value = 3.41;
+	m.low = (struct pb_limit){ true, 3.3 };
+	m.mlow = (struct pb_limit){ true, 3.45 };
+	snprintf(m.where, sizeof m.where, "b.lua:9");
+	pb_measurement_judge(&m);
+	ck_assert_int_eq(pb_attempt_add_measurement(&a, &m), 0);
+	struct pb_measurement fine;
+	memset(&fine, 0, sizeof fine);
+	snprintf(fine.name, sizeof fine.name, "fine");
+	fine.value = 1;
+	pb_measurement_judge(&fine);
+	ck_assert_int_eq(pb_attempt_add_measurement(&a, &fine), 0);
+	ck_assert_uint_eq(pb_attempt_marginals(&a, b, sizeof b), 1);
+	ck_assert_str_eq(b, "battery = 3.41 V outside marginal [3.45 .. inf] "
+	    "at b.lua:9");
+	/* two, and a cut that says so */
+	ck_assert_int_eq(pb_attempt_add_measurement(&a, &m), 0);
+	char small[40];
+	ck_assert_uint_eq(pb_attempt_marginals(&a, small, sizeof small), 2);
+	ck_assert_uint_eq(strlen(small), sizeof small - 1);
+	ck_assert_str_eq(small + sizeof small - 4, "...");
+	pb_attempt_free(&a);
+}
+END_TEST
+
 START_TEST(counts_and_closing_line)
 {
 	struct pb_report r;
@@ -273,11 +339,12 @@ START_TEST(junit_golden_shape)
 	char *x = to_string(&r, false);
 	ck_assert_msg(strncmp(x, golden_head, strlen(golden_head)) == 0,
 	    "head differs:\n%.900s", x);
-	/* the failure: message as attribute AND element text, with where */
+	/* the failure: message as attribute AND element text, its location
+	 * once, first */
 	ck_assert_ptr_nonnull(strstr(x,
 	    "    <testcase classname=\"pumphil.sim\" name=\"leak\" time=\"0.600\">\n"
-	    "      <failure message=\"alarm leak raised = 0 bool outside [1, 1] at leak.lua:12\" type=\"FAIL\">"
-	    "alarm leak raised = 0 bool outside [1, 1] at leak.lua:12</failure>\n"));
+	    "      <failure message=\"leak.lua:12: alarm leak raised = 0 bool outside [1, 1]\" type=\"FAIL\">"
+	    "leak.lua:12: alarm leak raised = 0 bool outside [1, 1]</failure>\n"));
 	/* earlier attempts are in system-out, the name stays unique */
 	ck_assert_ptr_nonnull(strstr(x, "--- attempt 1 of 2: ERROR: fixture: unplugged"));
 	ck_assert_ptr_nonnull(strstr(x, "--- attempt 2 of 2: FAIL"));
@@ -595,6 +662,8 @@ static Suite *report_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, judge_limits_and_marginal);
 	tcase_add_test(tc, defect_verdict_inverts);
+	tcase_add_test(tc, reason_names_its_place_once);
+	tcase_add_test(tc, marginals_listed);
 	tcase_add_test(tc, counts_and_closing_line);
 	tcase_add_test(tc, json_record_shape);
 	tcase_add_test(tc, junit_golden_shape);

@@ -62,6 +62,8 @@ static char *scenario(const char *name, const char *text)
 	return p;
 }
 
+static bool quiet_run;   /* -q for the next run() */
+
 static int run(const char *rig, int retries, enum pb_defect_runs defects,
     char **files, int n)
 {
@@ -76,6 +78,7 @@ static int run(const char *rig, int retries, enum pb_defect_runs defects,
 	o.open_fixture = fake_open;
 	o.open_ctx = &knobs;
 	o.timeout_s = 120;
+	o.quiet = quiet_run;
 	return pb_runner_run(&o, files, n, &rep);
 }
 
@@ -234,6 +237,88 @@ START_TEST(skips_and_defect_runs)
 	ck_assert_ptr_nonnull(strstr(rep.cases[3].message, "NOT detected"));
 	ck_assert_uint_eq(knobs.last_defects, PB_DEF_NO_AUTO_OFF);
 	ck_assert_str_eq(last_line(), "2 passed, 1 failed, 1 skipped");
+}
+END_TEST
+
+/* The console (issue 11): a defect run that fails as it must is XFAIL,
+ * never a bare FAIL line; a PASS with marginal measurements shows as
+ * MARGINAL; a reason names its location once; -q keeps the reason of
+ * every FAIL and ERROR and nothing else but the closing line. */
+static int count(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* a new report and an empty console */
+static void reset_out(void)
+{
+	pb_report_free(&rep);
+	pb_report_init(&rep, "pumphil");
+	fclose(out);
+	free(out_buf);
+	out_buf = NULL;
+	out = open_memstream(&out_buf, &out_len);
+}
+
+static int run_console(bool quiet, enum pb_defect_runs defects, char **files,
+    int n)
+{
+	quiet_run = quiet;
+	int rc = run("sim", 0, defects, files, n);
+	quiet_run = false;
+	fflush(out);
+	return rc;
+}
+
+START_TEST(console_lines)
+{
+	char *f[] = {
+		scenario("caught", "--@profile s21\n--@defect no-auto-off\n"
+		    "wait(1)\nexpect('off in time', false)\n"),
+		scenario("edge", "--@profile s21\nwait(1)\n"
+		    "expect('v', 0.95, {low = 0, high = 1, marginal_low = 0.1, "
+		    "marginal_high = 0.9, unit = 'V'})\n"),
+		scenario("typo", "--@profile s21\nwait(1)\npump.strat()\n"),
+		scenario("low", "--@profile s21\nwait(1)\n"
+		    "expect('vacuum', 3, {low = 100})\n"),
+	};
+	ck_assert_int_eq(run_console(false, PB_DEFECTS_ONLY, f, 1),
+	    PB_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(out_buf, "\nXFAIL    caught[defect] "
+	    "(attempt 1, "));
+	ck_assert_ptr_nonnull(strstr(out_buf, "): defect no-auto-off detected: "
+	    "the scenario failed as it must ("));
+	ck_assert_ptr_null(strstr(out_buf, "FAIL     caught"));
+	ck_assert_ptr_null(strstr(out_buf, "PASS     caught"));
+	ck_assert_str_eq(last_line(), "1 passed, 0 failed, 0 skipped");
+
+	reset_out();
+	ck_assert_int_eq(run_console(false, PB_DEFECTS_NONE, f + 1, 3),
+	    PB_EXIT_FAIL);
+	ck_assert_ptr_nonnull(strstr(out_buf, "\nMARGINAL edge (attempt 1, "));
+	ck_assert_ptr_nonnull(strstr(out_buf, "): v = 0.95 V outside marginal "
+	    "[0.1 .. 0.9] at "));
+	ck_assert_ptr_nonnull(strstr(out_buf, "edge.lua:3\n"));
+	/* Lua's message names the place; it is not named again */
+	ck_assert_ptr_nonnull(strstr(out_buf, "\nERROR    typo (attempt 1, "));
+	ck_assert_int_eq(count(out_buf, "typo.lua:3"), 1);
+	/* a FAIL names where the expect() was */
+	ck_assert_ptr_nonnull(strstr(out_buf, "\nFAIL     low (attempt 1, "));
+	ck_assert_ptr_nonnull(strstr(out_buf, "low.lua:3: vacuum = 3"));
+
+	/* -q: the reasons of the FAIL and the ERROR, the closing line */
+	reset_out();
+	ck_assert_int_eq(run_console(true, PB_DEFECTS_NONE, f + 1, 3),
+	    PB_EXIT_FAIL);
+	ck_assert_int_eq(count(out_buf, "\n"), 3);
+	ck_assert_ptr_eq(strstr(out_buf, "ERROR    typo (attempt 1, "), out_buf);
+	ck_assert_ptr_nonnull(strstr(out_buf, "typo.lua:3: "));
+	ck_assert_ptr_nonnull(strstr(out_buf, "\nFAIL     low (attempt 1, "));
+	ck_assert_ptr_null(strstr(out_buf, "edge"));
+	ck_assert_str_eq(last_line(), "1 passed, 2 failed, 0 skipped");
 }
 END_TEST
 
@@ -409,6 +494,7 @@ static Suite *runner_suite(void)
 	tcase_add_test(tc, script_errors_not_retried);
 	tcase_add_test(tc, safe_failure_is_an_error);
 	tcase_add_test(tc, skips_and_defect_runs);
+	tcase_add_test(tc, console_lines);
 	tcase_add_test(tc, report_written_without_rig_or_scenario);
 	tcase_add_test(tc, dut_profile_id_is_a_name);
 	tcase_add_test(tc, unique_names);

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,7 +27,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/cli.h"
 #include "pump/profile.h"
+#include "proto/msg.h"
 #include "tools/pumpsim/control.h"
 #include "tools/pumpsim/defect.h"
 #include "tools/pumpsim/emulator.h"
@@ -55,6 +58,7 @@ struct fault_spec {
 struct opts {
 	const char *profile, *link, *eeprom, *serial, *factory_key, *control;
 	bool stdio, inject, ideal, quiet;
+	enum pb_cli_color color;
 	uint64_t seed;
 	double speed;
 	unsigned defects;
@@ -109,8 +113,14 @@ static void usage(FILE *f)
 "  --factory-key FILE    station key for factory unlock (mode 600)\n"
 "  --ideal-sensor        no unit sensor errors (noise and lag stay)\n"
 "  --control PATH        unix socket for run-time text commands\n"
-"  --quiet               no informational messages on stderr\n"
-"  --help                this text\n"
+PB_CLI_HELP_COMMON
+"\n"
+"Exit status:\n"
+"  0  stopped by a signal (SIGINT, SIGTERM, SIGHUP) or stdin closed\n"
+"  1  failure: the profile, the EEPROM, the key, the pty, the link or\n"
+"     the control socket could not be used\n"
+"  2  usage: a bad option (one line on stderr), or a --fault the model\n"
+"     refuses\n"
 "\n"
 "Defects: ");
 	for (unsigned i = 0; i < 32; i++) {
@@ -126,16 +136,32 @@ static void usage(FILE *f)
 	    "help\n");
 }
 
+/* stderr is painted (--color, NO_COLOR, TERM): decided once in main */
+static bool g_paint;
+
 static int bad_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int bad_usage(const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
-	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return pb_cli_usage_error(prog, "%s", msg);
+}
+
+/* A failure or a warning on stderr: "pumpsim: [warning: ]message". */
+static void say(enum pb_cli_tone tone, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void say(enum pb_cli_tone tone, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: %s%s", prog, pb_cli_paint(g_paint, tone),
+	    tone == PB_CLI_TONE_WARN ? "warning: " : "");
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
-	return 2;
+	fprintf(stderr, "%s\n", pb_cli_paint(g_paint, PB_CLI_TONE_END));
 }
 
 static void info(const struct server *s, const char *fmt, ...)
@@ -172,8 +198,7 @@ static int set_nonblock(int fd)
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum { O_PROFILE = 256, O_LINK, O_STDIO, O_SEED, O_SPEED, O_EEPROM,
-	    O_SERIAL, O_DEFECT, O_FAULT, O_INJECT, O_KEY, O_IDEAL, O_CONTROL,
-	    O_QUIET, O_HELP };
+	    O_SERIAL, O_DEFECT, O_FAULT, O_INJECT, O_KEY, O_IDEAL, O_CONTROL };
 	static const struct option lo[] = {
 		{ "profile", required_argument, NULL, O_PROFILE },
 		{ "link", required_argument, NULL, O_LINK },
@@ -188,8 +213,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "factory-key", required_argument, NULL, O_KEY },
 		{ "ideal-sensor", no_argument, NULL, O_IDEAL },
 		{ "control", required_argument, NULL, O_CONTROL },
-		{ "quiet", no_argument, NULL, O_QUIET },
-		{ "help", no_argument, NULL, O_HELP },
+		PB_CLI_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	memset(o, 0, sizeof *o);
@@ -198,7 +222,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	opterr = 0;
 	for (;;) {
 		int idx = 0;
-		int c = getopt_long(argc, argv, ":", lo, &idx);
+		int c = getopt_long(argc, argv, ":" PB_CLI_SHORT_OPTIONS, lo,
+		    &idx);
 		if (c == -1)
 			break;
 		char *end;
@@ -248,13 +273,18 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_KEY: o->factory_key = optarg; break;
 		case O_IDEAL: o->ideal = true; break;
 		case O_CONTROL: o->control = optarg; break;
-		case O_QUIET: o->quiet = true; break;
-		case O_HELP: usage(stdout); return 1;
-		case ':':
-			return bad_usage("option %s needs a value",
-			    argv[optind - 1]);
+		case 'q': o->quiet = true; break;
+		case 'h': usage(stdout); return 1;
+		case 'V':
+			pb_cli_version(stdout, prog, PB_PROTO_VERSION);
+			return 1;
+		case PB_CLI_OPT_COLOR:
+			if (pb_cli_color_parse(optarg, &o->color) < 0)
+				return bad_usage("--color: '%s' is not auto, "
+				    "always or never", optarg);
+			break;
 		default:
-			return bad_usage("unknown option %s", argv[optind - 1]);
+			return pb_cli_bad_option(prog, c, argc, argv, lo);
 		}
 	}
 	if (optind < argc)
@@ -582,7 +612,7 @@ static int serve(struct server *s)
 		drop_stale(s);
 		if (pump_out(s) < 0) {
 			if (!s->o.stdio)
-				fprintf(stderr, "%s: %s: write: %s\n", prog,
+				say(PB_CLI_TONE_BAD, "%s: write: %s",
 				    s->pty_path, strerror(errno));
 			return s->o.stdio ? 0 : 1;
 		}
@@ -624,7 +654,7 @@ static int serve(struct server *s)
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			fprintf(stderr, "%s: poll: %s\n", prog, strerror(errno));
+			say(PB_CLI_TONE_BAD, "poll: %s", strerror(errno));
 			return 1;
 		}
 		if (pf[in_i].revents & (POLLIN | POLLHUP | POLLERR)) {
@@ -634,7 +664,7 @@ static int serve(struct server *s)
 				return 0;
 			}
 			if (rc < 0) {
-				fprintf(stderr, "%s: read: %s\n", prog,
+				say(PB_CLI_TONE_BAD, "read: %s",
 				    strerror(errno));
 				return 1;
 			}
@@ -669,17 +699,21 @@ int main(int argc, char **argv)
 
 	int rc = parse_opts(argc, argv, &s.o);
 	if (rc == 1)
-		return 0;            /* --help */
+		return 0;            /* --help, --version */
 	if (rc != 0)
 		return rc;
+	setlocale(LC_CTYPE, "");
+	struct pb_cli_env env;
+	pb_cli_env_read(&env, s.o.color);
+	g_paint = env.color_err;
 
 	struct pb_profile *p = calloc(1, sizeof *p);
 	if (!p) {
-		fprintf(stderr, "%s: out of memory\n", prog);
+		say(PB_CLI_TONE_BAD, "out of memory");
 		return 1;
 	}
 	if (pb_profile_find(p, s.o.profile, err, sizeof err) != PB_PROFILE_OK) {
-		fprintf(stderr, "%s: profile %s: %s\n", prog, s.o.profile, err);
+		say(PB_CLI_TONE_BAD, "profile %s: %s", s.o.profile, err);
 		free(p);
 		return 1;
 	}
@@ -705,7 +739,7 @@ int main(int argc, char **argv)
 	err[0] = '\0';
 	s.emu = pb_emu_new(p, &eo, 0, err, sizeof err);
 	if (!s.emu) {
-		fprintf(stderr, "%s: %s\n", prog, err);
+		say(PB_CLI_TONE_BAD, "%s", err);
 		free(p);
 		return 1;
 	}
@@ -713,13 +747,13 @@ int main(int argc, char **argv)
 		/* EEPROM file problems: the defined recovery already ran */
 		char *line = strtok(err, "\n");
 		for (; line; line = strtok(NULL, "\n"))
-			fprintf(stderr, "%s: warning: %s\n", prog, line);
+			say(PB_CLI_TONE_WARN, "%s", line);
 	}
 	for (int i = 0; i < s.o.nfaults; i++) {
 		struct fault_spec *f = &s.o.faults[i];
 		if (pb_emu_inject(s.emu, f->fault, f->channel, f->value) != 0) {
-			fprintf(stderr, "%s: --fault %s=%ld@%d: refused by the "
-			    "%s model (value or channel out of range)\n", prog,
+			say(PB_CLI_TONE_BAD, "--fault %s=%ld@%d: refused by the "
+			    "%s model (value or channel out of range)",
 			    pb_fault_name(f->fault), (long)f->value,
 			    f->channel, p->id);
 			pb_emu_free(s.emu);
@@ -735,15 +769,15 @@ int main(int argc, char **argv)
 		set_nonblock(s.rfd);
 		set_nonblock(s.wfd);
 	} else if (open_pty(&s, err, sizeof err) != 0) {
-		fprintf(stderr, "%s: %s\n", prog, err);
+		say(PB_CLI_TONE_BAD, "%s", err);
 		goto out;
 	}
 	if (s.o.link && make_link(&s, err, sizeof err) != 0) {
-		fprintf(stderr, "%s: %s\n", prog, err);
+		say(PB_CLI_TONE_BAD, "%s", err);
 		goto out;
 	}
 	if (s.o.control && open_control(&s, err, sizeof err) != 0) {
-		fprintf(stderr, "%s: %s\n", prog, err);
+		say(PB_CLI_TONE_BAD, "%s", err);
 		goto out;
 	}
 	if (s.o.stdio) {
