@@ -22,9 +22,11 @@ expect() {
 		{ echo "FAIL: $* exited $got, want $want"; cat "$d/err"; exit 1; }
 }
 bad() { echo "FAIL: $*"; echo "-- stdout:"; cat "$d/out"; echo "-- stderr:"; cat "$d/err"; exit 1; }
-one_line_usage() { # PROG: stderr is one line "PROG: ... (try 'PROG --help')"
+# PROG: stderr is one line "PROG[ COMMAND]: ... (try 'PROG[ COMMAND] --help')"
+one_line_usage() {
 	[ "$(wc -l < "$d/err")" -eq 1 ] || bad "$1: usage error not one line"
-	grep -q "^$1: .* (try '$1 --help')\$" "$d/err" || bad "$1: no hint"
+	grep -Eq "^$1( [a-z-]+)?: .* \(try '$1( [a-z-]+)? --help'\)\$" "$d/err" ||
+		bad "$1: no hint"
 	[ -s "$d/out" ] && bad "$1: usage error wrote to stdout"
 	return 0
 }

@@ -236,7 +236,7 @@ START_TEST(killed_recorder_loses_at_most_a_second)
 	ck_assert_uint_eq(got2, got - 1);
 	char want[160];
 	snprintf(want, sizeof want, "%s:%llu: last line has no newline",
-	    path, (unsigned long long)(10 + got));
+	    path, (unsigned long long)(11 + got));   /* rows from line 11 */
 	ck_assert_msg(strstr(pb_replay_error(rp), want), "%s",
 	    pb_replay_error(rp));
 	ck_assert_int_eq(pb_replay_next(rp, &row), PB_RP_EOF);
