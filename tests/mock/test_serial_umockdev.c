@@ -6,8 +6,8 @@
  * The testbed holds the sysfs tree of a USB device, its interface, the
  * usb-serial node and the tty node /dev/ttyUSB0, which umockdev backs with
  * a pseudo-terminal; an ioctl handler answers the modem-control and
- * termios2 ioctls a pty cannot (see /work/shared/reference and
- * docs/serial.md).  umockdev 0.17 runs ioctl handlers on a worker thread
+ * termios2 ioctls a pty cannot (see docs/serial.md and
+ * docs/pump-domain.md "The serial link").  umockdev 0.17 runs ioctl handlers on a worker thread
  * of its own, so no GLib main loop is needed here; the handler's state is
  * guarded by a mutex.
  *

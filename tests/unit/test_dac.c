@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_dac.c - MCP4922 words, exact values from
- * ../shared/reference/hil-ftdi.md.
+ * docs/hil.md ("MPSSE byte stream"; Microchip MCP4922 datasheet).
  */
 #include <check.h>
 #include <math.h>

@@ -1,6 +1,6 @@
 /*
  * tests/unit/test_mpsse.c - the MPSSE builder against the exact bytes of
- * ../shared/reference/hil-ftdi.md (FTDI AN_108).
+ * docs/hil.md ("MPSSE byte stream"; FTDI AN_108).
  */
 #include <check.h>
 #include <string.h>
