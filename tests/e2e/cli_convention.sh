@@ -129,7 +129,8 @@ key="$d/station.key"
 echo 5f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0 > "$key"
 chmod 600 "$key"
 expect 0 "$BIN/pumphil" calibrate -q --profile s10pro --key "$key" \
-	--cert "$d/cert" --seed 11 --serial S10-CLI-1
+	--cert "$d/cert" --seed 11 --serial S10-CLI-1 --operator cli-test \
+	--unit S10-CLI-1
 grep -Eq "\"tool_version\": ?\"$version\"" "$d/cert.json" || bad "certificate JSON"
 grep -q "^  Tool        pumpbench $version\$" "$d/cert.txt" || bad "certificate text"
 
