@@ -272,195 +272,267 @@ cert_prefix(const struct pb_hil_cal_run_opts *o, const char *serial,
 	    len);
 }
 
-int
-pb_hil_calibrate_run(const struct pb_hil_cal_run_opts *o)
-{
+/* One station run's state, handed from step to step. */
+struct cal_run {
+	const struct pb_hil_cal_run_opts *o;
 	char err[1024];
 	struct pb_rig rig;
 	struct pb_profile prof;
 	struct pb_cal_config cfg;
-	memset(&cfg, 0, sizeof cfg);
+	struct pb_hil_station st;
+	char host[64];
+	struct pb_lock lock;
+	struct pb_fixture *fix;
+	struct pb_dut *dut;
+	const struct pb_device_info *info;
+	struct pb_cert_files *certs;
+	struct pb_calrec *rec;
+	struct pb_cal_outputs outs;
+	char ref[200], prefix[PB_CERT_PATH_MAX - 16];
+	bool ran;
+	struct pb_cal_result res;
+	char reason[sizeof ((struct pb_cal_result *)0)->reason + 1200];
+	char serial[PB_STR_LEN + 1];
+};
 
-	if (pb_rig_find(&rig, o->rig_spec ? o->rig_spec : "sim", err,
-	    sizeof err) != 0)
+/* The rig, the profile, the station (config, gauge, operator, unit,
+ * records store, key) and, on a real bench, the rig's lock.  0, or the
+ * exit status of a setup error with everything taken given back. */
+static int
+cal_run_setup(struct cal_run *cr)
+{
+	const struct pb_hil_cal_run_opts *o = cr->o;
+	struct pb_hil_station *st = &cr->st;
+	char *err = cr->err;
+	size_t errlen = sizeof cr->err;
+
+	if (pb_rig_find(&cr->rig, o->rig_spec ? o->rig_spec : "sim", err,
+	    errlen) != 0)
 		return setup_error(err);
-	if (pb_profile_find(&prof, o->profile, err, sizeof err) != 0)
+	if (pb_profile_find(&cr->prof, o->profile, err, errlen) != 0)
 		return setup_error(err);
 	/* the station: config, gauge, operator, unit, records store */
-	struct pb_hil_station st;
-	if (pb_hil_station_begin(&st, o, err, sizeof err) != 0) {
-		pb_hil_station_end(&st);
+	if (pb_hil_station_begin(st, o, err, errlen) != 0) {
+		pb_hil_station_end(st);
 		return setup_error(err);
 	}
-	if (pb_station_load_key(st.key_path, cfg.key, &cfg.key_len, err,
-	    sizeof err) != 0 || pb_hil_station_open(&st, o, err,
-	    sizeof err) != 0) {
-		memset(cfg.key, 0, sizeof cfg.key);
-		pb_hil_station_end(&st);
+	if (pb_station_load_key(st->key_path, cr->cfg.key, &cr->cfg.key_len,
+	    err, errlen) != 0 || pb_hil_station_open(st, o, err,
+	    errlen) != 0) {
+		memset(cr->cfg.key, 0, sizeof cr->cfg.key);
+		pb_hil_station_end(st);
 		return setup_error(err);
 	}
-	if (st.gauge_warning[0])
-		fprintf(stderr, "pumphil: warning: %s\n", st.gauge_warning);
-	char host[64] = "station";
-	gethostname(host, sizeof host - 1);
-	host[sizeof host - 1] = '\0';
-	snprintf(cfg.station, sizeof cfg.station, "%s", st.station);
-	cfg.profile = &prof;
-	cfg.date = (uint32_t)time(NULL);
+	if (st->gauge_warning[0])
+		fprintf(stderr, "pumphil: warning: %s\n", st->gauge_warning);
+	snprintf(cr->host, sizeof cr->host, "station");
+	gethostname(cr->host, sizeof cr->host - 1);
+	cr->host[sizeof cr->host - 1] = '\0';
+	snprintf(cr->cfg.station, sizeof cr->cfg.station, "%s", st->station);
+	cr->cfg.profile = &cr->prof;
+	cr->cfg.date = (uint32_t)time(NULL);
 
-	struct pb_lock lock = { .fd = -1 };
-	if (rig.backend == PB_RIG_FTDI) {
-		if (pb_lock_acquire(&lock, o->lock_dir, rig.serial,
-		    o->lock_timeout_s, cancelled, err, sizeof err) != PB_LOCK_OK ||
-		    pb_hil_station_reserve(&st, &rig, o->lock_timeout_s, err,
-		    sizeof err) != 0) {
-			memset(cfg.key, 0, sizeof cfg.key);
-			pb_lock_release(&lock);
-			pb_hil_station_end(&st);
+	cr->lock.fd = -1;
+	if (cr->rig.backend == PB_RIG_FTDI) {
+		if (pb_lock_acquire(&cr->lock, o->lock_dir, cr->rig.serial,
+		    o->lock_timeout_s, cancelled, err, errlen) != PB_LOCK_OK ||
+		    pb_hil_station_reserve(st, &cr->rig, o->lock_timeout_s,
+		    err, errlen) != 0) {
+			memset(cr->cfg.key, 0, sizeof cr->cfg.key);
+			pb_lock_release(&cr->lock);
+			pb_hil_station_end(st);
 			return setup_error(err);
 		}
 	}
+	return 0;
+}
+
+/* The fixture, the pump on it answering HELLO, and the unit the station
+ * may calibrate.  False with the reason. */
+static bool
+cal_run_connect(struct cal_run *cr)
+{
+	const struct pb_hil_cal_run_opts *o = cr->o;
+	char *err = cr->err;
+	size_t errlen = sizeof cr->err;
 	struct pb_fixture_opts fo;
 	memset(&fo, 0, sizeof fo);
-	fo.profile = &prof;
+	fo.profile = &cr->prof;
 	fo.seed = o->seed;
 	fo.sensor_errors = !o->ideal_sensor;
 	fo.eeprom_path = o->eeprom_path;
 	fo.dut_serial = o->dut_serial;
-	fo.factory_key_path = st.key_path;
-	struct pb_fixture *fix = NULL;
-	struct pb_dut *dut = NULL;
-	struct pb_cert_files *certs = NULL;
-	struct pb_calrec *rec = NULL;
-	struct pb_cal_outputs outs;
-	pb_cal_outputs_init(&outs);
-	bool ran = false;
-	struct pb_cal_result res;
-	memset(&res, 0, sizeof res);
-	char reason[sizeof res.reason + 1200] = "";
-	char serial[PB_STR_LEN + 1] = "";
+	fo.factory_key_path = cr->st.key_path;
 
-	if (pb_fixture_open(&rig, &fo, &fix, err, sizeof err) != PB_FIX_OK ||
-	    pb_dut_new(fix, &dut, err, sizeof err) != PB_DUT_OK) {
-		snprintf(reason, sizeof reason, "%s", err);
-		goto out;
+	if (pb_fixture_open(&cr->rig, &fo, &cr->fix, err, errlen) !=
+	    PB_FIX_OK || pb_dut_new(cr->fix, &cr->dut, err, errlen) !=
+	    PB_DUT_OK) {
+		snprintf(cr->reason, sizeof cr->reason, "%s", err);
+		return false;
 	}
-	if (pb_fixture_set_power(fix, true) != PB_FIX_OK ||
-	    pb_dut_hello_until(dut, 10) != PB_DUT_OK) {
-		snprintf(reason, sizeof reason, "the pump did not answer HELLO: "
-		    "%s", pb_dut_errmsg(dut));
-		goto out;
+	if (pb_fixture_set_power(cr->fix, true) != PB_FIX_OK ||
+	    pb_dut_hello_until(cr->dut, 10) != PB_DUT_OK) {
+		snprintf(cr->reason, sizeof cr->reason, "the pump did not "
+		    "answer HELLO: %s", pb_dut_errmsg(cr->dut));
+		return false;
 	}
-	const struct pb_device_info *info = pb_dut_info(dut);
-	snprintf(serial, sizeof serial, "%.*s", PB_STR_LEN, info->serial);
-	if (pb_hil_station_check_unit(&st, info, err, sizeof err) != 0) {
-		snprintf(reason, sizeof reason, "%s", err);
-		goto out;
+	cr->info = pb_dut_info(cr->dut);
+	snprintf(cr->serial, sizeof cr->serial, "%.*s", PB_STR_LEN,
+	    cr->info->serial);
+	if (pb_hil_station_check_unit(&cr->st, cr->info, err, errlen) != 0) {
+		snprintf(cr->reason, sizeof cr->reason, "%s", err);
+		return false;
 	}
+	return true;
+}
 
-	/* every output checked and prepared before the unit is touched */
-	char ref[200], prefix[PB_CERT_PATH_MAX - 16];
-	snprintf(ref, sizeof ref, "%s", o->reference ? o->reference :
-	    st.cfg.gauge_desc[0] ? st.cfg.gauge_desc :
+/* Every output (the record, and the certificate that names it) checked
+ * and prepared before the unit is touched.  False with the reason. */
+static bool
+cal_run_outputs(struct cal_run *cr)
+{
+	const struct pb_hil_cal_run_opts *o = cr->o;
+	const struct pb_hil_station *st = &cr->st;
+	snprintf(cr->ref, sizeof cr->ref, "%s", o->reference ? o->reference :
+	    st->cfg.gauge_desc[0] ? st->cfg.gauge_desc :
 	    "rig reference transducer via MCP3202 ADC");
-	/* the record, and the certificate that names it */
 	struct pb_calrec_meta rm = {
-		.serial = st.serial, .station = st.station,
-		.operator_id = st.operator_id, .host = host,
-		.gauge_id = st.cfg.gauge_id, .gauge_due = st.cfg.gauge_due,
-		.reference = ref, .profile = &prof, .recal = st.recal,
-		.recal_reason = st.recal_reason,
+		.serial = st->serial, .station = st->station,
+		.operator_id = st->operator_id, .host = cr->host,
+		.gauge_id = st->cfg.gauge_id, .gauge_due = st->cfg.gauge_due,
+		.reference = cr->ref, .profile = &cr->prof, .recal = st->recal,
+		.recal_reason = st->recal_reason,
 		.started_ms = (int64_t)time(NULL) * 1000,
 	};
-	rec = pb_calrec_new(st.store, &rm);
-	struct pb_cert_meta meta = { cfg.station, ref, st.operator_id,
-		cfg.date, rec ? pb_calrec_id(rec) : NULL,
-		st.have_cfg ? st.cfg.gauge_id : NULL,
-		st.have_cfg ? st.cfg.gauge_due : NULL };
-	cert_prefix(o, serial, cfg.date, prefix, sizeof prefix);
-	certs = pb_cert_files_new(prefix, &prof, &meta);
-	if (rec == NULL || certs == NULL || pb_cal_outputs_add(&outs,
-	    &pb_cert_files_ops, certs) != 0 || pb_cal_outputs_add(&outs,
-	    &pb_calrec_ops, rec) != 0) {
-		snprintf(reason, sizeof reason, "certificate %s: unusable "
-		    "prefix (or out of memory); the unit was not touched",
-		    prefix);
-		goto out;
+	cr->rec = pb_calrec_new(st->store, &rm);
+	struct pb_cert_meta meta = { cr->cfg.station, cr->ref,
+		st->operator_id, cr->cfg.date,
+		cr->rec ? pb_calrec_id(cr->rec) : NULL,
+		st->have_cfg ? st->cfg.gauge_id : NULL,
+		st->have_cfg ? st->cfg.gauge_due : NULL };
+	cert_prefix(o, cr->serial, cr->cfg.date, cr->prefix,
+	    sizeof cr->prefix);
+	cr->certs = pb_cert_files_new(cr->prefix, &cr->prof, &meta);
+	if (cr->rec == NULL || cr->certs == NULL ||
+	    pb_cal_outputs_add(&cr->outs, &pb_cert_files_ops, cr->certs) !=
+	    0 || pb_cal_outputs_add(&cr->outs, &pb_calrec_ops, cr->rec) != 0) {
+		snprintf(cr->reason, sizeof cr->reason, "certificate %s: "
+		    "unusable prefix (or out of memory); the unit was not "
+		    "touched", cr->prefix);
+		return false;
 	}
-	pb_calrec_set_certs(rec, certs);
-	if (pb_cal_outputs_prepare(&outs, err, sizeof err) != 0) {
-		snprintf(reason, sizeof reason, "%s; the unit was not touched",
-		    err);
-		goto out;
+	pb_calrec_set_certs(cr->rec, cr->certs);
+	if (pb_cal_outputs_prepare(&cr->outs, cr->err, sizeof cr->err) != 0) {
+		snprintf(cr->reason, sizeof cr->reason, "%s; the unit was not "
+		    "touched", cr->err);
+		return false;
 	}
+	return true;
+}
+
+/* The procedure on the unit, its result in every output, and where it
+ * went. */
+static void
+cal_run_calibrate(struct cal_run *cr)
+{
+	const struct pb_hil_cal_run_opts *o = cr->o;
+	struct pb_cal_result *res = &cr->res;
+	char *err = cr->err;
+	size_t errlen = sizeof cr->err;
 	if (!o->quiet)
 		printf("pumphil: calibrating %s (firmware %s, profile %s) on "
-		    "rig %s\n", info->serial, info->fw_version, prof.id,
-		    rig.name);
+		    "rig %s\n", cr->info->serial, cr->info->fw_version,
+		    cr->prof.id, cr->rig.name);
 	struct pb_hil_cal_hooks hooks = {
 		.progress = o->quiet ? NULL : print_line,
-		.outputs = &outs,
+		.outputs = &cr->outs,
 	};
-	if (pb_hil_calibrate(dut, &cfg, &hooks, o->max_s > 0 ? o->max_s : 600,
-	    &res, err, sizeof err) != 0) {
+	if (pb_hil_calibrate(cr->dut, &cr->cfg, &hooks, o->max_s > 0 ?
+	    o->max_s : 600, res, err, errlen) != 0) {
 		/* the station failed mid-run; what the unit holds is in res */
-		bool written = res.was_written[0] && !res.restored;
-		snprintf(reason, sizeof reason, "%s%s", err, written ?
+		bool written = res->was_written[0] && !res->restored;
+		snprintf(cr->reason, sizeof cr->reason, "%s%s", err, written ?
 		    "; the unit may keep the new calibration, not verified: "
 		    "calibrate it again" : "");
-		res.verdict = PB_CAL_ERROR;
-		snprintf(res.reason, sizeof res.reason, "%.300s", reason);
+		res->verdict = PB_CAL_ERROR;
+		snprintf(res->reason, sizeof res->reason, "%.300s",
+		    cr->reason);
 	} else {
-		snprintf(reason, sizeof reason, "%s%s", res.reason,
-		    res.restored ? "; the old calibration was written back" :
+		snprintf(cr->reason, sizeof cr->reason, "%s%s", res->reason,
+		    res->restored ? "; the old calibration was written back" :
 		    "");
 	}
-	ran = true;
+	cr->ran = true;
 
 	/* the final result in every output that does not hold it yet */
-	if (pb_cal_outputs_finish(&outs, &res, err, sizeof err) != 0) {
-		size_t used = strlen(reason);
-		snprintf(reason + used, sizeof reason - used, "%sno record of "
-		    "this result either (%s)", used ? "; " : "", err);
-		if (res.verdict == PB_CAL_PASS)   /* cannot happen: stored */
-			res.verdict = PB_CAL_ERROR;
+	if (pb_cal_outputs_finish(&cr->outs, res, err, errlen) != 0) {
+		size_t used = strlen(cr->reason);
+		snprintf(cr->reason + used, sizeof cr->reason - used, "%sno "
+		    "record of this result either (%s)", used ? "; " : "", err);
+		if (res->verdict == PB_CAL_PASS)   /* cannot happen: stored */
+			res->verdict = PB_CAL_ERROR;
 	}
 	if (!o->quiet) {
 		const char *paths[PB_CERT_FILES];
-		int n = pb_cert_files_paths(certs, paths);
+		int n = pb_cert_files_paths(cr->certs, paths);
 		for (int i = 0; i < n; i++)
 			printf("pumphil: certificate %s\n", paths[i]);
-		if (pb_calrec_stored(rec))
+		if (pb_calrec_stored(cr->rec))
 			printf("pumphil: record %s in %s\n",
-			    pb_calrec_id(rec), pb_store_name(st.store));
+			    pb_calrec_id(cr->rec), pb_store_name(cr->st.store));
 	}
-out:
-	pb_cal_outputs_close(&outs);
-	pb_cert_files_free(certs);
-	pb_calrec_free(rec);
-	if (fix && pb_fixture_safe(fix) != PB_FIX_OK) {
+}
+
+/* However the run went: outputs closed, the fixture to its safe state (a
+ * passed unit on a station that did not get there is an ERROR), all
+ * given back, the key wiped; then the verdict line and its exit code. */
+static int
+cal_run_end(struct cal_run *cr)
+{
+	char *reason = cr->reason;
+	size_t len = sizeof cr->reason;
+	pb_cal_outputs_close(&cr->outs);
+	pb_cert_files_free(cr->certs);
+	pb_calrec_free(cr->rec);
+	if (cr->fix && pb_fixture_safe(cr->fix) != PB_FIX_OK) {
 		size_t used = strlen(reason);
-		snprintf(reason + used, sizeof reason - used, "%sthe fixture "
-		    "did not reach its safe state: %s", used ? "; " : "",
-		    pb_fixture_errmsg(fix));
-		if (ran && res.verdict == PB_CAL_PASS) {
+		snprintf(reason + used, len - used, "%sthe fixture did not "
+		    "reach its safe state: %s", used ? "; " : "",
+		    pb_fixture_errmsg(cr->fix));
+		if (cr->ran && cr->res.verdict == PB_CAL_PASS) {
 			/* the unit passed; the station did not */
-			res.verdict = PB_CAL_ERROR;
+			cr->res.verdict = PB_CAL_ERROR;
 			used = strlen(reason);
-			snprintf(reason + used, sizeof reason - used, " (the "
-			    "unit itself passed and keeps its new calibration)");
+			snprintf(reason + used, len - used, " (the unit itself "
+			    "passed and keeps its new calibration)");
 		}
 	}
-	pb_dut_free(dut);
-	pb_fixture_close(fix);
-	pb_lock_release(&lock);
-	pb_hil_station_end(&st);
-	memset(cfg.key, 0, sizeof cfg.key);
-	if (!ran && pb_fixture_interrupted()) {
+	pb_dut_free(cr->dut);
+	pb_fixture_close(cr->fix);
+	pb_lock_release(&cr->lock);
+	pb_hil_station_end(&cr->st);
+	memset(cr->cfg.key, 0, sizeof cr->cfg.key);
+	if (!cr->ran && pb_fixture_interrupted()) {
 		/* SIGINT/SIGTERM before the run: nothing was touched */
-		snprintf(reason, sizeof reason, "interrupted by a signal before "
-		    "the run; the unit was not touched");
-		return verdict_line(serial, PB_CAL_ABORTED, reason);
+		snprintf(reason, len, "interrupted by a signal before the run; "
+		    "the unit was not touched");
+		return verdict_line(cr->serial, PB_CAL_ABORTED, reason);
 	}
-	return verdict_line(serial, ran ? res.verdict : PB_CAL_ERROR, reason);
+	return verdict_line(cr->serial, cr->ran ? cr->res.verdict :
+	    PB_CAL_ERROR, reason);
+}
+
+int
+pb_hil_calibrate_run(const struct pb_hil_cal_run_opts *o)
+{
+	struct cal_run cr;
+	memset(&cr, 0, sizeof cr);
+	cr.o = o;
+	int rc = cal_run_setup(&cr);
+	if (rc != 0)
+		return rc;
+	pb_cal_outputs_init(&cr.outs);
+	if (cal_run_connect(&cr) && cal_run_outputs(&cr))
+		cal_run_calibrate(&cr);
+	return cal_run_end(&cr);
 }

@@ -166,40 +166,56 @@ static bool cancel_cb(void)
 
 /* ---- one attempt ------------------------------------------------------- */
 
-static void run_attempt(struct run *r, const char *file, const char *text,
-    size_t len, const struct pb_scenario_meta *meta, bool defect_run,
-    struct pb_case *c, struct pb_attempt *a)
-{
-	const struct pb_runner_opts *o = r->o;
-	const struct pb_rig *rig = &r->rig;
-	bool sim = rig->backend == PB_RIG_SIM;
-	char err[512] = "";
+/* One attempt's state, handed from step to step. */
+struct attempt {
+	struct run *r;
+	const char *file;
+	const struct pb_scenario_meta *meta;
+	bool defect_run;
+	bool sim;
+	struct pb_case *c;
+	struct pb_attempt *a;
 	struct pb_profile prof;
-	bool have_prof = false;
+	bool have_prof;
+	struct pb_fixture *f;
+	struct pb_dut *d;
+};
 
-	/* sim: the emulator runs the scenario's profile */
-	if (sim) {
-		/* a scenario names a profile by id only; the rig file (the
-		 * user's own configuration) may give a path */
-		int prc = meta->profile[0] ?
-		    pb_profile_find_id(&prof, meta->profile, err, sizeof err) :
-		    pb_profile_find(&prof, rig->profile, err, sizeof err);
-		if (prc != 0) {
-			attempt_error(a, false, "pump profile: %s", err);
-			return;
-		}
-		have_prof = true;
+/* sim: the emulator runs the scenario's profile.  False with the attempt
+ * in ERROR. */
+static bool attempt_sim_profile(struct attempt *t)
+{
+	char err[512] = "";
+	/* a scenario names a profile by id only; the rig file (the user's
+	 * own configuration) may give a path */
+	int prc = t->meta->profile[0] ?
+	    pb_profile_find_id(&t->prof, t->meta->profile, err, sizeof err) :
+	    pb_profile_find(&t->prof, t->r->rig.profile, err, sizeof err);
+	if (prc != 0) {
+		attempt_error(t->a, false, "pump profile: %s", err);
+		return false;
 	}
+	t->have_prof = true;
+	return true;
+}
+
+/* Open the rig's fixture, with the defect switch of a defect run thrown.
+ * False with the attempt in ERROR. */
+static bool attempt_open_fixture(struct attempt *t)
+{
+	const struct pb_runner_opts *o = t->r->o;
+	const struct pb_rig *rig = &t->r->rig;
+	char err[512] = "";
 	unsigned defect_bits = 0;
-	if (defect_run && pb_fixture_sim_defect(meta->defect, &defect_bits) !=
-	    PB_FIX_OK) {
-		attempt_error(a, false, "unknown defect switch '%s'",
-		    meta->defect);
-		return;
+	if (t->defect_run && pb_fixture_sim_defect(t->meta->defect,
+	    &defect_bits) != PB_FIX_OK) {
+		attempt_error(t->a, false, "unknown defect switch '%s'",
+		    t->meta->defect);
+		return false;
 	}
 
 	struct pb_fixture_opts fo = {
-		.profile = have_prof ? &prof : NULL,
+		.profile = t->have_prof ? &t->prof : NULL,
 		.defects = defect_bits,
 		.seed = o->seed,
 		.dut_serial = SIM_DUT_SERIAL,
@@ -207,35 +223,41 @@ static void run_attempt(struct run *r, const char *file, const char *text,
 		.calibrated = o->unit == PB_FIX_UNIT_CALIBRATED,
 		.start_us = 0,
 	};
-	struct pb_fixture *f = NULL;
-	int rc = r->open_fixture(o->open_ctx, rig, &fo, &f, err, sizeof err);
-	if (rc != PB_FIX_OK || !f) {
-		attempt_error(a, true, "fixture: %s", err[0] ? err :
+	int rc = t->r->open_fixture(o->open_ctx, rig, &fo, &t->f, err,
+	    sizeof err);
+	if (rc != PB_FIX_OK || !t->f) {
+		attempt_error(t->a, true, "fixture: %s", err[0] ? err :
 		    pb_fixture_strerror(rc));
-		return;
+		return false;
 	}
-	pb_attempt_log(a, "fixture %s (%s) open; scenario %s%s%s; seed %llu, "
-	    "%s unit", rig->name, pb_fixture_backend(f), file,
-	    defect_run ? " with defect switch " : "",
-	    defect_run ? meta->defect : "", (unsigned long long)o->seed,
+	pb_attempt_log(t->a, "fixture %s (%s) open; scenario %s%s%s; seed "
+	    "%llu, %s unit", rig->name, pb_fixture_backend(t->f), t->file,
+	    t->defect_run ? " with defect switch " : "",
+	    t->defect_run ? t->meta->defect : "", (unsigned long long)o->seed,
 	    pb_fixture_unit_name(o->unit));
+	return true;
+}
 
-	struct pb_dut *d = NULL;
-	if (pb_dut_new(f, &d, err, sizeof err) != PB_DUT_OK) {
+/* The DUT on the fixture, power-cycled and booted, its log in the
+ * attempt.  False with the attempt in ERROR or ABORTED. */
+static bool attempt_prepare_dut(struct attempt *t)
+{
+	const struct pb_runner_opts *o = t->r->o;
+	struct pb_attempt *a = t->a;
+	char err[512] = "";
+	if (pb_dut_new(t->f, &t->d, err, sizeof err) != PB_DUT_OK) {
 		attempt_error(a, true, "%s", err);
-		goto out;
+		return false;
 	}
-	pb_dut_set_step_timeout(d, o->step_timeout_s);
-	rc = pb_dut_power_cycle(d, POWER_OFF_S, o->boot_timeout_s);
-	{
-		char *log = pb_dut_take_log(d);
-		if (log) {
-			size_t n = strlen(log);
-			if (n && log[n - 1] == '\n')
-				log[--n] = '\0';
-			pb_attempt_log_text(a, log, n);
-			free(log);
-		}
+	pb_dut_set_step_timeout(t->d, o->step_timeout_s);
+	int rc = pb_dut_power_cycle(t->d, POWER_OFF_S, o->boot_timeout_s);
+	char *log = pb_dut_take_log(t->d);
+	if (log) {
+		size_t n = strlen(log);
+		if (n && log[n - 1] == '\n')
+			log[--n] = '\0';
+		pb_attempt_log_text(a, log, n);
+		free(log);
 	}
 	if (rc != PB_DUT_OK) {
 		if (rc == PB_DUT_E_INTERRUPTED) {
@@ -244,11 +266,21 @@ static void run_attempt(struct run *r, const char *file, const char *text,
 			    "interrupted while preparing the DUT");
 		} else {
 			attempt_error(a, true, "DUT reset: %s",
-			    pb_dut_errmsg(d));
+			    pb_dut_errmsg(t->d));
 		}
-		goto out;
+		return false;
 	}
-	const struct pb_device_info *info = pb_dut_info(d);
+	return true;
+}
+
+/* What the DUT says it is, into the case.  A real pump must run the
+ * scenario's profile: false with the attempt SKIPPED when it does not. */
+static bool attempt_identify_dut(struct attempt *t)
+{
+	struct pb_case *c = t->c;
+	struct pb_attempt *a = t->a;
+	char err[512] = "";
+	const struct pb_device_info *info = pb_dut_info(t->d);
 	if (info) {
 		snprintf(c->dut_serial, sizeof c->dut_serial, "%.*s",
 		    PB_STR_LEN, info->serial);
@@ -257,51 +289,76 @@ static void run_attempt(struct run *r, const char *file, const char *text,
 		pb_attempt_log(a, "DUT %s firmware %s profile %.*s",
 		    c->dut_serial, c->dut_firmware, PB_STR_LEN, info->profile);
 	}
-	if (!sim && info) {
+	if (!t->sim && info) {
 		/* a real pump: the scenario must fit it */
 		char dprof[PB_STR_LEN + 1];
 		snprintf(dprof, sizeof dprof, "%.*s", PB_STR_LEN,
 		    info->profile);
-		if (meta->profile[0] && strcmp(meta->profile, dprof) != 0) {
+		if (t->meta->profile[0] &&
+		    strcmp(t->meta->profile, dprof) != 0) {
 			a->outcome = PB_OUT_SKIPPED;
 			snprintf(a->message, sizeof a->message, "scenario needs "
-			    "profile %s, the DUT runs %s", meta->profile, dprof);
-			goto out;
+			    "profile %s, the DUT runs %s", t->meta->profile,
+			    dprof);
+			return false;
 		}
 		/* the DUT's id is looked up by name only, never as a path */
-		if (pb_profile_find_id(&prof, dprof, err, sizeof err) == 0)
-			have_prof = true;
+		if (pb_profile_find_id(&t->prof, dprof, err, sizeof err) == 0)
+			t->have_prof = true;
 		else
 			pb_attempt_log(a, "no profile file for %s: %s", dprof,
 			    err);
 	}
+	return true;
+}
+
+/* The case records which profile and which build the attempt ran. */
+static void attempt_record_build(struct attempt *t)
+{
+	const struct pb_runner_opts *o = t->r->o;
+	struct pb_case *c = t->c;
+	char err[512] = "";
 	snprintf(c->profile, sizeof c->profile, "%s",
-	    have_prof ? prof.id : "");
-	if (have_prof && prof.path[0] &&
-	    pb_sha256_file(prof.path, c->profile_sha256, err, sizeof err) != 0)
-		pb_attempt_log(a, "profile %s not hashed: %s", prof.path, err);
+	    t->have_prof ? t->prof.id : "");
+	if (t->have_prof && t->prof.path[0] && pb_sha256_file(t->prof.path,
+	    c->profile_sha256, err, sizeof err) != 0)
+		pb_attempt_log(t->a, "profile %s not hashed: %s", t->prof.path,
+		    err);
 	/* the emulator runs inside this pumphil: its build is our binary */
 	snprintf(c->firmware_build, sizeof c->firmware_build, "%s",
-	    sim ? r->rep->tool_sha256 : o->build ? o->build : "");
+	    t->sim ? t->r->rep->tool_sha256 : o->build ? o->build : "");
+}
 
+static void attempt_run_scenario(struct attempt *t, const char *text,
+    size_t len)
+{
+	const struct pb_runner_opts *o = t->r->o;
+	const struct pb_scenario_meta *meta = t->meta;
 	struct pb_scenario_ctx ctx = {
-		.dut = d,
-		.profile = have_prof ? &prof : NULL,
-		.rig_kind = sim ? "sim" : "ftdi",
+		.dut = t->d,
+		.profile = t->have_prof ? &t->prof : NULL,
+		.rig_kind = t->sim ? "sim" : "ftdi",
 		.timeout_s = meta->timeout_s > 0 ? meta->timeout_s :
 		    o->timeout_s,
 		.step_timeout_s = o->step_timeout_s,
-		.wall_us = r->wall_us,
+		.wall_us = t->r->wall_us,
 		/* virtual time: a busy script is caught by wall time */
-		.wall_limit_s = o->wall_limit_s > 0 ? o->wall_limit_s : sim ?
-		    300 : (meta->timeout_s > 0 ? meta->timeout_s :
+		.wall_limit_s = o->wall_limit_s > 0 ? o->wall_limit_s :
+		    t->sim ? 300 : (meta->timeout_s > 0 ? meta->timeout_s :
 		    o->timeout_s) + 60,
-		.requirements = &r->rep->requirements,
+		.requirements = &t->r->rep->requirements,
 		.verifies = meta->verifies,
 	};
-	pb_scenario_run_text(text, len, file, &ctx, a);
+	pb_scenario_run_text(text, len, t->file, &ctx, t->a);
+}
 
-out:
+/* However the attempt went: the fixture to its safe state (an attempt
+ * that did not get there is an ERROR), everything closed, a signal
+ * noted. */
+static void attempt_end(struct attempt *t)
+{
+	struct pb_attempt *a = t->a;
+	struct pb_fixture *f = t->f;
 	if (f) {
 		int src = pb_fixture_safe(f);
 		if (src != PB_FIX_OK) {
@@ -316,13 +373,33 @@ out:
 			pb_attempt_log(a, "fixture safe");
 		}
 	}
-	pb_dut_free(d);
+	pb_dut_free(t->d);
 	pb_fixture_close(f);
 	if (pb_fixture_interrupted() && a->outcome != PB_OUT_ABORTED) {
 		a->outcome = PB_OUT_ABORTED;
 		snprintf(a->message, sizeof a->message, "interrupted by "
 		    "signal %d", pb_fixture_interrupted());
 	}
+}
+
+/* One attempt of a scenario: profile, fixture, DUT, the scenario, and
+ * the fixture safe again whatever happened after it opened. */
+static void run_attempt(struct run *r, const char *file, const char *text,
+    size_t len, const struct pb_scenario_meta *meta, bool defect_run,
+    struct pb_case *c, struct pb_attempt *a)
+{
+	struct attempt at = {
+		.r = r, .file = file, .meta = meta, .defect_run = defect_run,
+		.sim = r->rig.backend == PB_RIG_SIM, .c = c, .a = a,
+	};
+	struct attempt *t = &at;
+	if ((t->sim && !attempt_sim_profile(t)) || !attempt_open_fixture(t))
+		return;
+	if (attempt_prepare_dut(t) && attempt_identify_dut(t)) {
+		attempt_record_build(t);
+		attempt_run_scenario(t, text, len);
+	}
+	attempt_end(t);
 }
 
 /* A real bench gets a moment to recover (USB re-enumeration, a DUT that
