@@ -447,6 +447,107 @@ store_point(struct pb_cal_proc *p, uint64_t now)
 	}
 }
 
+/* pb_cal_poll's stages that take more than a line or two. */
+
+/* Settling at a point: on to averaging once the vacuum has held still
+ * for the dwell, an ERROR when it has not within the settle timeout. */
+static void
+poll_settle(struct pb_cal_proc *p, uint64_t now, struct pb_cal_action *act)
+{
+	double elapsed = since_s(now, p->stage_us);
+	double limit = p->prof->cal_stable_mmhg > 0 ?
+	    p->prof->cal_stable_mmhg : 1.0;
+	if (elapsed >= p->prof->cal_dwell_s &&
+	    window_stable(p, now, limit)) {
+		enter(p, p->stage == PB_CAL_S_SETTLE ? PB_CAL_S_AVERAGE :
+		    PB_CAL_S_VERIFY_AVERAGE, now);
+		reset_average(p);
+	} else if (elapsed > p->cfg.settle_timeout_s) {
+		double t = p->stage == PB_CAL_S_SETTLE ?
+		    p->points[p->point] : p->cfg.verify_mmhg[p->vpoint];
+		finish(p, PB_CAL_ERROR, now, "vacuum did not stabilise "
+		    "within %.0f s at %.0f mmHg (leak?)",
+		    p->cfg.settle_timeout_s, t);
+		pb_cal_poll(p, now, act);
+	}
+}
+
+/* Factory access: ask for a challenge, then answer it with the station's
+ * key (an ERROR when it cannot be computed). */
+static void
+poll_unlock(struct pb_cal_proc *p, uint64_t now, struct pb_cal_action *act)
+{
+	if (p->sub == 0) {
+		set_cmd(p, PB_T_FACTORY_CHALLENGE);
+	} else {
+		set_cmd(p, PB_T_FACTORY_UNLOCK);
+		if (pb_station_answer(p->cfg.key, p->cfg.key_len, p->nonce,
+		    p->pending.u.mac) != PB_STATION_OK) {
+			finish(p, PB_CAL_ERROR, now, "cannot compute the "
+			    "factory answer");
+			pb_cal_poll(p, now, act);
+			return;
+		}
+	}
+	want(p, act);
+}
+
+/* The new calibration to the pump. */
+static void
+poll_write(struct pb_cal_proc *p, struct pb_cal_action *act)
+{
+	/* every channel in one message, stored by the pump in one
+	 * commit: it holds the old or the new calibration, never a
+	 * mix (docs/protocol.md 5.11) */
+	if (p->per_channel) {
+		set_cmd(p, PB_T_WRITE_CAL);
+		make_record(p, 0, &p->pending.u.cal);
+		p->res.written[0] = p->pending.u.cal;
+	} else {
+		set_cmd(p, PB_T_WRITE_CAL_ALL);
+		p->pending.u.cal_set.mask = all_mask(p);
+		for (int ch = 0; ch < p->channels; ch++) {
+			make_record(p, ch, &p->pending.u.cal_set.cal[ch]);
+			p->res.written[ch] = p->pending.u.cal_set.cal[ch];
+		}
+	}
+	want(p, act);
+}
+
+/* The old calibration back to the pump, when the new one is not kept. */
+static void
+poll_restore(struct pb_cal_proc *p, uint64_t now, struct pb_cal_action *act)
+{
+	/* the old calibration as a whole, in one message: a channel
+	 * that had none is left with none */
+	if (p->sub == 0 && p->per_channel && p->res.old[0].order == 0) {
+		note(p, "; the unit had no calibration before, and its "
+		    "firmware (no WRITE_CAL_ALL) cannot remove the new one");
+		p->sub = 1;
+	}
+	if (p->sub > 0) {
+		p->need_restore = false;
+		enter(p, PB_CAL_S_VENT, now);
+		pb_cal_poll(p, now, act);
+		return;
+	}
+	if (p->per_channel) {
+		set_cmd(p, PB_T_WRITE_CAL);
+		p->pending.u.cal = p->res.old[0];
+		p->pending.u.cal.channel = 0;
+	} else {
+		set_cmd(p, PB_T_WRITE_CAL_ALL);
+		for (int ch = 0; ch < p->channels; ch++) {
+			if (p->res.old[ch].order == 0)
+				continue;
+			p->pending.u.cal_set.mask |= (uint8_t)(1u << ch);
+			p->pending.u.cal_set.cal[ch] = p->res.old[ch];
+			p->pending.u.cal_set.cal[ch].channel = (uint8_t)ch;
+		}
+	}
+	want(p, act);
+}
+
 void
 pb_cal_poll(struct pb_cal_proc *p, uint64_t now, struct pb_cal_action *act)
 {
@@ -479,25 +580,9 @@ pb_cal_poll(struct pb_cal_proc *p, uint64_t now, struct pb_cal_action *act)
 		return;
 	}
 	case PB_CAL_S_SETTLE:
-	case PB_CAL_S_VERIFY_SETTLE: {
-		double elapsed = since_s(now, p->stage_us);
-		double limit = p->prof->cal_stable_mmhg > 0 ?
-		    p->prof->cal_stable_mmhg : 1.0;
-		if (elapsed >= p->prof->cal_dwell_s &&
-		    window_stable(p, now, limit)) {
-			enter(p, p->stage == PB_CAL_S_SETTLE ? PB_CAL_S_AVERAGE :
-			    PB_CAL_S_VERIFY_AVERAGE, now);
-			reset_average(p);
-		} else if (elapsed > p->cfg.settle_timeout_s) {
-			double t = p->stage == PB_CAL_S_SETTLE ?
-			    p->points[p->point] : p->cfg.verify_mmhg[p->vpoint];
-			finish(p, PB_CAL_ERROR, now, "vacuum did not stabilise "
-			    "within %.0f s at %.0f mmHg (leak?)",
-			    p->cfg.settle_timeout_s, t);
-			pb_cal_poll(p, now, act);
-		}
+	case PB_CAL_S_VERIFY_SETTLE:
+		poll_settle(p, now, act);
 		return;
-	}
 	case PB_CAL_S_AVERAGE:
 	case PB_CAL_S_VERIFY_AVERAGE:
 		if (since_s(now, p->stage_us) >= p->cfg.average_s) {
@@ -530,37 +615,10 @@ pb_cal_poll(struct pb_cal_proc *p, uint64_t now, struct pb_cal_action *act)
 		pb_cal_poll(p, now, act);
 		return;
 	case PB_CAL_S_UNLOCK:
-		if (p->sub == 0) {
-			set_cmd(p, PB_T_FACTORY_CHALLENGE);
-		} else {
-			set_cmd(p, PB_T_FACTORY_UNLOCK);
-			if (pb_station_answer(p->cfg.key, p->cfg.key_len, p->nonce,
-			    p->pending.u.mac) != PB_STATION_OK) {
-				finish(p, PB_CAL_ERROR, now, "cannot compute the "
-				    "factory answer");
-				pb_cal_poll(p, now, act);
-				return;
-			}
-		}
-		want(p, act);
+		poll_unlock(p, now, act);
 		return;
 	case PB_CAL_S_WRITE:
-		/* every channel in one message, stored by the pump in one
-		 * commit: it holds the old or the new calibration, never a
-		 * mix (docs/protocol.md 5.11) */
-		if (p->per_channel) {
-			set_cmd(p, PB_T_WRITE_CAL);
-			make_record(p, 0, &p->pending.u.cal);
-			p->res.written[0] = p->pending.u.cal;
-		} else {
-			set_cmd(p, PB_T_WRITE_CAL_ALL);
-			p->pending.u.cal_set.mask = all_mask(p);
-			for (int ch = 0; ch < p->channels; ch++) {
-				make_record(p, ch, &p->pending.u.cal_set.cal[ch]);
-				p->res.written[ch] = p->pending.u.cal_set.cal[ch];
-			}
-		}
-		want(p, act);
+		poll_write(p, act);
 		return;
 	case PB_CAL_S_READBACK:
 		set_cmd(p, PB_T_READ_CAL);
@@ -568,34 +626,7 @@ pb_cal_poll(struct pb_cal_proc *p, uint64_t now, struct pb_cal_action *act)
 		want(p, act);
 		return;
 	case PB_CAL_S_RESTORE:
-		/* the old calibration as a whole, in one message: a channel
-		 * that had none is left with none */
-		if (p->sub == 0 && p->per_channel && p->res.old[0].order == 0) {
-			note(p, "; the unit had no calibration before, and its "
-			    "firmware (no WRITE_CAL_ALL) cannot remove the new one");
-			p->sub = 1;
-		}
-		if (p->sub > 0) {
-			p->need_restore = false;
-			enter(p, PB_CAL_S_VENT, now);
-			pb_cal_poll(p, now, act);
-			return;
-		}
-		if (p->per_channel) {
-			set_cmd(p, PB_T_WRITE_CAL);
-			p->pending.u.cal = p->res.old[0];
-			p->pending.u.cal.channel = 0;
-		} else {
-			set_cmd(p, PB_T_WRITE_CAL_ALL);
-			for (int ch = 0; ch < p->channels; ch++) {
-				if (p->res.old[ch].order == 0)
-					continue;
-				p->pending.u.cal_set.mask |= (uint8_t)(1u << ch);
-				p->pending.u.cal_set.cal[ch] = p->res.old[ch];
-				p->pending.u.cal_set.cal[ch].channel = (uint8_t)ch;
-			}
-		}
-		want(p, act);
+		poll_restore(p, now, act);
 		return;
 	case PB_CAL_S_RECORD:
 		act->kind = PB_CAL_ACT_RECORD;
