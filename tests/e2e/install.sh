@@ -35,17 +35,26 @@ show_fail() { cat "$1"; shift; fail "$*"; }
 unset PUMPBENCH_DATA PUMPBENCH_FIXTURES PUMPBENCH_DB
 export XDG_DATA_HOME="$dest/xdg"
 
-# the version the build was stamped with: the makes below keep it, so a
-# commit or an edit in the tree meanwhile does not relink the programs
-# (git describe --dirty would change)
-version=$(cat "$B/version.txt" 2>/dev/null) || fail "$B/version.txt missing"
+# the version and build date the build was stamped with ("VERSION DATE",
+# base/version.h): the makes below keep them, so a commit or an edit in
+# the tree meanwhile (git describe --dirty would change), or midnight,
+# does not relink the programs
+read -r version build_date < "$B/version.txt" 2>/dev/null ||
+	fail "$B/version.txt missing"
+[ -n "$version" ] && [ -n "$build_date" ] || fail "$B/version.txt: '$version $build_date'"
+# what the build's own program says (docs/cli.md): the installed ones
+# must say the same
+stamp() { "$1" --version | sed -n "1s/^${1##*/} //p;2p" | tr '\n' '|'; }
+built=$(stamp "${BIN:-bin}/pumpsim")
+[ "$built" = "$version|build date $build_date|" ] ||
+	fail "the build's pumpsim says '$built', $B/version.txt '$version $build_date'"
 
 # the configured datadir of a default build: if something is installed
 # there, "missing data fails" cannot be shown on this machine
 sysdata=/usr/local/share/pumpbench
 
 make --no-print-directory install DESTDIR="$dest" PREFIX=/opt/pumpbench \
-	SANITIZE="${SANITIZE:-}" VERSION="$version" >"$dest/make.log" 2>&1 ||
+	SANITIZE="${SANITIZE:-}" VERSION="$version" BUILD_DATE="$build_date" >"$dest/make.log" 2>&1 ||
 	show_fail "$dest/make.log" "make install"
 prefix=$dest/opt/pumpbench
 data=$prefix/share/pumpbench
@@ -53,6 +62,10 @@ comp=$prefix/share/bash-completion/completions
 for p in pumpbench pumpsim pumphil; do
 	test -x "$prefix/bin/$p" || fail "missing bin/$p"
 	test -f "$comp/$p" || fail "missing bash completion for $p"
+	# the build's stamp, unchanged by the install (docs/cli.md)
+	v=$(stamp "$prefix/bin/$p")
+	[ "$v" = "$built" ] ||
+		fail "installed $p --version says '$v', the build '$built'"
 done
 for f in pumps/s10pro.ini pumps/s21.ini rigs/sim.ini rigs/bench-ft232h.ini \
     scenarios/nominal_s10pro.lua scenarios/stop_vents.lua \
@@ -165,6 +178,19 @@ out=$(complete_words pumpsim --st)
 printf '%s\n' "$out" | grep -qx -- --stdio || fail "pumpsim --st<TAB>: $out"
 out=$(complete_words pumphil '')
 printf '%s\n' "$out" | grep -qx calibrate || fail "pumphil <TAB>: $out"
+printf '%s\n' "$out" | grep -qx trace || fail "pumphil <TAB> lacks trace: $out"
+# the common options may come before the command (docs/cli.md)
+out=$(complete_words pumphil -q --color never '')
+printf '%s\n' "$out" | grep -qx run || fail "pumphil -q --color never <TAB>: $out"
+out=$(complete_words pumphil --color=never run nominal_)
+printf '%s\n' "$out" | grep -qx nominal_s10pro ||
+	fail "pumphil --color=never run nominal_<TAB>: $out"
+# a command's options and the common ones, not another command's
+out=$(complete_words pumphil trace --)
+for w in --json --html --csv --requirements --color --quiet; do
+	printf '%s\n' "$out" | grep -qx -- "$w" || fail "pumphil trace --<TAB> lacks $w: $out"
+done
+printf '%s\n' "$out" | grep -qx -- --rig && fail "pumphil trace --<TAB> offers --rig: $out"
 echo "bash completion offers the installed profiles, rigs, scenarios, options"
 
 # the udev rules: udevadm verify where udev has it (systemd >= 254), else
@@ -226,10 +252,10 @@ fi
 # a second prefix after a plain `make`: the same binaries, no rebuild, and
 # they use their own prefix's data
 cd "$src" || fail "cd $src"
-make --no-print-directory SANITIZE="${SANITIZE:-}" VERSION="$version" all >"$dest/make2.log" 2>&1 ||
+make --no-print-directory SANITIZE="${SANITIZE:-}" VERSION="$version" BUILD_DATE="$build_date" all >"$dest/make2.log" 2>&1 ||
 	show_fail "$dest/make2.log" "make"
 make --no-print-directory install DESTDIR="$dest/two" PREFIX=/srv/pb \
-	SANITIZE="${SANITIZE:-}" VERSION="$version" >"$dest/make3.log" 2>&1 ||
+	SANITIZE="${SANITIZE:-}" VERSION="$version" BUILD_DATE="$build_date" >"$dest/make3.log" 2>&1 ||
 	show_fail "$dest/make3.log" "make install (second prefix)"
 grep -E '^ *(CC|LD) ' "$dest/make3.log" &&
 	show_fail "$dest/make3.log" "make install rebuilt something"
