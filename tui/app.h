@@ -111,6 +111,7 @@ struct pb_app_effect {
 	int   value;
 	bool  record_toggle;
 	bool  marker;
+	const char *label;    /* the marker's label (NULL or "": none) */
 	bool  quit;           /* leave the program (after cmd, if any) */
 	bool  redraw_all;     /* the layout or scale changed */
 };

@@ -2,6 +2,7 @@
  * tui/cycles.c - per-cycle statistics (see cycles.h for the promise).
  */
 #include "tui/cycles.h"
+#include "tui/cyclesum.h"
 
 #include <math.h>
 #include <string.h>
@@ -19,6 +20,11 @@ void pb_cycles_init(struct pb_cycles *c, const struct pb_profile *profile,
 	c->rate_hz = rate_hz ? rate_hz : 1000;
 	c->channels = channels < 1 ? 1 : channels > PB_CYC_MAX_CH ?
 	    PB_CYC_MAX_CH : channels;
+}
+
+void pb_cycles_set_sum(struct pb_cycles *c, struct pb_cyclesum *sum)
+{
+	c->sum = sum;
 }
 
 static void abandon(struct pb_cyc_chan *ch)
@@ -75,6 +81,8 @@ static void start_cycle(struct pb_cycles *c, struct pb_cyc_chan *ch,
 	ch->mode = mode;
 	ch->level = st->level;
 	ch->pumping = pumping(st);
+	ch->raw_mode = st->mode;
+	ch->changed = false;
 	ch->target = st->target;
 	ch->reached = false;
 	ch->reached_at = 0;
@@ -137,7 +145,8 @@ static void finish_cycle(struct pb_cycles *c, struct pb_cyc_chan *ch,
 			s->hold_decay_mmhg_s = -slope * c->rate_hz / 10.0;
 		}
 	}
-	s->peak_ok = s->rate_ok = s->decay_ok = true;
+	s->changed = ch->changed;
+	s->peak_ok = s->rate_ok = s->decay_ok = s->target_ok = true;
 	const struct pb_profile *p = c->profile;
 	if (p && !s->partial && s->mode >= PB_MODE_STIMULATION &&
 	    s->mode <= PB_MODE_EXPRESSION && s->level >= 1) {
@@ -154,10 +163,48 @@ static void finish_cycle(struct pb_cycles *c, struct pb_cyc_chan *ch,
 		if (!isnan(s->hold_decay_mmhg_s) && p->leak_decay_mmhg_s > 0)
 			s->decay_ok = s->hold_decay_mmhg_s <=
 			    p->leak_decay_mmhg_s;
+		s->target_ok = !(s->target_mmhg > 0 && s->ttt_s < 0);
 	}
 	ch->completed++;
+	if (c->sum)
+		pb_cyclesum_add(c->sum, (int)(ch - c->ch), s);
 	ch->open = false;
 	ch->in_hold = false;
+}
+
+enum pb_cycle_verdict pb_cycle_verdict(const struct pb_cycle_stats *s,
+    unsigned *why)
+{
+	unsigned w = 0;
+	enum pb_cycle_verdict v;
+	if (s->partial)
+		v = PB_CYV_PARTIAL;
+	else if (s->changed)
+		v = PB_CYV_CHANGED;
+	else if (!s->has_expect)
+		v = PB_CYV_NA;
+	else {
+		w = (s->peak_ok ? 0 : PB_CYV_WHY_PEAK) |
+		    (s->rate_ok ? 0 : PB_CYV_WHY_RATE) |
+		    (s->decay_ok ? 0 : PB_CYV_WHY_DECAY) |
+		    (s->target_ok ? 0 : PB_CYV_WHY_TARGET);
+		v = w ? PB_CYV_OUT : PB_CYV_OK;
+	}
+	if (why)
+		*why = w;
+	return v;
+}
+
+const char *pb_cycle_verdict_name(enum pb_cycle_verdict v)
+{
+	switch (v) {
+	case PB_CYV_PARTIAL: return "partial";
+	case PB_CYV_CHANGED: return "changed";
+	case PB_CYV_NA: return "n/a";
+	case PB_CYV_OK: return "OK";
+	case PB_CYV_OUT: return "OUT";
+	}
+	return "?";
 }
 
 /* The mode a cycle is judged by: in mixed mode, the kind of this cycle. */
@@ -174,6 +221,8 @@ static uint8_t cycle_mode(const struct pb_cycles *c, uint8_t mode)
 static void update_open(struct pb_cycles *c, struct pb_cyc_chan *ch,
     uint64_t idx, int16_t v, const struct pb_cyc_state *st)
 {
+	if (st->mode != ch->raw_mode || st->level != ch->level)
+		ch->changed = true;
 	if (v > ch->peak)
 		ch->peak = v;
 	if (v < ch->trough)

@@ -41,9 +41,18 @@
  * pb_profile_mixed_is_stim() with the cycle count since mixed mode
  * began); peak_ok = |peak - expected| <= tol_peak_mmhg, rate_ok =
  * |rate - expected| <= tol_rate_cpm, decay_ok = hold decay <=
- * leak_decay_mmhg_s (or no hold).  Cycles with lost samples are flagged
- * partial and get no flags (ok = true, has_expect = false).  Without a
- * profile there are no expectations (has_expect false, flags true).
+ * leak_decay_mmhg_s (or no hold), target_ok = the vacuum reached 95 %
+ * of the target in the cycle (time to target >= 0; always true when no
+ * target is known).  Cycles with lost samples are flagged partial and
+ * get no flags (ok = true, has_expect = false); a cycle during which the
+ * mode or the level changed is flagged changed (it ran at two settings,
+ * so it is not judged against either).  Without a profile there are no
+ * expectations (has_expect false, flags true).
+ *
+ * The verdict of a cycle (pb_cycle_verdict) is the one home of the rule
+ * that the statistics panel, the headless summary and the tests share:
+ * OK only when every flag is, OUT (with the reasons) otherwise; partial,
+ * changed and n/a cycles are not judged.
  */
 #ifndef PB_TUI_CYCLES_H
 #define PB_TUI_CYCLES_H
@@ -77,8 +86,28 @@ struct pb_cycle_stats {
 	bool     has_expect;
 	double   exp_peak_mmhg, exp_rate_cpm;
 	double   tol_peak_mmhg, tol_rate_cpm;
-	bool     peak_ok, rate_ok, decay_ok;
+	bool     peak_ok, rate_ok, decay_ok, target_ok;
+	bool     changed;          /* mode or level changed inside the cycle */
 };
+
+enum pb_cycle_verdict {
+	PB_CYV_PARTIAL = 0,        /* samples lost inside: not judged */
+	PB_CYV_CHANGED,            /* the setting changed inside: not judged */
+	PB_CYV_NA,                 /* no expectation (no profile, no level) */
+	PB_CYV_OK,
+	PB_CYV_OUT
+};
+/* Reasons of an OUT verdict (bits). */
+#define PB_CYV_WHY_PEAK    0x1u
+#define PB_CYV_WHY_RATE    0x2u
+#define PB_CYV_WHY_DECAY   0x4u
+#define PB_CYV_WHY_TARGET  0x8u   /* the target was never reached */
+
+/* The verdict of a cycle; *why (may be NULL) gets the reasons of OUT. */
+enum pb_cycle_verdict pb_cycle_verdict(const struct pb_cycle_stats *s,
+    unsigned *why);
+/* "OK", "OUT", "partial", "changed", "n/a". */
+const char *pb_cycle_verdict_name(enum pb_cycle_verdict v);
 
 /* Internal per-channel tracker (exposed for stack allocation). */
 struct pb_cyc_chan {
@@ -87,6 +116,8 @@ struct pb_cyc_chan {
 	int16_t  peak, trough;
 	uint8_t  mode, level;
 	uint8_t  pumping;          /* channels pumping (double: 2) */
+	uint8_t  raw_mode;         /* as reported (mixed stays mixed) */
+	bool     changed;          /* mode or level changed since the start */
 	int16_t  target;
 	bool     reached;
 	uint64_t reached_at;
@@ -108,8 +139,12 @@ struct pb_cyc_chan {
 	struct pb_cycle_stats last;
 };
 
+struct pb_cyclesum;
+
 struct pb_cycles {
 	const struct pb_profile *profile;   /* may be NULL */
+	struct pb_cyclesum *sum;   /* every completed cycle goes here too
+	                              (NULL: nowhere; see pb_cycles_set_sum) */
 	unsigned rate_hz;
 	int      channels;
 	bool     have_prev;
@@ -125,6 +160,9 @@ struct pb_cycles {
 /* profile may be NULL (no expectations); rate_hz > 0; channels 1..2. */
 void pb_cycles_init(struct pb_cycles *c, const struct pb_profile *profile,
     unsigned rate_hz, int channels);
+/* Hand every completed cycle to SUM as well (tui/cyclesum.h); NULL
+ * stops it.  Call after pb_cycles_init. */
+void pb_cycles_set_sum(struct pb_cycles *c, struct pb_cyclesum *sum);
 /* Forget open cycles (e.g. after a reconnect). Completed results stay. */
 void pb_cycles_reset(struct pb_cycles *c);
 

@@ -620,7 +620,7 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 		x += 8;
 		attr_t ok = pair_attr(s, CP_OK, A_NORMAL);
 		attr_t bad = pair_attr(s, CP_BAD, A_BOLD) | A_BOLD;
-		bool chk = st->has_expect && !st->partial;
+		bool chk = st->has_expect && !st->partial && !st->changed;
 		put(w, y, x, chk && !st->peak_ok ? bad : A_NORMAL, "%6s(%4s)", pk, ep);
 		x += 12;
 		if (wide) {
@@ -636,24 +636,30 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 		    st->rate_cpm, rexp);
 		x += 11;
 		if (wide) {
-			put(w, y, x, A_NORMAL, "%6s ", ttt);
+			put(w, y, x, chk && !st->target_ok ? bad : A_NORMAL,
+			    "%6s ", ttt);
 			x += 7;
 			put(w, y, x, chk && !st->decay_ok ? bad : A_NORMAL, "%6s ",
 			    dec);
 			x += 7;
 		}
-		if (st->partial) {
-			put(w, y, x, pair_attr(s, CP_WARN, A_DIM), "partial");
-		} else if (!st->has_expect) {
+		unsigned why;
+		enum pb_cycle_verdict vd = pb_cycle_verdict(st, &why);
+		if (vd == PB_CYV_PARTIAL || vd == PB_CYV_CHANGED) {
+			put(w, y, x, pair_attr(s, CP_WARN, A_DIM), "%s",
+			    pb_cycle_verdict_name(vd));
+		} else if (vd == PB_CYV_NA) {
 			put(w, y, x, A_NORMAL, "n/a");
-		} else if (st->peak_ok && st->rate_ok && st->decay_ok) {
+		} else if (vd == PB_CYV_OK) {
 			put(w, y, x, ok | A_BOLD, "OK");
 		} else {
-			char why[48];
-			snprintf(why, sizeof why, "OUT%s%s%s",
-			    st->peak_ok ? "" : " peak", st->rate_ok ? "" : " rate",
-			    st->decay_ok ? "" : " decay");
-			put(w, y, x, bad, "%s", why);
+			char wb[48];
+			snprintf(wb, sizeof wb, "OUT%s%s%s%s",
+			    why & PB_CYV_WHY_TARGET ? " target" : "",
+			    why & PB_CYV_WHY_PEAK ? " peak" : "",
+			    why & PB_CYV_WHY_RATE ? " rate" : "",
+			    why & PB_CYV_WHY_DECAY ? " decay" : "");
+			put(w, y, x, bad, "%s", wb);
 		}
 	}
 	if (y < maxy - 1 && p) {

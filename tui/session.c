@@ -41,6 +41,8 @@ struct pb_session {
 	bool stats_unsupported;         /* the device answered UNKNOWN_CMD */
 	bool have_info;
 	uint8_t txn_kind[MAX_TXN_KINDS];   /* enum pb_cmd_kind per txn */
+	int     txn_value[MAX_TXN_KINDS];  /* and its value */
+	char    cmd_err[200];   /* the first command that failed, or "" */
 
 	/* emulator child */
 	struct pb_simchild sim;
@@ -56,6 +58,7 @@ struct pb_session {
 	struct pb_history *hist;
 	struct pb_cycles cyc;
 	bool  cyc_ready;
+	struct pb_cyclesum cycsum;   /* every cycle of the session */
 	struct pb_recorder *rec;
 	char  rec_err[320];
 	bool  rec_failed;        /* a recording was lost or is not whole */
@@ -181,6 +184,7 @@ static void ensure_data(struct pb_session *s, int channels, unsigned rate)
 	if (!s->cyc_ready) {
 		pb_cycles_init(&s->cyc, s->have_profile ? &s->profile : NULL,
 		    rate ? rate : 1000, channels);
+		pb_cycles_set_sum(&s->cyc, &s->cycsum);
 		s->cyc_ready = true;
 	}
 }
@@ -430,6 +434,9 @@ static void on_log(void *ctx, const struct pb_log *l)
 	s->dirty = true;
 }
 
+static void cmd_failed(struct pb_session *s, enum pb_cmd_kind k, int value,
+    const char *why);
+
 static void on_done(void *ctx, uint8_t txn, int status,
     const struct pb_response *resp)
 {
@@ -488,6 +495,8 @@ static void on_done(void *ctx, uint8_t txn, int status,
 		    pb_status_name(resp->status));
 	else
 		snprintf(why, sizeof why, "%s", pb_client_strerror(status));
+	if (!ok)
+		cmd_failed(s, k, s->txn_value[txn], why);
 	pb_app_on_cmd_done(s->app, k, ok, why, s->now_us);
 	s->dirty = true;
 }
@@ -1146,9 +1155,43 @@ bool pb_session_take_dirty(struct pb_session *s)
 	return d;
 }
 
+const char *pb_session_cmd_text(enum pb_cmd_kind k, int value, char *buf,
+    size_t n)
+{
+	switch (k) {
+	case PB_CMD_START: snprintf(buf, n, "start"); break;
+	case PB_CMD_STOP: snprintf(buf, n, "stop"); break;
+	case PB_CMD_SET_MODE:
+		snprintf(buf, n, "mode %s", pb_mode_name((uint8_t)value));
+		break;
+	case PB_CMD_SET_LEVEL: snprintf(buf, n, "level %d", value); break;
+	case PB_CMD_SET_CHANNELS:
+		snprintf(buf, n, "%s", value == 1 ? "single" : value == 3 ?
+		    "double" : "channels");
+		break;
+	case PB_CMD_CLEAR_FAULT: snprintf(buf, n, "clear"); break;
+	default: snprintf(buf, n, "command"); break;
+	}
+	return buf;
+}
+
+/* A command the user (or a script) asked for failed: counted, and the
+ * first one kept for the headless verdict. */
+static void cmd_failed(struct pb_session *s, enum pb_cmd_kind k, int value,
+    const char *why)
+{
+	s->counts.cmds_failed++;
+	if (s->cmd_err[0])
+		return;
+	char what[48];
+	pb_session_cmd_text(k, value, what, sizeof what);
+	snprintf(s->cmd_err, sizeof s->cmd_err, "%s: %s", what, why);
+}
+
 static int send_cmd(struct pb_session *s, enum pb_cmd_kind k, int value,
     uint64_t now_us)
 {
+	s->counts.cmds_sent++;
 	int txn;
 	switch (k) {
 	case PB_CMD_START: txn = pb_client_start(s->cl, now_us); break;
@@ -1168,11 +1211,14 @@ static int send_cmd(struct pb_session *s, enum pb_cmd_kind k, int value,
 	default:
 		return 0;
 	}
-	if (txn > 0 && txn < MAX_TXN_KINDS)
+	if (txn > 0 && txn < MAX_TXN_KINDS) {
 		s->txn_kind[txn] = (uint8_t)k;
-	else if (txn < 0)
+		s->txn_value[txn] = value;
+	} else if (txn < 0) {
+		cmd_failed(s, k, value, pb_client_strerror(txn));
 		pb_app_on_cmd_done(s->app, k, false, pb_client_strerror(txn),
 		    now_us);
+	}
 	return txn;
 }
 
@@ -1197,8 +1243,13 @@ void pb_session_apply(struct pb_session *s, const struct pb_app_effect *e,
 		if (s->rec)
 			pb_rec_marker(s->rec, s->app->device_ms,
 			    s->text ? idx : s->imap.have ? s->imap.next : 0,
-			    s->marker_no, NULL, now_us);
-		pb_app_say(s->app, now_us, "marker %u", s->marker_no);
+			    s->marker_no, e->label && e->label[0] ? e->label :
+			    NULL, now_us);
+		if (e->label && e->label[0])
+			pb_app_say(s->app, now_us, "marker %u: %.60s",
+			    s->marker_no, e->label);
+		else
+			pb_app_say(s->app, now_us, "marker %u", s->marker_no);
 	}
 	if (e->record_toggle)
 		pb_session_record(s, s->rec ? NULL : s->o.record, !s->rec,
@@ -1238,6 +1289,16 @@ const struct pb_history *pb_session_history(const struct pb_session *s)
 const struct pb_cycles *pb_session_cycles(const struct pb_session *s)
 {
 	return s->cyc_ready ? &s->cyc : NULL;
+}
+
+const struct pb_cyclesum *pb_session_cyclesum(const struct pb_session *s)
+{
+	return &s->cycsum;
+}
+
+const char *pb_session_cmd_error(const struct pb_session *s)
+{
+	return s->cmd_err[0] ? s->cmd_err : NULL;
 }
 
 const struct pb_profile *pb_session_profile(const struct pb_session *s)

@@ -54,6 +54,7 @@
 #include "pump/profile.h"
 #include "tui/app.h"
 #include "tui/cycles.h"
+#include "tui/cyclesum.h"
 #include "tui/history.h"
 #include "tui/recorder.h"
 #include "tui/textfeed.h"
@@ -101,6 +102,8 @@ struct pb_session_counts {
 	uint64_t markers;
 	uint32_t sim_restarts;
 	uint32_t link_losses;
+	uint32_t cmds_sent;        /* device commands asked for (keys, script) */
+	uint32_t cmds_failed;      /* refused by the pump, or unanswered */
 	double   frames_per_s;     /* over the last second */
 	/* replay */
 	uint64_t skipped_lines;    /* bad lines (and a cut last line) */
@@ -150,6 +153,16 @@ int  pb_session_record(struct pb_session *s, const char *path, bool on,
 /* Data for the screen. */
 const struct pb_history *pb_session_history(const struct pb_session *s);
 const struct pb_cycles *pb_session_cycles(const struct pb_session *s);
+/* Every completed cycle of the session, per channel and setting. */
+const struct pb_cyclesum *pb_session_cyclesum(const struct pb_session *s);
+/* The first device command (a key's, a script's) the pump refused or
+ * did not answer, as "level 9: device says LIMIT"; NULL when none did
+ * (counts.cmds_failed counts them all). */
+const char *pb_session_cmd_error(const struct pb_session *s);
+/* A command as a script writes it: "start", "mode expression",
+ * "level 5", "double". */
+const char *pb_session_cmd_text(enum pb_cmd_kind k, int value, char *buf,
+    size_t n);
 const struct pb_profile *pb_session_profile(const struct pb_session *s);
 const struct pb_client_stats *pb_session_client_stats(
     const struct pb_session *s);

@@ -163,6 +163,75 @@ START_TEST(out_of_tolerance_flags)
 }
 END_TEST
 
+/* A cycle whose peak is within tolerance of the profile but below 95 %
+ * of the target it was asked for never reached it: OUT, not OK. */
+START_TEST(never_reached_target_is_out)
+{
+	setup_profile();
+	struct pb_cycles c;
+	pb_cycles_init(&c, &prof, RATE, 1);
+	uint64_t idx = 0;
+	struct wave w = expr5();
+	w.peak = 125;            /* 15 under the profile: in tolerance */
+	w.target = 1400;         /* 95 % is 133 mmHg: never reached */
+	run_cycle(&c, &idx, &w);
+	run_cycle(&c, &idx, &w);
+	const struct pb_cycle_stats *s = pb_cycles_last(&c, 0);
+	ck_assert(s->peak_ok && s->rate_ok && s->decay_ok);
+	ck_assert(s->ttt_s < 0);
+	ck_assert(!s->target_ok);
+	unsigned why = 0;
+	ck_assert_int_eq(pb_cycle_verdict(s, &why), PB_CYV_OUT);
+	ck_assert_uint_eq(why, PB_CYV_WHY_TARGET);
+	/* reached: OK */
+	w.peak = 134;
+	run_cycle(&c, &idx, &w);
+	run_cycle(&c, &idx, &w);
+	s = pb_cycles_last(&c, 0);
+	ck_assert(s->target_ok);
+	ck_assert_int_eq(pb_cycle_verdict(s, &why), PB_CYV_OK);
+	ck_assert_uint_eq(why, 0);
+	ck_assert_str_eq(pb_cycle_verdict_name(PB_CYV_OK), "OK");
+}
+END_TEST
+
+/* A level change inside a cycle: that cycle ran at two settings and is
+ * not judged; the next one is. */
+START_TEST(setting_change_inside_a_cycle)
+{
+	setup_profile();
+	struct pb_cycles c;
+	pb_cycles_init(&c, &prof, RATE, 1);
+	uint64_t idx = 0;
+	struct wave w = expr5();
+	run_cycle(&c, &idx, &w);
+	/* the level goes to 6 half way through this cycle */
+	struct wave w6 = w;
+	w6.level = 6;
+	w6.period_s = w.period_s / 2;
+	w.period_s /= 2;
+	w.pull_s = 0.4;
+	run_cycle(&c, &idx, &w);
+	struct pb_cyc_state st = { .mode = PB_MODE_EXPRESSION, .level = 6,
+	    .phase = PB_PH_REST, .run_state = PB_RS_RUNNING,
+	    .channel_mask = 1, .target = 1400 };
+	int16_t v[2] = { 50, 50 };
+	for (int i = 0; i < 300; i++)
+		pb_cycles_feed(&c, idx++, v, &st);
+	w6.period_s = w.period_s * 2;
+	run_cycle(&c, &idx, &w6);
+	const struct pb_cycle_stats *s = pb_cycles_last(&c, 0);
+	ck_assert_uint_eq(s->level, 5);
+	ck_assert(s->changed);
+	ck_assert_int_eq(pb_cycle_verdict(s, NULL), PB_CYV_CHANGED);
+	run_cycle(&c, &idx, &w6);
+	s = pb_cycles_last(&c, 0);
+	ck_assert_uint_eq(s->level, 6);
+	ck_assert(!s->changed);
+	ck_assert_int_ne(pb_cycle_verdict(s, NULL), PB_CYV_CHANGED);
+}
+END_TEST
+
 START_TEST(waveform_fallback_without_phase)
 {
 	setup_profile();
@@ -392,6 +461,8 @@ static Suite *cycles_suite(void)
 	tcase_add_test(tc, out_of_tolerance_flags);
 	tcase_add_test(tc, waveform_fallback_without_phase);
 	tcase_add_test(tc, lost_samples_partial_or_abandoned);
+	tcase_add_test(tc, never_reached_target_is_out);
+	tcase_add_test(tc, setting_change_inside_a_cycle);
 	tcase_add_test(tc, mixed_mode_kinds_and_single_channel);
 	tcase_add_test(tc, telemetry_batches_and_stop);
 	tcase_add_test(tc, batch_phases_give_exact_rate_and_decay);
