@@ -451,6 +451,69 @@ static void scroll(struct pb_app *a, int dir, uint64_t now_us)
 		    a->view_end + step : a->latest_sample;
 }
 
+struct pb_app_effect pb_app_command(struct pb_app *a, enum pb_cmd_kind k,
+    int value, uint64_t now_us, char *why, size_t whylen)
+{
+	struct pb_app_effect e = { .action = PB_ACT_NONE };
+	if (whylen)
+		why[0] = '\0';
+	if (a->replay || !a->link_up || !a->have_info) {
+		snprintf(why, whylen, "%s", a->replay ? "a replay has no pump" :
+		    "no link to the pump");
+		return e;
+	}
+	switch (k) {
+	case PB_CMD_SET_MODE: {
+		uint8_t modes = a->info.modes ? a->info.modes :
+		    (1u << PB_MODE_STIMULATION) | (1u << PB_MODE_EXPRESSION);
+		if (value < PB_MODE_STIMULATION || value > PB_MODE_MIXED ||
+		    !(modes & (1u << value))) {
+			snprintf(why, whylen, "the pump has no %s mode",
+			    pb_mode_name((uint8_t)value));
+			return e;
+		}
+		int lvl = pb_app_shown_level(a);
+		if (lvl >= 1 && !pb_app_level_allowed(a, value, lvl)) {
+			snprintf(why, whylen, "%s at level %d is beyond the "
+			    "limit", pb_mode_name((uint8_t)value), lvl);
+			return e;
+		}
+		a->req_mode = (uint8_t)value;
+		break;
+	}
+	case PB_CMD_SET_LEVEL: {
+		int mode = pb_app_shown_mode(a);
+		if (!pb_app_level_allowed(a, mode ? mode : PB_MODE_STIMULATION,
+		    value)) {
+			snprintf(why, whylen, "level %d is beyond the pump's "
+			    "levels or the profile's vacuum limit", value);
+			return e;
+		}
+		a->req_level = (uint8_t)value;
+		break;
+	}
+	case PB_CMD_SET_CHANNELS:
+		if (value != 0x01 && !(a->info.channels >= 2 &&
+		    (!a->profile || a->profile->double_pumping))) {
+			snprintf(why, whylen, "a single-channel pump");
+			return e;
+		}
+		a->req_mask = (uint8_t)value;
+		break;
+	case PB_CMD_START:
+	case PB_CMD_STOP:
+	case PB_CMD_CLEAR_FAULT:
+		break;
+	default:
+		snprintf(why, whylen, "no such command");
+		return e;
+	}
+	a->req_until_us = now_us + REQ_WAIT_US;
+	e.cmd = k;
+	e.value = value;
+	return e;
+}
+
 struct pb_app_effect pb_app_key(struct pb_app *a, int key, uint64_t now_us)
 {
 	enum pb_action act = pb_app_action_for_key(key);

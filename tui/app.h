@@ -215,6 +215,17 @@ struct pb_app_effect pb_app_key(struct pb_app *a, int key, uint64_t now_us);
 struct pb_app_effect pb_app_do(struct pb_app *a, enum pb_action act,
     uint64_t now_us);
 
+/* A device command asked for by name (a headless script step, --level):
+ * the same checks as the keys (a link and a pump that answered HELLO;
+ * a mode the pump has; a level within the device's levels and the
+ * profile's vacuum limit at the mode it will run in; double pumping
+ * only on a pump with two channels that the profile lets pump both).
+ * Returns the effect to carry out, or one with cmd PB_CMD_NONE and the
+ * reason in why when it is refused.  Sets the request shown until the
+ * pump confirms it, as a key does. */
+struct pb_app_effect pb_app_command(struct pb_app *a, enum pb_cmd_kind k,
+    int value, uint64_t now_us, char *why, size_t whylen);
+
 /* Derived values for the screen. */
 /* Time base in seconds (the whole session resolved), >= 1. */
 double   pb_app_span_s(const struct pb_app *a);

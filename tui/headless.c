@@ -45,6 +45,10 @@ void pb_headless_tick(struct pb_headless *h, const struct pb_headless_in *in,
 		h->hello = true;
 		h->hello_us = now_us;
 	}
+	if (in->ended) {
+		finish(h, PB_HL_DONE, now_us);
+		return;
+	}
 	if (in->alarms_raised && !h->o.allow_alarms) {
 		finish(h, PB_HL_ALARM, now_us);
 		return;
@@ -78,7 +82,7 @@ void pb_headless_tick(struct pb_headless *h, const struct pb_headless_in *in,
 		*to = due;
 		h->next = due;
 	}
-	if (!h->o.duration_us && h->next >= nsteps(h))
+	if (!h->o.duration_us && !h->o.until_ended && h->next >= nsteps(h))
 		finish(h, PB_HL_DONE, now_us);
 }
 

@@ -13,7 +13,10 @@
  * steps (tui/script.h) are due at their time from there; --duration S
  * ends the run S seconds after it, and so does a script's `end` step
  * (the first of the two).  Steps that fall due while the link is down
- * wait until it is back, then run in order.
+ * wait until it is back, then run in order.  A bring-up run (--text) has
+ * no HELLO and no steps: the edge says it is identified and its link up
+ * from the start, and it ends at --duration or, with until_ended, when
+ * its input ends (--text -).
  *
  * Ends, each with its exit status (docs/dashboard.md, pumpbench --help):
  *   0  done: the duration or the script's end was reached
@@ -62,6 +65,7 @@ struct pb_headless_opts {
 	uint64_t hello_timeout_us;
 	uint64_t link_timeout_us;
 	bool     allow_alarms;
+	bool     until_ended;       /* no duration: run until the input ends */
 	const struct pb_script *script;   /* may be NULL */
 };
 
@@ -71,6 +75,7 @@ struct pb_headless_in {
 	bool     link_up;
 	uint64_t alarms_raised;     /* alarms raised since the start, ever */
 	bool     signal;            /* SIGINT, SIGTERM, SIGHUP */
+	bool     ended;             /* the input ended (--text -): done */
 };
 
 struct pb_headless {

@@ -9,10 +9,14 @@
  *   ... --key FILE [--station NAME] [--cert PREFIX]   calibration (C)
  *   ... --station-config FILE [--operator ID] [--db SPEC]   the station
  *   ... --headless --duration S --record FILE   no screen (scripts, CI)
+ *   ... --headless --start --mode M --level N --script FILE
+ *       --summary json                   a scripted run, judged
  *
  * Exit status: 0 ok, 1 runtime failure (port, emulator, file; headless:
- * no HELLO answer, no telemetry, a recording that failed; a replay with
- * no usable sample), 2 usage.
+ * no telemetry, a recording that failed, interrupted; a replay with no
+ * usable sample; --text: no line with a value), 2 usage (a bad option or script line), and headless:
+ * 3 no HELLO answer, 4 link lost too long, 5 an alarm, 6 a step refused
+ * (tui/headless.h decides which).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +32,7 @@
 #include <unistd.h>
 
 #include "base/cli.h"
+#include "base/file.h"
 #include "base/text.h"
 #include "proto/link.h"
 #include "proto/msg.h"
@@ -36,8 +41,10 @@
 #include "store/stationcfg.h"
 #include "store/workflow.h"
 #include "tui/calscreen.h"
+#include "tui/headless-run.h"
 #include "tui/records.h"
 #include "tui/screen.h"
+#include "tui/script.h"
 #include "tui/session.h"
 
 /* The signal handler only records which signal came; the main loop
@@ -65,7 +72,10 @@ static void usage(FILE *f)
 "usage: pumpbench --sim [PROFILE] | --port PATH [--baud N] | --replay FILE\n"
 "                 | --text PORT|- [--baud N] [--text-unit U] [--text-time]\n"
 "                 [--record FILE] [--units mmhg|kpa|cmh2o] [--ascii] [--mono]\n"
-"                 [--profile P] [--headless --duration S]\n"
+"                 [--profile P] [--headless [--duration S] [--script FILE]\n"
+"                   [--start] [--mode M] [--level N] [--double]\n"
+"                   [--summary text|json] [--hello-timeout S]\n"
+"                   [--link-timeout S] [--allow-alarms]]\n"
 "                 [--key FILE [--station NAME] [--cert PREFIX]]\n"
 "                 [--station-config FILE] [--operator ID] [--db SPEC]\n"
 "                 [-q] [--color=WHEN]\n"
@@ -89,9 +99,25 @@ static void usage(FILE *f)
 "  --text-unit U     unit of the numbers: mmhg (default), kpa, cmh2o\n"
 "  --text-time       the first value of each line is the device's time\n"
 "                    in ms (default: the time the line arrives)\n"
-"  --headless        no screen: run --duration S seconds (--text -: or\n"
-"                    to the end of the input), print a summary\n"
-"  --duration S      seconds to run headless\n"
+"  --headless        no screen: run, print a summary (docs/dashboard.md);\n"
+"                    --text - runs to the end of its input\n"
+"  --duration S      seconds to run headless, from the pump's HELLO answer\n"
+"                    (--text: from the start)\n"
+"  --start           headless: start the pump (after --mode/--level/--double)\n"
+"  --mode M          headless: stimulation, expression or mixed\n"
+"  --level N         headless: the level (within the profile's limit)\n"
+"  --double          headless: pump both channels\n"
+"  --script FILE     headless: timed steps, one a line, e.g. `2.0 level 5`,\n"
+"                    `10 mode expression`, `+5 marker let-down`, `30 stop`,\n"
+"                    `31 end` (times in s from HELLO; see docs/dashboard.md)\n"
+"  --summary WHAT    headless: text (default, one line) or json (the run,\n"
+"                    and per channel its cycles against the profile)\n"
+"  --hello-timeout S headless: give up when the pump has not answered\n"
+"                    HELLO by then (default 5)\n"
+"  --link-timeout S  headless: give up when the link stays lost this long\n"
+"                    (default 5)\n"
+"  --allow-alarms    headless: an alarm does not end the run\n", f);
+	fputs(
 "  --units U         mmhg (default), kpa or cmh2o\n"
 "  --ascii           ASCII graph even in a UTF-8 locale (a locale that is\n"
 "                    not UTF-8 always gets it)\n"
@@ -122,10 +148,16 @@ PB_CLI_HELP_COMMON
 "Exit status:\n"
 "  0  done (the dashboard was left with q; headless: the run was whole)\n"
 "  1  failure: the port, the emulator or a file could not be used; no\n"
-"     terminal for the dashboard; headless: no answer to HELLO, no\n"
-"     telemetry, a recording that failed; a replay with no usable sample;\n"
+"     terminal for the dashboard; headless: no telemetry, a recording\n"
+"     that failed, interrupted by a signal; a replay with no usable sample;\n"
 "     bring-up mode: not one line with a value\n"
-"  2  usage: a bad option (one line on stderr)\n", f);
+"  2  usage: a bad option (one line on stderr), or a bad line in the\n"
+"     --script (FILE:LINE)\n"
+"  3  headless: no answer to HELLO within --hello-timeout\n"
+"  4  headless: the link stayed lost longer than --link-timeout\n"
+"  5  headless: an alarm was raised (without --allow-alarms)\n"
+"  6  headless: a step was refused by the pump, not answered, or is\n"
+"     beyond the device's levels or the profile's vacuum limit\n", f);
 }
 
 #define MAX_SIM_ARGS 32
@@ -140,6 +172,11 @@ struct opts {
 	bool text_opt;            /* --text-unit or --text-time given */
 	enum pb_cli_color color;
 	double duration;
+	/* headless driving */
+	bool start, dbl, allow_alarms, summary_json;
+	int mode, level;
+	const char *script;
+	double hello_timeout, link_timeout;
 };
 
 static int bad(const char *fmt, const char *arg)
@@ -156,7 +193,9 @@ enum {
 	O_SIM = 256, O_PORT, O_BAUD, O_FLOW, O_LIST_PORTS, O_RECORD, O_REPLAY,
 	O_HEADLESS, O_DURATION, O_UNITS, O_ASCII, O_MONO, O_PROFILE,
 	O_PUMPSIM, O_SIM_ARG, O_KEY, O_STATION, O_CERT, O_DB, O_STATION_CFG,
-	O_OPERATOR, O_TEXT, O_TEXT_UNIT, O_TEXT_TIME
+	O_OPERATOR, O_TEXT, O_TEXT_UNIT, O_TEXT_TIME, O_START, O_MODE, O_LEVEL,
+	O_DOUBLE, O_SCRIPT, O_SUMMARY, O_HELLO_TIMEOUT, O_LINK_TIMEOUT,
+	O_ALLOW_ALARMS
 };
 
 static const struct option longs[] = {
@@ -184,9 +223,68 @@ static const struct option longs[] = {
 	{ "db", required_argument, NULL, O_DB },
 	{ "station-config", required_argument, NULL, O_STATION_CFG },
 	{ "operator", required_argument, NULL, O_OPERATOR },
+	{ "start", no_argument, NULL, O_START },
+	{ "mode", required_argument, NULL, O_MODE },
+	{ "level", required_argument, NULL, O_LEVEL },
+	{ "double", no_argument, NULL, O_DOUBLE },
+	{ "script", required_argument, NULL, O_SCRIPT },
+	{ "summary", required_argument, NULL, O_SUMMARY },
+	{ "hello-timeout", required_argument, NULL, O_HELLO_TIMEOUT },
+	{ "link-timeout", required_argument, NULL, O_LINK_TIMEOUT },
+	{ "allow-alarms", no_argument, NULL, O_ALLOW_ALARMS },
 	PB_CLI_LONG_OPTIONS,
 	{ NULL, 0, NULL, 0 }
 };
+
+/* One option of a headless run (--duration, the steps, the summary, the
+ * timeouts); returns -1 to go on, or an exit status. */
+static int parse_headless(int c, const char *val, struct opts *o)
+{
+	char *end;
+	switch (c) {
+	case O_DURATION:
+	case O_HELLO_TIMEOUT:
+	case O_LINK_TIMEOUT: {
+		double d = strtod(val, &end);
+		if (end == val || *end || !(d > 0) || d > 1e7)
+			return bad(c == O_DURATION ? "bad duration '%s' "
+			    "(seconds > 0)" : c == O_HELLO_TIMEOUT ?
+			    "bad --hello-timeout '%s' (seconds > 0)" :
+			    "bad --link-timeout '%s' (seconds > 0)", val);
+		if (c == O_DURATION)
+			o->duration = d;
+		else if (c == O_HELLO_TIMEOUT)
+			o->hello_timeout = d;
+		else
+			o->link_timeout = d;
+		break;
+	}
+	case O_START: o->start = true; break;
+	case O_DOUBLE: o->dbl = true; break;
+	case O_ALLOW_ALARMS: o->allow_alarms = true; break;
+	case O_MODE:
+		o->mode = pb_script_mode_parse(val);
+		if (!o->mode)
+			return bad("unknown mode '%s' (stimulation, expression "
+			    "or mixed)", val);
+		break;
+	case O_LEVEL: {
+		long l = strtol(val, &end, 10);
+		if (end == val || *end || l < 1 || l > PB_SCRIPT_MAX_LEVEL)
+			return bad("bad level '%s' (1 to 15)", val);
+		o->level = (int)l;
+		break;
+	}
+	case O_SCRIPT: o->script = val; break;
+	case O_SUMMARY:
+		if (!strcmp(val, "json"))
+			o->summary_json = true;
+		else if (strcmp(val, "text"))
+			return bad("--summary: '%s' is not text or json", val);
+		break;
+	}
+	return -1;
+}
 
 /* One option; returns -1 to go on, or an exit status. */
 static int parse_one(int c, int argc, char **argv, struct opts *o,
@@ -261,13 +359,10 @@ static int parse_one(int c, int argc, char **argv, struct opts *o,
 		o->text_opt = true;
 		break;
 	case O_HEADLESS: o->headless = true; break;
-	case O_DURATION: {
-		double d = strtod(val, &end);
-		if (end == val || *end || !(d > 0) || d > 1e7)
-			return bad("bad duration '%s' (seconds > 0)", val);
-		o->duration = d;
-		break;
-	}
+	case O_DURATION: case O_HELLO_TIMEOUT: case O_LINK_TIMEOUT:
+	case O_START: case O_DOUBLE: case O_ALLOW_ALARMS: case O_MODE:
+	case O_LEVEL: case O_SCRIPT: case O_SUMMARY:
+		return parse_headless(c, val, o);
 	case O_UNITS:
 		if (pb_unit_parse(val, &o->s.units) < 0)
 			return bad("unknown unit '%s' (mmhg, kpa, cmh2o)", val);
@@ -347,9 +442,29 @@ static int parse(int argc, char **argv, struct opts *o)
 		return bad("%s", "--text-unit and --text-time go with --text");
 	if (o->duration > 0 && !o->headless)
 		return bad("%s", "--duration goes with --headless");
-	if (o->headless && o->duration <= 0 && !o->s.replay &&
+	bool drives = o->start || o->dbl || o->mode || o->level || o->script ||
+	    o->hello_timeout > 0 || o->link_timeout > 0 || o->allow_alarms;
+	if (drives && !o->headless)
+		return bad("%s", "--start, --mode, --level, --double, --script, "
+		    "--hello-timeout, --link-timeout and --allow-alarms go with "
+		    "--headless (the dashboard has its keys)");
+	if (drives && o->s.replay)
+		return bad("%s", "a replay has no pump to drive: --start, "
+		    "--mode, --level, --double, --script and the timeouts go "
+		    "with --sim or --port");
+	if (drives && o->s.text)
+		return bad("%s", "bring-up mode (--text) has no pump to drive: "
+		    "--start, --mode, --level, --double, --script and the "
+		    "timeouts go with --sim or --port");
+	if (o->summary_json && !o->headless)
+		return bad("%s", "--summary goes with --headless");
+	if (o->summary_json && o->s.text)
+		return bad("%s", "--summary json goes with --sim, --port or "
+		    "--replay (bring-up mode prints its line)");
+	if (o->headless && o->duration <= 0 && !o->script && !o->s.replay &&
 	    !(o->s.text && !strcmp(o->s.text, "-")))
-		return bad("%s", "--headless needs --duration S");
+		return bad("%s", "--headless needs --duration S or --script "
+		    "FILE");
 	if (o->s.replay && o->s.record)
 		return bad("%s", "--record cannot be used with --replay");
 	if (o->nsim_args && !o->s.sim_profile)
@@ -463,203 +578,74 @@ static void wait_hangup_over(void)
 	}
 }
 
-static int poll_timeout_ms(uint64_t deadline, uint64_t now)
+/* The steps of a headless run: the options' at time 0 (mode, level and
+ * channels before the start, as a user sets a pump up), then the
+ * script's.  Read before any pump is touched.  Returns -1 to go on, or
+ * the exit status (2: the script cannot be read or has a bad line). */
+static int load_script(const struct opts *o, struct pb_script *sc)
 {
-	if (deadline <= now)
-		return 0;
-	uint64_t ms = (deadline - now + 999) / 1000;
-	return ms > 1000 ? 1000 : (int)ms;
-}
-
-#define HELLO_TIMEOUT_US 5000000u   /* headless: no HELLO answer by then */
-
-/* Print the session's warnings (bad lines of a replay, an unknown
- * profile) to stderr, at most PB_SES_MAX_WARNINGS and the rest counted. */
-static void print_warnings(const struct pb_session *ses)
-{
-	size_t n = pb_session_warnings(ses);
-	for (size_t i = 0; i < n; i++)
-		fprintf(stderr, "pumpbench: %s\n", pb_session_warning(ses, i));
-	unsigned long long more = pb_session_counts(ses)->warnings_more;
-	if (more)
-		fprintf(stderr, "pumpbench: ... and %llu more warnings\n", more);
-}
-
-/* One turn of a headless loop: wait for the session's fds until its next
- * deadline (at most cap), then service it.  < 0 when poll failed. */
-static int headless_step(struct pb_session *ses, uint64_t now, uint64_t cap)
-{
-	struct pollfd fds[8];
-	int n = pb_session_pollfds(ses, fds, 8);
-	uint64_t dl = pb_session_next_deadline(ses, now);
-	if (dl > cap)
-		dl = cap;
-	if (poll(fds, (nfds_t)n, poll_timeout_ms(dl, now)) < 0 &&
-	    errno != EINTR)
+	pb_script_init(sc);
+	if (o->mode)
+		pb_script_add(sc, 0, PB_SOP_MODE, o->mode, NULL);
+	if (o->level)
+		pb_script_add(sc, 0, PB_SOP_LEVEL, o->level, NULL);
+	if (o->dbl)
+		pb_script_add(sc, 0, PB_SOP_DOUBLE, 0, NULL);
+	if (o->start)
+		pb_script_add(sc, 0, PB_SOP_START, 0, NULL);
+	if (!o->script)
 		return -1;
-	pb_session_service(ses, mono_us());
-	pb_session_take_dirty(ses);
-	return 0;
-}
-
-/* 1, with the reason on stderr, when the recording failed; else rc. */
-static int record_verdict(const struct pb_session *ses, int rc)
-{
-	const char *rerr = pb_session_record_error(ses);
-	if (rerr) {
-		fprintf(stderr, "pumpbench: recording failed: %s\n", rerr);
-		return 1;
+	char err[600], name[PATH_MAX];
+	char *buf;
+	size_t len;
+	pb_text_escape_str(name, sizeof name, o->script);
+	if (pb_file_read_all(o->script, PB_SCRIPT_MAX_BYTES, 0, &buf, &len,
+	    err, sizeof err) != PB_FILE_OK) {
+		fprintf(stderr, "pumpbench: %s:0: %s\n", name, err);
+		return PB_CLI_EXIT_USAGE;
 	}
-	return rc;
-}
-
-/* The closing line of a headless run (a replay's too). */
-static void print_summary_line(const struct pb_session *ses,
-    const struct opts *o)
-{
-	const struct pb_session_counts *c = pb_session_counts(ses);
-	const struct pb_client_stats *st = pb_session_client_stats(ses);
-	unsigned long long samples = c->samples, lost = c->lost;
-	printf("pumpbench: samples=%llu lost=%llu frames=%llu crc_errors=%llu "
-	    "telemetry_samples=%llu telemetry_lost=%llu",
-	    samples, lost, st ? (unsigned long long)st->rx.frames_ok : 0,
-	    st ? (unsigned long long)st->rx.crc_errors : 0,
-	    st ? (unsigned long long)st->samples_rx : 0,
-	    st ? (unsigned long long)st->samples_lost : 0);
-	if (pb_session_is_replay(ses))
-		printf(" skipped=%llu discontinuities=%llu",
-		    (unsigned long long)c->skipped_lines,
-		    (unsigned long long)c->discontinuities);
-	const struct pb_device_stats *ds = pb_session_device_stats(ses);
-	if (ds)     /* what the device made of our frames (protocol.md 5.15) */
-		printf(" device_rx_errors=%llu device_refused=%llu "
-		    "device_frames_lost=%lu device_host_lost=%lu",
-		    (unsigned long long)pb_device_stats_dropped(ds),
-		    (unsigned long long)pb_device_stats_refused(ds),
-		    (unsigned long)ds->frames_lost,
-		    (unsigned long)ds->host_lost);
-	if (o->s.record)
-		printf(" record=%s", o->s.record);
-	printf("\n");
-	fflush(stdout);
-}
-
-/* Runs until --duration is over, or a signal, or no HELLO answer within
- * HELLO_TIMEOUT_US (then there is nothing to wait for).  Returns the
- * exit status, with the reason on stderr when it is not 0: the summary
- * line never stands alone for a run that did not work. */
-static int run_headless(struct pb_session *ses, const struct opts *o,
-    uint64_t t0)
-{
-	uint64_t end = t0 + (uint64_t)(o->duration * 1e6);
-	/* from now: starting the emulator (--sim) is not the pump's time */
-	uint64_t hello_by = mono_us() + HELLO_TIMEOUT_US;
-	while (!g_stop && !pb_session_is_replay(ses)) {
-		uint64_t now = mono_us();
-		if (now >= end)
-			break;
-		if (now >= hello_by && !pb_session_identified(ses))
-			break;
-		uint64_t cap = end;
-		if (!pb_session_identified(ses) && cap > hello_by)
-			cap = hello_by;
-		if (headless_step(ses, now, cap) < 0)
-			break;
+	int r = pb_script_parse(sc, o->script, buf, len, err, sizeof err);
+	free(buf);
+	if (r < 0) {
+		fprintf(stderr, "pumpbench: %s\n", err);
+		return PB_CLI_EXIT_USAGE;
 	}
-	/* close the recording now: its outcome is part of the verdict */
-	if (!pb_session_is_replay(ses))
-		pb_session_record(ses, NULL, false, mono_us());
-	const struct pb_session_counts *c = pb_session_counts(ses);
-	const struct pb_client_stats *st = pb_session_client_stats(ses);
-	unsigned long long samples = c->samples;
-	if (!o->quiet)
-		print_summary_line(ses, o);
-	print_warnings(ses);
-	int rc = 0;
-	const char *port = o->s.port ? o->s.port : "the emulator";
-	if (pb_session_is_replay(ses)) {
-		if (samples == 0) {
-			char name[PATH_MAX];
-			pb_text_escape_str(name, sizeof name, o->s.replay);
-			fprintf(stderr, "pumpbench: %s: no usable sample "
-			    "(%llu bad lines skipped)\n", name,
-			    (unsigned long long)c->skipped_lines);
-			rc = 1;
+	return -1;
+}
+
+/* A headless run: its steps read before any pump is touched, then the
+ * session and the run (tui/headless-run.h).  Returns the exit status. */
+static int headless(struct opts *o, struct pb_app *app)
+{
+	struct pb_script script;
+	int rc = load_script(o, &script);
+	if (rc < 0) {
+		char err[512];
+		struct pb_session *ses;
+		int r = pb_session_open(&ses, &o->s, app, mono_us(), err,
+		    sizeof err);
+		if (r < 0) {
+			fprintf(stderr, "pumpbench: %s\n", err);
+			rc = r == PB_SES_E_ARG ? 2 : 1;
+		} else {
+			struct pb_headless_run_opts ho = {
+				.duration = o->duration,
+				.hello_timeout = o->hello_timeout,
+				.link_timeout = o->link_timeout,
+				.allow_alarms = o->allow_alarms,
+				.summary_json = o->summary_json,
+				.quiet = o->quiet,
+				.text = o->s.text != NULL,
+				.port = o->s.port, .replay = o->s.replay,
+				.record = o->s.record,
+				.stop = &g_stop,
+			};
+			rc = pb_headless_run(ses, app, &ho, &script);
+			pb_session_close(ses, mono_us());
 		}
-	} else if (g_stop) {
-		fprintf(stderr, "pumpbench: interrupted\n");
-		rc = 1;
-	} else if (!pb_session_identified(ses)) {
-		fprintf(stderr, "pumpbench: no answer to HELLO from %s within "
-		    "%.0f s (%llu valid frames): is a pump on this port, at "
-		    "this baud rate?\n", port, (o->duration < 5 ? o->duration :
-		    HELLO_TIMEOUT_US / 1e6),
-		    st ? (unsigned long long)st->rx.frames_ok : 0);
-		rc = 1;
-	} else if (samples == 0) {
-		fprintf(stderr, "pumpbench: %s answered HELLO but sent no "
-		    "telemetry in %g s\n", port, o->duration);
-		rc = 1;
 	}
-	return record_verdict(ses, rc);
-}
-
-/* The closing line of a bring-up (--text) headless run. */
-static void print_text_summary_line(const struct pb_session *ses,
-    const struct pb_session_text *tx, const struct opts *o)
-{
-	const struct pb_session_counts *c = pb_session_counts(ses);
-	printf("pumpbench: text lines=%llu values=%llu malformed=%llu "
-	    "too_long=%llu extra=%llu clipped=%llu samples=%llu gaps=%llu",
-	    (unsigned long long)tx->lines->lines,
-	    (unsigned long long)tx->feed->lines,
-	    (unsigned long long)tx->lines->bad,
-	    (unsigned long long)tx->lines->overlong,
-	    (unsigned long long)tx->feed->extra,
-	    (unsigned long long)tx->feed->clipped,
-	    (unsigned long long)c->samples, (unsigned long long)c->lost);
-	for (int ch = 0; ch < PB_TEXTFEED_CH; ch++)
-		if (tx->name[ch][0])
-			printf(" ch%d=%s", ch + 1, tx->name[ch]);
-	if (o->s.record)
-		printf(" record=%s", o->s.record);
-	printf("\n");
-	fflush(stdout);
-}
-
-/* Bring-up text mode without a screen: read until --duration is over,
- * the input ends (--text -) or a signal; then the summary.  Fails (1)
- * when not one line had a value, or the recording failed. */
-static int run_text_headless(struct pb_session *ses, const struct opts *o,
-    uint64_t t0)
-{
-	uint64_t end = o->duration > 0 ? t0 + (uint64_t)(o->duration * 1e6) :
-	    UINT64_MAX;
-	struct pb_session_text tx;
-	while (!g_stop && pb_session_text(ses, &tx) && !tx.ended) {
-		uint64_t now = mono_us();
-		if (now >= end)
-			break;
-		if (headless_step(ses, now, end) < 0)
-			break;
-	}
-	pb_session_text_flush(ses, mono_us());
-	pb_session_record(ses, NULL, false, mono_us());
-	pb_session_text(ses, &tx);
-	if (!o->quiet)
-		print_text_summary_line(ses, &tx, o);
-	print_warnings(ses);
-	int rc = 0;
-	if (g_stop) {
-		fprintf(stderr, "pumpbench: interrupted\n");
-		rc = 1;
-	} else if (tx.feed->lines == 0) {
-		fprintf(stderr, "pumpbench: no line with a value in %llu lines "
-		    "(%llu malformed)\n", (unsigned long long)tx.lines->lines,
-		    (unsigned long long)tx.lines->bad);
-		rc = 1;
-	}
-	return record_verdict(ses, rc);
+	pb_script_free(&script);
+	return rc;
 }
 
 /* --text - with a screen: the lines come on stdin, so the keys and the
@@ -769,7 +755,7 @@ static int run_screen(struct pb_session *ses, struct pb_app *app,
 			if (f < dl)
 				dl = f;
 		}
-		if (poll(fds, (nfds_t)n, poll_timeout_ms(dl, now)) < 0 &&
+		if (poll(fds, (nfds_t)n, pb_headless_run_poll_ms(dl, now)) < 0 &&
 		    errno != EINTR)
 			break;
 		now = mono_us();
@@ -880,6 +866,11 @@ int main(int argc, char **argv)
 		else if (o.s.sim_profile)
 			o.s.factory_key = o.key;
 	}
+	if (o.headless) {
+		rc = headless(&o, &app);
+		pb_tui_records_free(recs);
+		return rc;
+	}
 	uint64_t t0 = mono_us();
 	struct pb_session *ses;
 	int r = pb_session_open(&ses, &o.s, &app, t0, err, sizeof err);
@@ -888,19 +879,11 @@ int main(int argc, char **argv)
 		pb_tui_records_free(recs);
 		return r == PB_SES_E_ARG ? 2 : 1;
 	}
-
-	if (o.headless) {
-		rc = o.s.text ? run_text_headless(ses, &o, t0) :
-		    run_headless(ses, &o, t0);
-		pb_session_close(ses, mono_us());
-		pb_tui_records_free(recs);
-		return rc;
-	}
 	/* a replay: its problems on stderr before the screen opens (the
 	 * terminal shows them again when the dashboard leaves); nothing to
 	 * show is a failure */
 	if (pb_session_is_replay(ses)) {
-		print_warnings(ses);
+		pb_headless_run_warnings(ses);
 		if (pb_session_counts(ses)->samples == 0) {
 			char name[PATH_MAX];
 			pb_text_escape_str(name, sizeof name, o.s.replay);

@@ -2,8 +2,9 @@
 # Headless mode never reports success for a run that did not work, and
 # always names the real cause (issue 9.11), against a scripted pump on a
 # pty (tests/tools/pb-fakepump):
-#   - a port where nothing answers HELLO: exit 1 within the HELLO timeout
-#     (5 s) even with --duration 60, "no answer to HELLO";
+#   - a port where nothing answers HELLO: exit 3 within the HELLO timeout
+#     (5 s) even with --duration 60, "no answer to HELLO"; --hello-timeout
+#     sets it;
 #   - a pump that answers HELLO but sends no telemetry: exit 1;
 #   - --record /dev/full: exit 1, "No space left on device";
 #   - --record missing-dir/x.csv: exit 1 at once, ENOENT's text, no file;
@@ -14,56 +15,25 @@
 # spec, exit 0.  On the old code the first two exited 0 with samples=0,
 # the recording errors said "no HELLO from the pump?", and the profile
 # lookup opened /etc/passwd.
-BIN=${BIN:-bin}
-B=${B:-build/rel}
-PB="$BIN/pumpbench"
-FAKE="$B/tests/tools/pb-fakepump"
-for p in "$PB" "$FAKE"; do
-	[ -x "$p" ] || { echo "FAIL: $p not built"; exit 1; }
-done
-d=$(mktemp -d "${TMPDIR:-/tmp}/pbhle.XXXXXX")
-fake_pid=
-cleanup() {
-	[ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null
-	rm -rf "$d"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-failed=0
-bad() { echo "FAIL: $*"; failed=1; }
-
-# fake ARGS...: start pb-fakepump, set $port
-fake() {
-	[ -n "$fake_pid" ] && { kill "$fake_pid" 2>/dev/null; wait "$fake_pid" 2>/dev/null; }
-	"$FAKE" --seconds 60 "$@" > "$d/fake.out" &
-	fake_pid=$!
-	_t=100
-	while [ $_t -gt 0 ]; do
-		port=$(head -n 1 "$d/fake.out")
-		[ -n "$port" ] && return 0
-		sleep 0.1
-		_t=$((_t - 1))
-	done
-	echo "FAIL: pb-fakepump gave no pty"; exit 1
-}
-# pb ARGS...: run pumpbench headless (at most 40 s), set $rc, out, err
-pb() {
-	timeout -k 5 40 "$PB" "$@" > "$d/out" 2> "$d/err"
-	rc=$?
-	sed 's/^/    out| /' "$d/out"; sed 's/^/    err| /' "$d/err"
-	[ $rc -eq 124 ] && bad "$*: hung"
-}
-has() { grep -qF -- "$2" "$d/$1"; }
+. tests/e2e/headless_lib.inc
 
 echo "== a port where nothing answers"
 fake --mute
 start=$(date +%s)
 pb --port "$port" --headless --duration 60
 secs=$(( $(date +%s) - start ))
-[ $rc -eq 1 ] || bad "mute port: exit $rc, want 1"
+[ $rc -eq 3 ] || bad "mute port: exit $rc, want 3"
 has err "no answer to HELLO from $port within 5 s" || bad "mute port: no reason"
 [ $secs -lt 30 ] || bad "mute port: ran $secs s, the HELLO timeout is 5 s"
 has out "samples=0 " || bad "mute port: no summary"
+has out " result=no_hello exit=3" || bad "mute port: the summary line disagrees"
+pb --port "$port" --headless --duration 60 --hello-timeout 1.5 --summary json
+[ $rc -eq 3 ] || bad "mute port, --hello-timeout 1.5: exit $rc, want 3"
+has err "within 1.5 s" || bad "--hello-timeout 1.5: not said"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]));
+assert d["result"] == "no_hello" and d["exit_code"] == 3, d
+assert d["device"] is None and d["channels"] == [], d' "$d/out" ||
+	bad "mute port: JSON summary wrong"
 
 echo "== HELLO answered, no telemetry"
 fake --no-telemetry

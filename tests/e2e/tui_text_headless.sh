@@ -39,7 +39,7 @@ cd "$T" || exit 1
 "$PB" --text - --headless --record m.csv < mixed.txt > out 2> err
 rc=$?
 [ $rc -eq 0 ] || { cat out err; fail "mixed stream: exit $rc"; }
-grep -q '^pumpbench: text lines=12 values=5 malformed=4 too_long=1 extra=2 clipped=0 samples=5 gaps=0 ch1=vac ch2=flow record=m.csv$' out ||
+grep -q '^pumpbench: text lines=12 values=5 malformed=4 too_long=1 extra=2 clipped=0 samples=5 gaps=0 ch1=vac ch2=flow result=ok exit=0 record=m.csv$' out ||
 	{ cat out; fail "mixed stream: summary"; }
 grep -q '^pumpbench: stdin:5: words, not numbers (column 1)$' err ||
 	{ cat err; fail "no warning for line 5"; }
@@ -66,6 +66,7 @@ grep -q 'values=3 malformed=0 .*extra=1 .*ch1=vac ch2=flow' out || { cat out; fa
 printf 'hello\nworld 1 x\n' | "$PB" --text - --headless > out 2> err
 [ $? -eq 1 ] || fail "no values should exit 1"
 grep -q 'no line with a value in 2 lines (1 malformed)' err || { cat err; fail "no-value reason"; }
+grep -q ' result=no_sample exit=1$' out || { cat out; fail "no-value: the line's result"; }
 
 # 5. a pty at a baud rate, with malformed lines
 "$GEN" --pty "$T/pty" --format csv --rate 500 --seconds 60 --bad-every 20 \
@@ -92,7 +93,8 @@ grep -q 'no such port' err || { cat err; fail "missing-port reason"; }
 # 7. usage
 for args in "--text-unit kpa --sim" "--text-time --replay x" \
     "--text - --port /dev/null" "--text /dev/null --headless" \
-    "--text - --text-unit furlong"; do
+    "--text - --text-unit furlong" "--text - --headless --start" \
+    "--text - --headless --script s.txt" "--text - --headless --summary json"; do
 	# shellcheck disable=SC2086
 	"$PB" $args > out 2> err < /dev/null
 	[ $? -eq 2 ] || { cat err; fail "usage: $args should exit 2"; }

@@ -134,7 +134,9 @@ START_TEST(level_bounded_by_levels)
 }
 END_TEST
 
-START_TEST(level_bounded_by_profile_vacuum_limit)
+/* Expression peaks at 100 + 20 (L-1) mmHg, stimulation at 50 + 10 (L-1);
+ * the vacuum limit is 200 mmHg: expression level 6 is the last allowed. */
+static struct pb_profile limit_profile(void)
 {
 	struct pb_profile p;
 	memset(&p, 0, sizeof p);
@@ -142,18 +144,18 @@ START_TEST(level_bounded_by_profile_vacuum_limit)
 	p.channels = 2;
 	p.levels = 9;
 	p.double_pumping = true;
-	p.expr.present = true;
-	p.expr.peak_base_mmhg = 100;
-	p.expr.peak_step_mmhg = 20;      /* level L peaks at 100 + 20 (L-1) */
-	p.expr.rate_first_cpm = 60;
-	p.expr.rate_last_cpm = 40;
-	p.stim.present = true;
-	p.stim.peak_base_mmhg = 50;
-	p.stim.peak_step_mmhg = 10;
-	p.stim.rate_first_cpm = 100;
-	p.stim.rate_last_cpm = 120;
-	p.max_target_mmhg = 200;          /* level 6 (200) is the last allowed */
+	p.expr = (struct pb_mode_curve){ .present = true, .peak_base_mmhg = 100,
+	    .peak_step_mmhg = 20, .rate_first_cpm = 60, .rate_last_cpm = 40 };
+	p.stim = (struct pb_mode_curve){ .present = true, .peak_base_mmhg = 50,
+	    .peak_step_mmhg = 10, .rate_first_cpm = 100, .rate_last_cpm = 120 };
+	p.max_target_mmhg = 200;
 	p.session_auto_off_s = 1800;
+	return p;
+}
+
+START_TEST(level_bounded_by_profile_vacuum_limit)
+{
+	struct pb_profile p = limit_profile();
 
 	struct pb_app a;
 	connected(&a, PB_RS_RUNNING, 5);
@@ -176,6 +178,61 @@ START_TEST(level_bounded_by_profile_vacuum_limit)
 	pb_app_set_info(&a, &i, &p);
 	ck_assert(!pb_app_level_allowed(&a, PB_MODE_EXPRESSION, 6));
 	ck_assert(pb_app_level_allowed(&a, PB_MODE_EXPRESSION, 5));
+}
+END_TEST
+
+/* A command by name (a headless script's step) gets the keys' checks:
+ * the profile's vacuum limit, the device's levels and modes, double
+ * pumping only where it exists, a link. */
+START_TEST(command_by_name_checked)
+{
+	struct pb_profile p = limit_profile();
+	struct pb_app a;
+	connected(&a, PB_RS_IDLE, 5);
+	struct pb_device_info i = info9();
+	pb_app_set_info(&a, &i, &p);
+	char why[120];
+	struct pb_app_effect e = pb_app_command(&a, PB_CMD_SET_LEVEL, 6, T0,
+	    why, sizeof why);
+	ck_assert_int_eq(e.cmd, PB_CMD_SET_LEVEL);
+	ck_assert_int_eq(e.value, 6);
+	ck_assert_int_eq(pb_app_shown_level(&a), 6);
+	e = pb_app_command(&a, PB_CMD_SET_LEVEL, 7, T0, why, sizeof why);
+	ck_assert_int_eq(e.cmd, PB_CMD_NONE);       /* 220 mmHg > 200 */
+	ck_assert(strstr(why, "level 7 is beyond"));
+	/* stimulation at level 9 is 130 mmHg: allowed; back to expression
+	 * at 9 is not */
+	e = pb_app_command(&a, PB_CMD_SET_MODE, PB_MODE_STIMULATION, T0, why,
+	    sizeof why);
+	ck_assert_int_eq(e.cmd, PB_CMD_SET_MODE);
+	e = pb_app_command(&a, PB_CMD_SET_LEVEL, 9, T0, why, sizeof why);
+	ck_assert_int_eq(e.cmd, PB_CMD_SET_LEVEL);
+	e = pb_app_command(&a, PB_CMD_SET_MODE, PB_MODE_EXPRESSION, T0, why,
+	    sizeof why);
+	ck_assert_int_eq(e.cmd, PB_CMD_NONE);
+	ck_assert(strstr(why, "expression at level 9 is beyond the limit"));
+	e = pb_app_command(&a, PB_CMD_SET_LEVEL, 10, T0, why, sizeof why);
+	ck_assert_int_eq(e.cmd, PB_CMD_NONE);       /* the device has 9 */
+	e = pb_app_command(&a, PB_CMD_SET_CHANNELS, 3, T0, why, sizeof why);
+	ck_assert_int_eq(e.cmd, PB_CMD_SET_CHANNELS);
+	p.double_pumping = false;
+	e = pb_app_command(&a, PB_CMD_SET_CHANNELS, 3, T0, why, sizeof why);
+	ck_assert_int_eq(e.cmd, PB_CMD_NONE);
+	ck_assert_str_eq(why, "a single-channel pump");
+	e = pb_app_command(&a, PB_CMD_SET_CHANNELS, 1, T0, why, sizeof why);
+	ck_assert_int_eq(e.cmd, PB_CMD_SET_CHANNELS);
+	i.modes = 1u << PB_MODE_EXPRESSION;
+	pb_app_set_info(&a, &i, &p);
+	e = pb_app_command(&a, PB_CMD_SET_MODE, PB_MODE_MIXED, T0, why,
+	    sizeof why);
+	ck_assert_int_eq(e.cmd, PB_CMD_NONE);
+	ck_assert_str_eq(why, "the pump has no mixed mode");
+	e = pb_app_command(&a, PB_CMD_START, 0, T0, why, sizeof why);
+	ck_assert_int_eq(e.cmd, PB_CMD_START);
+	pb_app_on_link(&a, false, T0 + 1);
+	e = pb_app_command(&a, PB_CMD_START, 0, T0 + 2, why, sizeof why);
+	ck_assert_int_eq(e.cmd, PB_CMD_NONE);
+	ck_assert_str_eq(why, "no link to the pump");
 }
 END_TEST
 
@@ -525,6 +582,7 @@ static Suite *app_suite(void)
 	tcase_add_test(tc, level_bounded_by_profile_vacuum_limit);
 	tcase_add_test(tc, no_commands_without_link_or_in_replay);
 	tcase_add_test(tc, no_commands_in_text_mode);
+	tcase_add_test(tc, command_by_name_checked);
 	tcase_add_test(tc, mode_cycles_supported_modes);
 	tcase_add_test(tc, single_double);
 	tcase_add_test(tc, quit_asks_while_pumping);

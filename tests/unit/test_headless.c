@@ -98,6 +98,40 @@ START_TEST(duration_before_end)
 }
 END_TEST
 
+/* A bring-up run (--text -) without a duration runs until its input
+ * ends, however long; with a duration, the first of the two. */
+START_TEST(until_input_ends)
+{
+	struct pb_headless_opts o = { .hello_timeout_us = 5 * S,
+	    .link_timeout_us = 5 * S, .until_ended = true };
+	struct pb_headless h;
+	pb_headless_init(&h, &o, 0);
+	size_t a, b;
+	struct pb_headless_in in = up();
+	pb_headless_tick(&h, &in, 0, &a, &b);
+	ck_assert_int_eq(h.end, PB_HL_RUNNING);
+	pb_headless_tick(&h, &in, 3600 * S, &a, &b);
+	ck_assert_int_eq(h.end, PB_HL_RUNNING);
+	in.ended = true;
+	pb_headless_tick(&h, &in, 3601 * S, &a, &b);
+	ck_assert_int_eq(h.end, PB_HL_DONE);
+	ck_assert_int_eq(pb_headless_exit(h.end), 0);
+	/* the same without until_ended: nothing to wait for, done at once */
+	o.until_ended = false;
+	pb_headless_init(&h, &o, 0);
+	in.ended = false;
+	pb_headless_tick(&h, &in, 0, &a, &b);
+	ck_assert_int_eq(h.end, PB_HL_DONE);
+	/* a duration still ends the run first */
+	o.duration_us = 2 * S;
+	pb_headless_init(&h, &o, 0);
+	pb_headless_tick(&h, &in, 0, &a, &b);
+	pb_headless_tick(&h, &in, 2 * S, &a, &b);
+	ck_assert_int_eq(h.end, PB_HL_DONE);
+	ck_assert_uint_eq(h.end_us, 2 * S);
+}
+END_TEST
+
 START_TEST(no_hello)
 {
 	struct pb_headless_opts o = { .duration_us = 10 * S,
@@ -187,6 +221,7 @@ static Suite *headless_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, steps_from_hello);
 	tcase_add_test(tc, duration_before_end);
+	tcase_add_test(tc, until_input_ends);
 	tcase_add_test(tc, no_hello);
 	tcase_add_test(tc, link_loss);
 	tcase_add_test(tc, alarms_steps_signals);
