@@ -138,6 +138,18 @@ const struct pb_cell *pb_graph_cell(const struct pb_graph *g, int row,
 	return &g->cells[(size_t)row * (size_t)g->cols + (size_t)col];
 }
 
+bool pb_graph_marker_free(const struct pb_graph *g, int col)
+{
+	for (int c = col - 1; c <= col + 1; c++) {
+		const struct pb_cell *x = pb_graph_cell(g, g->rows - 1, c);
+		if (c == col && !x)
+			return false;
+		if (x && x->cp != ' ' && x->cp != 0)
+			return false;
+	}
+	return true;
+}
+
 static struct pb_cell *cell(struct pb_graph *g, int row, int col)
 {
 	return &g->cells[(size_t)row * (size_t)g->cols + (size_t)col];

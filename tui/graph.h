@@ -219,6 +219,10 @@ size_t pb_graph_changed_cells(const struct pb_graph *g);
 void pb_graph_pens(const struct pb_graph *g, int row, uint8_t *pens);
 const struct pb_cell *pb_graph_cell(const struct pb_graph *g, int row,
     int col);
+/* True when a marker may go on the time-label row at column col: the
+ * cell there and its neighbours hold no label text (a marker never
+ * hides a time label). */
+bool pb_graph_marker_free(const struct pb_graph *g, int col);
 /* Current y range in dmmHg. */
 void pb_graph_scale(const struct pb_graph *g, int32_t *lo, int32_t *hi);
 /* Forget the scale (e.g. after a unit change: ticks change). */

@@ -304,13 +304,44 @@ static void put(WINDOW *w, int y, int x, attr_t a, const char *fmt, ...)
 	wattrset(w, A_NORMAL);
 }
 
+/* Text inside a boxed panel: only on the rows and columns within its
+ * border (1..maxy-2, 1..maxx-2), so nothing a panel says, however long
+ * or however small the terminal, writes over its own border or its
+ * neighbour's. */
+static void pput(WINDOW *w, int y, int x, attr_t a, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static void pput(WINDOW *w, int y, int x, attr_t a, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	int maxy, maxx;
+	getmaxyx(w, maxy, maxx);
+	if (y < 1 || y > maxy - 2 || x < 1 || x > maxx - 2)
+		return;
+	wattrset(w, a);
+	mvwaddnstr(w, y, x, buf, maxx - 1 - x);
+	wattrset(w, A_NORMAL);
+}
+
+/* A panel's border and title; the title is cut to leave the corners and
+ * a line on each side ("+- title -+"). */
 static void panel_box(struct pb_screen *s, WINDOW *w, const char *title)
 {
 	werase(w);
 	wattrset(w, pair_attr(s, CP_AXIS, A_NORMAL));
 	box(w, 0, 0);
 	wattrset(w, A_NORMAL);
-	put(w, 0, 2, A_BOLD, " %s ", title);
+	int room = getmaxx(w) - 4;     /* columns 2 .. maxx-3 */
+	if (room < 5)
+		return;
+	char t[256];
+	snprintf(t, sizeof t, " %.*s ", room - 2, title);
+	wattrset(w, A_BOLD);
+	mvwaddnstr(w, 0, 2, t, room);
+	wattrset(w, A_NORMAL);
 }
 
 /* ---- status bar ------------------------------------------------------------ */
@@ -463,26 +494,44 @@ static void put_graph_cells(struct pb_screen *s, WINDOW *w, bool all)
 	}
 }
 
+/* The graph's title line, laid out by the widths of its parts: each part
+ * is drawn whole or not at all (most important first: the unit, the
+ * time base, the legend, the mode, PAUSED), never cut or drawn over
+ * another, whatever the width. */
 static void draw_graph_title(struct pb_screen *s, struct pb_app *a,
     const struct pb_session *ses)
 {
 	WINDOW *w = s->w_graph;
-	char tb[24];
+	char tb[24], unit[32], base[32], mode[64];
 	wmove(w, 0, 0);
 	wclrtoeol(w);
-	put(w, 0, 1, A_BOLD, "Vacuum [%s]", pb_unit_name(a->units));
+	int cols = s->cols;
+	int right = cols - (a->paused ? 9 : 0);   /* " PAUSED " at the end */
+	snprintf(unit, sizeof unit, "Vacuum [%s]", pb_unit_name(a->units));
+	int x = 1 + (int)strlen(unit);
+	if (x > cols)
+		return;
+	put(w, 0, 1, A_BOLD, "%s", unit);
 	size_t nm;
 	const uint64_t *mk;
 	nm = pb_session_markers(ses, &mk);
-	put(w, 0, 16, A_NORMAL, "time base %s | %s | %s scale%s",
-	    pb_app_timebase_label(a, tb, sizeof tb),
+	snprintf(base, sizeof base, "time base %s",
+	    pb_app_timebase_label(a, tb, sizeof tb));
+	snprintf(mode, sizeof mode, " | %s | %s scale%s",
 	    a->paused ? "frozen" : (a->sweep ? "sweep" : "scroll"),
-	    a->autoscale ? "auto" : "fixed",
-	    nm ? " | markers" : "");
-	int x = getcurx(w) + 3;
-	/* legend, as far as it fits */
+	    a->autoscale ? "auto" : "fixed", nm ? " | markers" : "");
+	if (x + 2 + (int)strlen(base) <= right) {
+		put(w, 0, x + 2, A_NORMAL, "%s", base);
+		x += 2 + (int)strlen(base);
+		if (x + (int)strlen(mode) <= right) {
+			put(w, 0, x, A_NORMAL, "%s", mode);
+			x += (int)strlen(mode);
+		}
+	}
+	x += 3;
+	/* legend, as far as it fits: "GG ch1" (glyphs take one cell each) */
 	int chn = a->have_info ? a->info.channels : 2;
-	for (int c = 0; c < chn && c < 2 && x + 8 < s->cols; c++) {
+	for (int c = 0; c < chn && c < 2 && x + 7 <= right; c++) {
 		short pair = c == 0 ? CP_CH0 : CP_CH1;
 		const char *glyph = s->braille ? (c == 0 || s->color ?
 		    "\xe2\xa3\xbf\xe2\xa3\xbf" : "\xe2\xa1\xaa\xe2\xa1\xaa") :
@@ -491,21 +540,22 @@ static void draw_graph_title(struct pb_screen *s, struct pb_app *a,
 		    (s->color ? A_BOLD : 0), "%s", glyph);
 		put(w, 0, x + 4, A_NORMAL, "ch%d", c + 1);
 		x += 9;
+		/* bring-up mode: the channel's name from the lines, whole */
 		struct pb_session_text tx;
-		if (pb_session_text(ses, &tx) && tx.name[c][0] &&
-		    x + 12 < s->cols) {
+		int nl = pb_session_text(ses, &tx) ?
+		    (int)strnlen(tx.name[c], 10) : 0;
+		if (nl && x - 1 + nl + 1 <= right) {
 			put(w, 0, x - 1, A_NORMAL, "%.10s", tx.name[c]);
-			x += (int)strnlen(tx.name[c], 10) + 1;
+			x += nl + 1;
 		}
 	}
-	if (x + 10 < s->cols) {
+	if (x + 9 <= right) {
 		put(w, 0, x, pair_attr(s, CP_TARGET, A_DIM), "%s",
 		    s->braille ? "\xe2\x94\x88\xe2\x94\x88" : "--");
 		put(w, 0, x + 3, A_NORMAL, "target");
 	}
-	int cx = getcurx(w);
-	if (a->paused && cx + 10 <= s->cols)
-		put(w, 0, s->cols - 9, pair_attr(s, CP_PAUSED, A_REVERSE) | A_BOLD,
+	if (a->paused && cols >= 9 + 1 + (int)strlen(unit))
+		put(w, 0, cols - 9, pair_attr(s, CP_PAUSED, A_REVERSE) | A_BOLD,
 		    " PAUSED ");
 }
 
@@ -549,8 +599,8 @@ static void draw_graph(struct pb_screen *s, struct pb_app *a,
 		return;
 	}
 	put_graph_cells(s, w, full || pb_graph_all_dirty(&s->g));
-	/* markers: a tick on the time-label row, redrawn each frame; the
-	 * cell under one is written again next frame (it may have moved) */
+	/* markers: an M, redrawn each frame; the cell under one is written
+	 * again next frame (it may have moved) */
 	size_t nm;
 	const uint64_t *mk;
 	nm = pb_session_markers(ses, &mk);
@@ -558,10 +608,12 @@ static void draw_graph(struct pb_screen *s, struct pb_app *a,
 		int col = pb_graph_index_col(&s->g, mk[i]);
 		if (col < 0)
 			continue;
-		put(w, s->g.rows, col, pair_attr(s, CP_MARK, A_BOLD) | A_BOLD,
+		/* on the time-label row where it is blank; where a label is,
+		 * on the plot's top row instead (the label stays readable) */
+		int row = pb_graph_marker_free(&s->g, col) ? s->g.rows - 1 : 0;
+		put(w, row + 1, col, pair_attr(s, CP_MARK, A_BOLD) | A_BOLD,
 		    "M");
-		s->shown[(size_t)(s->g.rows - 1) * (size_t)s->g.cols +
-		    (size_t)col].cp = 0;
+		s->shown[(size_t)row * (size_t)s->g.cols + (size_t)col].cp = 0;
 	}
 	wnoutrefresh(w);
 }
@@ -584,18 +636,18 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 	bool wide = maxx >= 60;
 	enum pb_unit u = a->units;
 	if (wide)
-		put(w, 1, 1, A_BOLD, "%-2s %4s %11s %6s %10s %6s %6s %s", "ch",
+		pput(w, 1, 1, A_BOLD, "%-3s %4s %11s %6s %10s %6s %6s %s", "ch",
 		    "cyc", "peak(exp)", "trough", "rate(exp)", "t>tgt", "decay",
 		    "verdict");
 	else
-		put(w, 1, 1, A_BOLD, "%-2s %4s %11s %10s %s", "ch", "cyc",
+		pput(w, 1, 1, A_BOLD, "%-3s %4s %11s %10s %s", "ch", "cyc",
 		    "peak(exp)", "rate(exp)", "verdict");
 	int y = 2;
 	int chn = a->have_info ? a->info.channels : 2;
 	for (int c = 0; c < chn && c < PB_CYC_MAX_CH && y < maxy - 1; c++, y++) {
 		const struct pb_cycle_stats *st = cy ? pb_cycles_last(cy, c) : NULL;
 		if (!st) {
-			put(w, y, 1, A_NORMAL, "%-2d %4s  no complete cycle yet",
+			pput(w, y, 1, A_NORMAL, "ch%d %4s  no complete cycle yet",
 			    c + 1, "-");
 			continue;
 		}
@@ -616,15 +668,15 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 		else
 			snprintf(ttt, sizeof ttt, "%.2fs", st->ttt_s);
 		int x = 1;
-		put(w, y, x, A_NORMAL, "%-2d %4u ", c + 1, (unsigned)st->number);
-		x += 8;
+		pput(w, y, x, A_NORMAL, "ch%d %4u ", c + 1, (unsigned)st->number);
+		x += 9;
 		attr_t ok = pair_attr(s, CP_OK, A_NORMAL);
 		attr_t bad = pair_attr(s, CP_BAD, A_BOLD) | A_BOLD;
 		bool chk = st->has_expect && !st->partial && !st->changed;
-		put(w, y, x, chk && !st->peak_ok ? bad : A_NORMAL, "%6s(%4s)", pk, ep);
+		pput(w, y, x, chk && !st->peak_ok ? bad : A_NORMAL, "%6s(%4s)", pk, ep);
 		x += 12;
 		if (wide) {
-			put(w, y, x, A_NORMAL, "%6s ", tr);
+			pput(w, y, x, A_NORMAL, "%6s ", tr);
 			x += 7;
 		}
 		char rexp[16];
@@ -632,26 +684,26 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 			snprintf(rexp, sizeof rexp, "%.0f", st->exp_rate_cpm);
 		else
 			snprintf(rexp, sizeof rexp, "-");
-		put(w, y, x, chk && !st->rate_ok ? bad : A_NORMAL, "%5.1f(%3s)",
+		pput(w, y, x, chk && !st->rate_ok ? bad : A_NORMAL, "%5.1f(%3s)",
 		    st->rate_cpm, rexp);
 		x += 11;
 		if (wide) {
-			put(w, y, x, chk && !st->target_ok ? bad : A_NORMAL,
+			pput(w, y, x, chk && !st->target_ok ? bad : A_NORMAL,
 			    "%6s ", ttt);
 			x += 7;
-			put(w, y, x, chk && !st->decay_ok ? bad : A_NORMAL, "%6s ",
+			pput(w, y, x, chk && !st->decay_ok ? bad : A_NORMAL, "%6s ",
 			    dec);
 			x += 7;
 		}
 		unsigned why;
 		enum pb_cycle_verdict vd = pb_cycle_verdict(st, &why);
 		if (vd == PB_CYV_PARTIAL || vd == PB_CYV_CHANGED) {
-			put(w, y, x, pair_attr(s, CP_WARN, A_DIM), "%s",
+			pput(w, y, x, pair_attr(s, CP_WARN, A_DIM), "%s",
 			    pb_cycle_verdict_name(vd));
 		} else if (vd == PB_CYV_NA) {
-			put(w, y, x, A_NORMAL, "n/a");
+			pput(w, y, x, A_NORMAL, "n/a");
 		} else if (vd == PB_CYV_OK) {
-			put(w, y, x, ok | A_BOLD, "OK");
+			pput(w, y, x, ok | A_BOLD, "OK");
 		} else {
 			char wb[48];
 			snprintf(wb, sizeof wb, "OUT%s%s%s%s",
@@ -659,10 +711,10 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 			    why & PB_CYV_WHY_PEAK ? " peak" : "",
 			    why & PB_CYV_WHY_RATE ? " rate" : "",
 			    why & PB_CYV_WHY_DECAY ? " decay" : "");
-			put(w, y, x, bad, "%s", wb);
+			pput(w, y, x, bad, "%s", wb);
 		}
 	}
-	if (y < maxy - 1 && p) {
+	if (y + 1 < maxy - 1 && p) {
 		int mode = pb_app_shown_mode(a), lvl = pb_app_shown_level(a);
 		if (mode && lvl) {
 			char ex[16];
@@ -670,7 +722,7 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 			int n = (m & 1u) + ((m >> 1) & 1u);
 			fmt_val(pb_profile_peak_n_mmhg(p, mode, lvl, n), u, ex,
 			    sizeof ex);
-			put(w, ++y, 1, A_DIM, "profile: %s L%d peak %s %s +/-%.0f, "
+			pput(w, ++y, 1, A_DIM, "profile: %s L%d peak %s %s +/-%.0f, "
 			    "%.0f +/-%.0f cpm", pb_mode_name((uint8_t)mode), lvl, ex,
 			    pb_unit_name(u), pb_mmhg_to(p->tol_peak_mmhg, u),
 			    pb_profile_rate_cpm(p, mode, lvl), p->tol_rate_cpm);
@@ -681,7 +733,7 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 	if (h && y + 1 < maxy - 1) {
 		y += 1;
 		int x = 1;
-		put(w, y, x, A_NORMAL, "now:");
+		pput(w, y, x, A_NORMAL, "now:");
 		x += 5;
 		for (int c = 0; c < pb_history_channels(h); c++) {
 			int16_t v;
@@ -690,11 +742,11 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 				fmt_val(v / 10.0, u, vb, sizeof vb);
 			else
 				snprintf(vb, sizeof vb, "-");
-			put(w, y, x, pair_attr(s, c ? CP_CH1 : CP_CH0, A_BOLD),
+			pput(w, y, x, pair_attr(s, c ? CP_CH1 : CP_CH0, A_BOLD),
 			    "ch%d %s %s", c + 1, vb, pb_unit_name(u));
 			x += 20;
 		}
-		put(w, y, x, A_NORMAL, "phase %s",
+		pput(w, y, x, A_NORMAL, "phase %s",
 		    a->have_tel ? pb_phase_name(a->phase) : "-");
 	}
 	wnoutrefresh(w);
@@ -705,32 +757,32 @@ static void draw_link_text(struct pb_screen *s, WINDOW *w, int y,
     const struct pb_session_text *tx, const struct pb_session_counts *ct)
 {
 	int maxy = getmaxy(w);
-	put(w, y++, 1, A_NORMAL, "lines %llu  values %llu",
+	pput(w, y++, 1, A_NORMAL, "lines %llu  values %llu",
 	    (unsigned long long)tx->lines->lines,
 	    (unsigned long long)tx->lines->values);
-	put(w, y++, 1, tx->lines->bad ? pair_attr(s, CP_WARN, A_BOLD) | A_BOLD :
+	pput(w, y++, 1, tx->lines->bad ? pair_attr(s, CP_WARN, A_BOLD) | A_BOLD :
 	    A_NORMAL, "malformed %llu  (too long %llu)",
 	    (unsigned long long)tx->lines->bad,
 	    (unsigned long long)tx->lines->overlong);
-	put(w, y++, 1, A_NORMAL, "extra values %llu  clipped %llu",
+	pput(w, y++, 1, A_NORMAL, "extra values %llu  clipped %llu",
 	    (unsigned long long)tx->feed->extra,
 	    (unsigned long long)tx->feed->clipped);
 	if (y < maxy - 1)
-		put(w, y++, 1, A_NORMAL, "samples %llu  gaps %llu @ 1 kHz",
+		pput(w, y++, 1, A_NORMAL, "samples %llu  gaps %llu @ 1 kHz",
 		    (unsigned long long)ct->samples,
 		    (unsigned long long)ct->lost);
 	if (y < maxy - 1) {
 		if (tx->ended)
-			put(w, y++, 1, A_BOLD, "input ended");
+			pput(w, y++, 1, A_BOLD, "input ended");
 		else if (tx->port_up)
-			put(w, y++, 1, pair_attr(s, CP_OK, A_BOLD) | A_BOLD,
+			pput(w, y++, 1, pair_attr(s, CP_OK, A_BOLD) | A_BOLD,
 			    "port  open");
 		else
-			put(w, y++, 1, pair_attr(s, CP_BAD, A_BOLD) | A_BOLD,
+			pput(w, y++, 1, pair_attr(s, CP_BAD, A_BOLD) | A_BOLD,
 			    "port  GONE (reopening)");
 	}
 	if (tx->last_bad[0] && y < maxy - 1)
-		put(w, y++, 1, A_DIM, "last bad: %s", tx->last_bad);
+		pput(w, y++, 1, A_DIM, "last bad: %s", tx->last_bad);
 	wnoutrefresh(w);
 }
 
@@ -742,13 +794,13 @@ static void draw_link(struct pb_screen *s, struct pb_app *a,
 	const struct pb_client_stats *st = pb_session_client_stats(ses);
 	const struct pb_session_counts *ct = pb_session_counts(ses);
 	int y = 1;
-	put(w, y++, 1, A_NORMAL, "port  %s", pb_session_port(ses));
+	pput(w, y++, 1, A_NORMAL, "port  %s", pb_session_port(ses));
 	if (a->have_info)
-		put(w, y++, 1, A_NORMAL, "fw    %.16s  sn %.16s", a->info.fw_version,
+		pput(w, y++, 1, A_NORMAL, "fw    %.16s  sn %.16s", a->info.fw_version,
 		    a->info.serial);
 	else
-		put(w, y++, 1, A_NORMAL, "fw    -");
-	put(w, y++, 1, A_NORMAL, "prof  %.16s  %d ch @ %u Hz",
+		pput(w, y++, 1, A_NORMAL, "fw    -");
+	pput(w, y++, 1, A_NORMAL, "prof  %.16s  %d ch @ %u Hz",
 	    a->have_info ? a->info.profile : "-",
 	    a->have_info ? a->info.channels : 0, a->rate_hz);
 	struct pb_session_text tx;
@@ -757,37 +809,37 @@ static void draw_link(struct pb_screen *s, struct pb_app *a,
 		return;
 	}
 	if (pb_session_is_replay(ses)) {
-		put(w, y++, 1, A_NORMAL, "samples %llu  lost %llu",
+		pput(w, y++, 1, A_NORMAL, "samples %llu  lost %llu",
 		    (unsigned long long)ct->samples, (unsigned long long)ct->lost);
 		wnoutrefresh(w);
 		return;
 	}
-	put(w, y++, 1, A_NORMAL, "frames/s %.0f  CRC err %llu",
+	pput(w, y++, 1, A_NORMAL, "frames/s %.0f  CRC err %llu",
 	    ct->frames_per_s, st ? (unsigned long long)st->rx.crc_errors : 0ULL);
-	put(w, y++, 1, A_NORMAL, "lost  %llu samples  %llu frames",
+	pput(w, y++, 1, A_NORMAL, "lost  %llu samples  %llu frames",
 	    (unsigned long long)ct->lost,
 	    st ? (unsigned long long)st->frames_lost : 0ULL);
-	put(w, y++, 1, A_NORMAL, "RTT   %.1f ms  reconnects %u",
+	pput(w, y++, 1, A_NORMAL, "RTT   %.1f ms  reconnects %u",
 	    st ? st->last_rtt_us / 1000.0 : 0.0,
 	    (st ? st->reconnects : 0) + ct->sim_restarts * 0);
 	if (a->link_up) {
-		put(w, y++, 1, pair_attr(s, CP_OK, A_BOLD) | A_BOLD, "link  UP");
+		pput(w, y++, 1, pair_attr(s, CP_OK, A_BOLD) | A_BOLD, "link  UP");
 	} else {
 		double down = (double)(now - a->link_change_us) / 1e6;
-		put(w, y++, 1, pair_attr(s, CP_BAD, A_BOLD) | A_BOLD,
+		pput(w, y++, 1, pair_attr(s, CP_BAD, A_BOLD) | A_BOLD,
 		    "link  LOST %.1f s", a->link_change_us ? down : 0.0);
 	}
 	int maxy = getmaxy(w);
 	const struct pb_device_stats *ds = pb_session_device_stats(ses);
 	if (ds && y < maxy - 1)     /* the device's side (protocol.md 5.15) */
-		put(w, y++, 1, A_NORMAL, "dev err %llu lost %lu wd %lu",
+		pput(w, y++, 1, A_NORMAL, "dev err %llu lost %lu wd %lu",
 		    (unsigned long long)(pb_device_stats_dropped(ds) +
 		    pb_device_stats_refused(ds)),
 		    (unsigned long)ds->frames_lost,
 		    (unsigned long)ds->host_lost);
 	const char *lg = pb_session_last_log(ses);
 	if (lg[0] && y < maxy - 1)
-		put(w, y++, 1, A_DIM, "%s", lg);
+		pput(w, y++, 1, A_DIM, "%s", lg);
 	wnoutrefresh(w);
 }
 
@@ -798,19 +850,19 @@ static void draw_alarms(struct pb_screen *s, struct pb_app *a, uint64_t now)
 	int maxy = getmaxy(w);
 	int y = 1;
 	if (!a->alarms) {
-		put(w, y++, 1, pair_attr(s, CP_OK, A_NORMAL), "no active alarm");
+		pput(w, y++, 1, pair_attr(s, CP_OK, A_NORMAL), "no active alarm");
 	} else {
 		for (unsigned b = 0; b < PB_AL_COUNT && y < maxy - 1; b++) {
 			if (!(a->alarms & (1u << b)))
 				continue;
 			bool acked = a->alarms_acked & (1u << b);
-			put(w, y++, 1, acked ? pair_attr(s, CP_WARN, A_NORMAL) :
+			pput(w, y++, 1, acked ? pair_attr(s, CP_WARN, A_NORMAL) :
 			    (pair_attr(s, CP_BAD, A_BOLD) | A_BOLD | A_REVERSE),
 			    "%s %s", acked ? "ack" : "NEW", pb_alarm_name(b));
 		}
 	}
 	if (y < maxy - 1)
-		put(w, y++, 1, A_BOLD, "history");
+		pput(w, y++, 1, A_BOLD, "history");
 	time_t wall = time(NULL);
 	for (size_t i = 0; y < maxy - 1; i++) {
 		const struct pb_alarm_rec *r = pb_app_alarm(a, i);
@@ -819,7 +871,7 @@ static void draw_alarms(struct pb_screen *s, struct pb_app *a, uint64_t now)
 		time_t t = wall - (time_t)((now - r->host_us) / 1000000u);
 		struct tm tm;
 		localtime_r(&t, &tm);
-		put(w, y++, 1, r->raised ? pair_attr(s, CP_BAD, A_NORMAL) : A_NORMAL,
+		pput(w, y++, 1, r->raised ? pair_attr(s, CP_BAD, A_NORMAL) : A_NORMAL,
 		    "%02d:%02d:%02d %s %s", tm.tm_hour, tm.tm_min, tm.tm_sec,
 		    r->raised ? "raised " : "cleared", pb_alarm_name(r->bit));
 	}

@@ -30,10 +30,14 @@ has out " result=no_hello exit=3" || bad "mute port: the summary line disagrees"
 pb --port "$port" --headless --duration 60 --hello-timeout 1.5 --summary json
 [ $rc -eq 3 ] || bad "mute port, --hello-timeout 1.5: exit $rc, want 3"
 has err "within 1.5 s" || bad "--hello-timeout 1.5: not said"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1]));
+if command -v python3 >/dev/null 2>&1; then
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
 assert d["result"] == "no_hello" and d["exit_code"] == 3, d
 assert d["device"] is None and d["channels"] == [], d' "$d/out" ||
-	bad "mute port: JSON summary wrong"
+		bad "mute port: JSON summary wrong"
+else
+	echo "note: python3 missing (tools/install-deps): JSON not checked"
+fi
 
 echo "== HELLO answered, no telemetry"
 fake --no-telemetry

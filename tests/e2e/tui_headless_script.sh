@@ -60,6 +60,13 @@ assert c1["cycles"] == sum(x["cycles"] for x in c1["settings"])
 # ch2 pumped only from 7.5 s on: at level 5
 assert [(x["mode"], x["level"]) for x in c2["settings"]] == [("expression", 5)], c2["settings"]
 assert 1 <= c2["cycles"] < c1["cycles"]'
+# as a CI job would ask
+if command -v jq >/dev/null 2>&1; then
+	jq -e '.result == "ok" and .exit_code == 0' "$d/out" >/dev/null || bad "jq: result"
+	jq -e '.channels[] | select(.channel == "ch1") | .settings[] |
+	    select(.mode == "expression" and .level == 5) | .peak_mmhg.mean > 120' \
+	    "$d/out" >/dev/null || bad "jq: ch1 expression level 5 peak"
+fi
 f="$d/run.csv"
 grep -q '^P,.* mode=2 level=3 ' "$f" || bad "recording: never at expression level 3"
 grep -q '^P,.*run=1 mode=2 level=5 .* mask=3 ' "$f" || bad "recording: never both channels at level 5"

@@ -404,6 +404,37 @@ START_TEST(pens_fill_blank_plot_cells_from_the_left)
 }
 END_TEST
 
+/* A marker goes on the time-label row only where no label is: never on
+ * a label's cells or right beside them. */
+START_TEST(marker_never_over_a_time_label)
+{
+	struct pb_history *h = make_hist(12 * RATE, 1500);
+	struct pb_graph g;
+	pb_graph_init(&g);
+	ck_assert_int_eq(pb_graph_resize(&g, 16, 60, PB_GRAPH_BRAILLE), 0);
+	struct pb_graph_view v = base_view();
+	v.end = pb_history_head(h);
+	ck_assert_int_eq(pb_graph_frame(&g, &v, h), 0);
+	int free_cols = 0, label_cols = 0;
+	for (int c = g.lay.plot_x0; c < g.cols; c++) {
+		const struct pb_cell *lc = pb_graph_cell(&g, g.rows - 1, c);
+		bool near = lc->cp != ' ' ||
+		    (c > 0 && pb_graph_cell(&g, g.rows - 1, c - 1)->cp != ' ') ||
+		    (c + 1 < g.cols &&
+		    pb_graph_cell(&g, g.rows - 1, c + 1)->cp != ' ');
+		ck_assert_int_eq(pb_graph_marker_free(&g, c), !near);
+		free_cols += !near;
+		label_cols += lc->cp != ' ';
+	}
+	ck_assert_int_gt(label_cols, 3);      /* there are labels here */
+	ck_assert_int_gt(free_cols, 3);
+	ck_assert(!pb_graph_marker_free(&g, g.cols));
+	ck_assert(!pb_graph_marker_free(&g, -1));
+	pb_graph_free(&g);
+	pb_history_free(h);
+}
+END_TEST
+
 START_TEST(golden_gap_ascii)
 {
 	struct pb_history *h = pb_history_new(2);
@@ -646,6 +677,7 @@ static Suite *graph_suite(void)
 	tcase_add_test(tc, scroll_steps_change_only_the_newest_cell_between_steps);
 	tcase_add_test(tc, index_col_of_the_scrolling_window);
 	tcase_add_test(tc, pens_fill_blank_plot_cells_from_the_left);
+	tcase_add_test(tc, marker_never_over_a_time_label);
 	tcase_add_test(tc, autoscale_hysteresis);
 	tcase_add_test(tc, spike_visible_at_whole_session_zoom);
 	tcase_add_test(tc, small_window_and_bad_args);
