@@ -407,6 +407,19 @@ unsigned pb_cycles_feed_batch(struct pb_cycles *c, uint64_t first_index,
 	return done;
 }
 
+uint8_t pb_cycles_kind(const struct pb_cycles *c)
+{
+	if (!c)
+		return 0;
+	for (int i = 0; i < c->channels; i++)
+		if (c->ch[i].armed && c->phase_seen)
+			return c->ch[i].arm_mode;
+	for (int i = 0; i < c->channels; i++)
+		if (c->ch[i].open)
+			return c->ch[i].mode;
+	return 0;
+}
+
 uint32_t pb_cycles_count(const struct pb_cycles *c, int ch)
 {
 	if (!c || ch < 0 || ch >= PB_CYC_MAX_CH)

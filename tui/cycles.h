@@ -179,6 +179,11 @@ unsigned pb_cycles_feed_batch(struct pb_cycles *c, uint64_t first_index,
 /* Samples lost (link down): counts against the open cycles. */
 void pb_cycles_lost(struct pb_cycles *c, uint64_t n);
 
+/* The mode the cycle under way is judged by, for the screen: in mixed
+ * mode its kind (stimulation or expression), from the batch in which
+ * its pull began (the same batch that brings the device's target for
+ * it); 0 when no channel is in a cycle. */
+uint8_t  pb_cycles_kind(const struct pb_cycles *c);
 /* Completed cycles of a channel, and the last one (NULL before any). */
 uint32_t pb_cycles_count(const struct pb_cycles *c, int ch);
 const struct pb_cycle_stats *pb_cycles_last(const struct pb_cycles *c,

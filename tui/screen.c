@@ -416,8 +416,17 @@ static void draw_status(struct pb_screen *s, struct pb_app *a,
 	} else {
 		SEG(3, "pumpbench");
 		SEG(2, "%s", prof);
-		SEG(1, "%s", a->have_tel ?
-		    pb_mode_name(pb_app_shown_mode(a)) : "-");
+		/* mixed mode: the kind of the cycle under way, as the
+		 * profile line says it (the target is the device's for that
+		 * kind) */
+		uint8_t kind = pb_cycles_kind(pb_session_cycles(ses));
+		if (a->have_tel && pb_app_shown_mode(a) == PB_MODE_MIXED &&
+		    a->mode == PB_MODE_MIXED && kind && pb_app_running(a))
+			SEG(1, "mixed (%s)", kind == PB_MODE_STIMULATION ?
+			    "stim" : "expr");
+		else
+			SEG(1, "%s", a->have_tel ?
+			    pb_mode_name(pb_app_shown_mode(a)) : "-");
 		SEG(0, "level %u/%d", (unsigned)pb_app_shown_level(a), levels);
 		SEG(1, "target %s %s", tgt, pb_unit_name(a->units));
 		SEG(2, "%s", mask == 3 ? "double" : (mask ? "single" : "-"));
@@ -716,10 +725,29 @@ static void draw_stats(struct pb_screen *s, struct pb_app *a,
 	}
 	if (y + 1 < maxy - 1 && p) {
 		int mode = pb_app_shown_mode(a), lvl = pb_app_shown_level(a);
-		if (mode && lvl) {
+		unsigned m = pb_app_shown_mask(a);
+		int n = (m & 1u) + ((m >> 1) & 1u);   /* channels pumping */
+		if (mode == PB_MODE_MIXED && lvl) {
+			/* both kinds, the one under way marked: the status
+			 * bar's target and every row above are one of them */
+			uint8_t kind = a->mode == PB_MODE_MIXED &&
+			    pb_app_running(a) ? pb_cycles_kind(cy) : 0;
+			char es[16], ee[16];
+			fmt_val(pb_profile_peak_n_mmhg(p, PB_MODE_STIMULATION,
+			    lvl, n), u, es, sizeof es);
+			fmt_val(pb_profile_peak_n_mmhg(p, PB_MODE_EXPRESSION,
+			    lvl, n), u, ee, sizeof ee);
+			pput(w, ++y, 1, A_DIM, "profile: mixed L%d %sstim %s %s "
+			    "%.0f cpm, %sexpr %s %s %.0f cpm (+/-%.0f, +/-%.0f)",
+			    lvl, kind == PB_MODE_STIMULATION ? ">" : "", es,
+			    pb_unit_name(u),
+			    pb_profile_rate_cpm(p, PB_MODE_STIMULATION, lvl),
+			    kind == PB_MODE_EXPRESSION ? ">" : "", ee,
+			    pb_unit_name(u),
+			    pb_profile_rate_cpm(p, PB_MODE_EXPRESSION, lvl),
+			    pb_mmhg_to(p->tol_peak_mmhg, u), p->tol_rate_cpm);
+		} else if (mode && lvl) {
 			char ex[16];
-			unsigned m = pb_app_shown_mask(a);
-			int n = (m & 1u) + ((m >> 1) & 1u);
 			fmt_val(pb_profile_peak_n_mmhg(p, mode, lvl, n), u, ex,
 			    sizeof ex);
 			pput(w, ++y, 1, A_DIM, "profile: %s L%d peak %s %s +/-%.0f, "

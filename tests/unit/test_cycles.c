@@ -299,15 +299,27 @@ START_TEST(mixed_mode_kinds_and_single_channel)
 	ex.period_s = 60.0 / (64 - 34.0 * 2 / 11);
 	ex.mask = 1;
 	ex.target = 0;
+	ck_assert_uint_eq(pb_cycles_kind(&c), 0);       /* no cycle yet */
 	for (int i = 0; i < 5; i++) {
 		run_cycle(&c, &idx, &st);
+		/* the screen's kind: the cycle under way */
+		ck_assert_uint_eq(pb_cycles_kind(&c), PB_MODE_STIMULATION);
 		if (i > 0) {
 			const struct pb_cycle_stats *s = pb_cycles_last(&c, 0);
 			ck_assert_uint_eq(s->mode, PB_MODE_STIMULATION);
 			ck_assert(s->peak_ok && s->rate_ok);
 		}
 	}
+	/* the first sample of the sixth pull: its kind is expression at
+	 * once, before the vacuum rises (as the device's target changes) */
+	struct pb_cyc_state pull = { .mode = PB_MODE_MIXED, .level = 3,
+	    .phase = PB_PH_PULL, .run_state = PB_RS_RUNNING,
+	    .channel_mask = 1 };
+	int16_t rest[2] = { 30, 30 };
+	pb_cycles_feed(&c, idx++, rest, &pull);
+	ck_assert_uint_eq(pb_cycles_kind(&c), PB_MODE_EXPRESSION);
 	run_cycle(&c, &idx, &ex);
+	ck_assert_uint_eq(pb_cycles_kind(&c), PB_MODE_EXPRESSION);
 	ck_assert_uint_eq(pb_cycles_last(&c, 0)->mode, PB_MODE_STIMULATION);
 	run_cycle(&c, &idx, &st);     /* completes the expression cycle */
 	const struct pb_cycle_stats *s = pb_cycles_last(&c, 0);
