@@ -19,7 +19,7 @@ const struct pb_keydef pb_app_keys[] = {
 	{ '-',          "-",      PB_ACT_LEVEL_DOWN,  "level down" },
 	{ PB_KEY_DOWN,  "Down",   PB_ACT_LEVEL_DOWN,  "level down" },
 	{ 'd',          "d",      PB_ACT_CHANNELS,    "single / double pumping" },
-	{ 'k',          "k",      PB_ACT_MARKER,      "drop a marker (graph and recording)" },
+	{ 'k',          "k",      PB_ACT_MARKER,      "drop a marker (graph and recording), then type its label or Enter" },
 	{ 'r',          "r",      PB_ACT_RECORD,      "recording on / off" },
 	{ 'u',          "u",      PB_ACT_UNITS,       "units: mmHg, kPa, cmH2O" },
 	{ 'z',          "z",      PB_ACT_ZOOM_IN,     "zoom in (shorter time base)" },
@@ -514,8 +514,36 @@ struct pb_app_effect pb_app_command(struct pb_app *a, enum pb_cmd_kind k,
 	return e;
 }
 
+/* A key while the marker prompt is open. */
+static struct pb_app_effect marker_prompt_key(struct pb_app *a, int key)
+{
+	struct pb_app_effect e = { .action = PB_ACT_MARKER };
+	size_t n = strlen(a->marker_label);
+	if (key == '\r' || key == '\n' || key == PB_KEY_ESC) {
+		if (key == PB_KEY_ESC)
+			a->marker_label[0] = '\0';
+		a->marker_prompt = false;
+		e.marker_done = true;
+		e.label = a->marker_label;
+		return e;
+	}
+	if (key == PB_KEY_BACKSPACE || key == 127 || key == 8) {
+		if (n)
+			a->marker_label[n - 1] = '\0';
+		return e;
+	}
+	if (key >= ' ' && key <= '~' && key != ',' && key != '"' &&
+	    n < PB_APP_LABEL_MAX) {
+		a->marker_label[n] = (char)key;
+		a->marker_label[n + 1] = '\0';
+	}
+	return e;
+}
+
 struct pb_app_effect pb_app_key(struct pb_app *a, int key, uint64_t now_us)
 {
+	if (a->marker_prompt)
+		return marker_prompt_key(a, key);
 	enum pb_action act = pb_app_action_for_key(key);
 
 	/* The quit dialog takes every key: y, n/Esc, others ignored. */
@@ -601,6 +629,12 @@ struct pb_app_effect pb_app_do(struct pb_app *a, enum pb_action act,
 	}
 	case PB_ACT_MARKER:
 		e.marker = true;
+		if (!a->replay) {
+			/* the label follows: the prompt takes the keys */
+			e.label_later = true;
+			a->marker_prompt = true;
+			a->marker_label[0] = '\0';
+		}
 		break;
 	case PB_ACT_RECORD:
 		if (a->replay) {

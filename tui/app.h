@@ -19,6 +19,11 @@
  * speak the protocol: every device command is refused with the reason
  * (PB_APP_TEXT_WHY); recording, markers and the view work as usual.
  *
+ * Markers: `k` drops a marker at once and opens a prompt for its
+ * optional label (printable ASCII, at most PB_APP_LABEL_MAX bytes, no
+ * ',' or '"'): Enter gives it, Esc or an empty Enter leaves the marker
+ * without one.  While the prompt is open every key goes to it.
+ *
  * Pause freezes only the view: acquisition, statistics and recording go
  * on.  While paused the view can be scrolled back and forward and zoomed.
  * Quitting while the pump runs asks y/n first, and `y` stops the pump.
@@ -110,8 +115,11 @@ struct pb_app_effect {
 	enum pb_cmd_kind cmd;
 	int   value;
 	bool  record_toggle;
-	bool  marker;
+	bool  marker;         /* drop a marker now */
 	const char *label;    /* the marker's label (NULL or "": none) */
+	bool  label_later;    /* with marker: its label follows (the k
+	                         prompt opened); hold its recording row */
+	bool  marker_done;    /* the label of the held marker is in label */
 	bool  quit;           /* leave the program (after cmd, if any) */
 	bool  redraw_all;     /* the layout or scale changed */
 };
@@ -122,6 +130,7 @@ enum pb_screen_mode { PB_SCR_MAIN = 0, PB_SCR_CALIBRATION = 1 };
 #define PB_APP_MSG_LEN     96
 /* Why there are no controls in text mode (footer and refused keys). */
 #define PB_APP_TEXT_WHY "no controls: the device prints text, not the protocol"
+#define PB_APP_LABEL_MAX   63   /* a marker's label, bytes */
 #define PB_APP_ALARM_HIST  64
 
 struct pb_alarm_rec {
@@ -176,6 +185,9 @@ struct pb_app {
 	bool     autoscale;
 	bool     help_open;
 	bool     confirm_quit;
+	/* the k prompt: a marker was dropped, its label is being typed */
+	bool     marker_prompt;
+	char     marker_label[PB_APP_LABEL_MAX + 1];
 	enum pb_screen_mode screen;
 	bool     recording;
 	bool     replay;          /* showing a recording: no device commands */

@@ -839,6 +839,13 @@ static void draw_link(struct pb_screen *s, struct pb_app *a,
 	if (pb_session_is_replay(ses)) {
 		pput(w, y++, 1, A_NORMAL, "samples %llu  lost %llu",
 		    (unsigned long long)ct->samples, (unsigned long long)ct->lost);
+		const uint64_t *mk;
+		size_t nm = pb_session_markers(ses, &mk);
+		if (nm) {
+			const char *lb = pb_session_marker_label(ses, nm - 1);
+			pput(w, y++, 1, A_NORMAL, "markers %zu%s%s", nm,
+			    lb[0] ? "  last: " : "", lb);
+		}
 		wnoutrefresh(w);
 		return;
 	}
@@ -914,6 +921,9 @@ static void draw_footer(struct pb_screen *s, struct pb_app *a, uint64_t now)
 	if (a->confirm_quit)
 		put(w, 0, 1, pair_attr(s, CP_BANNER, A_REVERSE) | A_BOLD,
 		    " The pump is running: stop it and quit? (y/n) ");
+	else if (a->marker_prompt)
+		put(w, 0, 1, A_BOLD, "marker label: %s_  (Enter: done, Esc: "
+		    "none)", a->marker_label);
 	else if (m)
 		put(w, 0, 1, A_BOLD, "%s", m);
 	else if (a->screen == PB_SCR_CALIBRATION)

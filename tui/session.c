@@ -76,8 +76,15 @@ struct pb_session {
 	struct pb_session_counts counts;
 	uint64_t fps_t0, fps_frames0;
 	uint64_t markers[PB_SES_MAX_MARKERS];
+	char     marker_labels[PB_SES_MAX_MARKERS][PB_APP_LABEL_MAX + 1];
 	size_t   nmarkers;
 	unsigned marker_no;
+	/* a marker whose label is being typed (the k prompt): its row waits */
+	bool     mk_held;
+	uint32_t mk_dms;
+	uint64_t mk_index;
+	unsigned mk_no;
+	size_t   mk_slot;           /* in markers[], or PB_SES_MAX_MARKERS */
 
 	struct pb_session_listener lis;
 
@@ -303,9 +310,32 @@ static int record_open(struct pb_session *s, const char *path,
 	return PB_REC_E_EXISTS;
 }
 
+/* Write the held marker's row (with LABEL, may be NULL) and say so. */
+static void marker_write(struct pb_session *s, const char *label,
+    uint64_t now_us)
+{
+	if (!s->mk_held)
+		return;
+	s->mk_held = false;
+	bool has = label && label[0];
+	if (has && s->mk_slot < PB_SES_MAX_MARKERS)
+		snprintf(s->marker_labels[s->mk_slot],
+		    sizeof s->marker_labels[s->mk_slot], "%s", label);
+	if (s->rec)
+		pb_rec_marker(s->rec, s->mk_dms, s->mk_index, s->mk_no,
+		    has ? label : NULL, now_us);
+	if (has)
+		pb_app_say(s->app, now_us, "marker %u: %.60s", s->mk_no, label);
+	else
+		pb_app_say(s->app, now_us, "marker %u", s->mk_no);
+	s->dirty = true;
+}
+
 int pb_session_record(struct pb_session *s, const char *path, bool on,
     uint64_t now_us)
 {
+	/* a marker still waiting for its label goes into this recording */
+	marker_write(s, NULL, now_us);
 	if (!on) {
 		int rc = 0;
 		if (s->rec) {
@@ -659,10 +689,15 @@ static int open_replay(struct pb_session *s, char *err, size_t errlen)
 			tel.target = st.target;
 			break;
 		case PB_REC_MARKER:
-			if (s->nmarkers < PB_SES_MAX_MARKERS)
+			if (s->nmarkers < PB_SES_MAX_MARKERS) {
+				/* the label as the file has it, escaped */
+				pb_text_escape_str(s->marker_labels[s->nmarkers],
+				    sizeof s->marker_labels[s->nmarkers],
+				    row.text);
 				s->markers[s->nmarkers++] =
 				    pb_indexmap_at(&s->imap, row.index) -
 				    s->imap.base;
+			}
 			s->counts.markers++;
 			break;
 		default:
@@ -1007,6 +1042,7 @@ void pb_session_close(struct pb_session *s, uint64_t now_us)
 	if (!s)
 		return;
 	pb_session_text_flush(s, now_us);
+	marker_write(s, NULL, now_us);
 	if (s->rec) {
 		char name[PATH_MAX];
 		snprintf(name, sizeof name, "%s", pb_rec_path(s->rec));
@@ -1234,22 +1270,27 @@ void pb_session_apply(struct pb_session *s, const struct pb_app_effect *e,
 			pb_client_wait(s->cl, txn, &resp, 1000);
 		}
 	}
+	if (e->marker_done)
+		marker_write(s, e->label, now_us);
 	if (e->marker) {
+		marker_write(s, NULL, now_us);     /* one waiting: unlabelled */
 		uint64_t idx = s->hist ? pb_history_head(s->hist) : 0;
 		s->marker_no++;
-		if (s->nmarkers < PB_SES_MAX_MARKERS)
+		s->mk_slot = PB_SES_MAX_MARKERS;
+		if (s->nmarkers < PB_SES_MAX_MARKERS) {
+			s->mk_slot = s->nmarkers;
+			s->marker_labels[s->nmarkers][0] = '\0';
 			s->markers[s->nmarkers++] = idx;
+		}
 		s->counts.markers++;
-		if (s->rec)
-			pb_rec_marker(s->rec, s->app->device_ms,
-			    s->text ? idx : s->imap.have ? s->imap.next : 0,
-			    s->marker_no, e->label && e->label[0] ? e->label :
-			    NULL, now_us);
-		if (e->label && e->label[0])
-			pb_app_say(s->app, now_us, "marker %u: %.60s",
-			    s->marker_no, e->label);
-		else
+		s->mk_held = true;
+		s->mk_dms = s->app->device_ms;
+		s->mk_index = s->text ? idx : s->imap.have ? s->imap.next : 0;
+		s->mk_no = s->marker_no;
+		if (e->label_later)
 			pb_app_say(s->app, now_us, "marker %u", s->marker_no);
+		else
+			marker_write(s, e->label, now_us);
 	}
 	if (e->record_toggle)
 		pb_session_record(s, s->rec ? NULL : s->o.record, !s->rec,
@@ -1337,6 +1378,11 @@ uint64_t pb_session_start_index(const struct pb_session *s)
 {
 	(void)s;
 	return 0;
+}
+
+const char *pb_session_marker_label(const struct pb_session *s, size_t i)
+{
+	return i < s->nmarkers ? s->marker_labels[i] : "";
 }
 
 size_t pb_session_markers(const struct pb_session *s, const uint64_t **idx)

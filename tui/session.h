@@ -179,6 +179,11 @@ const char *pb_session_port(const struct pb_session *s);
 uint64_t pb_session_start_index(const struct pb_session *s);
 size_t   pb_session_markers(const struct pb_session *s,
     const uint64_t **idx);
+/* The label of marker i ("" when it has none; a replay's as its file
+ * has it, escaped).  A marker dropped with `k` is written to the
+ * recording when its label is given (Enter or Esc at the prompt), at
+ * the sample index and device time of the k press. */
+const char *pb_session_marker_label(const struct pb_session *s, size_t i);
 /* The last device log line or session message ("" when none). */
 const char *pb_session_last_log(const struct pb_session *s);
 /* pid of the emulator child (0 when none). */

@@ -76,6 +76,9 @@ done
 # or on the plot's top row where a time label is: tui/graph.h)
 m_cols() { cap | sed -n "3p;${LABELS}p" | awk '{ for (i = 1; i <= length($0); i++) if (substr($0, i, 1) == "M") printf "%d ", i } END { print "" }'; }
 keys k
+wait_for 'marker label: _' 5
+keys Enter
+wait_gone 'marker label:' 5
 t=25
 c0=""
 while [ $t -gt 0 ]; do

@@ -36,12 +36,16 @@ wait_for '1 +[1-9][0-9]* +200\.0\( +-\) +0\.0 +(59\.[5-9]|60\.[0-4])\(' 20
 keys s
 # markers and recording still work
 keys k
+wait_for 'marker label: _' 5
+keys -l 'let-down'
+keys Enter
+wait_gone 'marker label:' 5
 wait_for 'last bad: line [0-9]+: not a number' 5
 keys q
 wait_for 'EXIT=0' 10
 grep -q '^# end: samples=[1-9]' "$TMPD/t.csv" || fail "recording not closed whole"
 grep -q '^P,.*run=1 .*mask=3' "$TMPD/t.csv" || fail "no state row for two channels"
-grep -q '^M,' "$TMPD/t.csv" || fail "no marker row"
+grep -q '^M,.*text=let-down' "$TMPD/t.csv" || fail "no labelled marker row"
 # the samples are the generator's values (0.0 .. 200.0, ch2 = 0.9 ch1)
 awk -F, '/^S,/ { n++; if ($4 > mx) mx = $4; if (mn == "" || $4 < mn) mn = $4
 	if ($4 > 10 && ($5 / $4 < 0.89 || $5 / $4 > 0.91)) bad++ }

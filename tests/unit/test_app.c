@@ -236,6 +236,52 @@ START_TEST(command_by_name_checked)
 }
 END_TEST
 
+/* k drops a marker at once and asks for its label; the prompt takes
+ * every key until Enter or Esc. */
+START_TEST(marker_label_prompt)
+{
+	struct pb_app a;
+	connected(&a, PB_RS_RUNNING, 3);
+	struct pb_app_effect e = pb_app_key(&a, 'k', T0);
+	ck_assert(e.marker && e.label_later && !e.marker_done);
+	ck_assert(a.marker_prompt);
+	/* keys are text now: 's' does not stop the pump, 'q' does not quit */
+	const char *typed = "let-down, q\"s";
+	for (const char *c = typed; *c; c++) {
+		e = pb_app_key(&a, *c, T0);
+		ck_assert_int_eq(e.cmd, PB_CMD_NONE);
+		ck_assert(!e.quit && !e.marker && !e.marker_done);
+	}
+	ck_assert_str_eq(a.marker_label, "let-down qs");   /* no , or " */
+	pb_app_key(&a, PB_KEY_BACKSPACE, T0);
+	pb_app_key(&a, 127, T0);
+	pb_app_key(&a, 0x1001, T0);                  /* Left: ignored */
+	ck_assert_str_eq(a.marker_label, "let-down ");
+	e = pb_app_key(&a, '\r', T0);
+	ck_assert(e.marker_done && !e.marker);
+	ck_assert_str_eq(e.label, "let-down ");
+	ck_assert(!a.marker_prompt);
+	/* the keys are the dashboard's again */
+	ck_assert_int_eq(pb_app_key(&a, 's', T0).cmd, PB_CMD_STOP);
+	/* Esc: the marker stays, without a label */
+	pb_app_key(&a, 'k', T0);
+	pb_app_key(&a, 'x', T0);
+	e = pb_app_key(&a, PB_KEY_ESC, T0);
+	ck_assert(e.marker_done);
+	ck_assert_str_eq(e.label, "");
+	/* the label is bounded */
+	pb_app_key(&a, 'k', T0);
+	for (int i = 0; i < 100; i++)
+		pb_app_key(&a, 'a', T0);
+	ck_assert_uint_eq(strlen(a.marker_label), PB_APP_LABEL_MAX);
+	pb_app_key(&a, '\n', T0);
+	/* a replay marks without a prompt */
+	a.replay = true;
+	e = pb_app_key(&a, 'k', T0);
+	ck_assert(e.marker && !e.label_later && !a.marker_prompt);
+}
+END_TEST
+
 START_TEST(no_commands_without_link_or_in_replay)
 {
 	struct pb_app a;
@@ -270,6 +316,12 @@ START_TEST(no_commands_in_text_mode)
 	}
 	ck_assert(pb_app_key(&a, 'r', T0).record_toggle);
 	ck_assert(pb_app_key(&a, 'k', T0).marker);
+	/* the marker's label prompt works as in protocol mode */
+	ck_assert(a.marker_prompt);
+	pb_app_key(&a, 'v', T0);
+	struct pb_app_effect e = pb_app_key(&a, '\r', T0);
+	ck_assert(e.marker_done);
+	ck_assert_str_eq(e.label, "v");
 	ck_assert(pb_app_key(&a, 'q', T0).quit);
 }
 END_TEST
@@ -359,6 +411,7 @@ START_TEST(pause_freezes_view_only)
 	/* recording and markers still work while paused */
 	ck_assert(pb_app_key(&a, 'r', T0).record_toggle);
 	ck_assert(pb_app_key(&a, 'k', T0).marker);
+	ck_assert(pb_app_key(&a, PB_KEY_ESC, T0).marker_done);  /* no label */
 	/* telemetry still updates the state */
 	struct pb_telemetry t = tel(PB_RS_RUNNING, PB_MODE_EXPRESSION, 4, 3, 0);
 	pb_app_on_telemetry(&a, &t, T0 + 1);
@@ -583,6 +636,7 @@ static Suite *app_suite(void)
 	tcase_add_test(tc, no_commands_without_link_or_in_replay);
 	tcase_add_test(tc, no_commands_in_text_mode);
 	tcase_add_test(tc, command_by_name_checked);
+	tcase_add_test(tc, marker_label_prompt);
 	tcase_add_test(tc, mode_cycles_supported_modes);
 	tcase_add_test(tc, single_double);
 	tcase_add_test(tc, quit_asks_while_pumping);
