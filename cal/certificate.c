@@ -25,11 +25,6 @@ or_dash(const char *s)
 	return s && *s ? s : "-";
 }
 
-static char
-ch_name(int ch)
-{
-	return (char)('A' + ch);
-}
 
 static double
 limit_at(const struct pb_profile *p, double ref)
@@ -99,7 +94,7 @@ print_json(FILE *f, const struct pb_cal_result *r, const struct pb_profile *p,
 	json_object *chans = json_object_new_array();
 	for (int ch = 0; ch < r->channels; ch++) {
 		json_object *c = json_object_new_object();
-		char name[2] = { ch_name(ch), 0 };
+		const char *name = pb_channel_name(ch);
 		json_object_object_add(c, "channel", json_object_new_string(name));
 		json_object *pts = json_object_new_array();
 		for (int i = 0; i < r->npoints; i++) {
@@ -195,7 +190,7 @@ print_text(FILE *f, const struct pb_cal_result *r, const struct pb_profile *p,
 	fprintf(f, "  VERDICT     %s%s%s\n\n", pb_cal_verdict_name(r->verdict),
 	    r->reason[0] ? ": " : "", r->reason);
 	for (int ch = 0; ch < r->channels; ch++) {
-		fprintf(f, "Channel %c\n", ch_name(ch));
+		fprintf(f, "%s\n", pb_channel_name(ch));
 		fprintf(f, "  %8s %10s %8s %12s %10s %8s  %s\n", "target", "raw",
 		    "raw sd", "reference", "residual", "limit", "");
 		for (int i = 0; i < r->npoints; i++) {
@@ -306,13 +301,13 @@ svg_plot(FILE *f, const struct pb_cal_result *r, const struct pb_profile *p)
 		fprintf(f, "\"/>\n");
 		for (int i = 0; i < r->npoints; i++)
 			fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" "
-			    "fill=\"%s\"><title>channel %c: %.3f mmHg at %.1f"
+			    "fill=\"%s\"><title>%s: %.3f mmHg at %.1f"
 			    "</title></circle>\n", X(r->point[i].reference[ch]),
-			    Y(r->fit[ch].residual[i]), colour[ch], ch_name(ch),
+			    Y(r->fit[ch].residual[i]), colour[ch], pb_channel_name(ch),
 			    r->fit[ch].residual[i], r->point[i].reference[ch]);
-		fprintf(f, "<text x=\"%.0f\" y=\"%d\" fill=\"%s\">channel %c"
+		fprintf(f, "<text x=\"%.0f\" y=\"%d\" fill=\"%s\">%s"
 		    "</text>\n", L + 10 + 80.0 * ch, T + 14, colour[ch],
-		    ch_name(ch));
+		    pb_channel_name(ch));
 	}
 	fprintf(f, "</svg>\n");
 #undef X

@@ -99,11 +99,6 @@ pb_cal_verdict_name(enum pb_cal_verdict v)
 	return "?";
 }
 
-static char
-ch_name(int ch)
-{
-	return (char)('A' + ch);
-}
 
 /* Seconds since a stage began; never negative if a caller's clocks
  * disagree slightly. */
@@ -319,7 +314,7 @@ do_fit(struct pb_cal_proc *p, uint64_t now)
 		int rc = pb_cal_fit(x, y, p->npoints, p->prof->cal_order,
 		    &p->res.fit[ch]);
 		if (rc != PB_FIT_OK) {
-			finish(p, PB_CAL_FAIL, now, "channel %c: %s", ch_name(ch),
+			finish(p, PB_CAL_FAIL, now, "%s: %s", pb_channel_name(ch),
 			    pb_fit_strerror(rc));
 			return;
 		}
@@ -328,8 +323,8 @@ do_fit(struct pb_cal_proc *p, uint64_t now)
 		    p->res.point_fail[ch]);
 		if (!p->res.accepted[ch] && all_ok) {
 			all_ok = false;
-			finish(p, PB_CAL_FAIL, now, "channel %c: residual %.2f mmHg "
-			    "outside acceptance", ch_name(ch),
+			finish(p, PB_CAL_FAIL, now, "%s: residual %.2f mmHg "
+			    "outside acceptance", pb_channel_name(ch),
 			    p->res.fit[ch].max_abs_residual);
 		}
 	}
@@ -370,13 +365,13 @@ close_average(struct pb_cal_proc *p, uint64_t now, bool verify)
 {
 	for (int ch = 0; ch < p->channels; ch++) {
 		if (p->n_raw[ch] < MIN_RAW_SAMPLES) {
-			finish(p, PB_CAL_ERROR, now, "channel %c: no telemetry "
-			    "while averaging", ch_name(ch));
+			finish(p, PB_CAL_ERROR, now, "%s: no telemetry "
+			    "while averaging", pb_channel_name(ch));
 			return;
 		}
 		if (!p->cfg.manual_reference && p->n_ref[ch] == 0) {
-			finish(p, PB_CAL_ERROR, now, "channel %c: no reference "
-			    "readings while averaging", ch_name(ch));
+			finish(p, PB_CAL_ERROR, now, "%s: no reference "
+			    "readings while averaging", pb_channel_name(ch));
 			return;
 		}
 	}
@@ -430,8 +425,8 @@ store_point(struct pb_cal_proc *p, uint64_t now)
 		if (!v->pass[ch] && ok) {
 			ok = false;
 			finish(p, PB_CAL_FAIL, now, "verification at %.0f mmHg: "
-			    "channel %c reads %.2f mmHg, reference %.2f mmHg",
-			    v->target_mmhg, ch_name(ch), v->device[ch],
+			    "%s reads %.2f mmHg, reference %.2f mmHg",
+			    v->target_mmhg, pb_channel_name(ch), v->device[ch],
 			    v->reference[ch]);
 		}
 	}
@@ -603,11 +598,11 @@ pb_cal_poll(struct pb_cal_proc *p, uint64_t now, struct pb_cal_action *act)
 		act->kind = PB_CAL_ACT_PROMPT;
 		act->channel = p->sub;
 		snprintf(act->prompt, sizeof act->prompt, "%s %d of %d, holding "
-		    "%.0f mmHg: type the reference gauge reading for channel "
-		    "%c (mmHg)", p->verify_window ? "Verify point" : "Point",
+		    "%.0f mmHg: type the reference gauge reading for "
+		    "%s (mmHg)", p->verify_window ? "Verify point" : "Point",
 		    (p->verify_window ? p->vpoint : p->point) + 1,
 		    p->verify_window ? PB_CAL_VERIFY_POINTS : p->npoints, target,
-		    ch_name(p->sub));
+		    pb_channel_name(p->sub));
 		return;
 	}
 	case PB_CAL_S_FIT:
@@ -690,8 +685,8 @@ pb_cal_cmd_done(struct pb_cal_proc *p, int status,
 		if (ok && resp->body_kind == PB_BODY_CAL)
 			p->res.old[p->sub] = resp->body.cal;
 		else if (status != 0) {
-			finish(p, PB_CAL_ERROR, now, "%s channel %c: %s", what,
-			    ch_name(p->sub), why);
+			finish(p, PB_CAL_ERROR, now, "%s %s: %s", what,
+			    pb_channel_name(p->sub), why);
 			return;
 		}
 		if (++p->sub >= p->channels) {
@@ -758,13 +753,13 @@ pb_cal_cmd_done(struct pb_cal_proc *p, int status,
 		return;
 	case PB_CAL_S_READBACK:
 		if (!ok || resp->body_kind != PB_BODY_CAL) {
-			finish(p, PB_CAL_ERROR, now, "read back channel %c: %s",
-			    ch_name(p->sub), why);
+			finish(p, PB_CAL_ERROR, now, "read back %s: %s",
+			    pb_channel_name(p->sub), why);
 			return;
 		}
 		if (!cal_equal(&resp->body.cal, &p->res.written[p->sub])) {
-			finish(p, PB_CAL_FAIL, now, "read back channel %c does not "
-			    "match what was written", ch_name(p->sub));
+			finish(p, PB_CAL_FAIL, now, "read back %s does not "
+			    "match what was written", pb_channel_name(p->sub));
 			return;
 		}
 		if (++p->sub >= p->channels) {

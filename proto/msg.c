@@ -854,6 +854,12 @@ const char *pb_mode_name(uint8_t mode)
 	return "?";
 }
 
+const char *pb_channel_name(int ch)
+{
+	static const char *const names[PB_MAX_CH] = { "ch1", "ch2" };
+	return ch >= 0 && ch < PB_MAX_CH ? names[ch] : "ch?";
+}
+
 const char *pb_event_kind_name(uint8_t kind)
 {
 	switch (kind) {

@@ -400,6 +400,10 @@ double pb_tel_mean_dmmhg(const struct pb_telemetry *t, int ch);
 const char *pb_type_name(uint8_t type);
 const char *pb_status_name(uint8_t status);
 const char *pb_mode_name(uint8_t mode);
+/* A channel's one name (0-based index): "ch1", "ch2"; "ch?" out of
+ * range.  The dashboard, recordings, reports, certificates and the
+ * emulator's logs all call channels this. */
+const char *pb_channel_name(int ch);
 const char *pb_phase_name(uint8_t phase);
 const char *pb_run_state_name(uint8_t state);
 const char *pb_alarm_name(unsigned bit_index);   /* 0..PB_AL_COUNT-1 */

@@ -882,8 +882,8 @@ static void submit(struct pb_calscreen *c, uint64_t now)
 		    "not expected now");
 		return;
 	}
-	say(c, false, "Channel %c at %.0f mmHg: reference %.2f mmHg entered.",
-	    (char)('A' + c->prompt_ch), target, v);
+	say(c, false, "%s at %.0f mmHg: reference %.2f mmHg entered.",
+	    pb_channel_name(c->prompt_ch), target, v);
 	c->prompting = false;
 	c->confirm = false;
 	pb_calview_input_clear(&c->in);

@@ -269,10 +269,6 @@ static void para(struct out *o, enum pb_calview_style st, int prio,
 	wrap(o, st, prio, "  ", buf);
 }
 
-static char chn(int ch)
-{
-	return (char)('A' + ch);
-}
 
 /* Groups of stages shown as steps. */
 enum grp { G_INFO, G_OLD, G_POINTS, G_FIT, G_UNLOCK, G_WRITE, G_READBACK,
@@ -500,7 +496,7 @@ static void render_live(const struct pb_calview_state *v, struct out *o)
 			snprintf(stab, sizeof stab, "%5.2f mmHg %s", v->span[ch],
 			    v->span[ch] <= v->stable_mmhg ? "stable" :
 			    "settling");
-		line(o, PB_CVS_NORMAL, pr, "  %c   %12.1f   %10u   %s", chn(ch),
+		line(o, PB_CVS_NORMAL, pr, "  %-3s %12.1f   %10u   %s", pb_channel_name(ch),
 		    v->reading[ch], v->raw[ch], stab);
 	}
 }
@@ -540,16 +536,16 @@ static void render_points(const struct pb_calview_state *v, struct out *o)
 				    bad ? "FAIL" : "ok");
 				st = bad ? PB_CVS_BAD : PB_CVS_NORMAL;
 			}
-			line(o, st, 1, "  %2d  %6.1f   %c  %9.1f (%4.1f)   %9.2f  %s",
-			    i + 1, pt->target_mmhg, chn(ch), pt->raw[ch],
+			line(o, st, 1, "  %2d  %6.1f  %-3s %9.1f (%4.1f)   %9.2f  %s",
+			    i + 1, pt->target_mmhg, pb_channel_name(ch), pt->raw[ch],
 			    pt->raw_sd[ch], pt->reference[ch], resid);
 		}
 	}
 	if (fitted && r->fit[0].n > 0)
 		for (int ch = 0; ch < r->channels && ch < PB_MAX_CH; ch++)
 			line(o, r->accepted[ch] ? PB_CVS_NORMAL : PB_CVS_BAD, 2,
-			    "  fit %c: %.6g %+.6g*c %+.6g*c^2   max |residual| "
-			    "%.2f mmHg, rms %.2f", chn(ch), r->fit[ch].c[0],
+			    "  fit %s: %.6g %+.6g*c %+.6g*c^2   max |residual| "
+			    "%.2f mmHg, rms %.2f", pb_channel_name(ch), r->fit[ch].c[0],
 			    r->fit[ch].c[1], r->fit[ch].c[2],
 			    r->fit[ch].max_abs_residual, r->fit[ch].rms_residual);
 	/* verification rows that have a result */
@@ -559,9 +555,9 @@ static void render_points(const struct pb_calview_state *v, struct out *o)
 			continue;
 		for (int ch = 0; ch < r->channels && ch < PB_MAX_CH; ch++)
 			line(o, vf->pass[ch] ? PB_CVS_NORMAL : PB_CVS_BAD, 1,
-			    "  verify %d  %5.1f   %c  device %7.2f  reference "
+			    "  verify %d  %5.1f  %-3s device %7.2f  reference "
 			    "%7.2f  error %+6.2f  %s", k + 1, vf->target_mmhg,
-			    chn(ch), vf->device[ch], vf->reference[ch],
+			    pb_channel_name(ch), vf->device[ch], vf->reference[ch],
 			    vf->error[ch], vf->pass[ch] ? "ok" : "FAIL");
 	}
 }
@@ -577,8 +573,8 @@ static void render_stored(const struct pb_calview_state *v, struct out *o)
 		return;
 	for (int ch = 0; ch < r->channels && ch < PB_MAX_CH; ch++) {
 		if (!v->stored_valid[ch]) {
-			line(o, PB_CVS_BAD, 0, "Stored calibration %c: none "
-			    "(the device has no valid record)", chn(ch));
+			line(o, PB_CVS_BAD, 0, "Stored calibration %s: none "
+			    "(the device has no valid record)", pb_channel_name(ch));
 			continue;
 		}
 		const struct pb_cal *c = &v->stored[ch];
@@ -591,7 +587,7 @@ static void render_stored(const struct pb_calview_state *v, struct out *o)
 		    "neither the old nor the new record");
 		bool good = r->verdict == PB_CAL_PASS ? is_new : is_old;
 		para(o, good ? PB_CVS_GOOD : PB_CVS_BAD, 0, "Stored calibration "
-		    "%c: id %lu (%s), station %.*s, order %u", chn(ch),
+		    "%s: id %lu (%s), station %.*s, order %u", pb_channel_name(ch),
 		    (unsigned long)c->cal_id, what, PB_STR_LEN, c->station,
 		    (unsigned)c->order);
 	}

@@ -119,7 +119,7 @@ answer 'Point 4 of 4, holding 250 mmHg' "$(prow 4)"
 answer 'Verify point 1 of 2' "$(vrow 1)"
 answer 'Verify point 2 of 2' "$(vrow 2)"
 wait_for 'Verdict: PASS' 60
-wait_for 'Stored calibration A: id 1 \(new\), station t1' 10
+wait_for 'Stored calibration ch1: id 1 \(new\), station t1' 10
 # the list wraps to the panel's width (a long TMPDIR makes it wrap):
 # each file on the screen, the first after the heading
 wait_for "Certificates: $TMPD/cert.json" 5
@@ -157,7 +157,7 @@ wait_for 'Verify point 1 of 2' 90
 keys Escape
 wait_for 'Verdict: ABORTED: aborted: operator pressed Esc' 30
 wait_for 'old calibration was written back' 5
-wait_for 'Stored calibration A: id 1 \(unchanged\), station t1' 10
+wait_for 'Stored calibration ch1: id 1 \(unchanged\), station t1' 10
 grep -q '"verdict": *"ABORTED"' "$TMPD/abort.json" || fail "aborted run's JSON verdict"
 # the device is vented
 st=$("$CTL" "$CSOCK" status)
@@ -170,7 +170,7 @@ wait_for '\[>\] point 1/4' 20
 keys Escape
 wait_for 'Verdict: ABORTED' 30
 wait_for 'Nothing was written' 5
-wait_for 'Stored calibration A: id 1 \(unchanged\)' 10
+wait_for 'Stored calibration ch1: id 1 \(unchanged\)' 10
 [ -s "$TMPD/abort-2.json" ] || fail "second run's certificate abort-2.json missing"
 # Ctrl-C (SIGINT) during a run: abort first, then leave
 keys Enter

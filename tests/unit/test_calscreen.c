@@ -376,9 +376,9 @@ static void type_reading(struct rig *r)
 	struct pb_calview_state v;
 	view(r, &v);
 	ck_assert(v.prompting);
-	const char *p = strstr(v.prompt, "channel ");
+	const char *p = strstr(v.prompt, "reading for ch");
 	ck_assert_ptr_nonnull(p);
-	int ch = p[8] - 'A';
+	int ch = p[14] - '1';
 	ck_assert_int_ge(ch, 0);
 	ck_assert_int_lt(ch, r->f.channels);
 	char buf[32];

@@ -278,7 +278,7 @@ START_TEST(render_running_prompt_and_points)
 	v.span[0] = 0.4;
 	v.prompting = true;
 	v.prompt = "Point 3 of 4, holding 150 mmHg: type the reference gauge "
-	    "reading for channel A (mmHg)";
+	    "reading for ch1 (mmHg)";
 	v.input = "134.";
 	v.message = "'x' is not part of a reading: type digits and '.'";
 	v.message_bad = true;
@@ -362,10 +362,10 @@ START_TEST(render_finished)
 	ck_assert_int_ge(i, 0);
 	ck_assert_int_eq(l[i].style, PB_CVS_GOOD);
 	ck_assert_int_ge(find(l, n, "-0.17"), 0);
-	ck_assert_int_ge(find(l, n, "Stored calibration A: id 1 (new)"), 0);
+	ck_assert_int_ge(find(l, n, "Stored calibration ch1: id 1 (new)"), 0);
 	ck_assert_int_ge(find(l, n, "Certificates: c.json c.txt c.html"), 0);
 	ck_assert_int_ge(find(l, n, "[x] done"), 0);
-	ck_assert_int_ge(find(l, n, "verify 2  170.0   A  device"), 0);
+	ck_assert_int_ge(find(l, n, "verify 2  170.0  ch1 device"), 0);
 	/* an abort that restored: the old record is back */
 	r.verdict = PB_CAL_ABORTED;
 	snprintf(r.reason, sizeof r.reason, "aborted: operator pressed Esc");
@@ -376,7 +376,7 @@ START_TEST(render_finished)
 	ck_assert_int_ge(i, 0);
 	ck_assert_int_eq(l[i].style, PB_CVS_BAD);
 	ck_assert_int_ge(find(l, n, "old calibration was written back"), 0);
-	i = find(l, n, "Stored calibration A: id 0 (unchanged)");
+	i = find(l, n, "Stored calibration ch1: id 0 (unchanged)");
 	ck_assert_int_ge(i, 0);
 	ck_assert_int_eq(l[i].style, PB_CVS_GOOD);
 	/* step marks: a PASS ticks everything, its record included */

@@ -401,8 +401,9 @@ static uint8_t do_write_cal(struct pb_devapp *e, const struct pb_cal *c,
 	/* the firmware's own rule, before anything is stored */
 	int v = pb_fw_check_cal(&e->fw, c);
 	if (v != PB_ST_OK) {
+		/* channels are ch1, ch2 (proto/msg.h, pb_channel_name) */
 		pb_devapp_log(e, 1, "WRITE_CAL ch%u refused: coefficients unusable",
-		    c->channel);
+		    c->channel + 1u);
 		return (uint8_t)v;
 	}
 	struct pb_eeprom_record r;
@@ -418,7 +419,7 @@ static uint8_t do_write_cal(struct pb_devapp *e, const struct pb_cal *c,
 	}
 	if (st == PB_ST_OK)
 		pb_devapp_log(e, 2, "calibration ch%u written: id %u order %u "
-		    "station %.16s", c->channel, (unsigned)c->cal_id, c->order,
+		    "station %.16s", c->channel + 1u, (unsigned)c->cal_id, c->order,
 		    c->station);
 	return st;
 }
