@@ -85,8 +85,8 @@ answer() {
 	wait_for "$2.* $v2 " 30
 }
 # the start of the points table's row N, and of verification row N
-prow() { printf '│ +%s +[0-9.]+ +[A-Z] +[0-9.]+ [(] *[0-9.]+[)] ' "$1"; }
-vrow() { printf 'verify %s +[0-9.]+ +[A-Z] +device +[-0-9.]+ +reference' "$1"; }
+prow() { printf '│ +%s +[0-9.]+ +ch[12] +[0-9.]+ [(] *[0-9.]+[)] ' "$1"; }
+vrow() { printf 'verify %s +[0-9.]+ +ch[12] +device +[-0-9.]+ +reference' "$1"; }
 
 start_pane 120 50 C.UTF-8
 run "$PB --sim s21 --key $KEY --station t1 --cert $TMPD/cert --operator e2e --db $DB $SIMARGS"
