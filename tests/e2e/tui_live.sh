@@ -19,9 +19,9 @@ t=50
 while [ $t -gt 0 ] && ! has_braille; do sleep 0.2; t=$((t - 1)); done
 has_braille || fail "no braille trace in the graph"
 # a completed cycle with a peak near the profile's expectation
-wait_for '^.1 +[0-9]+ +[0-9.]+\( *[0-9]+\)' 20
-row=$(cap | grep -oE '^.1 +[0-9]+ +[0-9.]+\( *[0-9]+\)' | head -n 1)
-peak=$(echo "$row" | sed -E 's/^.1 +[0-9]+ +([0-9.]+)\(.*/\1/')
+wait_for '^.ch1 +[0-9]+ +[0-9.]+\( *[0-9]+\)' 20
+row=$(cap | grep -oE '^.ch1 +[0-9]+ +[0-9.]+\( *[0-9]+\)' | head -n 1)
+peak=$(echo "$row" | sed -E 's/^.ch1 +[0-9]+ +([0-9.]+)\(.*/\1/')
 exp=$(echo "$row" | sed -E 's/.*\( *([0-9]+)\)/\1/')
 awk -v p="$peak" -v e="$exp" 'BEGIN { exit !(p > 0 && p < 320 && p > e - 40 && p < e + 40) }' ||
 	fail "cycle peak $peak not near the expected $exp mmHg"
