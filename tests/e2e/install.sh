@@ -191,6 +191,15 @@ for w in --json --html --csv --requirements --color --quiet; do
 	printf '%s\n' "$out" | grep -qx -- "$w" || fail "pumphil trace --<TAB> lacks $w: $out"
 done
 printf '%s\n' "$out" | grep -qx -- --rig && fail "pumphil trace --<TAB> offers --rig: $out"
+# values of their own: the modes, pumphil run's unit states
+out=$(complete_words pumpbench --headless --mode ex)
+printf '%s\n' "$out" | grep -qx expression || fail "pumpbench --mode ex<TAB>: $out"
+out=$(complete_words pumphil run --unit '')
+for w in ideal uncalibrated calibrated; do
+	printf '%s\n' "$out" | grep -qx -- "$w" || fail "pumphil run --unit <TAB> lacks $w: $out"
+done
+out=$(complete_words pumphil calibrate --unit '')
+printf '%s\n' "$out" | grep -qx ideal && fail "pumphil calibrate --unit <TAB> offers run's unit states: $out"
 echo "bash completion offers the installed profiles, rigs, scenarios, options"
 
 # the udev rules: udevadm verify where udev has it (systemd >= 254), else
