@@ -285,23 +285,31 @@ static void fmt_val(double mmhg, enum pb_unit u, char *buf, size_t n)
 	    pb_mmhg_to(mmhg, u));
 }
 
+/* Print at (y, x) when it lies within the window less `inset` cells on
+ * every side, clipped there. */
+static void vput(WINDOW *w, int inset, int y, int x, attr_t a,
+    const char *fmt, va_list ap)
+{
+	char buf[512];
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	int maxy, maxx;
+	getmaxyx(w, maxy, maxx);
+	if (y < inset || y >= maxy - inset || x < inset || x >= maxx - inset)
+		return;
+	wattrset(w, a);
+	mvwaddnstr(w, y, x, buf, maxx - inset - x);
+	wattrset(w, A_NORMAL);
+}
+
 /* Print at (y, x) clipped to the window width. */
 static void put(WINDOW *w, int y, int x, attr_t a, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 static void put(WINDOW *w, int y, int x, attr_t a, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	vput(w, 0, y, x, a, fmt, ap);
 	va_end(ap);
-	int maxy, maxx;
-	getmaxyx(w, maxy, maxx);
-	if (y < 0 || y >= maxy || x >= maxx)
-		return;
-	wattrset(w, a);
-	mvwaddnstr(w, y, x, buf, maxx - x);
-	wattrset(w, A_NORMAL);
 }
 
 /* Text inside a boxed panel: only on the rows and columns within its
@@ -312,18 +320,10 @@ static void pput(WINDOW *w, int y, int x, attr_t a, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 static void pput(WINDOW *w, int y, int x, attr_t a, const char *fmt, ...)
 {
-	char buf[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
+	vput(w, 1, y, x, a, fmt, ap);
 	va_end(ap);
-	int maxy, maxx;
-	getmaxyx(w, maxy, maxx);
-	if (y < 1 || y > maxy - 2 || x < 1 || x > maxx - 2)
-		return;
-	wattrset(w, a);
-	mvwaddnstr(w, y, x, buf, maxx - 1 - x);
-	wattrset(w, A_NORMAL);
 }
 
 /* A panel's border and title; the title is cut to leave the corners and
