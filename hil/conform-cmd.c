@@ -126,10 +126,54 @@ static void print_line(void *ctx, const char *line)
 	fflush(stdout);
 }
 
+/* What the command line asked for. */
+struct conform_args {
+	const char *port;                    /* --port, or NULL */
+	const char *rig_spec;                /* --rig, or NULL */
+	const char *profile;                 /* --profile (sim) */
+	const char *defects;                 /* --defect as given, or NULL */
+	unsigned defect_mask;                /* --defect, each name's bit */
+	unsigned long long seed;             /* --seed (sim) */
+	const char *key_path;                /* --key, or NULL */
+	const char *junit, *json;            /* report files, or NULL */
+	bool quiet;
+	struct pb_conform_opts co;           /* key and progress set later */
+	struct pb_link_opts lo;
+};
+
+/* One run: the way to the device, the report, the key it holds. */
+struct conform_run {
+	const struct conform_args *a;
+	struct pb_conform_opts co;
+	struct pb_conform_io io;
+	struct pb_fixture *fix;
+	struct pb_report rep;
+	uint8_t key[PB_STATION_KEY_MAX];
+	char err[1024];
+};
+
 enum { O_PORT = 256, O_BAUD, O_FLOW, O_RIG, O_PROFILE, O_DEFECT, O_SEED,
 	O_KEY, O_WRITES, O_ONLY, O_LIST, O_JUNIT, O_JSON, O_WAIT };
 
-int pb_conform_cmd(int argc, char **argv)
+/* --defect a,b,...: each name to its bit; a usage error names the first
+ * unknown one. */
+static int parse_defects(struct conform_args *a)
+{
+	char list[256];
+	snprintf(list, sizeof list, "%s", a->defects);
+	for (char *s = strtok(list, ","); s; s = strtok(NULL, ",")) {
+		unsigned m = 0;
+		if (pb_fixture_sim_defect(s, &m) != PB_FIX_OK)
+			return bad("--defect: no defect switch '%s'", s);
+		a->defect_mask |= m;
+	}
+	return 0;
+}
+
+/* The options and how they go together, into *a.  Returns -1 when the
+ * run is to go ahead, else the exit status (0 after --help, --version or
+ * --list; 2 a usage error, already told). */
+static int parse_args(int argc, char **argv, struct conform_args *a)
 {
 	static const struct option longs[] = {
 		{ "port", required_argument, NULL, O_PORT },
@@ -149,15 +193,9 @@ int pb_conform_cmd(int argc, char **argv)
 		PB_CLI_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *port = NULL, *rig_spec = NULL, *profile = "s10pro";
-	const char *defects = NULL, *key_path = NULL, *junit = NULL;
-	const char *json = NULL;
-	struct pb_conform_opts co;
-	struct pb_link_opts lo;
-	memset(&co, 0, sizeof co);
-	memset(&lo, 0, sizeof lo);
-	unsigned long long seed = 1;
-	bool quiet = false;
+	memset(a, 0, sizeof *a);
+	a->profile = "s10pro";
+	a->seed = 1;
 	opterr = 0;
 	optind = 0;   /* 0: getopt starts afresh (glibc keeps "+" otherwise) */
 	int ch;
@@ -166,42 +204,42 @@ int pb_conform_cmd(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, ":" PB_CLI_SHORT_OPTIONS, longs,
 	    NULL)) != -1) {
 		switch (ch) {
-		case O_PORT: port = optarg; break;
+		case O_PORT: a->port = optarg; break;
 		case O_BAUD:
-			lo.baud = (int)strtol(optarg, &end, 10);
-			if (*end || lo.baud < 50 || lo.baud > 12000000)
+			a->lo.baud = (int)strtol(optarg, &end, 10);
+			if (*end || a->lo.baud < 50 || a->lo.baud > 12000000)
 				return bad("--baud: '%s' is not a baud rate",
 				    optarg);
 			break;
 		case O_FLOW:
 			if (strcmp(optarg, "none") == 0)
-				lo.flow = PB_FLOW_NONE;
+				a->lo.flow = PB_FLOW_NONE;
 			else if (strcmp(optarg, "rtscts") == 0)
-				lo.flow = PB_FLOW_RTSCTS;
+				a->lo.flow = PB_FLOW_RTSCTS;
 			else
 				return bad("--flow: '%s' (none or rtscts)",
 				    optarg);
 			break;
-		case O_RIG: rig_spec = optarg; break;
-		case O_PROFILE: profile = optarg; break;
-		case O_DEFECT: defects = optarg; break;
+		case O_RIG: a->rig_spec = optarg; break;
+		case O_PROFILE: a->profile = optarg; break;
+		case O_DEFECT: a->defects = optarg; break;
 		case O_SEED:
-			seed = strtoull(optarg, &end, 10);
+			a->seed = strtoull(optarg, &end, 10);
 			if (*end || !*optarg || optarg[0] == '-')
 				return bad("--seed: '%s' is not a whole number",
 				    optarg);
 			break;
-		case O_KEY: key_path = optarg; break;
-		case O_WRITES: co.allow_writes = true; break;
+		case O_KEY: a->key_path = optarg; break;
+		case O_WRITES: a->co.allow_writes = true; break;
 		case O_WAIT: {
 			double w = strtod(optarg, &end);
 			if (*end || !(w >= 0.1 && w <= 600.0))
 				return bad("--answer-wait: '%s' is not 0.1 to 600 "
 				    "seconds", optarg);
-			co.answer_wait_us = (uint64_t)(w * 1e6);
+			a->co.answer_wait_us = (uint64_t)(w * 1e6);
 			break;
 		}
-		case O_ONLY: co.only = optarg; break;
+		case O_ONLY: a->co.only = optarg; break;
 		case O_LIST: {
 			const struct pb_conform_rule *r;
 			size_t n = pb_conform_rules(&r);
@@ -210,9 +248,9 @@ int pb_conform_cmd(int argc, char **argv)
 				    r[i].title);
 			return 0;
 		}
-		case O_JUNIT: junit = optarg; break;
-		case O_JSON: json = optarg; break;
-		case 'q': quiet = true; break;
+		case O_JUNIT: a->junit = optarg; break;
+		case O_JSON: a->json = optarg; break;
+		case 'q': a->quiet = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V':
 			pb_cli_version(stdout, "pumphil", PB_PROTO_VERSION);
@@ -229,123 +267,102 @@ int pb_conform_cmd(int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
-	if (!port == !rig_spec)
+	if (!a->port == !a->rig_spec)
 		return bad("give either --port PATH or --rig sim%s", "");
-	if (rig_spec && strcmp(rig_spec, "sim") != 0)
+	if (a->rig_spec && strcmp(a->rig_spec, "sim") != 0)
 		return bad("--rig: only 'sim' (a real device: --port), not '%s'",
-		    rig_spec);
-	if (port && defects)
+		    a->rig_spec);
+	if (a->port && a->defects)
 		return bad("--defect needs --rig sim%s", "");
-	if (co.allow_writes && !key_path)
+	if (a->co.allow_writes && !a->key_path)
 		return bad("--allow-writes needs --key%s", "");
+	if (a->defects)
+		return parse_defects(a) != 0 ? PB_EXIT_USAGE : -1;
+	return -1;
+}
 
-	char err[1024];
-	uint8_t key[PB_STATION_KEY_MAX];
-	size_t key_len = 0;
-	if (key_path) {
-		if (pb_station_load_key(key_path, key, &key_len, err,
-		    sizeof err) != PB_STATION_OK) {
-			fprintf(stderr, "pumphil conform: %s\n", err);
-			return PB_EXIT_ERROR;
-		}
-		co.key = key;
-		co.key_len = key_len;
+/* The device behind --port, in wall time.  0, or -1 (told). */
+static int open_port(struct conform_run *r)
+{
+	const struct conform_args *a = r->a;
+	int lerr = 0;
+	char msg[256] = "";
+	r->io.link = pb_link_open(a->port, &a->lo, &lerr, msg, sizeof msg);
+	if (!r->io.link) {
+		fprintf(stderr, "pumphil conform: %s: %s\n", a->port, msg);
+		return -1;
 	}
-	if (!quiet) {
-		co.progress = print_line;
-	}
-	pb_fixture_catch_signals();
+	r->io.ctx = r->io.link;
+	r->io.now = wall_now;
+	r->io.wait = wall_wait;
+	snprintf(r->rep.rig, sizeof r->rep.rig, "%s", a->port);
+	snprintf(r->rep.rig_kind, sizeof r->rep.rig_kind, "port");
+	return 0;
+}
 
-	struct pb_report rep;
-	pb_report_init(&rep, "pumphil-conform");
-	char host[64] = "";
-	gethostname(host, sizeof host - 1);
-	snprintf(rep.hostname, sizeof rep.hostname, "%s", host);
-	rep.start_ms = real_ms();
-
-	struct pb_conform_io io;
-	memset(&io, 0, sizeof io);
-	struct pb_fixture *fix = NULL;
+/* The emulated pump in-process, in virtual time, powered, its DUT link
+ * taken.  0, or -1 (told). */
+static int open_sim(struct conform_run *r)
+{
+	const struct conform_args *a = r->a;
 	static struct pb_profile prof;
-	int exit_code = PB_EXIT_ERROR;
-	if (port) {
-		int lerr = 0;
-		char msg[256] = "";
-		io.link = pb_link_open(port, &lo, &lerr, msg, sizeof msg);
-		if (!io.link) {
-			fprintf(stderr, "pumphil conform: %s: %s\n", port, msg);
-			goto out;
-		}
-		io.ctx = io.link;
-		io.now = wall_now;
-		io.wait = wall_wait;
-		snprintf(rep.rig, sizeof rep.rig, "%s", port);
-		snprintf(rep.rig_kind, sizeof rep.rig_kind, "port");
-	} else {
-		struct pb_rig rig;
-		struct pb_fixture_opts fo;
-		memset(&fo, 0, sizeof fo);
-		if (pb_rig_find(&rig, "sim", err, sizeof err) != 0 ||
-		    pb_profile_find(&prof, profile, err, sizeof err) != 0) {
-			fprintf(stderr, "pumphil conform: %s\n", err);
-			goto out;
-		}
-		if (defects) {
-			/* "a,b": each name to its bit */
-			char list[256];
-			snprintf(list, sizeof list, "%s", defects);
-			for (char *s = strtok(list, ","); s; s = strtok(NULL,
-			    ",")) {
-				unsigned m = 0;
-				if (pb_fixture_sim_defect(s, &m) != PB_FIX_OK) {
-					pb_report_free(&rep);
-					return bad("--defect: no defect switch "
-					    "'%s'", s);
-				}
-				fo.defects |= m;
-			}
-		}
-		fo.profile = &prof;
-		fo.seed = seed;
-		fo.factory_key_path = key_path;
-		if (pb_fixture_open(&rig, &fo, &fix, err, sizeof err) !=
-		    PB_FIX_OK || pb_fixture_set_power(fix, true) != PB_FIX_OK ||
-		    pb_fixture_take_dut_link(fix, &io.link) != PB_FIX_OK) {
-			fprintf(stderr, "pumphil conform: sim rig: %s\n",
-			    fix ? pb_fixture_errmsg(fix) : err);
-			goto out;
-		}
-		io.ctx = fix;
-		io.now = sim_now;
-		io.wait = sim_wait;
-		snprintf(rep.rig, sizeof rep.rig, "sim:%s%s%s", prof.id,
-		    defects ? "+" : "", defects ? defects : "");
-		snprintf(rep.rig_kind, sizeof rep.rig_kind, "sim");
+	struct pb_rig rig;
+	struct pb_fixture_opts fo;
+	memset(&fo, 0, sizeof fo);
+	if (pb_rig_find(&rig, "sim", r->err, sizeof r->err) != 0 ||
+	    pb_profile_find(&prof, a->profile, r->err, sizeof r->err) != 0) {
+		fprintf(stderr, "pumphil conform: %s\n", r->err);
+		return -1;
 	}
+	fo.defects = a->defect_mask;
+	fo.profile = &prof;
+	fo.seed = a->seed;
+	fo.factory_key_path = a->key_path;
+	if (pb_fixture_open(&rig, &fo, &r->fix, r->err, sizeof r->err) !=
+	    PB_FIX_OK || pb_fixture_set_power(r->fix, true) != PB_FIX_OK ||
+	    pb_fixture_take_dut_link(r->fix, &r->io.link) != PB_FIX_OK) {
+		fprintf(stderr, "pumphil conform: sim rig: %s\n",
+		    r->fix ? pb_fixture_errmsg(r->fix) : r->err);
+		return -1;
+	}
+	r->io.ctx = r->fix;
+	r->io.now = sim_now;
+	r->io.wait = sim_wait;
+	snprintf(r->rep.rig, sizeof r->rep.rig, "sim:%s%s%s", prof.id,
+	    a->defects ? "+" : "", a->defects ? a->defects : "");
+	snprintf(r->rep.rig_kind, sizeof r->rep.rig_kind, "sim");
+	return 0;
+}
 
-	int rc = pb_conform_run(&io, &co, &rep, err, sizeof err);
-	rep.end_ms = real_ms();
-	for (size_t i = 0; i < rep.n_cases; i++)
-		for (size_t k = 0; k < rep.cases[i].n_attempts; k++) {
-			rep.cases[i].attempts[k].start_ms = rep.start_ms;
-			rep.cases[i].attempts[k].end_ms = rep.end_ms;
+/* The suite over the open device, the report files, the closing line.
+ * Returns the exit status. */
+static int run_suite(struct conform_run *r)
+{
+	const struct conform_args *a = r->a;
+	struct pb_report *rep = &r->rep;
+	int rc = pb_conform_run(&r->io, &r->co, rep, r->err, sizeof r->err);
+	rep->end_ms = real_ms();
+	for (size_t i = 0; i < rep->n_cases; i++)
+		for (size_t k = 0; k < rep->cases[i].n_attempts; k++) {
+			rep->cases[i].attempts[k].start_ms = rep->start_ms;
+			rep->cases[i].attempts[k].end_ms = rep->end_ms;
 		}
 	if (rc == PB_CONFORM_E_ARG) {
-		fprintf(stderr, "pumphil conform: %s\n", err);
-		exit_code = PB_EXIT_USAGE;
-		goto out;
+		fprintf(stderr, "pumphil conform: %s\n", r->err);
+		return PB_EXIT_USAGE;
 	}
 	if (rc != PB_CONFORM_OK)
-		fprintf(stderr, "pumphil conform: %s\n", err);
-	if ((json || junit) && pb_report_save(&rep, json, junit, err,
-	    sizeof err) != PB_REPORT_OK) {
-		fprintf(stderr, "pumphil conform: %s\n", err);
-		goto out;
+		fprintf(stderr, "pumphil conform: %s\n", r->err);
+	if ((a->json || a->junit) && pb_report_save(rep, a->json, a->junit,
+	    r->err, sizeof r->err) != PB_REPORT_OK) {
+		fprintf(stderr, "pumphil conform: %s\n", r->err);
+		return PB_EXIT_ERROR;
 	}
 	struct pb_counts n;
-	pb_report_counts(&rep, NULL, &n);
+	pb_report_counts(rep, NULL, &n);
 	char line[200];
-	pb_report_summary_line(&rep, line, sizeof line);
+	pb_report_summary_line(rep, line, sizeof line);
+	int exit_code;
 	if (rc == PB_CONFORM_E_INTERRUPTED)
 		exit_code = PB_EXIT_ABORTED;
 	else if (n.failed)
@@ -354,19 +371,60 @@ int pb_conform_cmd(int argc, char **argv)
 		exit_code = PB_EXIT_ERROR;
 	else
 		exit_code = PB_EXIT_OK;
-	printf("pumphil conform: %s: %s: %s\n", rep.rig,
+	printf("pumphil conform: %s: %s: %s\n", rep->rig,
 	    exit_code == PB_EXIT_OK ? "CONFORMS" : exit_code == PB_EXIT_FAIL ?
 	    "DOES NOT CONFORM" : "INCOMPLETE", line);
-out:
-	if (fix) {
-		pb_fixture_close(fix);
-		if (io.link)
-			pb_link_close(io.link);
-	} else if (io.link) {
-		pb_link_close(io.link);
+	return exit_code;
+}
+
+/* The run the options asked for: key, signals, report, device, suite,
+ * and everything closed again.  Returns the exit status. */
+static int conform_run(const struct conform_args *a)
+{
+	struct conform_run r;
+	memset(&r, 0, sizeof r);
+	r.a = a;
+	r.co = a->co;
+	if (a->key_path) {
+		size_t key_len = 0;
+		if (pb_station_load_key(a->key_path, r.key, &key_len, r.err,
+		    sizeof r.err) != PB_STATION_OK) {
+			fprintf(stderr, "pumphil conform: %s\n", r.err);
+			return PB_EXIT_ERROR;
+		}
+		r.co.key = r.key;
+		r.co.key_len = key_len;
 	}
-	pb_report_free(&rep);
-	memset(key, 0, sizeof key);
+	if (!a->quiet)
+		r.co.progress = print_line;
+	pb_fixture_catch_signals();
+
+	pb_report_init(&r.rep, "pumphil-conform");
+	char host[64] = "";
+	gethostname(host, sizeof host - 1);
+	snprintf(r.rep.hostname, sizeof r.rep.hostname, "%s", host);
+	r.rep.start_ms = real_ms();
+
+	int exit_code = PB_EXIT_ERROR;
+	if ((a->port ? open_port(&r) : open_sim(&r)) == 0)
+		exit_code = run_suite(&r);
+
+	if (r.fix) {
+		pb_fixture_close(r.fix);
+		if (r.io.link)
+			pb_link_close(r.io.link);
+	} else if (r.io.link) {
+		pb_link_close(r.io.link);
+	}
+	pb_report_free(&r.rep);
+	memset(r.key, 0, sizeof r.key);
 	pb_fixture_restore_signals();
 	return exit_code;
+}
+
+int pb_conform_cmd(int argc, char **argv)
+{
+	struct conform_args a;
+	int rc = parse_args(argc, argv, &a);
+	return rc >= 0 ? rc : conform_run(&a);
 }

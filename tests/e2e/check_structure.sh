@@ -132,5 +132,42 @@ if [ -n "$pf" ]; then
 	NERR=2 expect_fail "$2 renamed" "$1" "pending $1 $2\"" "no longer needed" "no such function"
 	cp "$tmp/saved" "$tmp/$1"
 fi
+# the pending mechanism itself, whatever the real list still holds (it is
+# meant to shrink to nothing): a copy of the script that names a planted
+# file and a planted function as pending
+sed 's|^# -- pending: to be split (temporary) -*$|&\
+pending pump/planted.c           # planted by the test\
+pending base/text.c pb_planted   # planted by the test|' \
+	"$here/tools/check-structure" >"$tmp/check-planted"
+grep -q '^pending base/text.c pb_planted' "$tmp/check-planted" ||
+	fail "tools/check-structure has no pending section to plant in"
+checkp() { sh "$tmp/check-planted" "$tmp" >"$tmp/out" 2>&1; }
+cp "$tmp/base/text.c" "$tmp/text.saved"
+lines 1300 >"$tmp/pump/planted.c"
+func pb_planted 200 >>"$tmp/base/text.c"
+checkp || { cat "$tmp/out"; fail "a pending file and function: not excused"; }
+grep -q '^check-structure: note: pump/planted.c is 1300 lines: split pending' "$tmp/out" &&
+	grep -q '^check-structure: note: base/text.c: pb_planted is 200 lines: split pending' "$tmp/out" ||
+	{ cat "$tmp/out"; fail "a pending file and function: no note"; }
+echo "passes: a pending file and a pending function, each with a note"
+# the pending file shrank below the limit: stale
+lines 1000 >"$tmp/pump/planted.c"
+if checkp; then cat "$tmp/out"; fail "a pending file of 1000 lines passed"; fi
+grep -q '^pump/planted.c: error: exception "pending pump/planted.c" is no longer needed (at most 1200 lines now)' "$tmp/out" &&
+	[ "$(grep -c ': error: ' "$tmp/out")" -eq 1 ] ||
+	{ cat "$tmp/out"; fail "a pending file that shrank: not reported stale alone"; }
+echo "caught: a pending file that shrank"
+# the pending function split into short named steps: stale
+rm "$tmp/pump/planted.c"
+cp "$tmp/text.saved" "$tmp/base/text.c"
+func pb_planted_step 100 >>"$tmp/base/text.c"
+if checkp; then cat "$tmp/out"; fail "a pending function split passed"; fi
+grep -q '^pump/planted.c: error: exception "pending pump/planted.c" is no longer needed (no such file)' "$tmp/out" &&
+	grep -q '^base/text.c: error: exception "pending base/text.c pb_planted" is no longer needed (no such function)' "$tmp/out" &&
+	[ "$(grep -c ': error: ' "$tmp/out")" -eq 2 ] ||
+	{ cat "$tmp/out"; fail "a pending function (and file) gone: not reported stale"; }
+echo "caught: a pending function and a pending file gone"
+cp "$tmp/text.saved" "$tmp/base/text.c"
+rm -f "$tmp/check-planted" "$tmp/text.saved"
 expect_pass "the copy put back"
 echo "check-structure ok"
