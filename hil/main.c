@@ -250,6 +250,44 @@ enum {
 	O_TCSV, O_UNIT
 };
 
+/* pumphil run's work once its options are read: each scenario named on
+ * the command line to its file (a path as given, a name from the data
+ * directories), then the run with the fixture's signals caught.  Returns
+ * the exit status. */
+static int run_scenarios(const struct pb_runner_opts *o,
+    const struct pb_hil_rec_opts *ro, int nfiles, char *const *names)
+{
+	char **files = calloc((size_t)nfiles, sizeof *files);
+	char (*paths)[PATH_MAX] = calloc((size_t)nfiles, sizeof *paths);
+	if (!files || !paths) {
+		free(files);
+		free(paths);
+		fprintf(stderr, "pumphil: out of memory\n");
+		return PB_EXIT_ERROR;
+	}
+	for (int i = 0; i < nfiles; i++) {
+		char err[4 * PATH_MAX];
+		if (pb_scenario_find(names[i], paths[i], sizeof paths[i],
+		    err, sizeof err) != PB_SCENARIO_OK) {
+			free(files);
+			free(paths);
+			return bad("run: %s%s", err, "");
+		}
+		files[i] = paths[i];
+	}
+	if (pb_fixture_catch_signals() != 0)
+		fprintf(stderr, "pumphil: cannot catch signals; an interrupted "
+		    "run may leave the fixture unsafe\n");
+	struct pb_report rep;
+	pb_report_init(&rep, "pumphil");
+	int rc = pb_hil_run(o, ro, files, nfiles, &rep);
+	pb_report_free(&rep);
+	free(files);
+	free(paths);
+	pb_fixture_restore_signals();
+	return rc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -375,37 +413,7 @@ static int cmd_run(int argc, char **argv)
 		return bad("run: --rig and --rig-pool do not go together%s%s",
 		    "", "");
 
-	/* paths as given, names from the data directories */
-	int nfiles = argc - optind;
-	char **files = calloc((size_t)nfiles, sizeof *files);
-	char (*paths)[PATH_MAX] = calloc((size_t)nfiles, sizeof *paths);
-	if (!files || !paths) {
-		free(files);
-		free(paths);
-		fprintf(stderr, "pumphil: out of memory\n");
-		return PB_EXIT_ERROR;
-	}
-	for (int i = 0; i < nfiles; i++) {
-		char err[4 * PATH_MAX];
-		if (pb_scenario_find(argv[optind + i], paths[i], sizeof paths[i],
-		    err, sizeof err) != PB_SCENARIO_OK) {
-			free(files);
-			free(paths);
-			return bad("run: %s%s", err, "");
-		}
-		files[i] = paths[i];
-	}
-	if (pb_fixture_catch_signals() != 0)
-		fprintf(stderr, "pumphil: cannot catch signals; an interrupted "
-		    "run may leave the fixture unsafe\n");
-	struct pb_report rep;
-	pb_report_init(&rep, "pumphil");
-	int rc = pb_hil_run(&o, &ro, files, nfiles, &rep);
-	pb_report_free(&rep);
-	free(files);
-	free(paths);
-	pb_fixture_restore_signals();
-	return rc;
+	return run_scenarios(&o, &ro, argc - optind, argv + optind);
 }
 
 enum {
