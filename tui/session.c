@@ -1,7 +1,10 @@
 /*
  * tui/session.c - connection edge: pumpsim child, port, client, feeds.
+ * The session's insides are tui/session-impl.h; a recording read back is
+ * tui/session-replay.c, the bring-up text input tui/session-text.c.
  */
 #include "tui/session.h"
+#include "tui/session-impl.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -15,103 +18,15 @@
 
 #include "base/text.h"
 #include "tui/indexmap.h"
-#include "tui/replay.h"
 #include "tui/simchild.h"
 
 #define SIM_RESTART_AFTER_US 1500000u  /* show the loss before restarting */
 #define HELLO_RETRY_US       1000000u
 #define DEV_STATS_US         2000000u  /* DEVICE_STATS poll period */
-#define MAX_TXN_KINDS        256
 #define TXN_LISTENER         0xFF   /* txn_kind: pb_session_send's */
 
-struct pb_session {
-	struct pb_session_opts o;
-	struct pb_app *app;
-
-	/* link */
-	struct pb_client *cl;
-	char port_desc[320];
-	char link_path[PATH_MAX];
-	bool link_up;
-	uint64_t link_down_us;
-	int  hello_txn;
-	uint64_t hello_sent_us;
-	int  stats_txn;                 /* DEVICE_STATS in flight, or -1 */
-	uint64_t stats_next_us;
-	bool stats_unsupported;         /* the device answered UNKNOWN_CMD */
-	bool have_info;
-	uint8_t txn_kind[MAX_TXN_KINDS];   /* enum pb_cmd_kind per txn */
-	int     txn_value[MAX_TXN_KINDS];  /* and its value */
-	char    cmd_err[200];   /* the first command that failed, or "" */
-
-	/* emulator child */
-	struct pb_simchild sim;
-	char  sim_tmpdir[PATH_MAX];
-	char  sim_prog[PATH_MAX];
-	bool  sim_dead;
-	uint64_t sim_died_us;
-
-	/* data */
-	struct pb_profile profile;
-	bool  have_profile;
-	char  prof_missing[PB_REC_TEXT_LEN];   /* an id not found, said once */
-	struct pb_history *hist;
-	struct pb_cycles cyc;
-	bool  cyc_ready;
-	struct pb_cyclesum cycsum;   /* every cycle of the session */
-	struct pb_recorder *rec;
-	char  rec_err[320];
-	bool  rec_failed;        /* a recording was lost or is not whole */
-	unsigned rec_opened;     /* recordings started */
-
-	/* device (or file) index -> 64-bit session index */
-	struct pb_indexmap imap;
-	/* the latest batch: its first sample's session index and device
-	 * time, for placing an EVENT at its own sample */
-	bool     ev_have;
-	uint64_t ev_base_idx;
-	uint32_t ev_base_ms;
-	unsigned ev_rate;
-
-	struct pb_session_counts counts;
-	uint64_t fps_t0, fps_frames0;
-	uint64_t markers[PB_SES_MAX_MARKERS];
-	char     marker_labels[PB_SES_MAX_MARKERS][PB_APP_LABEL_MAX + 1];
-	size_t   nmarkers;
-	unsigned marker_no;
-	/* a marker whose label is being typed (the k prompt): its row waits */
-	bool     mk_held;
-	uint32_t mk_dms;
-	uint64_t mk_index;
-	unsigned mk_no;
-	size_t   mk_slot;           /* in markers[], or PB_SES_MAX_MARKERS */
-
-	struct pb_session_listener lis;
-
-	/* bring-up text mode */
-	bool text;
-	struct pb_link *tlink;
-	struct pb_textline tparse;
-	struct pb_textfeed tfeed;
-	bool text_ended;
-	bool text_up;
-	uint64_t text_retry_us;
-	uint8_t text_mask;               /* channels in the last P row */
-	char text_name[PATH_MAX];        /* the port, escaped, for messages */
-	char text_bad[160];
-
-	char last_log[160];
-	char warnings[PB_SES_MAX_WARNINGS][PB_SES_WARNING_LEN];
-	unsigned nwarn;
-	bool dirty;
-	bool replay;
-	uint64_t now_us;         /* time of the current service call */
-};
-
 /* The link panel's message line: escaped, whatever it quotes. */
-static void say_log(struct pb_session *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void say_log(struct pb_session *s, const char *fmt, ...)
+void pb_ses_say_log(struct pb_session *s, const char *fmt, ...)
 {
 	char raw[512];
 	va_list ap;
@@ -124,9 +39,7 @@ static void say_log(struct pb_session *s, const char *fmt, ...)
 /* A problem with the input worth reporting (a bad line of a recording,
  * an unknown profile): kept (the first PB_SES_MAX_WARNINGS, the rest
  * counted) for pb_session_warning(), and shown in the link panel. */
-static void warn(struct pb_session *s, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void warn(struct pb_session *s, const char *fmt, ...)
+void pb_ses_warn(struct pb_session *s, const char *fmt, ...)
 {
 	char raw[PB_SES_WARNING_LEN * 2];
 	va_list ap;
@@ -138,7 +51,7 @@ static void warn(struct pb_session *s, const char *fmt, ...)
 		    raw);
 	else
 		s->counts.warnings_more++;
-	say_log(s, "%s", raw);
+	pb_ses_say_log(s, "%s", raw);
 	s->dirty = true;
 }
 
@@ -180,7 +93,7 @@ static int sim_start(struct pb_session *s, char *err, size_t errlen)
 
 /* ---- data feeds --------------------------------------------------------- */
 
-static void ensure_data(struct pb_session *s, int channels, unsigned rate)
+void pb_ses_ensure_data(struct pb_session *s, int channels, unsigned rate)
 {
 	if (channels < 1)
 		channels = 1;
@@ -196,13 +109,7 @@ static void ensure_data(struct pb_session *s, int channels, unsigned rate)
 	}
 }
 
-/* Where a profile id came from: the user's own option may be a path and
- * must load; an id from a pump or a recording is looked up by name only
- * (pb_profile_find_id), and without it the session runs on, with no
- * statistics against a spec. */
-enum prof_src { PROF_USER, PROF_DEVICE, PROF_RECORDING };
-
-static int load_profile(struct pb_session *s, const char *id,
+int pb_ses_load_profile(struct pb_session *s, const char *id,
     enum prof_src src, char *uerr, size_t uerrlen)
 {
 	char err[512];
@@ -225,11 +132,11 @@ static int load_profile(struct pb_session *s, const char *id,
 		return PB_SES_E_PROFILE;
 	}
 	snprintf(s->prof_missing, sizeof s->prof_missing, "%s", id);
-	warn(s, "%s reports profile '%s': %s: cycle statistics without a "
-	    "spec", src == PROF_DEVICE ? "the pump" : "the recording", id,
+	pb_ses_warn(s, "%s reports profile '%s': %s: cycle statistics "
+	    "without a spec", src == PROF_DEVICE ? "the pump" : "the recording", id,
 	    err);
 	/* the link panel is narrow: the gist there, the whole in warnings */
-	say_log(s, "profile '%.16s': %s", id, pb_profile_id_valid(id) ?
+	pb_ses_say_log(s, "profile '%.16s': %s", id, pb_profile_id_valid(id) ?
 	    "not found" : "not an id");
 	if (s->app)
 		pb_app_say(s->app, s->now_us, "profile '%.16s' unknown: "
@@ -271,7 +178,7 @@ static void fill_meta(struct pb_session *s, struct pb_rec_meta *m)
 static void record_failed(struct pb_session *s, uint64_t now_us)
 {
 	s->rec_failed = true;
-	say_log(s, "%.150s", s->rec_err);
+	pb_ses_say_log(s, "%.150s", s->rec_err);
 	pb_app_say(s->app, now_us, "%.90s", s->rec_err);
 }
 
@@ -346,7 +253,7 @@ int pb_session_record(struct pb_session *s, const char *path, bool on,
 				record_failed(s, now_us);
 				rc = PB_SES_E_RECORD;
 			} else {
-				say_log(s, "recording closed: %s", name);
+				pb_ses_say_log(s, "recording closed: %s", name);
 			}
 			s->rec = NULL;
 			if (s->o.recorded)
@@ -367,7 +274,7 @@ int pb_session_record(struct pb_session *s, const char *path, bool on,
 	}
 	pb_app_set_recording(s->app, true);
 	s->text_mask = 0;   /* text mode: a P row before the first sample */
-	say_log(s, "recording to %s", pb_rec_path(s->rec));
+	pb_ses_say_log(s, "recording to %s", pb_rec_path(s->rec));
 	return 0;
 }
 
@@ -384,7 +291,7 @@ static void on_telemetry(void *ctx, const struct pb_telemetry *t,
 	    pb_client_info(s->cl)->sample_rate_hz : 0;
 	if (!rate)
 		rate = s->have_profile ? (unsigned)s->profile.sample_rate_hz : 1000;
-	ensure_data(s, t->channels, rate);
+	pb_ses_ensure_data(s, t->channels, rate);
 
 	/* the device index onto the 64-bit session index (tui/indexmap.h) */
 	(void)lost_samples;   /* the client's count is in its stats */
@@ -460,7 +367,7 @@ static void on_event(void *ctx, const struct pb_event *e)
 static void on_log(void *ctx, const struct pb_log *l)
 {
 	struct pb_session *s = ctx;
-	say_log(s, "device: %.140s", l->text);
+	pb_ses_say_log(s, "device: %.140s", l->text);
 	s->dirty = true;
 }
 
@@ -492,10 +399,11 @@ static void on_done(void *ctx, uint8_t txn, int status,
 			s->stats_unsupported = false;
 			s->stats_next_us = s->now_us;
 			if (!s->o.profile)
-				load_profile(s, i->profile, PROF_DEVICE, NULL, 0);
+				pb_ses_load_profile(s, i->profile, PROF_DEVICE,
+				    NULL, 0);
 			pb_app_set_info(s->app, i,
 			    s->have_profile ? &s->profile : NULL);
-			ensure_data(s, i->channels, i->sample_rate_hz);
+			pb_ses_ensure_data(s, i->channels, i->sample_rate_hz);
 			if (s->o.record && !s->rec && s->counts.batches == 0)
 				pb_session_record(s, s->o.record, true, s->now_us);
 		}
@@ -541,379 +449,12 @@ static void on_link(void *ctx, bool up, const char *why)
 		s->ev_have = false;
 		pb_cycles_reset(&s->cyc);
 		if (why && *why)
-			say_log(s, "link lost: %.140s", why);
+			pb_ses_say_log(s, "link lost: %.140s", why);
 	}
 	/* the client itself sends HELLO after a reconnect */
 	s->link_up = up;
 	pb_app_on_link(s->app, up, s->now_us);
 	s->dirty = true;
-}
-
-/* ---- replay -------------------------------------------------------------- */
-
-/* Feed one sample row of a recording. */
-static void replay_sample(struct pb_session *s, const char *name,
-    const struct pb_replay_row *row, const struct pb_rec_meta *m,
-    const struct pb_cyc_state *st, uint64_t *last_index)
-{
-	struct pb_index_step step = pb_indexmap_sample(&s->imap, row->index);
-	if (step.discontinuity) {
-		s->counts.discontinuities++;
-		pb_cycles_reset(&s->cyc);   /* no cycle spans the seam */
-		warn(s, "%s:%u: sample index %llu after %llu: a discontinuity "
-		    "(the rows go on from there, no samples counted lost)",
-		    name, row->line, (unsigned long long)row->index,
-		    (unsigned long long)*last_index);
-	} else if (step.gap) {
-		pb_history_gap(s->hist, step.gap);
-		pb_cycles_lost(&s->cyc, step.gap);
-		s->counts.lost += step.gap;
-	}
-	*last_index = row->index;
-	int16_t v[PB_HIST_MAX_CH] = { 0, 0 };
-	const int16_t *pv[PB_HIST_MAX_CH] = { NULL, NULL };
-	for (int c = 0; c < m->channels && c < PB_HIST_MAX_CH; c++) {
-		v[c] = row->v[c];
-		pv[c] = row->present[c] ? &v[c] : NULL;
-	}
-	pb_history_push(s->hist, pv, 1);
-	pb_cycles_feed(&s->cyc, step.first, v, st);
-	s->counts.samples++;
-}
-
-/* After the last row: does the file say it is whole? */
-static void replay_check_end(struct pb_session *s, const char *name,
-    const struct pb_replay *rp)
-{
-	const struct pb_replay_trailer *tr = pb_replay_trailer(rp);
-	const struct pb_replay_counts *rc = pb_replay_counts(rp);
-	if (rc->truncated)
-		return;   /* already said: the recording was cut off */
-	if (!tr->present) {
-		warn(s, "%s: no \"# end:\" line: the recording was not closed "
-		    "cleanly (its last second may be missing)", name);
-		return;
-	}
-	if (tr->samples != rc->samples || tr->lost != rc->lost)
-		warn(s, "%s: the \"# end:\" line counts %llu samples and %llu "
-		    "lost, the rows hold %llu and %llu: rows are missing or "
-		    "were changed", name, (unsigned long long)tr->samples,
-		    (unsigned long long)tr->lost,
-		    (unsigned long long)rc->samples,
-		    (unsigned long long)rc->lost);
-}
-
-static int open_replay(struct pb_session *s, char *err, size_t errlen)
-{
-	struct pb_replay *rp;
-	int r = pb_replay_open(&rp, s->o.replay, err, errlen);
-	if (r < 0)
-		return PB_SES_E_REPLAY;
-	char name[PATH_MAX];
-	pb_text_escape_str(name, sizeof name, s->o.replay);
-	/* a copy: the reader's meta goes with pb_replay_close() */
-	struct pb_rec_meta meta = *pb_replay_meta(rp);
-	const struct pb_rec_meta *m = &meta;
-	s->replay = true;
-	s->app->replay = true;
-	s->app->sweep = false;   /* a recording reads best scrolling */
-	if (s->o.profile) {
-		r = load_profile(s, s->o.profile, PROF_USER, err, errlen);
-		if (r < 0) {
-			pb_replay_close(rp);
-			return r;
-		}
-	} else {
-		load_profile(s, m->profile, PROF_RECORDING, NULL, 0);
-	}
-	struct pb_device_info info;
-	memset(&info, 0, sizeof info);
-	snprintf(info.serial, sizeof info.serial, "%.*s", PB_STR_LEN - 1,
-	    m->serial);
-	snprintf(info.fw_version, sizeof info.fw_version, "%.*s",
-	    PB_STR_LEN - 1, m->firmware);
-	snprintf(info.profile, sizeof info.profile, "%.*s", PB_STR_LEN - 1,
-	    m->profile);
-	info.channels = (uint8_t)m->channels;
-	info.sample_rate_hz = (uint16_t)m->sample_rate_hz;
-	info.cal_id = m->cal_id;
-	info.levels = s->have_profile ? (uint8_t)s->profile.levels : 0;
-	pb_app_set_info(s->app, &info, s->have_profile ? &s->profile : NULL);
-	ensure_data(s, m->channels, m->sample_rate_hz);
-	snprintf(s->port_desc, sizeof s->port_desc, "replay %.300s", name);
-
-	struct pb_replay_row row;
-	struct pb_cyc_state st = { 0 };
-	struct pb_telemetry tel;
-	memset(&tel, 0, sizeof tel);
-	tel.channels = (uint8_t)m->channels;
-	uint64_t last_index = 0;
-	char first_bad[160] = "";
-	for (;;) {
-		r = pb_replay_next(rp, &row);
-		if (r == PB_RP_EOF)
-			break;
-		if (r == PB_RP_TRUNCATED || r == PB_RP_E_LINE) {
-			/* FILE:LINE: why; a cut last line ends the file */
-			if (s->counts.skipped_lines++ == 0)
-				snprintf(first_bad, sizeof first_bad, "%s",
-				    pb_replay_error(rp));
-			warn(s, "%s", pb_replay_error(rp));
-			if (r == PB_RP_TRUNCATED)
-				break;
-			continue;
-		}
-		if (r < 0) {
-			snprintf(err, errlen, "%s", pb_replay_error(rp));
-			pb_replay_close(rp);
-			return PB_SES_E_REPLAY;
-		}
-		pb_indexmap_start(&s->imap, row.index);
-		switch (row.kind) {
-		case PB_REC_SAMPLE:
-			replay_sample(s, name, &row, m, &st, &last_index);
-			tel.device_ms = row.device_ms;
-			break;
-		case PB_REC_STATE:
-			st.mode = row.state.mode;
-			st.level = row.state.level;
-			st.phase = row.state.phase;
-			st.run_state = row.state.run_state;
-			st.channel_mask = row.state.channel_mask;
-			st.target = row.state.target;
-			tel.mode = st.mode;
-			tel.level = st.level;
-			tel.phase = st.phase;
-			tel.run_state = st.run_state;
-			tel.channel_mask = st.channel_mask;
-			tel.target = st.target;
-			break;
-		case PB_REC_MARKER:
-			if (s->nmarkers < PB_SES_MAX_MARKERS) {
-				/* the label as the file has it, escaped */
-				pb_text_escape_str(s->marker_labels[s->nmarkers],
-				    sizeof s->marker_labels[s->nmarkers],
-				    row.text);
-				s->markers[s->nmarkers++] =
-				    pb_indexmap_at(&s->imap, row.index) -
-				    s->imap.base;
-			}
-			s->counts.markers++;
-			break;
-		default:
-			break;
-		}
-	}
-	replay_check_end(s, name, rp);
-	pb_replay_close(rp);
-	if (s->counts.skipped_lines)
-		say_log(s, "%s: %llu bad lines skipped (first: %.100s)", name,
-		    (unsigned long long)s->counts.skipped_lines, first_bad);
-	pb_app_on_telemetry(s->app, &tel, s->now_us);
-	pb_app_set_samples(s->app, pb_history_oldest(s->hist),
-	    pb_history_head(s->hist), m->sample_rate_hz);
-	s->dirty = true;
-	return 0;
-}
-
-/* ---- bring-up text mode ------------------------------------------------- */
-
-#define TEXT_REOPEN_US 1000000u
-
-/* The device state that goes with text samples: running, no phase (the
- * cycle statistics find cycles in the waveform), the channels that have
- * values.  Recorded as a P row when the channels change, so a replay of
- * the recording computes the same statistics. */
-static struct pb_cyc_state text_state(const bool *present)
-{
-	struct pb_cyc_state st = { .run_state = PB_RS_RUNNING };
-	for (int c = 0; c < PB_TEXTFEED_CH; c++)
-		if (present[c])
-			st.channel_mask |= (uint8_t)(1u << c);
-	return st;
-}
-
-static void text_samples(void *ctx, uint64_t index, uint64_t n,
-    const int16_t *v, const bool *present, uint32_t device_ms)
-{
-	struct pb_session *s = ctx;
-	struct pb_cyc_state st = text_state(present);
-	if (s->rec && st.channel_mask != s->text_mask) {
-		struct pb_rec_state rs = { .run_state = st.run_state,
-		    .channel_mask = st.channel_mask };
-		pb_rec_state(s->rec, device_ms, index, &rs, s->now_us);
-	}
-	s->text_mask = st.channel_mask;
-	const int16_t *pv[PB_HIST_MAX_CH];
-	for (int c = 0; c < PB_HIST_MAX_CH; c++)
-		pv[c] = present[c] ? &v[c] : NULL;
-	for (uint64_t i = 0; i < n; i++) {
-		pb_history_push(s->hist, pv, 1);
-		pb_cycles_feed(&s->cyc, index + i, v, &st);
-		if (s->rec && pb_rec_sample(s->rec, device_ms + (uint32_t)i,
-		    index + i, v, present, s->now_us) < 0 && i == 0)
-			pb_app_say(s->app, s->now_us, "recording: %.80s",
-			    pb_rec_error(s->rec));
-	}
-	s->counts.samples += n;
-	s->dirty = true;
-}
-
-static void text_gap(void *ctx, uint64_t index, uint64_t n,
-    uint32_t device_ms)
-{
-	struct pb_session *s = ctx;
-	pb_history_gap(s->hist, n);
-	pb_cycles_lost(&s->cyc, n);
-	s->counts.lost += n;
-	if (s->rec)
-		pb_rec_gap(s->rec, device_ms, index, n, "silence", s->now_us);
-	s->dirty = true;
-}
-
-static void text_line(void *ctx, const struct pb_textline_rec *r)
-{
-	struct pb_session *s = ctx;
-	if (r->kind == PB_TL_BAD) {
-		s->counts.skipped_lines++;
-		snprintf(s->text_bad, sizeof s->text_bad, "line %llu: %s "
-		    "(column %u)", (unsigned long long)r->line, r->why, r->col);
-		warn(s, "%s:%llu: %s (column %u)", strcmp(s->o.text, "-") ?
-		    s->o.text : "stdin",
-		    (unsigned long long)r->line, r->why, r->col);
-		return;
-	}
-	const struct pb_textfeed_sink k = { s, text_samples, text_gap };
-	pb_textfeed_line(&s->tfeed, r, s->now_us, &k);
-}
-
-static void text_publish(struct pb_session *s)
-{
-	pb_app_set_samples(s->app, pb_history_oldest(s->hist),
-	    pb_history_head(s->hist), PB_TEXTFEED_RATE_HZ);
-}
-
-static void text_service(struct pb_session *s, uint64_t now_us)
-{
-	const struct pb_textfeed_sink k = { s, text_samples, text_gap };
-	if (s->text_ended)
-		return;
-	if (!s->text_up && now_us >= s->text_retry_us) {
-		if (pb_link_reopen(s->tlink) == PB_LINK_OK) {
-			s->text_up = true;
-			pb_app_on_link(s->app, true, now_us);
-			say_log(s, "%s: open again", s->text_name);
-		} else {
-			s->text_retry_us = now_us + TEXT_REOPEN_US;
-		}
-	}
-	/* read what is there, a bounded amount per call: a fast stream
-	 * must not starve the screen */
-	for (int round = 0; s->text_up && round < 16; round++) {
-		uint8_t buf[4096];
-		ssize_t n = pb_link_read(s->tlink, buf, sizeof buf);
-		if (n > 0) {
-			pb_textline_feed(&s->tparse, buf, (size_t)n, text_line,
-			    s);
-			continue;
-		}
-		if (n == 0)
-			break;
-		/* gone: the end of "-", or a port that went away */
-		if (!strcmp(s->o.text, "-")) {
-			pb_textline_finish(&s->tparse, text_line, s);
-			pb_textfeed_flush(&s->tfeed, &k);
-			s->text_ended = true;
-			say_log(s, "the input ended");
-			pb_app_say(s->app, now_us, "the input ended (%llu lines)",
-			    (unsigned long long)s->tparse.counts.lines);
-		} else {
-			/* a line cut by the loss is not the next one's */
-			pb_textline_finish(&s->tparse, text_line, s);
-			s->text_up = false;
-			s->text_retry_us = now_us + TEXT_REOPEN_US;
-			s->counts.link_losses++;
-			pb_app_on_link(s->app, false, now_us);
-			say_log(s, "%s: %.140s", s->text_name,
-			    pb_link_error(s->tlink));
-		}
-		s->dirty = true;
-		break;
-	}
-	pb_textfeed_tick(&s->tfeed, now_us, &k);
-	text_publish(s);
-}
-
-static int open_text(struct pb_session *s, char *err, size_t errlen)
-{
-	bool std_in = !strcmp(s->o.text, "-");
-	pb_text_escape_str(s->text_name, sizeof s->text_name,
-	    std_in ? "stdin" : s->o.text);
-	if (s->o.profile) {
-		int r = load_profile(s, s->o.profile, PROF_USER, err, errlen);
-		if (r < 0)
-			return r;
-	}
-	if (s->o.record && pb_rec_check_path(s->o.record, err, errlen) < 0)
-		return PB_SES_E_RECORD;
-	if (std_in) {
-		s->tlink = pb_link_from_fds(s->o.text_fd, s->o.text_fd, 1);
-		if (!s->tlink) {
-			snprintf(err, errlen, "stdin: %s", strerror(errno));
-			return PB_SES_E_PORT;
-		}
-		snprintf(s->port_desc, sizeof s->port_desc, "stdin (text)");
-	} else {
-		struct pb_link_opts lo = { .baud = s->o.baud,
-		    .flow = (enum pb_flow)s->o.flow };
-		int lerr = 0;
-		char msg[256] = "";
-		s->tlink = pb_link_open(s->o.text, &lo, &lerr, msg, sizeof msg);
-		if (!s->tlink) {
-			snprintf(err, errlen, "%s: %s", s->text_name,
-			    msg[0] ? msg : pb_link_strerror(lerr));
-			return PB_SES_E_PORT;
-		}
-		snprintf(s->port_desc, sizeof s->port_desc, "%.200s (%s, text)",
-		    s->text_name, pb_link_backend(s->tlink));
-	}
-	s->text = true;
-	s->text_up = true;
-	pb_textline_init(&s->tparse, s->o.text_time);
-	pb_textfeed_init(&s->tfeed, s->o.text_unit);
-	s->app->text = true;
-	/* what the screen knows of the "device": two channels at the text
-	 * axis's rate, the user's profile if any */
-	struct pb_device_info info;
-	memset(&info, 0, sizeof info);
-	snprintf(info.fw_version, sizeof info.fw_version, "text");
-	if (s->have_profile)
-		snprintf(info.profile, sizeof info.profile, "%.*s",
-		    PB_STR_LEN - 1, s->profile.id);
-	info.channels = PB_TEXTFEED_CH;
-	info.sample_rate_hz = PB_TEXTFEED_RATE_HZ;
-	pb_app_set_info(s->app, &info, s->have_profile ? &s->profile : NULL);
-	pb_app_on_link(s->app, true, s->now_us);
-	ensure_data(s, PB_TEXTFEED_CH, PB_TEXTFEED_RATE_HZ);
-	if (!s->hist)
-		return PB_SES_E_NOMEM;
-	text_publish(s);
-	if (s->o.record && pb_session_record(s, s->o.record, true,
-	    s->now_us) < 0) {
-		snprintf(err, errlen, "%s", s->rec_err);
-		return PB_SES_E_RECORD;
-	}
-	return 0;
-}
-
-void pb_session_text_flush(struct pb_session *s, uint64_t now_us)
-{
-	if (!s->text || !s->hist)
-		return;
-	const struct pb_textfeed_sink k = { s, text_samples, text_gap };
-	s->now_us = now_us;
-	pb_textfeed_flush(&s->tfeed, &k);
-	text_publish(s);
 }
 
 /* ---- open / close -------------------------------------------------------- */
@@ -970,21 +511,21 @@ int pb_session_open(struct pb_session **out, const struct pb_session_opts *o,
 	int r;
 
 	if (o->text) {
-		r = open_text(s, err, errlen);
+		r = pb_ses_open_text(s, err, errlen);
 		if (r < 0)
 			goto fail;
 		*out = s;
 		return 0;
 	}
 	if (o->replay) {
-		r = open_replay(s, err, errlen);
+		r = pb_ses_open_replay(s, err, errlen);
 		if (r < 0)
 			goto fail;
 		*out = s;
 		return 0;
 	}
 	if (o->profile) {
-		r = load_profile(s, o->profile, PROF_USER, err, errlen);
+		r = pb_ses_load_profile(s, o->profile, PROF_USER, err, errlen);
 		if (r < 0)
 			goto fail;
 	}
@@ -1014,7 +555,8 @@ int pb_session_open(struct pb_session **out, const struct pb_session_opts *o,
 		r = sim_start(s, err, errlen);
 		if (r < 0)
 			goto fail;
-		r = load_profile(s, o->sim_profile, PROF_USER, err, errlen);
+		r = pb_ses_load_profile(s, o->sim_profile, PROF_USER, err,
+		    errlen);
 		if (r < 0)
 			goto fail;
 		r = open_client(s, s->link_path, err, errlen);
@@ -1098,11 +640,11 @@ static void sim_watch(struct pb_session *s, uint64_t now_us)
 		return;
 	char line[200];
 	if (pb_simchild_drain(&s->sim, line, sizeof line))
-		say_log(s, "pumpsim: %.140s", line);
+		pb_ses_say_log(s, "pumpsim: %.140s", line);
 	if (!s->sim_dead && pb_simchild_reap(&s->sim, line, sizeof line)) {
 		s->sim_dead = true;
 		s->sim_died_us = now_us;
-		say_log(s, "%s", line);
+		pb_ses_say_log(s, "%s", line);
 		s->dirty = true;
 	}
 	/* restart only after the loss has been on screen for a while */
@@ -1114,9 +656,10 @@ static void sim_watch(struct pb_session *s, uint64_t now_us)
 		unlink(s->link_path);
 		if (sim_start(s, err, sizeof err) == 0) {
 			s->counts.sim_restarts++;
-			say_log(s, "pumpsim restarted on %s", s->link_path);
+			pb_ses_say_log(s, "pumpsim restarted on %s",
+			    s->link_path);
 		} else {
-			say_log(s, "%.150s", err);
+			pb_ses_say_log(s, "%.150s", err);
 			s->sim_died_us = now_us;   /* retry later */
 		}
 		s->dirty = true;
@@ -1129,7 +672,7 @@ int pb_session_service(struct pb_session *s, uint64_t now_us)
 	if (s->replay)
 		return 0;
 	if (s->text)
-		text_service(s, now_us);
+		pb_ses_text_service(s, now_us);
 	sim_watch(s, now_us);
 	if (s->cl) {
 		pb_client_service(s->cl, now_us);
